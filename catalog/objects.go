@@ -1,0 +1,279 @@
+// Package catalog defines Cirrus's catalog objects and the in-memory catalog a
+// node caches. metad owns the source of truth (in etcd); every coordinator and
+// participant holds a copy that invalidation messages keep exact.
+//
+// Objects are plain data, JSON-encoded for etcd and for plan fragments, so a
+// fragment can carry the entries it needs and a participant never asks metad.
+package catalog
+
+import (
+	"encoding/json"
+	"sort"
+	"strings"
+)
+
+// OID identifies a catalog object, as in PostgreSQL.
+type OID uint32
+
+// FirstUserOID is where metad starts allocating (PostgreSQL's FirstNormalObjectId).
+const FirstUserOID OID = 16384
+
+// Well-known namespaces, created by metad on first start with fixed OIDs.
+const (
+	PgCatalogNamespace OID = 11
+	PublicNamespace    OID = 2200
+)
+
+// ObjectKind says what an OID names.
+type ObjectKind string
+
+// Object kinds.
+const (
+	KindNamespace ObjectKind = "namespace"
+	KindTable     ObjectKind = "table"
+)
+
+// Namespace is a schema.
+type Namespace struct {
+	OID  OID    `json:"oid"`
+	Name string `json:"name"`
+}
+
+// Column is one attribute of a table.
+type Column struct {
+	Name    string `json:"name"`
+	Type    Type   `json:"type"`
+	NotNull bool   `json:"notnull,omitempty"`
+}
+
+// Table is a relation descriptor. Manifest is the object-store key of the
+// table's current snapshot (the list of its Parquet files); it is swapped at
+// commit together with any other catalog change, so readers see a whole
+// statement or transaction or none of it.
+type Table struct {
+	OID        OID      `json:"oid"`
+	Namespace  OID      `json:"namespace"`
+	Name       string   `json:"name"`
+	Columns    []Column `json:"columns"`
+	PrimaryKey []int    `json:"pkey,omitempty"` // column indexes, recorded not enforced
+	Manifest   string   `json:"manifest,omitempty"`
+	// Version is the etcd revision at which this version of the object was
+	// committed; metad sets it, commits compare it to detect conflicts.
+	Version int64 `json:"version,omitempty"`
+}
+
+// ColumnIndex returns the index of the named column, or -1.
+func (t *Table) ColumnIndex(name string) int {
+	for i, c := range t.Columns {
+		if c.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// Object is the envelope stored in etcd and shipped in fragments: exactly
+// one of its fields is set.
+type Object struct {
+	Namespace *Namespace `json:"namespace,omitempty"`
+	Table     *Table     `json:"table,omitempty"`
+}
+
+// Kind returns what the object is.
+func (o *Object) Kind() ObjectKind {
+	if o.Table != nil {
+		return KindTable
+	}
+	return KindNamespace
+}
+
+// OID returns the object's OID.
+func (o *Object) OID() OID {
+	if o.Table != nil {
+		return o.Table.OID
+	}
+	return o.Namespace.OID
+}
+
+// Name returns the object's name.
+func (o *Object) Name() string {
+	if o.Table != nil {
+		return o.Table.Name
+	}
+	return o.Namespace.Name
+}
+
+// Parent returns the namespace a table lives in, 0 for a namespace.
+func (o *Object) Parent() OID {
+	if o.Table != nil {
+		return o.Table.Namespace
+	}
+	return 0
+}
+
+// Encode returns the object's JSON encoding.
+func (o *Object) Encode() []byte {
+	b, err := json.Marshal(o)
+	if err != nil {
+		panic(err) // plain data always encodes
+	}
+	return b
+}
+
+// DecodeObject parses an encoded object.
+func DecodeObject(b []byte) (*Object, error) {
+	var o Object
+	if err := json.Unmarshal(b, &o); err != nil {
+		return nil, err
+	}
+	return &o, nil
+}
+
+// Catalog is an immutable-by-convention set of objects with name indexes.
+// Mutators return nothing and must only be called by the owner of the copy.
+type Catalog struct {
+	namespaces map[OID]*Namespace
+	tables     map[OID]*Table
+	nsByName   map[string]OID
+	tabByName  map[nameKey]OID
+}
+
+type nameKey struct {
+	ns   OID
+	name string
+}
+
+// New returns an empty catalog.
+func New() *Catalog {
+	return &Catalog{
+		namespaces: map[OID]*Namespace{},
+		tables:     map[OID]*Table{},
+		nsByName:   map[string]OID{},
+		tabByName:  map[nameKey]OID{},
+	}
+}
+
+// Clone returns a copy that shares the (immutable) objects.
+func (c *Catalog) Clone() *Catalog {
+	n := New()
+	for k, v := range c.namespaces {
+		n.namespaces[k] = v
+	}
+	for k, v := range c.tables {
+		n.tables[k] = v
+	}
+	for k, v := range c.nsByName {
+		n.nsByName[k] = v
+	}
+	for k, v := range c.tabByName {
+		n.tabByName[k] = v
+	}
+	return n
+}
+
+// Put adds or replaces an object.
+func (c *Catalog) Put(o *Object) {
+	c.Delete(o.OID())
+	switch {
+	case o.Table != nil:
+		c.tables[o.Table.OID] = o.Table
+		c.tabByName[nameKey{o.Table.Namespace, o.Table.Name}] = o.Table.OID
+	case o.Namespace != nil:
+		c.namespaces[o.Namespace.OID] = o.Namespace
+		c.nsByName[o.Namespace.Name] = o.Namespace.OID
+	}
+}
+
+// Delete removes the object with the given OID, if present.
+func (c *Catalog) Delete(oid OID) {
+	if t, ok := c.tables[oid]; ok {
+		delete(c.tables, oid)
+		if c.tabByName[nameKey{t.Namespace, t.Name}] == oid {
+			delete(c.tabByName, nameKey{t.Namespace, t.Name})
+		}
+	}
+	if n, ok := c.namespaces[oid]; ok {
+		delete(c.namespaces, oid)
+		if c.nsByName[n.Name] == oid {
+			delete(c.nsByName, n.Name)
+		}
+	}
+}
+
+// Namespace returns the namespace with the given name.
+func (c *Catalog) Namespace(name string) (*Namespace, bool) {
+	oid, ok := c.nsByName[name]
+	if !ok {
+		return nil, false
+	}
+	return c.namespaces[oid], true
+}
+
+// NamespaceByOID returns the namespace with the given OID.
+func (c *Catalog) NamespaceByOID(oid OID) (*Namespace, bool) {
+	n, ok := c.namespaces[oid]
+	return n, ok
+}
+
+// Table returns the table with the given name in namespace ns.
+func (c *Catalog) Table(ns OID, name string) (*Table, bool) {
+	oid, ok := c.tabByName[nameKey{ns, name}]
+	if !ok {
+		return nil, false
+	}
+	return c.tables[oid], true
+}
+
+// TableByOID returns the table with the given OID.
+func (c *Catalog) TableByOID(oid OID) (*Table, bool) {
+	t, ok := c.tables[oid]
+	return t, ok
+}
+
+// Tables returns the tables of namespace ns (all namespaces when ns is 0),
+// ordered by name.
+func (c *Catalog) Tables(ns OID) []*Table {
+	var out []*Table
+	for _, t := range c.tables {
+		if ns == 0 || t.Namespace == ns {
+			out = append(out, t)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Namespaces returns all namespaces ordered by name.
+func (c *Catalog) Namespaces() []*Namespace {
+	var out []*Namespace
+	for _, n := range c.namespaces {
+		out = append(out, n)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Objects returns every object, namespaces first, each group ordered by OID.
+func (c *Catalog) Objects() []*Object {
+	var out []*Object
+	for _, n := range c.Namespaces() {
+		out = append(out, &Object{Namespace: n})
+	}
+	ts := c.Tables(0)
+	sort.Slice(ts, func(i, j int) bool { return ts[i].OID < ts[j].OID })
+	for _, t := range ts {
+		out = append(out, &Object{Table: t})
+	}
+	return out
+}
+
+// QualifiedName returns schema.name for display.
+func (c *Catalog) QualifiedName(t *Table) string {
+	if n, ok := c.namespaces[t.Namespace]; ok {
+		return n.Name + "." + t.Name
+	}
+	return t.Name
+}
+
+// NormalizeName folds an unquoted identifier as PostgreSQL does.
+func NormalizeName(s string) string { return strings.ToLower(s) }

@@ -1,0 +1,205 @@
+package catalog
+
+import (
+	"fmt"
+)
+
+// Kind is the logical type of a column or expression.
+type Kind uint8
+
+// The kinds Cirrus supports. Their physical representation in execution:
+//
+//	Bool                        []bool
+//	Int2, Int4, Int8            []int64
+//	Numeric (precision <= 18)   []int64 scaled by 10^Scale
+//	Date                        []int64 days since 2000-01-01 (PostgreSQL's epoch)
+//	Timestamp                   []int64 microseconds since 2000-01-01
+//	Float4, Float8              []float64
+//	Text, Varchar, Bpchar       offsets + bytes
+//
+// Unknown is the type of an untyped literal or NULL before resolution.
+const (
+	Unknown Kind = iota
+	Bool
+	Int2
+	Int4
+	Int8
+	Float4
+	Float8
+	Numeric
+	Text
+	Varchar
+	Bpchar
+	Date
+	Timestamp
+)
+
+// PostgreSQL type OIDs (pg_type.dat).
+const (
+	OIDBool      OID = 16
+	OIDInt8      OID = 20
+	OIDInt2      OID = 21
+	OIDInt4      OID = 23
+	OIDText      OID = 25
+	OIDOid       OID = 26
+	OIDFloat4    OID = 700
+	OIDFloat8    OID = 701
+	OIDUnknown   OID = 705
+	OIDBpchar    OID = 1042
+	OIDVarchar   OID = 1043
+	OIDDate      OID = 1082
+	OIDTimestamp OID = 1114
+	OIDNumeric   OID = 1700
+)
+
+// MaxNumericPrecision is the largest NUMERIC precision held as a scaled int64.
+const MaxNumericPrecision = 18
+
+// Type is a logical type with its modifiers.
+type Type struct {
+	Kind Kind `json:"k"`
+	// Precision and Scale of a Numeric. Precision 0 means unconstrained (only
+	// for expression results, whose Scale is still fixed for a vector).
+	Precision int32 `json:"p,omitempty"`
+	Scale     int32 `json:"s,omitempty"`
+	// Length of a Varchar or Bpchar; 0 means no limit.
+	Length int32 `json:"l,omitempty"`
+}
+
+// Common types.
+var (
+	TypeBool      = Type{Kind: Bool}
+	TypeInt2      = Type{Kind: Int2}
+	TypeInt4      = Type{Kind: Int4}
+	TypeInt8      = Type{Kind: Int8}
+	TypeFloat4    = Type{Kind: Float4}
+	TypeFloat8    = Type{Kind: Float8}
+	TypeText      = Type{Kind: Text}
+	TypeDate      = Type{Kind: Date}
+	TypeTimestamp = Type{Kind: Timestamp}
+	TypeUnknown   = Type{Kind: Unknown}
+)
+
+// NumericType returns NUMERIC(p, s).
+func NumericType(p, s int32) Type { return Type{Kind: Numeric, Precision: p, Scale: s} }
+
+// OID returns the PostgreSQL type OID.
+func (t Type) OID() OID {
+	switch t.Kind {
+	case Bool:
+		return OIDBool
+	case Int2:
+		return OIDInt2
+	case Int4:
+		return OIDInt4
+	case Int8:
+		return OIDInt8
+	case Float4:
+		return OIDFloat4
+	case Float8:
+		return OIDFloat8
+	case Numeric:
+		return OIDNumeric
+	case Text:
+		return OIDText
+	case Varchar:
+		return OIDVarchar
+	case Bpchar:
+		return OIDBpchar
+	case Date:
+		return OIDDate
+	case Timestamp:
+		return OIDTimestamp
+	}
+	return OIDUnknown
+}
+
+// Typmod returns the PostgreSQL type modifier (atttypmod), -1 for none.
+func (t Type) Typmod() int32 {
+	switch t.Kind {
+	case Numeric:
+		if t.Precision > 0 {
+			return (t.Precision<<16 | t.Scale) + 4
+		}
+	case Varchar, Bpchar:
+		if t.Length > 0 {
+			return t.Length + 4
+		}
+	}
+	return -1
+}
+
+// Size returns pg_type.typlen: the fixed width in bytes, or -1 for varlena.
+func (t Type) Size() int16 {
+	switch t.Kind {
+	case Bool:
+		return 1
+	case Int2:
+		return 2
+	case Int4, Float4, Date:
+		return 4
+	case Int8, Float8, Timestamp:
+		return 8
+	}
+	return -1
+}
+
+// IsInteger reports whether t is smallint, integer or bigint.
+func (t Type) IsInteger() bool { return t.Kind == Int2 || t.Kind == Int4 || t.Kind == Int8 }
+
+// IsNumeric reports whether t is any number type.
+func (t Type) IsNumeric() bool {
+	return t.IsInteger() || t.Kind == Numeric || t.Kind == Float4 || t.Kind == Float8
+}
+
+// IsString reports whether t is text, varchar or char.
+func (t Type) IsString() bool { return t.Kind == Text || t.Kind == Varchar || t.Kind == Bpchar }
+
+// IsInt64Backed reports whether values of t are held as int64 in execution.
+func (t Type) IsInt64Backed() bool {
+	switch t.Kind {
+	case Int2, Int4, Int8, Numeric, Date, Timestamp:
+		return true
+	}
+	return false
+}
+
+// String returns the type as PostgreSQL's format_type prints it.
+func (t Type) String() string {
+	switch t.Kind {
+	case Bool:
+		return "boolean"
+	case Int2:
+		return "smallint"
+	case Int4:
+		return "integer"
+	case Int8:
+		return "bigint"
+	case Float4:
+		return "real"
+	case Float8:
+		return "double precision"
+	case Numeric:
+		if t.Precision > 0 {
+			return fmt.Sprintf("numeric(%d,%d)", t.Precision, t.Scale)
+		}
+		return "numeric"
+	case Text:
+		return "text"
+	case Varchar:
+		if t.Length > 0 {
+			return fmt.Sprintf("character varying(%d)", t.Length)
+		}
+		return "character varying"
+	case Bpchar:
+		if t.Length > 0 {
+			return fmt.Sprintf("character(%d)", t.Length)
+		}
+		return "bpchar"
+	case Date:
+		return "date"
+	case Timestamp:
+		return "timestamp without time zone"
+	}
+	return "unknown"
+}

@@ -1,0 +1,304 @@
+// Package plan defines plan nodes and expressions as plain, serializable data.
+// The planner builds them, the executor dispatches on their type, and a
+// fragment (a subtree) travels to participants JSON-encoded, carrying every
+// catalog entry it needs, so a participant never looks anything up.
+//
+// A query over a table becomes, for example:
+//
+//	Limit 10
+//	  Sort sum DESC
+//	    Aggregate final group=[#0] aggs=[sum(#1)]
+//	      Remote                      <- coordinator gathers from participants
+//	        Aggregate partial group=[#1] aggs=[sum(#2)]
+//	          Scan t cols=[0 1 2] filter=(#0 > 5)
+//
+// Column references (#i) index the output columns of the node's input; for a
+// Join, the left input's columns come first, then the right's.
+package plan
+
+import (
+	"github.com/cirrusdb/cirrus/catalog"
+	"github.com/cirrusdb/cirrus/storage"
+)
+
+// Datum is a constant. Which field holds the value depends on the type it is
+// used with (see vec.Vector): I for int64-backed kinds, F for floats, B for
+// booleans, S for strings.
+type Datum struct {
+	Null bool    `json:"null,omitempty"`
+	I    int64   `json:"i,omitempty"`
+	F    float64 `json:"f,omitempty"`
+	B    bool    `json:"b,omitempty"`
+	S    string  `json:"s,omitempty"`
+}
+
+// ExprKind says what an expression is.
+type ExprKind uint8
+
+// Expression kinds.
+const (
+	// ColumnRef reads input column Col.
+	ColumnRef ExprKind = iota + 1
+	// Const is the constant Value.
+	Const
+	// Call applies operator or function Op to Args. Ops:
+	//   arithmetic  + - * / % neg  (integer, numeric and float; numeric
+	//               results carry the PostgreSQL scale in Type)
+	//   comparison  = <> < <= > >=  (args of one type after casts)
+	//   logic       and or not      (three-valued)
+	//   null tests  isnull isnotnull
+	//   strings     like notlike ilike notilike concat lower upper length substr
+	//   other       abs coalesce
+	Call
+	// Cast converts Args[0] to Type (PostgreSQL's rules: rounding, 22P02 on
+	// bad text, 22003 on overflow).
+	Cast
+	// Case is CASE WHEN Args[0] THEN Args[1] [WHEN Args[2] THEN Args[3]]...
+	// [ELSE Args[n-1]] END; Else is set when the last arg is the ELSE value.
+	Case
+)
+
+// Expr is a typed expression tree.
+type Expr struct {
+	Kind  ExprKind     `json:"k"`
+	Type  catalog.Type `json:"t"`
+	Col   int          `json:"c,omitempty"`
+	Value Datum        `json:"v,omitempty"`
+	Op    string       `json:"op,omitempty"`
+	Args  []*Expr      `json:"a,omitempty"`
+	Else  bool         `json:"else,omitempty"`
+}
+
+// Col returns a reference to input column i of type t.
+func Col(i int, t catalog.Type) *Expr { return &Expr{Kind: ColumnRef, Col: i, Type: t} }
+
+// ConstOf returns a constant.
+func ConstOf(t catalog.Type, d Datum) *Expr { return &Expr{Kind: Const, Type: t, Value: d} }
+
+// NullOf returns a typed NULL.
+func NullOf(t catalog.Type) *Expr { return &Expr{Kind: Const, Type: t, Value: Datum{Null: true}} }
+
+// CallOf returns a call of op with result type t.
+func CallOf(op string, t catalog.Type, args ...*Expr) *Expr {
+	return &Expr{Kind: Call, Op: op, Type: t, Args: args}
+}
+
+// CastOf returns a cast of e to t (e itself when it already has type t).
+func CastOf(e *Expr, t catalog.Type) *Expr {
+	if e.Type == t {
+		return e
+	}
+	return &Expr{Kind: Cast, Type: t, Args: []*Expr{e}}
+}
+
+// Node is a plan node.
+type Node interface {
+	// Types returns the types of the node's output columns.
+	Types() []catalog.Type
+}
+
+// Scan reads columns Cols (indexes into Table.Columns) of the files Files,
+// keeping rows where Filter (over the scanned columns, in Cols order) is true.
+// The planner leaves Files empty; the coordinator fills each participant's
+// share when it dispatches.
+type Scan struct {
+	Table  *catalog.Table     `json:"table"`
+	Cols   []int              `json:"cols"`
+	Filter *Expr              `json:"filter,omitempty"`
+	Files  []storage.DataFile `json:"files,omitempty"`
+}
+
+// Values produces literal rows.
+type Values struct {
+	ColTypes []catalog.Type `json:"types"`
+	Rows     [][]*Expr      `json:"rows"`
+}
+
+// Filter keeps rows where Pred is true.
+type Filter struct {
+	Input Node  `json:"-"`
+	Pred  *Expr `json:"pred"`
+}
+
+// Project computes Exprs over each input row.
+type Project struct {
+	Input Node    `json:"-"`
+	Exprs []*Expr `json:"exprs"`
+}
+
+// AggPhase says which part of a two-phase aggregation a node runs.
+type AggPhase uint8
+
+// Aggregation phases.
+const (
+	// Complete aggregates raw rows into final values.
+	Complete AggPhase = iota
+	// Partial aggregates raw rows into states (on participants).
+	Partial
+	// Final merges states from Partial nodes into final values.
+	Final
+)
+
+// AggCall is one aggregate. Func is count, sum, avg, min or max; Arg is nil
+// for count(*). Type is the final result type (PostgreSQL's: count → bigint,
+// sum(int2/int4) → bigint, sum(int8/numeric) → numeric, avg(ints/numeric)
+// → numeric, avg(floats) → double precision, min/max → argument type).
+type AggCall struct {
+	Func     string       `json:"func"`
+	Arg      *Expr        `json:"arg,omitempty"`
+	Distinct bool         `json:"distinct,omitempty"`
+	Type     catalog.Type `json:"type"`
+}
+
+// StateTypes returns the columns a Partial phase emits for a: avg has (sum,
+// count), the others one column.
+func (a *AggCall) StateTypes() []catalog.Type {
+	switch a.Func {
+	case "count":
+		return []catalog.Type{catalog.TypeInt8}
+	case "avg":
+		return []catalog.Type{a.SumType(), catalog.TypeInt8}
+	case "sum":
+		return []catalog.Type{a.SumType()}
+	}
+	return []catalog.Type{a.Arg.Type}
+}
+
+// SumType is the type of a running sum over Arg: int8 for integers (checked
+// for overflow), numeric with Arg's scale for numerics, float8 for floats.
+func (a *AggCall) SumType() catalog.Type {
+	t := a.Arg.Type
+	switch {
+	case t.IsInteger():
+		return catalog.TypeInt8
+	case t.Kind == catalog.Numeric:
+		return catalog.NumericType(0, t.Scale)
+	}
+	return catalog.TypeFloat8
+}
+
+// Aggregate groups its input by Groups and computes Aggs. Output: the group
+// values, then per aggregate its final value (Complete, Final) or its state
+// columns (Partial). For Final, Groups and Aggs' Args are not evaluated: the
+// input is a Partial node's output with len(Groups) key columns first.
+type Aggregate struct {
+	Input  Node       `json:"-"`
+	Groups []*Expr    `json:"groups"`
+	Aggs   []*AggCall `json:"aggs"`
+	Phase  AggPhase   `json:"phase"`
+}
+
+// JoinKind is the kind of a join.
+type JoinKind uint8
+
+// Join kinds.
+const (
+	InnerJoin JoinKind = iota
+	LeftJoin
+	RightJoin
+	FullJoin
+	CrossJoin
+)
+
+// Join joins Left and Right: equality on LeftKeys[i] = RightKeys[i] (each
+// over its own side's columns), then Residual over the concatenated row.
+type Join struct {
+	Left      Node     `json:"-"`
+	Right     Node     `json:"-"`
+	Kind      JoinKind `json:"kind"`
+	LeftKeys  []*Expr  `json:"lkeys,omitempty"`
+	RightKeys []*Expr  `json:"rkeys,omitempty"`
+	Residual  *Expr    `json:"residual,omitempty"`
+}
+
+// SortKey is one ORDER BY term. PostgreSQL's default puts NULLs last
+// ascending and first descending; NullsFirst holds the resolved choice.
+type SortKey struct {
+	Expr       *Expr `json:"expr"`
+	Desc       bool  `json:"desc,omitempty"`
+	NullsFirst bool  `json:"nulls_first,omitempty"`
+}
+
+// Sort orders its input.
+type Sort struct {
+	Input Node      `json:"-"`
+	Keys  []SortKey `json:"keys"`
+}
+
+// Limit skips Offset rows then passes at most Count rows (Count < 0: all).
+type Limit struct {
+	Input  Node  `json:"-"`
+	Count  int64 `json:"count"`
+	Offset int64 `json:"offset"`
+}
+
+// Remote runs Fragment on participants, each over a share of the files of
+// the fragment's Scan, and yields the union of their outputs.
+type Remote struct {
+	Fragment Node `json:"-"`
+}
+
+// Types implementations.
+
+func (n *Scan) Types() []catalog.Type {
+	ts := make([]catalog.Type, len(n.Cols))
+	for i, c := range n.Cols {
+		ts[i] = n.Table.Columns[c].Type
+	}
+	return ts
+}
+func (n *Values) Types() []catalog.Type  { return n.ColTypes }
+func (n *Filter) Types() []catalog.Type  { return n.Input.Types() }
+func (n *Project) Types() []catalog.Type { return exprTypes(n.Exprs) }
+func (n *Aggregate) Types() []catalog.Type {
+	var ts []catalog.Type
+	if n.Phase == Final {
+		ts = n.Input.Types()[:len(n.Groups)]
+		ts = append([]catalog.Type(nil), ts...)
+	} else {
+		ts = exprTypes(n.Groups)
+	}
+	for _, a := range n.Aggs {
+		if n.Phase == Partial {
+			ts = append(ts, a.StateTypes()...)
+		} else {
+			ts = append(ts, a.Type)
+		}
+	}
+	return ts
+}
+func (n *Join) Types() []catalog.Type {
+	return append(append([]catalog.Type(nil), n.Left.Types()...), n.Right.Types()...)
+}
+func (n *Sort) Types() []catalog.Type   { return n.Input.Types() }
+func (n *Limit) Types() []catalog.Type  { return n.Input.Types() }
+func (n *Remote) Types() []catalog.Type { return n.Fragment.Types() }
+
+func exprTypes(es []*Expr) []catalog.Type {
+	ts := make([]catalog.Type, len(es))
+	for i, e := range es {
+		ts[i] = e.Type
+	}
+	return ts
+}
+
+// Children returns a node's inputs.
+func Children(n Node) []Node {
+	switch n := n.(type) {
+	case *Filter:
+		return []Node{n.Input}
+	case *Project:
+		return []Node{n.Input}
+	case *Aggregate:
+		return []Node{n.Input}
+	case *Join:
+		return []Node{n.Left, n.Right}
+	case *Sort:
+		return []Node{n.Input}
+	case *Limit:
+		return []Node{n.Input}
+	case *Remote:
+		return []Node{n.Fragment}
+	}
+	return nil
+}
