@@ -12,6 +12,7 @@ type Kind uint8
 //	Bool                        []bool
 //	Int2, Int4, Int8            []int64
 //	Numeric (precision <= 18)   []int64 scaled by 10^Scale
+//	Numeric (DynamicScale)      decimal text, offsets + bytes
 //	Date                        []int64 days since 2000-01-01 (PostgreSQL's epoch)
 //	Timestamp                   []int64 microseconds since 2000-01-01
 //	Float4, Float8              []float64
@@ -54,6 +55,19 @@ const (
 
 // MaxNumericPrecision is the largest NUMERIC precision held as a scaled int64.
 const MaxNumericPrecision = 18
+
+// DynamicScale marks a NUMERIC whose scale varies per value, as PostgreSQL's
+// division and avg results do (select_div_scale in numeric.c picks the scale
+// from each quotient's magnitude). Such values are carried as exact decimal
+// text (vec offsets + bytes), e.g. "2.5000000000000000"; they are produced by
+// division and avg and are only compared, sorted, cast or formatted.
+const DynamicScale = -1
+
+// TypeNumericDynamic is the type of a division or avg result over numerics.
+var TypeNumericDynamic = Type{Kind: Numeric, Scale: DynamicScale}
+
+// IsDynamicNumeric reports whether t is a per-value-scale numeric.
+func (t Type) IsDynamicNumeric() bool { return t.Kind == Numeric && t.Scale < 0 }
 
 // Type is a logical type with its modifiers.
 type Type struct {
@@ -155,11 +169,17 @@ func (t Type) IsNumeric() bool {
 // IsString reports whether t is text, varchar or char.
 func (t Type) IsString() bool { return t.Kind == Text || t.Kind == Varchar || t.Kind == Bpchar }
 
+// IsBytesBacked reports whether values of t are held as offsets + bytes in
+// execution: strings and dynamic-scale numerics.
+func (t Type) IsBytesBacked() bool { return t.IsString() || t.IsDynamicNumeric() }
+
 // IsInt64Backed reports whether values of t are held as int64 in execution.
 func (t Type) IsInt64Backed() bool {
 	switch t.Kind {
-	case Int2, Int4, Int8, Numeric, Date, Timestamp:
+	case Int2, Int4, Int8, Date, Timestamp:
 		return true
+	case Numeric:
+		return t.Scale >= 0
 	}
 	return false
 }

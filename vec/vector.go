@@ -21,7 +21,9 @@ const BatchSize = 2048
 //	I64  ints, numeric (scaled by 10^Type.Scale), date (days), timestamp (µs)
 //	F64  real, double precision
 //	Bool boolean
-//	Offsets/Data  text, varchar, char: value i is Data[Offsets[i]:Offsets[i+1]]
+//	Offsets/Data  text, varchar, char, and dynamic-scale numeric (decimal
+//	              text, see catalog.DynamicScale): value i is
+//	              Data[Offsets[i]:Offsets[i+1]]
 //
 // Nulls is nil when no value is NULL; otherwise Nulls[i] reports row i NULL
 // (the value slot then holds a zero value).
@@ -45,7 +47,7 @@ func NewVector(t catalog.Type, n int) *Vector {
 		v.F64 = make([]float64, 0, n)
 	case t.Kind == catalog.Bool:
 		v.Bool = make([]bool, 0, n)
-	case t.IsString():
+	case t.IsBytesBacked():
 		v.Offsets = make([]int32, 1, n+1)
 	default: // Unknown: an all-NULL column, carried as int64 zeros
 		v.I64 = make([]int64, 0, n)

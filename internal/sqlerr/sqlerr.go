@@ -135,3 +135,9 @@ func As(err error) *Error {
 func Unsupported(format string, args ...any) *Error {
 	return Errorf(FeatureNotSupported, format, args...)
 }
+
+// More SQLSTATE codes.
+const (
+	CannotCoerce   = "42846" // cannot_coerce
+	DuplicateAlias = "42712" // duplicate_alias
+)

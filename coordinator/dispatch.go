@@ -1,0 +1,219 @@
+package coordinator
+
+import (
+	"context"
+	"sync"
+
+	"github.com/cirrusdb/cirrus/catalog"
+	"github.com/cirrusdb/cirrus/executor"
+	"github.com/cirrusdb/cirrus/executor/exchange"
+	"github.com/cirrusdb/cirrus/internal/sqlerr"
+	"github.com/cirrusdb/cirrus/planner/plan"
+	"github.com/cirrusdb/cirrus/storage"
+	"github.com/cirrusdb/cirrus/vec"
+)
+
+// openRemote dispatches a fragment: each participant gets a share of the
+// scanned table's files (the same files go to the same participant every
+// time, so its caches stay warm) and the outputs are gathered.
+func (s *session) openRemote(ctx context.Context, r *plan.Remote) (executor.Operator, error) {
+	scan := findScan(r.Fragment)
+	if scan == nil {
+		return nil, sqlerr.New(sqlerr.Internal, "remote fragment without a scan")
+	}
+	m, err := s.manifestFor(ctx, scan.Table)
+	if err != nil {
+		return nil, err
+	}
+	_, seq := s.c.Catalog()
+	shares := assignFiles(m.Files, len(s.c.parts))
+	g := newGather(ctx)
+	for p, files := range shares {
+		if len(files) == 0 {
+			continue
+		}
+		scan.Files = files
+		st, err := s.c.parts[p].Run(g.ctx, r.Fragment, seq)
+		if err != nil {
+			g.Close()
+			return nil, err
+		}
+		g.add(st)
+	}
+	scan.Files = nil
+	g.start()
+	return g, nil
+}
+
+// assignFiles deals a manifest's files to participants in manifest order,
+// so a table snapshot always maps to the same participants.
+func assignFiles(files []storage.DataFile, n int) [][]storage.DataFile {
+	out := make([][]storage.DataFile, n)
+	for i, f := range files {
+		out[i%n] = append(out[i%n], f)
+	}
+	return out
+}
+
+func findScan(n plan.Node) *plan.Scan {
+	if s, ok := n.(*plan.Scan); ok {
+		return s
+	}
+	for _, c := range plan.Children(n) {
+		if s := findScan(c); s != nil {
+			return s
+		}
+	}
+	return nil
+}
+
+// gather merges the streams of several participants.
+type gather struct {
+	ctx     context.Context
+	cancel  context.CancelFunc
+	streams []*exchange.Stream
+	ch      chan *vec.Batch
+	errOnce sync.Once
+	err     error
+	wg      sync.WaitGroup
+	done    chan struct{}
+}
+
+func newGather(ctx context.Context) *gather {
+	ctx, cancel := context.WithCancel(ctx)
+	return &gather{ctx: ctx, cancel: cancel, ch: make(chan *vec.Batch, 8), done: make(chan struct{})}
+}
+
+func (g *gather) add(st *exchange.Stream) { g.streams = append(g.streams, st) }
+
+func (g *gather) start() {
+	for _, st := range g.streams {
+		g.wg.Add(1)
+		go func(st *exchange.Stream) {
+			defer g.wg.Done()
+			for {
+				b, err := st.Next()
+				if err != nil {
+					g.errOnce.Do(func() { g.err = err })
+					g.cancel()
+					return
+				}
+				if b == nil {
+					return
+				}
+				select {
+				case g.ch <- b:
+				case <-g.ctx.Done():
+					return
+				}
+			}
+		}(st)
+	}
+	go func() {
+		g.wg.Wait()
+		close(g.ch)
+		close(g.done)
+	}()
+}
+
+func (g *gather) Next(ctx context.Context) (*vec.Batch, error) {
+	select {
+	case b, ok := <-g.ch:
+		if !ok {
+			return nil, g.err
+		}
+		return b, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (g *gather) Close() {
+	g.cancel()
+	for _, st := range g.streams {
+		st.Close()
+	}
+	if len(g.streams) > 0 {
+		<-g.done
+	}
+}
+
+// tableWriter spreads rows of one table over participants: each
+// participant writes one Parquet file from the batches it is sent.
+type tableWriter struct {
+	s       *session
+	table   *catalog.Table
+	writers []*exchange.Writer
+	next    int
+	rows    int64
+}
+
+func newTableWriter(s *session, t *catalog.Table) *tableWriter {
+	return &tableWriter{s: s, table: t, writers: make([]*exchange.Writer, len(s.c.parts))}
+}
+
+// send writes one batch (all table columns) after checking NOT NULL.
+func (tw *tableWriter) send(ctx context.Context, b *vec.Batch) error {
+	if b.N == 0 {
+		return nil
+	}
+	for i, c := range tw.table.Columns {
+		if c.NotNull && b.Cols[i].Nulls != nil {
+			for r := 0; r < b.N; r++ {
+				if b.Cols[i].Nulls[r] {
+					return sqlerr.Errorf(sqlerr.NotNullViolation, "null value in column %q of relation %q violates not-null constraint", c.Name, tw.table.Name)
+				}
+			}
+		}
+	}
+	p := tw.next % len(tw.writers)
+	tw.next++
+	if tw.writers[p] == nil {
+		w, err := tw.s.c.parts[p].Write(ctx, tw.table, storage.NewDataFileKey(tw.table.OID))
+		if err != nil {
+			return err
+		}
+		tw.writers[p] = w
+	}
+	if err := tw.writers[p].Send(b); err != nil {
+		return err
+	}
+	tw.rows += int64(b.N)
+	return nil
+}
+
+// finish closes the files and adds them to the transaction's file list.
+func (tw *tableWriter) finish(ctx context.Context) error {
+	var files []storage.DataFile
+	var firstErr error
+	for i, w := range tw.writers {
+		if w == nil {
+			continue
+		}
+		df, err := w.Close()
+		tw.writers[i] = nil
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+		if err == nil && df.Rows > 0 {
+			files = append(files, df)
+		}
+	}
+	if firstErr != nil {
+		return firstErr
+	}
+	if len(files) == 0 {
+		return nil
+	}
+	return tw.s.addFiles(ctx, tw.table, files)
+}
+
+// abort abandons every file being written.
+func (tw *tableWriter) abort() {
+	for i, w := range tw.writers {
+		if w != nil {
+			w.Abort()
+			tw.writers[i] = nil
+		}
+	}
+}

@@ -1,0 +1,100 @@
+package coordinator
+
+import (
+	"context"
+
+	"github.com/cirrusdb/cirrus/catalog"
+	"github.com/cirrusdb/cirrus/executor"
+	"github.com/cirrusdb/cirrus/internal/sqlerr"
+	"github.com/cirrusdb/cirrus/planner"
+	"github.com/cirrusdb/cirrus/vec"
+)
+
+// insert runs INSERT: the source rows are computed (their scans on
+// participants), laid out as whole table rows, and written through
+// participants as new files of the table in the transaction.
+func (s *session) insert(ctx context.Context, st *planner.Insert) (int64, error) {
+	op, err := executor.Build(ctx, st.Source, &executor.Env{OpenRemote: s.openRemote})
+	if err != nil {
+		return 0, err
+	}
+	defer op.Close()
+	tw := newTableWriter(s, st.Table)
+	ok := false
+	defer func() {
+		if !ok {
+			tw.abort()
+		}
+	}()
+	for {
+		b, err := op.Next(ctx)
+		if err != nil {
+			return 0, err
+		}
+		if b == nil {
+			break
+		}
+		if err := tw.send(ctx, tableLayout(st.Table, st.Targets, b)); err != nil {
+			return 0, err
+		}
+	}
+	if err := tw.finish(ctx); err != nil {
+		return 0, err
+	}
+	ok = true
+	return tw.rows, nil
+}
+
+// tableLayout arranges source columns into table column order: source
+// column i goes to table column targets[i]; others are NULL.
+func tableLayout(t *catalog.Table, targets []int, b *vec.Batch) *vec.Batch {
+	out := &vec.Batch{Cols: make([]*vec.Vector, len(t.Columns)), N: b.N}
+	for i, col := range targets {
+		v := *b.Cols[i]
+		v.Type = t.Columns[col].Type
+		out.Cols[col] = &v
+	}
+	for i, c := range t.Columns {
+		if out.Cols[i] == nil {
+			v := vec.NewVector(c.Type, b.N)
+			for r := 0; r < b.N; r++ {
+				v.AppendNull()
+			}
+			out.Cols[i] = v
+		}
+	}
+	return out
+}
+
+// typeFromOID maps a client-declared parameter type.
+func typeFromOID(oid uint32) (catalog.Type, error) {
+	switch catalog.OID(oid) {
+	case 0, catalog.OIDUnknown:
+		return catalog.TypeUnknown, nil
+	case catalog.OIDBool:
+		return catalog.TypeBool, nil
+	case catalog.OIDInt2:
+		return catalog.TypeInt2, nil
+	case catalog.OIDInt4:
+		return catalog.TypeInt4, nil
+	case catalog.OIDInt8:
+		return catalog.TypeInt8, nil
+	case catalog.OIDFloat4:
+		return catalog.TypeFloat4, nil
+	case catalog.OIDFloat8:
+		return catalog.TypeFloat8, nil
+	case catalog.OIDNumeric:
+		return catalog.TypeNumericDynamic, nil
+	case catalog.OIDText:
+		return catalog.TypeText, nil
+	case catalog.OIDVarchar:
+		return catalog.Type{Kind: catalog.Varchar}, nil
+	case catalog.OIDBpchar:
+		return catalog.Type{Kind: catalog.Bpchar}, nil
+	case catalog.OIDDate:
+		return catalog.TypeDate, nil
+	case catalog.OIDTimestamp:
+		return catalog.TypeTimestamp, nil
+	}
+	return catalog.Type{}, sqlerr.Errorf(sqlerr.FeatureNotSupported, "parameter type %d is not supported yet", oid)
+}

@@ -1,0 +1,90 @@
+package pgwire
+
+import (
+	"context"
+
+	"github.com/cirrusdb/cirrus/catalog"
+	"github.com/cirrusdb/cirrus/internal/sqlerr"
+	"github.com/cirrusdb/cirrus/planner/plan"
+	"github.com/cirrusdb/cirrus/vec"
+)
+
+// Column describes one result column (RowDescription field).
+type Column struct {
+	Name     string
+	Type     catalog.Type
+	TableOID uint32 // 0 when not a plain table column
+	Attnum   int16  // 0 when not a plain table column
+}
+
+// StartupParams are the startup packet's values.
+type StartupParams struct {
+	User, Database string
+	Options        map[string]string // every startup parameter, including user, database, application_name, options
+}
+
+// Backend creates sessions; pgwire owns connections, authentication (trust for now), cancel keys.
+type Backend interface {
+	Connect(ctx context.Context, p StartupParams) (Session, error)
+}
+
+// Session is one client session; pgwire calls it from one goroutine at a time.
+type Session interface {
+	// Split returns the statements of a simple-protocol Query string, in order (42601 on syntax error).
+	// An empty or comment-only string yields no statements (pgwire then sends EmptyQueryResponse).
+	Split(sql string) ([]string, error)
+	// Prepare analyses one statement. paramTypes are the client-declared parameter type OIDs (0 = unspecified).
+	Prepare(ctx context.Context, sql string, paramTypes []uint32) (Statement, error)
+	// TxStatus is 'I', 'T' or 'E' for ReadyForQuery.
+	TxStatus() byte
+	// Close ends the session (rolling back an open transaction).
+	Close()
+}
+
+// Statement is a prepared statement.
+type Statement interface {
+	// ParamTypes returns the resolved parameter types (one per $n).
+	ParamTypes() []catalog.Type
+	// Columns returns the result columns, nil for a statement that returns no rows.
+	Columns() []Column
+	// Execute runs the statement. params are decoded Bind values (Datum.Null for NULL).
+	// It streams rows through w and returns the CommandComplete tag ("SELECT 3", "INSERT 0 5", "COPY 100", "CREATE TABLE", "BEGIN", …).
+	Execute(ctx context.Context, params []plan.Datum, w ResultWriter) (tag string, err error)
+}
+
+// ResultWriter carries a statement's output to the client.
+type ResultWriter interface {
+	// WriteBatch sends the batch's rows as DataRows, columns in Columns() order, in the portal's result formats.
+	WriteBatch(b *vec.Batch) error
+	// CopyIn sends CopyInResponse (overall format 0 text/csv or 1 binary, ncols columns) and returns the stream of CopyData payloads.
+	CopyIn(format int16, ncols int) (CopySource, error)
+	// Notice sends a NoticeResponse.
+	Notice(e *sqlerr.Error) error
+}
+
+// CopySource yields the payload of each CopyData message; io.EOF after CopyDone; CopyFail gives an error with SQLSTATE 57014 and the client's message.
+// The returned slice is valid until the next call.
+type CopySource interface {
+	Next() ([]byte, error)
+}
+
+// The interfaces below are optional: a Session may implement them for
+// behaviour the core interface does not cover.
+
+// ParameterReporter is implemented by a Session whose statements can change
+// GUC_REPORT parameters (SET application_name, SET TimeZone, …). After each
+// statement pgwire sends the returned values as ParameterStatus messages
+// (before CommandComplete, like PostgreSQL). It returns only changes since
+// the previous call, as name/value pairs.
+type ParameterReporter interface {
+	ChangedParameters() [][2]string
+}
+
+// ErrorObserver is implemented by a Session that wants to hear about errors
+// pgwire raises itself, outside Prepare and Execute (a Bind with a bad
+// parameter value, an unknown portal, a row limit on a broken portal): in
+// PostgreSQL those abort an open transaction block too, so the session can
+// move its TxStatus to 'E'.
+type ErrorObserver interface {
+	ProtocolError(err *sqlerr.Error)
+}

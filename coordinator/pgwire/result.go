@@ -1,0 +1,255 @@
+package pgwire
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"io"
+
+	"github.com/cirrusdb/cirrus/internal/pgtype"
+	"github.com/cirrusdb/cirrus/internal/sqlerr"
+	"github.com/cirrusdb/cirrus/planner/plan"
+	"github.com/cirrusdb/cirrus/vec"
+	"github.com/jackc/pgproto3/v2"
+)
+
+// rowDescription builds a RowDescription; formats holds one code per column
+// or is nil for all text.
+func rowDescription(cols []Column, formats []int16) *pgproto3.RowDescription {
+	rd := &pgproto3.RowDescription{Fields: make([]pgproto3.FieldDescription, len(cols))}
+	for i, col := range cols {
+		var f int16
+		if i < len(formats) {
+			f = formats[i]
+		}
+		rd.Fields[i] = pgproto3.FieldDescription{
+			Name:                 []byte(col.Name),
+			TableOID:             col.TableOID,
+			TableAttributeNumber: uint16(col.Attnum),
+			DataTypeOID:          uint32(col.Type.OID()),
+			DataTypeSize:         col.Type.Size(),
+			TypeModifier:         col.Type.Typmod(),
+			Format:               f,
+		}
+	}
+	return rd
+}
+
+// appendDataRow appends row i of b as a DataRow in the given formats (one
+// per column, nil for all text). It allocates nothing beyond growing out.
+func appendDataRow(out []byte, b *vec.Batch, i int, formats []int16) []byte {
+	start := len(out)
+	out = append(out, 'D', 0, 0, 0, 0, byte(len(b.Cols)>>8), byte(len(b.Cols)))
+	for j, col := range b.Cols {
+		if col.IsNull(i) {
+			out = append(out, 0xff, 0xff, 0xff, 0xff)
+			continue
+		}
+		lp := len(out)
+		out = append(out, 0, 0, 0, 0)
+		if j < len(formats) && formats[j] == 1 {
+			out = pgtype.AppendBinary(out, col, i)
+		} else {
+			out = pgtype.AppendText(out, col, i)
+		}
+		binary.BigEndian.PutUint32(out[lp:], uint32(len(out)-lp-4))
+	}
+	binary.BigEndian.PutUint32(out[start+1:], uint32(len(out)-start-1))
+	return out
+}
+
+// resultWriter is the ResultWriter of one execution. It streams DataRows
+// to the connection, or, for a portal run with a row limit, keeps the rows
+// in buf for later Executes.
+type resultWriter struct {
+	c       *conn
+	ctx     context.Context
+	formats []int16
+	buf     *rowBuffer
+	rows    int64
+}
+
+func (w *resultWriter) WriteBatch(b *vec.Batch) error {
+	if w.ctx.Err() != nil {
+		return w.c.toSQLErr(w.ctx.Err(), w.ctx)
+	}
+	if w.buf != nil {
+		w.buf.add(b)
+		w.rows += int64(b.N)
+		return nil
+	}
+	c := w.c
+	for i := 0; i < b.N; i++ {
+		c.out = appendDataRow(c.out, b, i, w.formats)
+		if len(c.out) >= flushThreshold {
+			if err := c.flush(); err != nil {
+				return sqlerr.Wrap(err, sqlerr.ConnectionFailure, "could not send data to client")
+			}
+		}
+	}
+	w.rows += int64(b.N)
+	return nil
+}
+
+func (w *resultWriter) Notice(e *sqlerr.Error) error {
+	sev := "NOTICE"
+	if len(e.Code) >= 2 && e.Code[:2] == "01" {
+		sev = "WARNING"
+	}
+	code := e.Code
+	if code == "" {
+		code = sqlerr.SuccessfulCompletion
+	}
+	w.c.send(&pgproto3.NoticeResponse{
+		Severity:            sev,
+		SeverityUnlocalized: sev,
+		Code:                code,
+		Message:             e.Message,
+		Detail:              e.Detail,
+		Hint:                e.Hint,
+		Position:            e.Position,
+	})
+	return w.c.wErr
+}
+
+func (w *resultWriter) CopyIn(format int16, ncols int) (CopySource, error) {
+	c := w.c
+	if c.copy != nil {
+		return nil, sqlerr.New(sqlerr.ProtocolViolation, "COPY FROM STDIN is already in progress")
+	}
+	if format != 0 && format != 1 {
+		return nil, sqlerr.Errorf(sqlerr.InvalidParameterValue, "unsupported COPY format code %d", format)
+	}
+	if ncols < 0 || ncols > 0xffff {
+		return nil, sqlerr.Errorf(sqlerr.ProgramLimitExceeded, "too many columns for COPY: %d", ncols)
+	}
+	codes := make([]uint16, ncols)
+	for i := range codes {
+		codes[i] = uint16(format)
+	}
+	c.send(&pgproto3.CopyInResponse{OverallFormat: byte(format), ColumnFormatCodes: codes})
+	if err := c.flush(); err != nil {
+		return nil, sqlerr.Wrap(err, sqlerr.ConnectionFailure, "could not send data to client")
+	}
+	c.copy = &copySource{c: c}
+	return c.copy, nil
+}
+
+// copySource reads CopyData messages during COPY FROM STDIN.
+type copySource struct {
+	c    *conn
+	done bool  // CopyDone or CopyFail received, or the stream broke
+	err  error // what Next returns once done
+}
+
+func (s *copySource) Next() ([]byte, error) {
+	if s.done {
+		return nil, s.err
+	}
+	for {
+		typ, body, err := s.c.readMessage()
+		if err != nil {
+			s.done = true
+			if _, ok := err.(*protoError); ok {
+				s.err = sqlerr.New(sqlerr.ProtocolViolation, err.Error())
+			} else {
+				s.err = sqlerr.Wrap(err, sqlerr.ConnectionFailure, "unexpected EOF on client connection with an open transaction")
+			}
+			return nil, s.err
+		}
+		switch typ {
+		case 'd':
+			return body, nil
+		case 'c':
+			s.done = true
+			s.err = io.EOF
+			return nil, io.EOF
+		case 'f':
+			r := &msgReader{b: body}
+			msg := r.cstring()
+			s.done = true
+			s.err = sqlerr.New(sqlerr.QueryCanceled, "COPY from stdin failed: "+msg)
+			return nil, s.err
+		case 'H', 'S':
+			// ignored during COPY, as PostgreSQL does
+		default:
+			s.done = true
+			s.err = sqlerr.New(sqlerr.ProtocolViolation, fmt.Sprintf("unexpected message type 0x%02X during COPY from stdin", typ))
+			return nil, s.err
+		}
+	}
+}
+
+// drain consumes the rest of the copy stream after the statement stopped
+// reading it, so the session stays in sync.
+func (s *copySource) drain() {
+	for !s.done {
+		_, _ = s.Next()
+	}
+}
+
+// execute runs st, streaming rows in formats (or into buf when non-nil).
+func (c *conn) execute(st Statement, params []plan.Datum, formats []int16, buf *rowBuffer) (string, error) {
+	ctx, done := c.stmtContext()
+	defer done()
+	w := &resultWriter{c: c, ctx: ctx, formats: formats, buf: buf}
+	tag, err := st.Execute(ctx, params, w)
+	if c.copy != nil {
+		c.copy.drain()
+		c.copy = nil
+	}
+	if err != nil {
+		return "", c.toSQLErr(err, ctx)
+	}
+	return tag, nil
+}
+
+// rowBuffer holds the rows of a portal executed with a row limit. (Later
+// this becomes a paused execution; it is kept behind this type.)
+type rowBuffer struct {
+	batches []*vec.Batch
+	bi, ri  int // next row
+}
+
+func (rb *rowBuffer) add(b *vec.Batch) {
+	if b.N == 0 {
+		return
+	}
+	nb := vec.NewBatch(b.Types(), b.N)
+	for j, col := range b.Cols {
+		dst := nb.Cols[j]
+		for i := 0; i < b.N; i++ {
+			dst.AppendFrom(col, i)
+		}
+	}
+	nb.N = b.N
+	rb.batches = append(rb.batches, nb)
+}
+
+// send writes up to max rows (all when max <= 0) and reports how many and
+// whether the portal is complete.
+func (rb *rowBuffer) send(c *conn, max int64, formats []int16) (int64, bool, error) {
+	var n int64
+	for rb.bi < len(rb.batches) {
+		b := rb.batches[rb.bi]
+		for rb.ri < b.N {
+			c.out = appendDataRow(c.out, b, rb.ri, formats)
+			rb.ri++
+			n++
+			if len(c.out) >= flushThreshold {
+				if err := c.flush(); err != nil {
+					return n, false, err
+				}
+			}
+			if max > 0 && n >= max {
+				// Like PostgreSQL, a portal that delivered max rows is
+				// suspended even if no rows are left.
+				return n, false, nil
+			}
+		}
+		rb.batches[rb.bi] = nil
+		rb.bi++
+		rb.ri = 0
+	}
+	return n, true, nil
+}

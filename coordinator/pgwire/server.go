@@ -1,0 +1,234 @@
+// Package pgwire serves the PostgreSQL v3 frontend/backend protocol over a
+// Backend: startup (trust authentication), the simple and extended query
+// protocols, COPY FROM STDIN and cancel requests.
+//
+// One goroutine runs each connection's protocol loop; a second one reads the
+// socket ahead so that a client disconnect cancels the running statement.
+// Output is written through a per-connection buffer flushed at
+// ReadyForQuery, Flush, before blocking on input, and when it grows large.
+package pgwire
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/binary"
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+)
+
+// DefaultMaxMessageSize is the largest frontend message accepted by default.
+const DefaultMaxMessageSize = 64 << 20
+
+// maxStartupPacket is PostgreSQL's MAX_STARTUP_PACKET_LENGTH.
+const maxStartupPacket = 10000
+
+// Options configure a Server.
+type Options struct {
+	// ParameterStatus overrides or extends the values reported at startup
+	// (see DefaultParameterStatus). application_name and
+	// session_authorization default to the client's values.
+	ParameterStatus map[string]string
+	// MaxMessageSize caps the length of any frontend message (default
+	// DefaultMaxMessageSize). The startup packet is capped at 10,000 bytes.
+	MaxMessageSize int
+	// Logger receives connection-level problems (panics, I/O errors).
+	// Default slog.Default().
+	Logger *slog.Logger
+}
+
+// DefaultParameterStatus returns the ParameterStatus values sent at startup,
+// in PostgreSQL 15's order, before the per-connection ones are filled in.
+func DefaultParameterStatus() [][2]string {
+	return [][2]string{
+		{"application_name", ""},
+		{"client_encoding", "UTF8"},
+		{"DateStyle", "ISO, MDY"},
+		{"default_transaction_read_only", "off"},
+		{"in_hot_standby", "off"},
+		{"integer_datetimes", "on"},
+		{"IntervalStyle", "postgres"},
+		{"is_superuser", "on"},
+		{"server_encoding", "UTF8"},
+		{"server_version", "15.6 (Cirrus)"},
+		{"session_authorization", ""},
+		{"standard_conforming_strings", "on"},
+		{"TimeZone", "UTC"},
+	}
+}
+
+// Server accepts PostgreSQL protocol connections for a Backend.
+type Server struct {
+	backend Backend
+	opts    Options
+	log     *slog.Logger
+
+	mu        sync.Mutex
+	closed    bool
+	listeners map[net.Listener]struct{}
+	all       map[*conn]struct{}
+	conns     map[uint32]*conn // by process id, once started
+	nextPID   uint32
+	finished  uint64 // connections served to completion
+	wg        sync.WaitGroup
+}
+
+// NewServer returns a server for b.
+func NewServer(b Backend, opts Options) *Server {
+	if opts.MaxMessageSize <= 0 {
+		opts.MaxMessageSize = DefaultMaxMessageSize
+	}
+	lg := opts.Logger
+	if lg == nil {
+		lg = slog.Default()
+	}
+	var seed [4]byte
+	_, _ = rand.Read(seed[:])
+	return &Server{
+		backend:   b,
+		opts:      opts,
+		log:       lg,
+		listeners: map[net.Listener]struct{}{},
+		all:       map[*conn]struct{}{},
+		conns:     map[uint32]*conn{},
+		nextPID:   1000 + binary.BigEndian.Uint32(seed[:])%100000,
+	}
+}
+
+// ErrServerClosed is returned by Serve after Close.
+var ErrServerClosed = errors.New("pgwire: server closed")
+
+// Serve accepts connections on l until Close; it returns ErrServerClosed
+// after Close, or the listener's error.
+func (s *Server) Serve(l net.Listener) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrServerClosed
+	}
+	s.listeners[l] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, l)
+		s.mu.Unlock()
+	}()
+	var delay time.Duration
+	for {
+		nc, err := l.Accept()
+		if err != nil {
+			s.mu.Lock()
+			closed := s.closed
+			s.mu.Unlock()
+			if closed {
+				return ErrServerClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				if delay == 0 {
+					delay = 5 * time.Millisecond
+				} else if delay *= 2; delay > time.Second {
+					delay = time.Second
+				}
+				time.Sleep(delay)
+				continue
+			}
+			return err
+		}
+		delay = 0
+		c := newConn(s, nc)
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			nc.Close()
+			return ErrServerClosed
+		}
+		s.all[c] = struct{}{}
+		s.wg.Add(1)
+		s.mu.Unlock()
+		go func() {
+			defer s.wg.Done()
+			defer func() {
+				s.mu.Lock()
+				delete(s.all, c)
+				s.finished++
+				s.mu.Unlock()
+			}()
+			c.serve()
+		}()
+	}
+}
+
+// Close closes the listeners and all connections and waits for their
+// goroutines to finish.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	for l := range s.listeners {
+		l.Close()
+	}
+	conns := make([]*conn, 0, len(s.all))
+	for c := range s.all {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.shutdown()
+	}
+	s.wg.Wait()
+	return nil
+}
+
+// register assigns a process id and secret key to c and makes it reachable
+// by cancel requests. It fails after Close.
+func (s *Server) register(c *conn) bool {
+	var key [4]byte
+	_, _ = rand.Read(key[:])
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	for {
+		s.nextPID++
+		if s.nextPID == 0 {
+			s.nextPID = 1
+		}
+		if _, taken := s.conns[s.nextPID]; !taken {
+			break
+		}
+	}
+	c.pid = s.nextPID
+	c.secret = binary.BigEndian.Uint32(key[:])
+	s.conns[c.pid] = c
+	return true
+}
+
+func (s *Server) unregister(c *conn) {
+	s.mu.Lock()
+	if s.conns[c.pid] == c {
+		delete(s.conns, c.pid)
+	}
+	s.mu.Unlock()
+}
+
+// cancel handles a CancelRequest: it cancels the statement that connection
+// pid is running if secret matches. Like PostgreSQL it reports nothing.
+func (s *Server) cancel(pid, secret uint32) {
+	s.mu.Lock()
+	c := s.conns[pid]
+	s.mu.Unlock()
+	if c == nil {
+		return
+	}
+	var a, b [4]byte
+	binary.BigEndian.PutUint32(a[:], c.secret)
+	binary.BigEndian.PutUint32(b[:], secret)
+	if subtle.ConstantTimeCompare(a[:], b[:]) != 1 {
+		s.log.Warn("pgwire: cancel request with wrong key", "pid", pid)
+		return
+	}
+	c.cancelStatement()
+}

@@ -1,0 +1,531 @@
+package coordinator
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/cirrusdb/cirrus/catalog"
+	"github.com/cirrusdb/cirrus/coordinator/pgwire"
+	"github.com/cirrusdb/cirrus/executor"
+	"github.com/cirrusdb/cirrus/internal/sqlerr"
+	"github.com/cirrusdb/cirrus/metad"
+	"github.com/cirrusdb/cirrus/planner"
+	"github.com/cirrusdb/cirrus/planner/plan"
+	"github.com/cirrusdb/cirrus/storage"
+	"github.com/cirrusdb/cirrus/vec"
+)
+
+// commitWait bounds how long a session waits for its own commit to reach
+// the local cache before its next statement.
+const commitWait = 5 * time.Second
+
+// session is one client session.
+type session struct {
+	c      *Coordinator
+	params pgwire.StartupParams
+	vars   map[string]string
+	txn    *txn
+	// explicit is set inside BEGIN … COMMIT; failed after an error there.
+	explicit bool
+	failed   bool
+}
+
+func newSession(c *Coordinator, p pgwire.StartupParams) *session {
+	s := &session{c: c, params: p, vars: map[string]string{}}
+	for k, v := range p.Options {
+		s.vars[strings.ToLower(k)] = v
+	}
+	return s
+}
+
+// txn is a transaction's private state: its catalog view with its own
+// changes, the objects it changed, and new file lists of tables it wrote.
+// Nothing is visible to others until commit swaps it all in at once.
+type txn struct {
+	cat       *catalog.Catalog
+	order     []catalog.OID
+	touched   map[catalog.OID]*change
+	manifests map[catalog.OID]*storage.Manifest
+}
+
+type change struct {
+	kind    catalog.ObjectKind
+	created bool  // created in this transaction
+	dropped bool  // dropped in this transaction
+	version int64 // committed version when first touched (existing objects)
+}
+
+func (s *session) Split(sql string) ([]string, error) { return planner.Split(sql) }
+
+func (s *session) TxStatus() byte {
+	switch {
+	case s.failed:
+		return 'E'
+	case s.explicit:
+		return 'T'
+	}
+	return 'I'
+}
+
+func (s *session) Close() { s.txn, s.explicit, s.failed = nil, false, false }
+
+// view returns the catalog the session's next statement sees.
+func (s *session) view() (*catalog.Catalog, int64) {
+	cat, seq := s.c.Catalog()
+	if s.txn != nil && s.txn.cat != nil {
+		return s.txn.cat, seq
+	}
+	return cat, seq
+}
+
+func (s *session) searchPath() []string {
+	sp, ok := s.vars["search_path"]
+	if !ok {
+		return []string{"public"}
+	}
+	var out []string
+	for _, p := range strings.Split(sp, ",") {
+		p = strings.Trim(strings.TrimSpace(p), `"`)
+		if p == "$user" {
+			p = s.params.User
+		}
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// statement is a prepared statement.
+type statement struct {
+	s      *session
+	parsed planner.Parsed
+	empty  bool
+	params []catalog.Type
+	cols   []pgwire.Column
+	bound  planner.Statement
+}
+
+func (s *session) Prepare(ctx context.Context, sql string, paramOIDs []uint32) (pgwire.Statement, error) {
+	ps, err := planner.Parse(sql)
+	if err != nil {
+		return nil, err
+	}
+	if len(ps) == 0 {
+		return &statement{s: s, empty: true}, nil
+	}
+	if len(ps) > 1 {
+		return nil, sqlerr.New(sqlerr.SyntaxError, "cannot insert multiple commands into a prepared statement")
+	}
+	st := &statement{s: s, parsed: ps[0]}
+	if s.failed && !isTxnControl(ps[0]) {
+		return nil, errAborted()
+	}
+	types := make([]catalog.Type, len(paramOIDs))
+	for i, oid := range paramOIDs {
+		t, err := typeFromOID(oid)
+		if err != nil {
+			return nil, err
+		}
+		types[i] = t
+	}
+	cat, _ := s.view()
+	params := &planner.Params{Types: types}
+	bound, err := planner.Bind(&planner.Context{Catalog: cat, SearchPath: s.searchPath(), Params: params}, ps[0])
+	if err != nil {
+		return nil, s.fail(err)
+	}
+	st.params = params.Types
+	st.bound = bound
+	st.cols = describe(bound)
+	return st, nil
+}
+
+func isTxnControl(p planner.Parsed) bool {
+	return p.Stmt.GetTransactionStmt() != nil
+}
+
+func errAborted() error {
+	return sqlerr.New(sqlerr.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+}
+
+func describe(st planner.Statement) []pgwire.Column {
+	var oc []planner.OutputColumn
+	switch st := st.(type) {
+	case *planner.Query:
+		oc = st.Columns
+	case *planner.Explain:
+		return []pgwire.Column{{Name: "QUERY PLAN", Type: catalog.TypeText}}
+	case *planner.Show:
+		return []pgwire.Column{{Name: st.Name, Type: catalog.TypeText}}
+	default:
+		return nil
+	}
+	cols := make([]pgwire.Column, len(oc))
+	for i, c := range oc {
+		cols[i] = pgwire.Column{Name: c.Name, Type: c.Type, TableOID: uint32(c.TableOID), Attnum: c.Attnum}
+	}
+	return cols
+}
+
+func (st *statement) ParamTypes() []catalog.Type { return st.params }
+func (st *statement) Columns() []pgwire.Column   { return st.cols }
+
+func (st *statement) Execute(ctx context.Context, params []plan.Datum, w pgwire.ResultWriter) (string, error) {
+	if st.empty {
+		return "", nil
+	}
+	s := st.s
+	if s.failed && !isTxnControl(st.parsed) {
+		return "", errAborted()
+	}
+	// Re-bind with the parameter values (and the catalog as it is now).
+	cat, _ := s.view()
+	p := &planner.Params{Types: append([]catalog.Type(nil), st.params...), Values: params}
+	if p.Values == nil {
+		p.Values = []plan.Datum{}
+	}
+	bound, err := planner.Bind(&planner.Context{Catalog: cat, SearchPath: s.searchPath(), Params: p}, st.parsed)
+	if err != nil {
+		return "", s.fail(err)
+	}
+	tag, err := s.execute(ctx, bound, w)
+	if err != nil {
+		return "", s.fail(err)
+	}
+	return tag, nil
+}
+
+// fail records an error: inside an explicit transaction the transaction is
+// now aborted; outside, the implicit transaction is discarded.
+func (s *session) fail(err error) error {
+	if s.explicit {
+		s.failed = true
+	} else {
+		s.txn = nil
+	}
+	return err
+}
+
+func (s *session) execute(ctx context.Context, st planner.Statement, w pgwire.ResultWriter) (string, error) {
+	switch st := st.(type) {
+	case *planner.Txn:
+		return s.txnControl(ctx, st, w)
+	case *planner.Set:
+		if st.Reset {
+			if st.Name == "all" {
+				s.vars = map[string]string{}
+			} else {
+				delete(s.vars, st.Name)
+			}
+			return "RESET", nil
+		}
+		if st.Name != "" {
+			s.vars[st.Name] = st.Value
+		}
+		return "SET", nil
+	case *planner.Show:
+		return s.show(st, w)
+	}
+	// Everything else runs in a transaction: the explicit one, or an
+	// implicit one committed at the end of the statement.
+	implicit := !s.explicit
+	if s.txn == nil {
+		s.txn = &txn{touched: map[catalog.OID]*change{}, manifests: map[catalog.OID]*storage.Manifest{}}
+	}
+	tag, err := s.run(ctx, st, w)
+	if err != nil {
+		return "", err
+	}
+	if implicit {
+		t := s.txn
+		s.txn = nil
+		if err := s.commit(ctx, t); err != nil {
+			return "", err
+		}
+	}
+	return tag, nil
+}
+
+func (s *session) txnControl(ctx context.Context, st *planner.Txn, w pgwire.ResultWriter) (string, error) {
+	switch st.Kind {
+	case planner.TxnBegin:
+		if s.explicit {
+			w.Notice(sqlerr.New(sqlerr.ActiveSQLTransaction, "there is already a transaction in progress"))
+			return "BEGIN", nil
+		}
+		s.explicit = true
+		s.txn = &txn{touched: map[catalog.OID]*change{}, manifests: map[catalog.OID]*storage.Manifest{}}
+		return "BEGIN", nil
+	case planner.TxnCommit:
+		if !s.explicit {
+			w.Notice(sqlerr.New(sqlerr.NoActiveSQLTransaction, "there is no transaction in progress"))
+			return "COMMIT", nil
+		}
+		t, failed := s.txn, s.failed
+		s.txn, s.explicit, s.failed = nil, false, false
+		if failed {
+			return "ROLLBACK", nil
+		}
+		if err := s.commit(ctx, t); err != nil {
+			return "", err
+		}
+		return "COMMIT", nil
+	default:
+		if !s.explicit {
+			w.Notice(sqlerr.New(sqlerr.NoActiveSQLTransaction, "there is no transaction in progress"))
+		}
+		s.txn, s.explicit, s.failed = nil, false, false
+		return "ROLLBACK", nil
+	}
+}
+
+func (s *session) show(st *planner.Show, w pgwire.ResultWriter) (string, error) {
+	val, ok := s.vars[st.Name]
+	if !ok {
+		switch st.Name {
+		case "server_version":
+			val = ServerVersion
+		case "search_path":
+			val = `"$user", public`
+		case "transaction_isolation", "transaction isolation level":
+			val = "read committed"
+		case "client_encoding", "server_encoding":
+			val = "UTF8"
+		case "datestyle":
+			val = "ISO, MDY"
+		case "timezone":
+			val = "UTC"
+		case "standard_conforming_strings":
+			val = "on"
+		case "integer_datetimes":
+			val = "on"
+		default:
+			return "", sqlerr.Errorf(sqlerr.UndefinedObject, "unrecognized configuration parameter %q", st.Name)
+		}
+	}
+	b := vec.NewBatch([]catalog.Type{catalog.TypeText}, 1)
+	b.Cols[0].AppendBytes([]byte(val))
+	b.N = 1
+	if err := w.WriteBatch(b); err != nil {
+		return "", err
+	}
+	return "SHOW", nil
+}
+
+// ServerVersion is reported as server_version: a PostgreSQL 15 version that
+// drivers parse, naming Cirrus.
+const ServerVersion = "15.6 (Cirrus)"
+
+func (s *session) run(ctx context.Context, st planner.Statement, w pgwire.ResultWriter) (string, error) {
+	switch st := st.(type) {
+	case *planner.Query:
+		n, err := s.query(ctx, st.Plan, w)
+		return fmt.Sprintf("SELECT %d", n), err
+	case *planner.Explain:
+		b := vec.NewBatch([]catalog.Type{catalog.TypeText}, 16)
+		for _, line := range plan.Explain(st.Query.Plan) {
+			b.Cols[0].AppendBytes([]byte(line))
+			b.N++
+		}
+		return "EXPLAIN", w.WriteBatch(b)
+	case *planner.CreateTable:
+		if st.Exists {
+			w.Notice(sqlerr.Errorf("42P07", "relation %q already exists, skipping", st.Name))
+			return "CREATE TABLE", nil
+		}
+		oid, err := s.c.metad.AllocOIDs(ctx, 1)
+		if err != nil {
+			return "", err
+		}
+		t := &catalog.Table{OID: oid, Namespace: st.Namespace, Name: st.Name, Columns: st.Columns, PrimaryKey: st.PrimaryKey}
+		s.txn.put(s, &catalog.Object{Table: t}, true)
+		return "CREATE TABLE", nil
+	case *planner.DropTable:
+		for _, name := range st.Missing {
+			w.Notice(sqlerr.Errorf(sqlerr.UndefinedTable, "table %q does not exist, skipping", name))
+		}
+		for _, t := range st.Tables {
+			s.txn.drop(s, t.OID, catalog.KindTable, t.Version)
+		}
+		return "DROP TABLE", nil
+	case *planner.CreateSchema:
+		if st.Exists {
+			w.Notice(sqlerr.Errorf(sqlerr.DuplicateSchema, "schema %q already exists, skipping", st.Name))
+			return "CREATE SCHEMA", nil
+		}
+		oid, err := s.c.metad.AllocOIDs(ctx, 1)
+		if err != nil {
+			return "", err
+		}
+		s.txn.put(s, &catalog.Object{Namespace: &catalog.Namespace{OID: oid, Name: st.Name}}, true)
+		return "CREATE SCHEMA", nil
+	case *planner.DropSchema:
+		for _, name := range st.Missing {
+			w.Notice(sqlerr.Errorf(sqlerr.UndefinedSchema, "schema %q does not exist, skipping", name))
+		}
+		cat, _ := s.view()
+		for _, ns := range st.Schemas {
+			if ns.OID == catalog.PublicNamespace || ns.OID == catalog.PgCatalogNamespace {
+				if ns.OID == catalog.PgCatalogNamespace {
+					return "", sqlerr.Errorf(sqlerr.DependentObjectsStillExist, "cannot drop schema %s because it is required by the database system", ns.Name)
+				}
+			}
+			for _, t := range cat.Tables(ns.OID) {
+				s.txn.drop(s, t.OID, catalog.KindTable, t.Version)
+			}
+			s.txn.drop(s, ns.OID, catalog.KindNamespace, 0)
+		}
+		return "DROP SCHEMA", nil
+	case *planner.Insert:
+		n, err := s.insert(ctx, st)
+		return fmt.Sprintf("INSERT 0 %d", n), err
+	case *planner.CopyFrom:
+		n, err := s.copyFrom(ctx, st, w)
+		return fmt.Sprintf("COPY %d", n), err
+	}
+	return "", sqlerr.Unsupported("statement not supported yet")
+}
+
+// put records a created or changed object in the transaction.
+func (t *txn) put(s *session, o *catalog.Object, created bool) {
+	if t.cat == nil {
+		cat, _ := s.c.Catalog()
+		t.cat = cat.Clone()
+	}
+	oid := o.OID()
+	ch, ok := t.touched[oid]
+	if !ok {
+		ch = &change{kind: o.Kind(), created: created}
+		if o.Table != nil {
+			ch.version = o.Table.Version
+		}
+		t.touched[oid] = ch
+		t.order = append(t.order, oid)
+	}
+	t.cat.Put(o)
+}
+
+func (t *txn) drop(s *session, oid catalog.OID, kind catalog.ObjectKind, version int64) {
+	if t.cat == nil {
+		cat, _ := s.c.Catalog()
+		t.cat = cat.Clone()
+	}
+	ch, ok := t.touched[oid]
+	if !ok {
+		ch = &change{kind: kind, version: version}
+		t.touched[oid] = ch
+		t.order = append(t.order, oid)
+	}
+	ch.dropped = true
+	delete(t.manifests, oid)
+	t.cat.Delete(oid)
+}
+
+// addFiles appends written files to a table's file list in the transaction.
+func (s *session) addFiles(ctx context.Context, tab *catalog.Table, files []storage.DataFile) error {
+	t := s.txn
+	m, ok := t.manifests[tab.OID]
+	if !ok {
+		base, err := s.manifestFor(ctx, tab)
+		if err != nil {
+			return err
+		}
+		m = &storage.Manifest{Table: tab.OID, Files: append([]storage.DataFile(nil), base.Files...)}
+		t.manifests[tab.OID] = m
+		t.put(s, &catalog.Object{Table: tab}, false)
+	}
+	m.Files = append(m.Files, files...)
+	return nil
+}
+
+// manifestFor returns a table's files as this session sees them.
+func (s *session) manifestFor(ctx context.Context, tab *catalog.Table) (*storage.Manifest, error) {
+	if s.txn != nil {
+		if m, ok := s.txn.manifests[tab.OID]; ok {
+			return m, nil
+		}
+	}
+	return s.c.manifest(ctx, tab)
+}
+
+// commit publishes a transaction: new manifests are written first (they are
+// invisible until referenced), then every catalog change and manifest swap
+// goes to metad as one atomic commit.
+func (s *session) commit(ctx context.Context, t *txn) error {
+	if t == nil || len(t.order) == 0 {
+		return nil
+	}
+	var ops []metad.Op
+	for _, oid := range t.order {
+		ch := t.touched[oid]
+		if ch.dropped {
+			if !ch.created {
+				ops = append(ops, metad.Op{Delete: oid, ExpectVersion: ch.version})
+			}
+			continue
+		}
+		var o *catalog.Object
+		if tab, ok := t.cat.TableByOID(oid); ok {
+			nt := *tab
+			if m, ok := t.manifests[oid]; ok {
+				key := storage.NewManifestKey(oid)
+				if err := s.c.cfg.Store.Put(ctx, key, storage.EncodeManifest(m)); err != nil {
+					return sqlerr.Wrap(err, sqlerr.IOError, "could not write manifest")
+				}
+				s.c.manifests.Store(key, m)
+				nt.Manifest = key
+			}
+			nt.Version = 0
+			o = &catalog.Object{Table: &nt}
+		} else if ns, ok := t.cat.NamespaceByOID(oid); ok {
+			o = &catalog.Object{Namespace: ns}
+		} else {
+			continue
+		}
+		op := metad.Op{Put: o}
+		if !ch.created {
+			op.ExpectVersion = ch.version
+		}
+		ops = append(ops, op)
+	}
+	if len(ops) == 0 {
+		return nil
+	}
+	seq, err := s.c.metad.Commit(ctx, ops)
+	if err != nil {
+		return err
+	}
+	return s.c.waitSeq(seq, commitWait)
+}
+
+// query runs a plan and streams its rows to w.
+func (s *session) query(ctx context.Context, n plan.Node, w pgwire.ResultWriter) (int64, error) {
+	op, err := executor.Build(ctx, n, &executor.Env{OpenRemote: s.openRemote})
+	if err != nil {
+		return 0, err
+	}
+	defer op.Close()
+	var rows int64
+	for {
+		b, err := op.Next(ctx)
+		if err != nil {
+			return rows, err
+		}
+		if b == nil {
+			return rows, nil
+		}
+		if b.N == 0 {
+			continue
+		}
+		rows += int64(b.N)
+		if err := w.WriteBatch(b); err != nil {
+			return rows, err
+		}
+	}
+}
+
+var queryCounter atomic.Int64

@@ -1,0 +1,729 @@
+package executor
+
+import (
+	"bytes"
+	"context"
+
+	"github.com/cirrusdb/cirrus/catalog"
+	"github.com/cirrusdb/cirrus/internal/sqlerr"
+	"github.com/cirrusdb/cirrus/planner/plan"
+	"github.com/cirrusdb/cirrus/vec"
+)
+
+// Hash aggregation. Each input batch: evaluate the group keys, map rows to
+// dense group ids through a groupTable, then run one typed loop per
+// aggregate over (group id, value) pairs into state columns indexed by
+// group id. Without GROUP BY there is one group and the loops accumulate
+// into a local. Output is emitted in group-id order after the input ends.
+
+type aggFunc uint8
+
+const (
+	fCountStar aggFunc = iota
+	fCount
+	fSum
+	fAvg
+	fMin
+	fMax
+)
+
+// aggState holds one aggregate's state for every group.
+type aggState struct {
+	call  *plan.AggCall
+	fn    aggFunc
+	arg   node // Complete/Partial: the argument (nil for count(*))
+	cols  []int
+	valT  catalog.Type // type of the values summed or compared
+	p     phys
+	trim  bool // char(n) min/max
+	ovErr error
+
+	cnt   []int64
+	i64   []int64
+	f64   []float64
+	bl    []bool
+	has   []bool
+	soff  []int64 // string min/max: value in arena[soff:soff+slen]
+	slen  []int32
+	arena []byte
+
+	distinct *distinctFilter
+}
+
+func (s *aggState) grow(n int) {
+	switch s.fn {
+	case fCountStar, fCount:
+		s.cnt = extend(s.cnt, n)
+		return
+	case fAvg:
+		s.cnt = extend(s.cnt, n)
+	}
+	s.has = extend(s.has, n)
+	switch s.p {
+	case pI64:
+		s.i64 = extend(s.i64, n)
+	case pF64:
+		s.f64 = extend(s.f64, n)
+	case pBool:
+		s.bl = extend(s.bl, n)
+	case pStr:
+		s.soff = extend(s.soff, n)
+		s.slen = extend(s.slen, n)
+	}
+}
+
+type aggOp struct {
+	in      Operator
+	phase   plan.AggPhase
+	ngroup  int
+	groups  []node // Complete/Partial group expressions
+	keyVecs []*vec.Vector
+	table   *groupTable
+	aggs    []*aggState
+	types   []catalog.Type
+	gids    []int32
+	zeros   []int32
+	ngroups int
+
+	done, emitted bool
+	pos           int
+	out           *ownedBatch
+}
+
+func newAggregate(in Operator, n *plan.Aggregate) (Operator, error) {
+	a := &aggOp{in: in, phase: n.Phase, ngroup: len(n.Groups), types: n.Types()}
+	var inTypes []catalog.Type
+	var keyTypes []catalog.Type
+	if n.Phase == plan.Final {
+		inTypes = n.Input.Types()
+		if len(inTypes) < len(n.Groups) {
+			return nil, sqlerr.New(sqlerr.Internal, "executor: final aggregate input lacks group columns")
+		}
+		keyTypes = inTypes[:len(n.Groups)]
+	} else {
+		var err error
+		if a.groups, err = compileAll(n.Groups); err != nil {
+			return nil, err
+		}
+		keyTypes = exprTypesOf(n.Groups)
+	}
+	col := len(n.Groups)
+	for _, call := range n.Aggs {
+		s := &aggState{call: call}
+		switch call.Func {
+		case "count":
+			s.fn = fCount
+			if call.Arg == nil {
+				s.fn = fCountStar
+			}
+		case "sum":
+			s.fn = fSum
+		case "avg":
+			s.fn = fAvg
+		case "min":
+			s.fn = fMin
+		case "max":
+			s.fn = fMax
+		default:
+			return nil, sqlerr.Unsupported("aggregate function %s is not supported", call.Func)
+		}
+		if call.Distinct && n.Phase != plan.Complete {
+			return nil, sqlerr.Unsupported("%s(DISTINCT) cannot run in two phases", call.Func)
+		}
+		if s.fn != fCountStar && call.Arg == nil && n.Phase != plan.Final {
+			return nil, sqlerr.Errorf(sqlerr.Internal, "executor: %s without argument", call.Func)
+		}
+		if n.Phase == plan.Final {
+			nst := 1
+			if s.fn == fAvg {
+				nst = 2
+			}
+			if col+nst > len(inTypes) {
+				return nil, sqlerr.New(sqlerr.Internal, "executor: final aggregate input lacks state columns")
+			}
+			s.cols = []int{col, col + 1}[:nst]
+			s.valT = inTypes[col]
+			col += nst
+		} else if call.Arg != nil {
+			var err error
+			if s.arg, err = compile(call.Arg); err != nil {
+				return nil, err
+			}
+			s.valT = call.Arg.Type
+			if s.fn == fSum || s.fn == fAvg {
+				if !call.Arg.Type.IsNumeric() {
+					return nil, sqlerr.Errorf(sqlerr.UndefinedFunction, "function %s(%s) does not exist", call.Func, call.Arg.Type)
+				}
+				s.valT = call.SumType()
+			}
+		}
+		if isDynamic(s.valT) && s.fn != fCount && s.fn != fCountStar {
+			return nil, sqlerr.Unsupported("%s over the result of a numeric division or avg is not supported yet", call.Func)
+		}
+		s.p = physOf(s.valT)
+		s.trim = s.valT.Kind == catalog.Bpchar
+		s.ovErr = errInt8Range
+		if s.valT.Kind == catalog.Numeric {
+			s.ovErr = errNumericOverflow
+		}
+		if call.Distinct && s.arg != nil {
+			s.distinct = newDistinctFilter(call.Arg.Type)
+		}
+		a.aggs = append(a.aggs, s)
+	}
+	if len(n.Groups) > 0 {
+		a.table = newGroupTable(keyTypes)
+		a.keyVecs = make([]*vec.Vector, len(n.Groups))
+	} else {
+		a.ngroups = 1
+		for _, s := range a.aggs {
+			s.grow(1)
+		}
+	}
+	return a, nil
+}
+
+func exprTypesOf(es []*plan.Expr) []catalog.Type {
+	ts := make([]catalog.Type, len(es))
+	for i, e := range es {
+		ts[i] = e.Type
+	}
+	return ts
+}
+
+func (a *aggOp) Types() []catalog.Type { return a.types }
+func (a *aggOp) Close()                { a.in.Close() }
+
+func (a *aggOp) consume(ctx context.Context) error {
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		b, err := a.in.Next(ctx)
+		if err != nil {
+			return err
+		}
+		if b == nil {
+			return nil
+		}
+		if b.N == 0 {
+			continue
+		}
+		var gids []int32
+		if a.table != nil {
+			for k := range a.keyVecs {
+				if a.phase == plan.Final {
+					a.keyVecs[k] = b.Cols[k]
+				} else if a.keyVecs[k], err = a.groups[k].eval(b); err != nil {
+					return err
+				}
+			}
+			if cap(a.gids) < b.N {
+				a.gids = make([]int32, b.N, max(b.N, vec.BatchSize))
+			}
+			gids = a.gids[:b.N]
+			if ng := a.table.find(a.keyVecs, b.N, gids); ng > a.ngroups {
+				a.ngroups = ng
+				for _, s := range a.aggs {
+					s.grow(ng)
+				}
+			}
+		}
+		for _, s := range a.aggs {
+			if err := a.update(s, b, gids); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// zeroGids returns n zero group ids (the single group without GROUP BY).
+func (a *aggOp) zeroGids(n int) []int32 {
+	if len(a.zeros) < n {
+		a.zeros = make([]int32, max(n, vec.BatchSize))
+	}
+	return a.zeros[:n]
+}
+
+func (a *aggOp) update(s *aggState, b *vec.Batch, gids []int32) error {
+	if a.phase == plan.Final {
+		v := b.Cols[s.cols[0]]
+		switch s.fn {
+		case fCount, fCountStar:
+			if sumI64(s.cnt, nil, gids, v.I64[:b.N], v.Nulls) {
+				return errInt8Range
+			}
+			return nil
+		case fAvg:
+			c := b.Cols[s.cols[1]]
+			if sumI64(s.cnt, nil, gids, c.I64[:b.N], c.Nulls) {
+				return errInt8Range
+			}
+		}
+		return a.accumulate(s, v, gids, b.N)
+	}
+	if s.fn == fCountStar {
+		countRows(s.cnt, gids, nil, b.N)
+		return nil
+	}
+	v, err := s.arg.eval(b)
+	if err != nil {
+		return err
+	}
+	n := b.N
+	if s.distinct != nil {
+		if gids == nil {
+			gids = a.zeroGids(n)
+		}
+		v, gids = s.distinct.filter(v, gids, n)
+		n = len(gids)
+	}
+	switch s.fn {
+	case fCount:
+		countRows(s.cnt, gids, v.Nulls, n)
+		return nil
+	case fAvg:
+		countRows(s.cnt, gids, v.Nulls, n)
+	}
+	return a.accumulate(s, v, gids, n)
+}
+
+// accumulate folds values into sum/min/max states.
+func (a *aggOp) accumulate(s *aggState, v *vec.Vector, gids []int32, n int) error {
+	switch s.fn {
+	case fSum, fAvg:
+		switch s.p {
+		case pI64:
+			if sumI64(s.i64, s.has, gids, v.I64[:n], v.Nulls) {
+				return s.ovErr
+			}
+		case pF64:
+			sumF64(s.f64, s.has, gids, v.F64[:n], v.Nulls)
+		}
+		return nil
+	}
+	if gids == nil {
+		gids = a.zeroGids(n)
+	}
+	isMax := s.fn == fMax
+	switch s.p {
+	case pI64:
+		minMaxI64(s.i64, s.has, gids, v.I64[:n], v.Nulls, isMax)
+	case pF64:
+		for i, g := range gids {
+			if v.IsNull(i) {
+				continue
+			}
+			x := v.F64[i]
+			if !s.has[g] || (floatCmp(x, s.f64[g]) > 0) == isMax && floatCmp(x, s.f64[g]) != 0 {
+				s.f64[g], s.has[g] = x, true
+			}
+		}
+	case pBool:
+		for i, g := range gids {
+			if v.IsNull(i) {
+				continue
+			}
+			x := v.Bool[i]
+			if !s.has[g] || (isMax && x && !s.bl[g]) || (!isMax && !x && s.bl[g]) {
+				s.bl[g], s.has[g] = x, true
+			}
+		}
+	case pStr:
+		a.minMaxStr(s, v, gids, isMax)
+	}
+	return nil
+}
+
+func (a *aggOp) minMaxStr(s *aggState, v *vec.Vector, gids []int32, isMax bool) {
+	for i, g := range gids {
+		if v.IsNull(i) {
+			continue
+		}
+		x := v.Data[v.Offsets[i]:v.Offsets[i+1]]
+		if s.has[g] {
+			cur := s.arena[s.soff[g] : s.soff[g]+int64(s.slen[g])]
+			c := 0
+			if s.trim {
+				c = bytes.Compare(trimSpaces(x), trimSpaces(cur))
+			} else {
+				c = bytes.Compare(x, cur)
+			}
+			if c == 0 || (c > 0) != isMax {
+				continue
+			}
+		}
+		if int64(len(s.arena)) > 1<<20 && int64(len(s.arena)) > 4*a.liveArena(s) {
+			s.compactArena()
+		}
+		s.soff[g], s.slen[g], s.has[g] = int64(len(s.arena)), int32(len(x)), true
+		s.arena = append(s.arena, x...)
+	}
+}
+
+func (a *aggOp) liveArena(s *aggState) int64 {
+	var n int64
+	for _, l := range s.slen {
+		n += int64(l)
+	}
+	return n
+}
+
+// compactArena drops replaced string values.
+func (s *aggState) compactArena() {
+	var fresh []byte
+	for g := range s.soff {
+		if !s.has[g] {
+			continue
+		}
+		v := s.arena[s.soff[g] : s.soff[g]+int64(s.slen[g])]
+		s.soff[g] = int64(len(fresh))
+		fresh = append(fresh, v...)
+	}
+	s.arena = fresh
+}
+
+// countRows adds 1 per non-NULL row to cnt[gids[i]] (cnt[0] when gids is nil).
+func countRows(cnt []int64, gids []int32, nulls []bool, n int) {
+	if gids == nil {
+		c := int64(n)
+		if nulls != nil {
+			c = int64(n - countTrue(nulls[:n]))
+		}
+		cnt[0] += c
+		return
+	}
+	gids = gids[:n]
+	if nulls == nil {
+		for _, g := range gids {
+			cnt[g]++
+		}
+		return
+	}
+	nulls = nulls[:n]
+	for i, g := range gids {
+		cnt[g] += int64(1 - b2i(nulls[i]))
+	}
+}
+
+// sumI64 adds the non-NULL values into acc (marking has, if not nil) and
+// reports overflow.
+func sumI64(acc []int64, has []bool, gids []int32, v []int64, nulls []bool) bool {
+	var ov int64
+	if gids == nil {
+		s := acc[0]
+		any := false
+		for i, x := range v {
+			if nulls != nil && nulls[i] {
+				continue
+			}
+			r := s + x
+			ov |= (r ^ s) & (r ^ x)
+			s = r
+			any = true
+		}
+		acc[0] = s
+		if has != nil && any {
+			has[0] = true
+		}
+		return ov < 0
+	}
+	gids = gids[:len(v)]
+	if nulls == nil {
+		for i, g := range gids {
+			x, s := v[i], acc[g]
+			r := s + x
+			ov |= (r ^ s) & (r ^ x)
+			acc[g] = r
+			if has != nil {
+				has[g] = true
+			}
+		}
+		return ov < 0
+	}
+	for i, g := range gids {
+		if nulls[i] {
+			continue
+		}
+		x, s := v[i], acc[g]
+		r := s + x
+		ov |= (r ^ s) & (r ^ x)
+		acc[g] = r
+		if has != nil {
+			has[g] = true
+		}
+	}
+	return ov < 0
+}
+
+func sumF64(acc []float64, has []bool, gids []int32, v []float64, nulls []bool) {
+	if gids == nil {
+		s := acc[0]
+		any := false
+		for i, x := range v {
+			if nulls != nil && nulls[i] {
+				continue
+			}
+			s += x
+			any = true
+		}
+		acc[0] = s
+		if any {
+			has[0] = true
+		}
+		return
+	}
+	gids = gids[:len(v)]
+	for i, g := range gids {
+		if nulls != nil && nulls[i] {
+			continue
+		}
+		acc[g] += v[i]
+		has[g] = true
+	}
+}
+
+func minMaxI64(acc []int64, has []bool, gids []int32, v []int64, nulls []bool, isMax bool) {
+	gids = gids[:len(v)]
+	for i, g := range gids {
+		if nulls != nil && nulls[i] {
+			continue
+		}
+		x := v[i]
+		if !has[g] || (isMax && x > acc[g]) || (!isMax && x < acc[g]) {
+			acc[g], has[g] = x, true
+		}
+	}
+}
+
+func (a *aggOp) Next(ctx context.Context) (*vec.Batch, error) {
+	if !a.done {
+		if err := a.consume(ctx); err != nil {
+			return nil, err
+		}
+		a.done = true
+		a.out = newOwnedBatch(a.types)
+	}
+	if a.pos >= a.ngroups {
+		return nil, nil
+	}
+	from, to := a.pos, min(a.pos+vec.BatchSize, a.ngroups)
+	a.pos = to
+	ob := a.out
+	c := 0
+	if a.table != nil {
+		for k, kv := range a.table.keys {
+			copyRange(&ob.bufs[k], kv, from, to)
+		}
+		c = len(a.table.keys)
+	}
+	for _, s := range a.aggs {
+		var err error
+		if c, err = a.emit(s, ob, c, from, to); err != nil {
+			return nil, err
+		}
+	}
+	ob.N = to - from
+	return &ob.Batch, nil
+}
+
+// emit writes aggregate s's output columns for groups [from, to) starting
+// at column c and returns the next column.
+func (a *aggOp) emit(s *aggState, ob *ownedBatch, c, from, to int) (int, error) {
+	n := to - from
+	o := &ob.bufs[c]
+	switch s.fn {
+	case fCountStar, fCount:
+		copy(o.i64(n), s.cnt[from:to])
+		o.clearNulls()
+		return c + 1, nil
+	}
+	if a.phase == plan.Partial {
+		// States: the value (sum or min/max), then avg's count.
+		a.emitValue(s, o, from, to)
+		if s.fn == fAvg {
+			o2 := &ob.bufs[c+1]
+			copy(o2.i64(n), s.cnt[from:to])
+			o2.clearNulls()
+			return c + 2, nil
+		}
+		return c + 1, nil
+	}
+	rt := s.call.Type
+	switch s.fn {
+	case fSum:
+		a.emitValue(s, o, from, to)
+		return c + 1, convertSum(o, s.valT, rt)
+	case fAvg:
+		nl := o.nullsLen(n)
+		if isDynamic(rt) {
+			o.resetStr()
+			for i := range nl {
+				g := from + i
+				if s.cnt[g] == 0 {
+					nl[i] = true
+				} else {
+					o.Data = appendDivDynamic(o.Data, s.i64[g], scaleOf(s.valT), s.cnt[g], 0)
+				}
+				o.Offsets = append(o.Offsets, int32(len(o.Data)))
+			}
+		} else if s.p == pF64 {
+			r := o.f64(n)
+			for i := range r {
+				g := from + i
+				if s.cnt[g] == 0 {
+					r[i], nl[i] = 0, true
+					continue
+				}
+				r[i] = s.f64[g] / float64(s.cnt[g])
+			}
+		} else {
+			r := o.i64(n)
+			for i := range r {
+				g := from + i
+				if s.cnt[g] == 0 {
+					r[i], nl[i] = 0, true
+					continue
+				}
+				q, ok := numDiv(s.i64[g], scaleOf(s.valT), s.cnt[g], 0, scaleOf(rt))
+				if !ok {
+					return c, errNumericOverflow
+				}
+				r[i] = q
+			}
+		}
+		if !anyTrue(nl) {
+			o.clearNulls()
+		}
+		return c + 1, nil
+	}
+	a.emitValue(s, o, from, to)
+	return c + 1, nil
+}
+
+// emitValue writes the sum or min/max state values, NULL where no value was
+// seen.
+func (a *aggOp) emitValue(s *aggState, o *vecBuf, from, to int) {
+	n := to - from
+	nl := o.nullsLen(n)
+	for i := range nl {
+		nl[i] = !s.has[from+i]
+	}
+	switch s.p {
+	case pI64:
+		copy(o.i64(n), s.i64[from:to])
+	case pF64:
+		copy(o.f64(n), s.f64[from:to])
+	case pBool:
+		copy(o.bools(n), s.bl[from:to])
+	case pStr:
+		o.resetStr()
+		for g := from; g < to; g++ {
+			o.appendStr(s.arena[s.soff[g] : s.soff[g]+int64(s.slen[g])])
+		}
+	}
+	if !anyTrue(nl) {
+		o.clearNulls()
+	} else {
+		o.zeroNullSlots()
+	}
+}
+
+// convertSum turns a running sum of type from into the result type to
+// (sum(int8) is numeric; sum(float4) is real).
+func convertSum(o *vecBuf, from, to catalog.Type) error {
+	o.Type = to
+	switch {
+	case to.Kind == catalog.Numeric && scaleOf(from) != to.Scale:
+		for i, x := range o.I64 {
+			y, ok := rescale(x, scaleOf(from), to.Scale)
+			if !ok {
+				return errNumericOverflow
+			}
+			o.I64[i] = y
+		}
+	case to.Kind == catalog.Float4:
+		for i, f := range o.F64 {
+			o.F64[i] = float64(float32(f))
+		}
+	}
+	return nil
+}
+
+// copyRange sets dst to rows [from, to) of src, rebasing string offsets.
+func copyRange(dst *vecBuf, src *vec.Vector, from, to int) {
+	n := to - from
+	switch physOf(src.Type) {
+	case pI64:
+		copy(dst.i64(n), src.I64[from:to])
+	case pF64:
+		copy(dst.f64(n), src.F64[from:to])
+	case pBool:
+		copy(dst.bools(n), src.Bool[from:to])
+	case pStr:
+		dst.resetStr()
+		base := src.Offsets[from]
+		dst.Data = append(dst.Data, src.Data[base:src.Offsets[to]]...)
+		for _, o := range src.Offsets[from+1 : to+1] {
+			dst.Offsets = append(dst.Offsets, o-base)
+		}
+	}
+	if src.Nulls != nil && anyTrue(src.Nulls[from:to]) {
+		copy(dst.nullsLen(n), src.Nulls[from:to])
+	} else {
+		dst.clearNulls()
+	}
+}
+
+// distinctFilter keeps the first occurrence of each (group, value) pair
+// for count/sum/avg(DISTINCT).
+type distinctFilter struct {
+	table *groupTable
+	keys  []*vec.Vector
+	gidV  vecBuf
+	sel   []int32
+	ids   []int32
+	arg   vecBuf
+	gids  []int32
+}
+
+func newDistinctFilter(t catalog.Type) *distinctFilter {
+	d := &distinctFilter{table: newGroupTable([]catalog.Type{catalog.TypeInt8, t})}
+	d.gidV.init(catalog.TypeInt8)
+	d.arg.init(t)
+	d.keys = make([]*vec.Vector, 2)
+	return d
+}
+
+// filter returns the values (and their groups) not seen before in their
+// group; NULL values are dropped.
+func (d *distinctFilter) filter(v *vec.Vector, gids []int32, n int) (*vec.Vector, []int32) {
+	g := d.gidV.i64(n)
+	for i := range g {
+		g[i] = int64(gids[i])
+	}
+	d.keys[0], d.keys[1] = &d.gidV.Vector, v
+	if cap(d.ids) < n {
+		d.ids = make([]int32, n, max(n, vec.BatchSize))
+	}
+	ids := d.ids[:n]
+	before := int32(d.table.ngroups)
+	d.table.find(d.keys, n, ids)
+	next := before
+	sel := d.sel[:0]
+	for i, id := range ids {
+		if id == next && !v.IsNull(i) {
+			sel = append(sel, int32(i))
+		}
+		if id == next {
+			next++
+		}
+	}
+	d.sel = sel
+	gatherVec(&d.arg, v, sel)
+	d.gids = d.gids[:0]
+	for _, i := range sel {
+		d.gids = append(d.gids, gids[i])
+	}
+	return &d.arg.Vector, d.gids
+}

@@ -1,0 +1,152 @@
+// Package devcluster starts a whole Cirrus cluster in one process: embedded
+// etcd, metad, coordinators and participants. The roles still talk over
+// loopback sockets with their real protocols (gRPC to metad, Arrow Flight
+// between coordinators and participants, the PostgreSQL protocol to
+// clients), so the distributed path is the path that runs. `cirrus dev` and
+// the end-to-end tests use it.
+package devcluster
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/cirrusdb/cirrus/coordinator"
+	"github.com/cirrusdb/cirrus/coordinator/pgwire"
+	"github.com/cirrusdb/cirrus/metad"
+	"github.com/cirrusdb/cirrus/participant"
+	"github.com/cirrusdb/cirrus/storage"
+)
+
+// Config says what to start. Port 0 picks free ports for everything.
+type Config struct {
+	Dir          string
+	Port         int
+	Coordinators int
+	Participants int
+	Logf         func(format string, args ...any)
+}
+
+// Cluster is a running cluster.
+type Cluster struct {
+	// PGAddrs are the coordinators' PostgreSQL addresses.
+	PGAddrs []string
+	// MetadAddr and ParticipantAddrs are the internal endpoints.
+	MetadAddr        string
+	ParticipantAddrs []string
+
+	etcd         *metad.EmbeddedEtcd
+	metad        *metad.Server
+	store        storage.ObjectStore
+	participants []*participant.Server
+	coords       []*coordinator.Coordinator
+	servers      []*pgwire.Server
+	closeOnce    sync.Once
+}
+
+func listen(port int) (net.Listener, error) {
+	return net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+}
+
+// Start starts the cluster; on error everything started is stopped.
+func Start(ctx context.Context, cfg Config) (c *Cluster, err error) {
+	if cfg.Coordinators <= 0 {
+		cfg.Coordinators = 1
+	}
+	if cfg.Participants <= 0 {
+		cfg.Participants = 2
+	}
+	if cfg.Logf == nil {
+		cfg.Logf = log.Printf
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
+		return nil, err
+	}
+	c = &Cluster{}
+	defer func() {
+		if err != nil {
+			c.Close()
+			c = nil
+		}
+	}()
+
+	c.etcd, err = metad.StartEtcd(ctx, filepath.Join(cfg.Dir, "etcd"), "127.0.0.1:0", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("start etcd: %w", err)
+	}
+	c.metad, err = metad.NewServer(ctx, metad.Config{Endpoints: c.etcd.Endpoints()})
+	if err != nil {
+		return nil, fmt.Errorf("start metad: %w", err)
+	}
+	ml, err := listen(0)
+	if err != nil {
+		return nil, err
+	}
+	c.MetadAddr = ml.Addr().String()
+	go c.metad.Serve(ml)
+
+	c.store, err = storage.NewLocal(filepath.Join(cfg.Dir, "objects"))
+	if err != nil {
+		return nil, err
+	}
+	for i := 0; i < cfg.Participants; i++ {
+		p := participant.New(participant.Config{Store: c.store, Logf: cfg.Logf})
+		l, err := listen(0)
+		if err != nil {
+			return nil, err
+		}
+		c.ParticipantAddrs = append(c.ParticipantAddrs, l.Addr().String())
+		c.participants = append(c.participants, p)
+		go p.Serve(l)
+	}
+	for i := 0; i < cfg.Coordinators; i++ {
+		co, err := coordinator.New(ctx, coordinator.Config{
+			Metad: c.MetadAddr, Participants: c.ParticipantAddrs, Store: c.store, Logf: cfg.Logf,
+		})
+		if err != nil {
+			return nil, err
+		}
+		c.coords = append(c.coords, co)
+		port := 0
+		if cfg.Port != 0 {
+			port = cfg.Port + i
+		}
+		l, err := listen(port)
+		if err != nil {
+			return nil, fmt.Errorf("coordinator %d: %w", i, err)
+		}
+		srv := pgwire.NewServer(co, pgwire.Options{})
+		c.servers = append(c.servers, srv)
+		c.PGAddrs = append(c.PGAddrs, l.Addr().String())
+		go srv.Serve(l)
+	}
+	return c, nil
+}
+
+// Close stops everything, clients first. It may be called more than once.
+func (c *Cluster) Close() { c.closeOnce.Do(c.close) }
+
+func (c *Cluster) close() {
+	for _, s := range c.servers {
+		s.Close()
+	}
+	for _, co := range c.coords {
+		co.Close()
+	}
+	for _, p := range c.participants {
+		p.Close()
+	}
+	if c.metad != nil {
+		c.metad.Close()
+	}
+	if c.etcd != nil {
+		c.etcd.Close()
+	}
+	if c.store != nil {
+		c.store.Close()
+	}
+}

@@ -1,0 +1,474 @@
+package pgtype
+
+import (
+	"encoding/binary"
+	"math"
+
+	"github.com/cirrusdb/cirrus/catalog"
+	"github.com/cirrusdb/cirrus/internal/sqlerr"
+	"github.com/cirrusdb/cirrus/planner/plan"
+	"github.com/cirrusdb/cirrus/vec"
+)
+
+// Numeric binary sign words (PostgreSQL's NUMERIC_POS etc.).
+const (
+	numericPos  = 0x0000
+	numericNeg  = 0x4000
+	numericNaN  = 0xC000
+	numericPInf = 0xD000
+	numericNInf = 0xF000
+)
+
+// AppendBinary appends PostgreSQL's binary send format of value i of v,
+// without the length word. The caller checks NULL.
+func AppendBinary(dst []byte, v *vec.Vector, i int) []byte {
+	t := v.Type
+	switch t.Kind {
+	case catalog.Bool:
+		if v.Bool[i] {
+			return append(dst, 1)
+		}
+		return append(dst, 0)
+	case catalog.Int2:
+		return binary.BigEndian.AppendUint16(dst, uint16(v.I64[i]))
+	case catalog.Int4, catalog.Date:
+		return binary.BigEndian.AppendUint32(dst, uint32(v.I64[i]))
+	case catalog.Int8, catalog.Timestamp:
+		return binary.BigEndian.AppendUint64(dst, uint64(v.I64[i]))
+	case catalog.Numeric:
+		if t.Scale < 0 {
+			return AppendNumericTextBinary(dst, v.Data[v.Offsets[i]:v.Offsets[i+1]])
+		}
+		return AppendNumericBinary(dst, v.I64[i], t.Scale)
+	case catalog.Float4:
+		return appendFloat4Binary(dst, v.F64[i])
+	case catalog.Float8:
+		return appendFloat8Binary(dst, v.F64[i])
+	case catalog.Text, catalog.Varchar, catalog.Bpchar:
+		return append(dst, v.Data[v.Offsets[i]:v.Offsets[i+1]]...)
+	}
+	return dst
+}
+
+func appendFloat8Binary(dst []byte, f float64) []byte {
+	if f != f {
+		return binary.BigEndian.AppendUint64(dst, 0x7ff8000000000000)
+	}
+	return binary.BigEndian.AppendUint64(dst, math.Float64bits(f))
+}
+
+func appendFloat4Binary(dst []byte, f float64) []byte {
+	if f != f {
+		return binary.BigEndian.AppendUint32(dst, 0x7fc00000)
+	}
+	return binary.BigEndian.AppendUint32(dst, math.Float32bits(float32(f)))
+}
+
+// AppendDatumBinary appends the binary send format of a constant of type t.
+// A NULL datum appends nothing.
+func AppendDatumBinary(dst []byte, t catalog.Type, d plan.Datum) []byte {
+	if d.Null {
+		return dst
+	}
+	switch t.Kind {
+	case catalog.Bool:
+		if d.B {
+			return append(dst, 1)
+		}
+		return append(dst, 0)
+	case catalog.Int2:
+		return binary.BigEndian.AppendUint16(dst, uint16(d.I))
+	case catalog.Int4, catalog.Date:
+		return binary.BigEndian.AppendUint32(dst, uint32(d.I))
+	case catalog.Int8, catalog.Timestamp:
+		return binary.BigEndian.AppendUint64(dst, uint64(d.I))
+	case catalog.Numeric:
+		if t.Scale < 0 {
+			return AppendNumericTextBinary(dst, []byte(d.S))
+		}
+		return AppendNumericBinary(dst, d.I, t.Scale)
+	case catalog.Float4:
+		return appendFloat4Binary(dst, d.F)
+	case catalog.Float8:
+		return appendFloat8Binary(dst, d.F)
+	case catalog.Text, catalog.Varchar, catalog.Bpchar, catalog.Unknown:
+		return append(dst, d.S...)
+	}
+	return dst
+}
+
+// AppendNumericBinary appends the numeric send format (ndigits, weight,
+// sign, dscale, base-10000 digits) of v scaled by 10^scale.
+func AppendNumericBinary(dst []byte, v int64, scale int32) []byte {
+	var u uint64
+	neg := v < 0
+	if neg {
+		u = uint64(-(v + 1)) + 1
+	} else {
+		u = uint64(v)
+	}
+	var ibuf [24]byte
+	var fbuf [24]byte
+	var intd, fracd []byte
+	s := int(scale)
+	if s > 19 {
+		s = 19
+	}
+	if s < 0 {
+		s = 0
+	}
+	p := pow10[s]
+	ip, fp := u/p, u%p
+	n := 0
+	for x := ip; x > 0; x /= 10 {
+		n++
+	}
+	intd = ibuf[:n]
+	for k := n - 1; k >= 0; k-- {
+		intd[k] = byte('0' + ip%10)
+		ip /= 10
+	}
+	fracd = fbuf[:s]
+	for k := s - 1; k >= 0; k-- {
+		fracd[k] = byte('0' + fp%10)
+		fp /= 10
+	}
+	return appendNumericDigits(dst, neg, intd, fracd, s)
+}
+
+// appendNumericDigits encodes the decimal number [-]intd.fracd with display
+// scale dscale in the numeric send format.
+func appendNumericDigits(dst []byte, neg bool, intd, fracd []byte, dscale int) []byte {
+	for len(intd) > 0 && intd[0] == '0' {
+		intd = intd[1:]
+	}
+	for len(fracd) > 0 && fracd[len(fracd)-1] == '0' {
+		fracd = fracd[:len(fracd)-1]
+	}
+	padL := (4 - len(intd)%4) % 4
+	nIntGroups := (padL + len(intd)) / 4
+	nGroups := nIntGroups + (len(fracd)+3)/4
+	digit := func(p int) uint16 {
+		p -= padL
+		if p < 0 {
+			return 0
+		}
+		if p < len(intd) {
+			return uint16(intd[p] - '0')
+		}
+		p -= len(intd)
+		if p < len(fracd) {
+			return uint16(fracd[p] - '0')
+		}
+		return 0
+	}
+	group := func(k int) uint16 {
+		p := 4 * k
+		return digit(p)*1000 + digit(p+1)*100 + digit(p+2)*10 + digit(p+3)
+	}
+	first, last := 0, nGroups
+	for first < last && group(first) == 0 {
+		first++
+	}
+	for last > first && group(last-1) == 0 {
+		last--
+	}
+	weight := nIntGroups - 1 - first
+	sign := uint16(numericPos)
+	if first == last {
+		weight = 0
+	} else if neg {
+		sign = numericNeg
+	}
+	if dscale > 0x3FFF {
+		dscale = 0x3FFF
+	}
+	dst = binary.BigEndian.AppendUint16(dst, uint16(last-first))
+	dst = binary.BigEndian.AppendUint16(dst, uint16(int16(weight)))
+	dst = binary.BigEndian.AppendUint16(dst, sign)
+	dst = binary.BigEndian.AppendUint16(dst, uint16(dscale))
+	for k := first; k < last; k++ {
+		dst = binary.BigEndian.AppendUint16(dst, group(k))
+	}
+	return dst
+}
+
+// AppendNumericTextBinary encodes a dynamic-scale numeric held as decimal
+// text ("-12.500") in the numeric send format. Malformed text encodes as 0.
+func AppendNumericTextBinary(dst []byte, s []byte) []byte {
+	neg := false
+	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	intd := s[:i]
+	var fracd []byte
+	if i < len(s) && s[i] == '.' {
+		j := i + 1
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		fracd = s[i+1 : j]
+	}
+	return appendNumericDigits(dst, neg, intd, fracd, len(fracd))
+}
+
+func errInsufficient() error {
+	return sqlerr.New(sqlerr.ProtocolViolation, "insufficient data left in message")
+}
+
+// ErrBinaryFormatMessage is the message of the 22P03 error DecodeBinary
+// returns when a value has bytes left over; the protocol layer appends
+// " in bind parameter N" as PostgreSQL does.
+const ErrBinaryFormatMessage = "incorrect binary data format"
+
+func checkLen(b []byte, n int) error {
+	if len(b) < n {
+		return errInsufficient()
+	}
+	if len(b) > n {
+		return sqlerr.New(codeInvalidBinaryRepr, ErrBinaryFormatMessage)
+	}
+	return nil
+}
+
+// DecodeBinary is the binary receive function of type t.
+func DecodeBinary(t catalog.Type, b []byte) (plan.Datum, error) {
+	switch t.Kind {
+	case catalog.Bool:
+		if err := checkLen(b, 1); err != nil {
+			return plan.Datum{}, err
+		}
+		return plan.Datum{B: b[0] != 0}, nil
+	case catalog.Int2:
+		if err := checkLen(b, 2); err != nil {
+			return plan.Datum{}, err
+		}
+		return plan.Datum{I: int64(int16(binary.BigEndian.Uint16(b)))}, nil
+	case catalog.Int4:
+		if err := checkLen(b, 4); err != nil {
+			return plan.Datum{}, err
+		}
+		return plan.Datum{I: int64(int32(binary.BigEndian.Uint32(b)))}, nil
+	case catalog.Int8:
+		if err := checkLen(b, 8); err != nil {
+			return plan.Datum{}, err
+		}
+		return plan.Datum{I: int64(binary.BigEndian.Uint64(b))}, nil
+	case catalog.Float4:
+		if err := checkLen(b, 4); err != nil {
+			return plan.Datum{}, err
+		}
+		return plan.Datum{F: float64(math.Float32frombits(binary.BigEndian.Uint32(b)))}, nil
+	case catalog.Float8:
+		if err := checkLen(b, 8); err != nil {
+			return plan.Datum{}, err
+		}
+		return plan.Datum{F: math.Float64frombits(binary.BigEndian.Uint64(b))}, nil
+	case catalog.Numeric:
+		if t.Scale < 0 {
+			s, err := DecodeNumericBinaryText(b)
+			return plan.Datum{S: s}, err
+		}
+		v, err := DecodeNumericBinary(b, t.Precision, t.Scale)
+		return plan.Datum{I: v}, err
+	case catalog.Text, catalog.Varchar, catalog.Bpchar, catalog.Unknown:
+		s, err := ParseString(t, b)
+		return plan.Datum{S: s}, err
+	case catalog.Date:
+		if err := checkLen(b, 4); err != nil {
+			return plan.Datum{}, err
+		}
+		d := int64(int32(binary.BigEndian.Uint32(b)))
+		if d != DateNegInfinity && d != DatePosInfinity && (d < minDate || d >= endDate) {
+			return plan.Datum{}, sqlerr.New(sqlerr.DatetimeFieldOverflow, "date out of range")
+		}
+		return plan.Datum{I: d}, nil
+	case catalog.Timestamp:
+		if err := checkLen(b, 8); err != nil {
+			return plan.Datum{}, err
+		}
+		ts := int64(binary.BigEndian.Uint64(b))
+		if ts != TimestampNegInfinity && ts != TimestampPosInfinity && (ts < minTimestamp || ts >= endTimestamp) {
+			return plan.Datum{}, sqlerr.New(sqlerr.DatetimeFieldOverflow, "timestamp out of range")
+		}
+		return plan.Datum{I: ts}, nil
+	}
+	return plan.Datum{}, sqlerr.Errorf(sqlerr.FeatureNotSupported, "type %s is not supported", t)
+}
+
+// numericHeader validates a numeric receive value and returns its header.
+func numericHeader(b []byte, precision, scale int32) (ndigits, weight int, sign, dscale uint16, err error) {
+	if len(b) < 8 {
+		return 0, 0, 0, 0, errInsufficient()
+	}
+	ndigits = int(binary.BigEndian.Uint16(b[0:]))
+	weight = int(int16(binary.BigEndian.Uint16(b[2:])))
+	sign = binary.BigEndian.Uint16(b[4:])
+	dscale = binary.BigEndian.Uint16(b[6:])
+	if len(b) < 8+2*ndigits {
+		return 0, 0, 0, 0, errInsufficient()
+	}
+	if len(b) > 8+2*ndigits {
+		return 0, 0, 0, 0, sqlerr.New(codeInvalidBinaryRepr, ErrBinaryFormatMessage)
+	}
+	switch sign {
+	case numericPos, numericNeg:
+	case numericNaN:
+		return 0, 0, 0, 0, sqlerr.New(sqlerr.FeatureNotSupported, "numeric NaN is not supported")
+	case numericPInf, numericNInf:
+		if precision > 0 {
+			return 0, 0, 0, 0, sqlerr.New(sqlerr.NumericValueOutOfRange, "numeric field overflow").WithDetail(
+				"A field with precision " + itoa(precision) + ", scale " + itoa(scale) + " cannot hold an infinite value.")
+		}
+		return 0, 0, 0, 0, sqlerr.New(sqlerr.FeatureNotSupported, "numeric infinity is not supported")
+	default:
+		return 0, 0, 0, 0, sqlerr.New(codeInvalidBinaryRepr, `invalid sign in external "numeric" value`)
+	}
+	if dscale&0x3FFF != dscale {
+		return 0, 0, 0, 0, sqlerr.New(codeInvalidBinaryRepr, `invalid scale in external "numeric" value`)
+	}
+	for k := range ndigits {
+		if binary.BigEndian.Uint16(b[8+2*k:]) >= 10000 {
+			return 0, 0, 0, 0, sqlerr.New(codeInvalidBinaryRepr, `invalid digit in external "numeric" value`)
+		}
+	}
+	return
+}
+
+// DecodeNumericBinaryText decodes the numeric receive format to decimal
+// text with the value's display scale (PostgreSQL's numeric output), for
+// dynamic-scale numerics.
+func DecodeNumericBinaryText(b []byte) (string, error) {
+	ndigits, weight, sign, dscale, err := numericHeader(b, 0, 0)
+	if err != nil {
+		return "", err
+	}
+	digit := func(e int) byte { // decimal digit at exponent e
+		k := weight - floorDiv4(e) // group index
+		if k < 0 || k >= ndigits {
+			return '0'
+		}
+		g := binary.BigEndian.Uint16(b[8+2*k:])
+		pos := e - 4*floorDiv4(e) // 0..3 within group, 3 = most significant
+		for ; pos > 0; pos-- {
+			g /= 10
+		}
+		return byte('0' + g%10)
+	}
+	out := make([]byte, 0, 4*ndigits+int(dscale)+8)
+	if sign == numericNeg && ndigits > 0 {
+		out = append(out, '-')
+	}
+	top := 4*weight + 3
+	started := false
+	for e := top; e >= 0; e-- {
+		d := digit(e)
+		if d != '0' || started {
+			out = append(out, d)
+			started = true
+		}
+	}
+	if !started {
+		out = append(out, '0')
+	}
+	if dscale > 0 {
+		out = append(out, '.')
+		for e := -1; e >= -int(dscale); e-- {
+			out = append(out, digit(e))
+		}
+	}
+	if len(out) > 1 && out[0] == '-' {
+		allZero := true
+		for _, c := range out[1:] {
+			if c != '0' && c != '.' {
+				allZero = false
+				break
+			}
+		}
+		if allZero {
+			out = out[1:]
+		}
+	}
+	return string(out), nil
+}
+
+func floorDiv4(e int) int {
+	if e >= 0 {
+		return e / 4
+	}
+	return -((-e + 3) / 4)
+}
+
+// DecodeNumericBinary decodes the numeric receive format to an int64 scaled
+// by 10^scale, rounding half away from zero and checking precision like
+// PostgreSQL's numeric_recv with a typmod.
+func DecodeNumericBinary(b []byte, precision, scale int32) (int64, error) {
+	ndigits, weight, sign, dscale, err := numericHeader(b, precision, scale)
+	if err != nil {
+		return 0, err
+	}
+	digits := b[8:]
+	limit := uint64(math.MaxInt64)
+	if precision > 0 && precision <= 18 {
+		limit = pow10[precision] - 1
+	} else if sign == numericNeg {
+		limit++ // MinInt64
+	}
+	// Walk decimal digits from exponent 4*weight+3 downwards; keep those at
+	// exponent >= -scale, round on the one at -scale-1.
+	var u uint64
+	over := false
+	minExp := -int(scale)
+	minDigit := -int(dscale) // numeric_recv truncates to dscale first
+	e := 4*weight + 3
+	for k := 0; k < ndigits && !over; k++ {
+		g := binary.BigEndian.Uint16(digits[2*k:])
+		div := uint16(1000)
+		for q := 0; q < 4; q++ {
+			d := uint64(g / div % 10)
+			div /= 10
+			if e < minDigit {
+				d = 0
+			}
+			if e >= minExp {
+				if u > (limit-d)/10 {
+					over = true
+					break
+				}
+				u = u*10 + d
+			} else if e == minExp-1 {
+				if d >= 5 {
+					u++
+					if u > limit {
+						over = true
+					}
+				}
+			}
+			e--
+		}
+	}
+	// Positions between the last digit and the target scale are zeros.
+	for ; e >= minExp && !over && u != 0; e-- {
+		if u > limit/10 {
+			over = true
+		}
+		u *= 10
+	}
+	if over {
+		return 0, numericOverflow(precision, scale)
+	}
+	if sign == numericNeg {
+		return -int64(u), nil
+	}
+	return int64(u), nil
+}
+
+func itoa(i int32) string {
+	var buf [12]byte
+	return string(appendPad(buf[:0], int64(i), 1))
+}

@@ -1,0 +1,963 @@
+package pgtype
+
+import (
+	"math"
+	"strconv"
+	"time"
+	"unicode/utf8"
+	"unsafe"
+
+	"github.com/cirrusdb/cirrus/catalog"
+	"github.com/cirrusdb/cirrus/internal/sqlerr"
+	"github.com/cirrusdb/cirrus/planner/plan"
+)
+
+// SQLSTATEs not (yet) in sqlerr.
+const (
+	codeCharacterNotInRepertoire = "22021" // character_not_in_repertoire
+	codeInvalidBinaryRepr        = "22P03" // invalid_binary_representation
+)
+
+// ParseText is the input function of type t: PostgreSQL's text form to a
+// Datum. Errors are *sqlerr.Error with PostgreSQL's SQLSTATE and message.
+func ParseText(t catalog.Type, s []byte) (plan.Datum, error) {
+	switch t.Kind {
+	case catalog.Bool:
+		b, err := ParseBool(s)
+		return plan.Datum{B: b}, err
+	case catalog.Int2, catalog.Int4, catalog.Int8:
+		i, err := ParseInt(s, t.Kind)
+		return plan.Datum{I: i}, err
+	case catalog.Numeric:
+		if t.Scale < 0 { // catalog.DynamicScale
+			str, err := ParseNumericText(s)
+			return plan.Datum{S: str}, err
+		}
+		i, err := ParseNumeric(s, t.Precision, t.Scale)
+		return plan.Datum{I: i}, err
+	case catalog.Float4:
+		f, err := parseFloat(s, 32)
+		return plan.Datum{F: f}, err
+	case catalog.Float8:
+		f, err := parseFloat(s, 64)
+		return plan.Datum{F: f}, err
+	case catalog.Date:
+		d, err := ParseDate(s)
+		return plan.Datum{I: d}, err
+	case catalog.Timestamp:
+		ts, err := ParseTimestamp(s)
+		return plan.Datum{I: ts}, err
+	case catalog.Text, catalog.Varchar, catalog.Bpchar, catalog.Unknown:
+		str, err := ParseString(t, s)
+		return plan.Datum{S: str}, err
+	}
+	return plan.Datum{}, sqlerr.Errorf(sqlerr.FeatureNotSupported, "type %s is not supported", t)
+}
+
+// ParseString validates a text/varchar/char value and applies the length of
+// varchar(n) and char(n) the way PostgreSQL's input functions do: excess
+// trailing spaces are dropped silently, any other excess is 22001; char(n)
+// is blank-padded to n characters.
+func ParseString(t catalog.Type, s []byte) (string, error) {
+	if err := ValidateUTF8(s); err != nil {
+		return "", err
+	}
+	if t.Length <= 0 || (t.Kind != catalog.Varchar && t.Kind != catalog.Bpchar) {
+		return string(s), nil
+	}
+	n := int(t.Length)
+	cut, chars := charPrefix(s, n)
+	if cut < len(s) {
+		for _, c := range s[cut:] {
+			if c != ' ' {
+				return "", sqlerr.Errorf(sqlerr.StringDataRightTruncation, "value too long for type %s", t)
+			}
+		}
+		s = s[:cut]
+	}
+	if t.Kind == catalog.Bpchar && chars < n {
+		b := make([]byte, len(s), len(s)+n-chars)
+		copy(b, s)
+		for ; chars < n; chars++ {
+			b = append(b, ' ')
+		}
+		return string(b), nil
+	}
+	return string(s), nil
+}
+
+// charPrefix returns the byte length of the first n characters of s (all of
+// s if it has fewer) and the number of characters in that prefix.
+func charPrefix(s []byte, n int) (int, int) {
+	i, c := 0, 0
+	for i < len(s) && c < n {
+		if s[i] < utf8.RuneSelf {
+			i++
+		} else {
+			_, sz := utf8.DecodeRune(s[i:])
+			i += sz
+		}
+		c++
+	}
+	return i, c
+}
+
+// ValidateUTF8 reports PostgreSQL's error for bytes that are not valid UTF-8
+// or contain NUL: 22021 invalid byte sequence for encoding "UTF8".
+func ValidateUTF8(s []byte) error {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c != 0 && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, sz := utf8.DecodeRune(s[i:])
+		if c == 0 || (r == utf8.RuneError && sz <= 1) {
+			end := i + 1
+			// PostgreSQL prints the bytes of the offending sequence.
+			if c >= 0xc0 {
+				for end < len(s) && end < i+4 && s[end]&0xc0 == 0x80 {
+					end++
+				}
+			}
+			msg := []byte(`invalid byte sequence for encoding "UTF8": `)
+			for k := i; k < end; k++ {
+				if k > i {
+					msg = append(msg, ' ')
+				}
+				msg = append(msg, "0x"...)
+				const hex = "0123456789abcdef"
+				msg = append(msg, hex[s[k]>>4], hex[s[k]&15])
+			}
+			return sqlerr.New(codeCharacterNotInRepertoire, string(msg))
+		}
+		i += sz
+	}
+	return nil
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}
+
+func trimSpace(s []byte) []byte {
+	for len(s) > 0 && isSpace(s[0]) {
+		s = s[1:]
+	}
+	for len(s) > 0 && isSpace(s[len(s)-1]) {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+func intTypeName(k catalog.Kind) string {
+	switch k {
+	case catalog.Int2:
+		return "smallint"
+	case catalog.Int4:
+		return "integer"
+	}
+	return "bigint"
+}
+
+// ParseInt parses a smallint, integer or bigint (k) like PostgreSQL 15's
+// pg_strtoint*: optional surrounding whitespace, optional sign, decimal
+// digits. It does not allocate unless it fails.
+func ParseInt(s []byte, k catalog.Kind) (int64, error) {
+	orig := s
+	i := 0
+	for i < len(s) && isSpace(s[i]) {
+		i++
+	}
+	neg := false
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		neg = s[i] == '-'
+		i++
+	}
+	start := i
+	var u uint64
+	over := false
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		if u > (math.MaxUint64-9)/10 {
+			over = true
+		} else {
+			u = u*10 + uint64(s[i]-'0')
+		}
+		i++
+	}
+	if i == start {
+		return 0, intSyntaxErr(k, orig)
+	}
+	for i < len(s) && isSpace(s[i]) {
+		i++
+	}
+	if i != len(s) {
+		return 0, intSyntaxErr(k, orig)
+	}
+	var lim uint64
+	switch k {
+	case catalog.Int2:
+		lim = math.MaxInt16
+	case catalog.Int4:
+		lim = math.MaxInt32
+	default:
+		lim = math.MaxInt64
+	}
+	if neg {
+		lim++
+	}
+	if over || u > lim {
+		return 0, sqlerr.Errorf(sqlerr.NumericValueOutOfRange, "value \"%s\" is out of range for type %s", orig, intTypeName(k))
+	}
+	if neg {
+		return -int64(u-1) - 1, nil
+	}
+	return int64(u), nil
+}
+
+func intSyntaxErr(k catalog.Kind, s []byte) error {
+	return sqlerr.Errorf(sqlerr.InvalidTextRepresentation, "invalid input syntax for type %s: \"%s\"", intTypeName(k), s)
+}
+
+// ParseFloat parses a double precision value like PostgreSQL's float8in:
+// decimal notation with optional exponent, NaN, Infinity, -Infinity, inf,
+// surrounding whitespace.
+func ParseFloat(s []byte) (float64, error) { return parseFloat(s, 64) }
+
+// ParseFloat4 parses a real (float4in); the result is rounded to float32.
+func ParseFloat4(s []byte) (float64, error) { return parseFloat(s, 32) }
+
+// NaN is the NaN PostgreSQL produces (the canonical quiet NaN; Go's
+// math.NaN has a different bit pattern, visible in binary output).
+var NaN = math.Float64frombits(0x7ff8000000000000)
+
+func floatTypeName(bits int) string {
+	if bits == 32 {
+		return "real"
+	}
+	return "double precision"
+}
+
+func eqFold(s []byte, w string) bool {
+	if len(s) != len(w) {
+		return false
+	}
+	for i := range len(s) {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != w[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func parseFloat(s []byte, bits int) (float64, error) {
+	orig := s
+	s = trimSpace(s)
+	if len(s) == 0 {
+		return 0, sqlerr.Errorf(sqlerr.InvalidTextRepresentation, "invalid input syntax for type %s: \"%s\"", floatTypeName(bits), orig)
+	}
+	switch {
+	case eqFold(s, "nan") || eqFold(s, "+nan") || eqFold(s, "-nan"):
+		return NaN, nil
+	case eqFold(s, "infinity") || eqFold(s, "+infinity") || eqFold(s, "inf") || eqFold(s, "+inf"):
+		return math.Inf(1), nil
+	case eqFold(s, "-infinity") || eqFold(s, "-inf"):
+		return math.Inf(-1), nil
+	}
+	// Validate strtod's decimal grammar ourselves: strconv would also
+	// accept underscores and other Go-only syntax.
+	i := 0
+	if s[i] == '+' || s[i] == '-' {
+		i++
+	}
+	if i+1 < len(s) && s[i] == '0' && (s[i+1] == 'x' || s[i+1] == 'X') {
+		return parseHexFloat(s, orig, bits)
+	}
+	nd := 0
+	nonzero := false
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		nonzero = nonzero || s[i] != '0'
+		i++
+		nd++
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			nonzero = nonzero || s[i] != '0'
+			i++
+			nd++
+		}
+	}
+	if nd == 0 {
+		return 0, sqlerr.Errorf(sqlerr.InvalidTextRepresentation, "invalid input syntax for type %s: \"%s\"", floatTypeName(bits), orig)
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		j := i + 1
+		if j < len(s) && (s[j] == '+' || s[j] == '-') {
+			j++
+		}
+		k := j
+		for k < len(s) && s[k] >= '0' && s[k] <= '9' {
+			k++
+		}
+		if k > j { // strtod ignores an exponent without digits
+			i = k
+		}
+	}
+	if i != len(s) {
+		return 0, sqlerr.Errorf(sqlerr.InvalidTextRepresentation, "invalid input syntax for type %s: \"%s\"", floatTypeName(bits), orig)
+	}
+	f, err := strconv.ParseFloat(unsafe.String(&s[0], len(s)), bits)
+	if err != nil || (f == 0 && nonzero) {
+		return 0, sqlerr.Errorf(sqlerr.NumericValueOutOfRange, "\"%s\" is out of range for type %s", s, floatTypeName(bits))
+	}
+	return f, nil
+}
+
+// parseHexFloat handles strtod's hexadecimal form: 0x1.8p3, 0x10.
+func parseHexFloat(s, orig []byte, bits int) (float64, error) {
+	ok := true
+	hasP, nd := false, 0
+	for k := 0; k < len(s); k++ {
+		c := s[k]
+		switch {
+		case k < 3 && (c == '+' || c == '-' || c == 'x' || c == 'X'):
+		case c == 'p' || c == 'P':
+			hasP = true
+			if k+1 < len(s) && (s[k+1] == '+' || s[k+1] == '-') {
+				k++
+			}
+			if k+1 >= len(s) {
+				ok = false
+			}
+			for k++; k < len(s); k++ {
+				if s[k] < '0' || s[k] > '9' {
+					ok = false
+				}
+			}
+		case c == '.' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'):
+			if c != '.' {
+				nd++
+			}
+		default:
+			ok = false
+		}
+	}
+	if !ok || nd < 2 {
+		return 0, sqlerr.Errorf(sqlerr.InvalidTextRepresentation, "invalid input syntax for type %s: \"%s\"", floatTypeName(bits), orig)
+	}
+	str := string(s)
+	if !hasP {
+		str += "p0"
+	}
+	f, err := strconv.ParseFloat(str, bits)
+	if err != nil {
+		return 0, sqlerr.Errorf(sqlerr.NumericValueOutOfRange, "\"%s\" is out of range for type %s", s, floatTypeName(bits))
+	}
+	return f, nil
+}
+
+// ParseBool parses a boolean like PostgreSQL's boolin: t, true, yes, on, 1,
+// f, false, no, off, 0, case-insensitive, unique prefixes, surrounding
+// whitespace.
+func ParseBool(s []byte) (bool, error) {
+	v := trimSpace(s)
+	if b, ok := parseBoolWord(v); ok {
+		return b, nil
+	}
+	return false, sqlerr.Errorf(sqlerr.InvalidTextRepresentation, "invalid input syntax for type boolean: \"%s\"", s)
+}
+
+func prefixFold(s []byte, word string) bool {
+	if len(s) > len(word) {
+		return false
+	}
+	return eqFold(s, word[:len(s)])
+}
+
+func parseBoolWord(s []byte) (bool, bool) {
+	if len(s) == 0 {
+		return false, false
+	}
+	switch s[0] {
+	case 't', 'T':
+		return true, prefixFold(s, "true")
+	case 'f', 'F':
+		return false, prefixFold(s, "false")
+	case 'y', 'Y':
+		return true, prefixFold(s, "yes")
+	case 'n', 'N':
+		return false, prefixFold(s, "no")
+	case 'o', 'O':
+		if len(s) < 2 {
+			return false, false
+		}
+		if prefixFold(s, "on") {
+			return true, true
+		}
+		return false, prefixFold(s, "off")
+	case '1':
+		return true, len(s) == 1
+	case '0':
+		return false, len(s) == 1
+	}
+	return false, false
+}
+
+var pow10 = [...]uint64{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
+	1000000000, 10000000000, 100000000000, 1000000000000, 10000000000000,
+	100000000000000, 1000000000000000, 10000000000000000, 100000000000000000,
+	1000000000000000000, 10000000000000000000}
+
+// ParseNumeric parses a numeric value to an int64 scaled by 10^scale,
+// rounding half away from zero to scale fractional digits like PostgreSQL.
+// With precision > 0 a result of precision-scale or more integer digits is
+// 22003 "numeric field overflow"; precision 0 (unconstrained) allows the
+// int64 range. It does not allocate unless it fails.
+func ParseNumeric(s []byte, precision, scale int32) (int64, error) {
+	orig := s
+	s = trimSpace(s)
+	i := 0
+	neg := false
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		neg = s[i] == '-'
+		i++
+	}
+	// digits: [intStart,intEnd) . [fracStart,fracEnd)
+	intStart := i
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	intEnd := i
+	fracStart, fracEnd := i, i
+	if i < len(s) && s[i] == '.' {
+		i++
+		fracStart = i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		fracEnd = i
+	}
+	if intEnd == intStart && fracEnd == fracStart {
+		r := s[intStart:]
+		if eqFold(r, "nan") && intStart == 0 {
+			return 0, sqlerr.New(sqlerr.FeatureNotSupported, "numeric NaN is not supported")
+		}
+		if eqFold(r, "infinity") || eqFold(r, "inf") {
+			if precision > 0 {
+				return 0, sqlerr.New(sqlerr.NumericValueOutOfRange, "numeric field overflow").WithDetail(
+					"A field with precision " + strconv.Itoa(int(precision)) + ", scale " + strconv.Itoa(int(scale)) + " cannot hold an infinite value.")
+			}
+			return 0, sqlerr.New(sqlerr.FeatureNotSupported, "numeric infinity is not supported")
+		}
+		return 0, numericSyntaxErr(orig)
+	}
+	exp := 0
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		eneg := false
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			eneg = s[i] == '-'
+			i++
+		}
+		j := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			if exp < 1<<30 {
+				exp = exp*10 + int(s[i]-'0')
+			}
+			i++
+		}
+		if i == j || exp >= 1<<30-1 { // PostgreSQL: INT_MAX / 2
+			return 0, numericSyntaxErr(orig)
+		}
+		if eneg {
+			exp = -exp
+		}
+	}
+	if i != len(s) {
+		return 0, numericSyntaxErr(orig)
+	}
+	nint := intEnd - intStart
+	nfrac := fracEnd - fracStart
+	ndig := nint + nfrac
+	digit := func(k int) byte {
+		if k < nint {
+			return s[intStart+k]
+		}
+		return s[fracStart+k-nint]
+	}
+	limit := uint64(math.MaxInt64)
+	if precision > 0 && precision <= 18 {
+		limit = pow10[precision] - 1
+	} else if neg {
+		limit++ // MinInt64
+	}
+	shift := exp - nfrac + int(scale)
+	keep := ndig
+	if shift < 0 {
+		keep = ndig + shift
+	}
+	var u uint64
+	over := false
+	for k := 0; k < keep && k < ndig; k++ {
+		d := uint64(digit(k) - '0')
+		if u > (limit-d)/10 {
+			over = true
+			break
+		}
+		u = u*10 + d
+	}
+	if !over {
+		if keep >= 0 && keep < ndig && digit(keep) >= '5' {
+			u++
+			if u > limit {
+				over = true
+			}
+		}
+		for k := 0; k < shift && u != 0 && !over; k++ {
+			if u > limit/10 {
+				over = true
+			}
+			u *= 10
+		}
+	}
+	if over {
+		return 0, numericOverflow(precision, scale)
+	}
+	if neg {
+		return -int64(u), nil
+	}
+	return int64(u), nil
+}
+
+// ParseNumericText parses an unconstrained numeric to its canonical decimal
+// text as PostgreSQL's numeric_in then numeric_out would print it ("1.50" →
+// "1.50", "1.5e-3" → "0.0015", "-0" → "0"), for dynamic-scale numerics.
+func ParseNumericText(s []byte) (string, error) {
+	orig := s
+	s = trimSpace(s)
+	i := 0
+	neg := false
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		neg = s[i] == '-'
+		i++
+	}
+	intStart := i
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	intEnd := i
+	fracStart, fracEnd := i, i
+	if i < len(s) && s[i] == '.' {
+		i++
+		fracStart = i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		fracEnd = i
+	}
+	if intEnd == intStart && fracEnd == fracStart {
+		r := s[intStart:]
+		if (eqFold(r, "nan") && intStart == 0) || eqFold(r, "infinity") || eqFold(r, "inf") {
+			return "", sqlerr.New(sqlerr.FeatureNotSupported, "numeric NaN and infinity are not supported")
+		}
+		return "", numericSyntaxErr(orig)
+	}
+	exp := 0
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		eneg := false
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			eneg = s[i] == '-'
+			i++
+		}
+		j := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			if exp < 1<<30 {
+				exp = exp*10 + int(s[i]-'0')
+			}
+			i++
+		}
+		if i == j || exp >= 1<<30-1 {
+			return "", numericSyntaxErr(orig)
+		}
+		if eneg {
+			exp = -exp
+		}
+	}
+	if i != len(s) {
+		return "", numericSyntaxErr(orig)
+	}
+	nint := intEnd - intStart
+	nfrac := fracEnd - fracStart
+	dscale := nfrac - exp
+	if dscale < 0 {
+		dscale = 0
+	}
+	// decimal point after position nint+exp of the digit string
+	point := nint + exp
+	if point > 131072 || dscale > 16383 {
+		return "", sqlerr.New(sqlerr.NumericValueOutOfRange, "value overflows numeric format")
+	}
+	digit := func(k int) byte {
+		if k < 0 || k >= nint+nfrac {
+			return '0'
+		}
+		if k < nint {
+			return s[intStart+k]
+		}
+		return s[fracStart+k-nint]
+	}
+	out := make([]byte, 0, nint+nfrac+dscale+4)
+	if neg {
+		out = append(out, '-')
+	}
+	started := false
+	for k := 0; k < point; k++ {
+		if d := digit(k); d != '0' || started {
+			out = append(out, d)
+			started = true
+		}
+	}
+	if !started {
+		out = append(out, '0')
+	}
+	if dscale > 0 {
+		out = append(out, '.')
+		for k := point; k < point+dscale; k++ {
+			out = append(out, digit(k))
+		}
+	}
+	if neg {
+		zero := true
+		for _, c := range out[1:] {
+			if c != '0' && c != '.' {
+				zero = false
+				break
+			}
+		}
+		if zero {
+			out = out[1:]
+		}
+	}
+	return string(out), nil
+}
+
+func numericSyntaxErr(s []byte) error {
+	return sqlerr.Errorf(sqlerr.InvalidTextRepresentation, "invalid input syntax for type numeric: \"%s\"", s)
+}
+
+func numericOverflow(precision, scale int32) error {
+	if precision <= 0 {
+		return sqlerr.New(sqlerr.NumericValueOutOfRange, "value overflows numeric format")
+	}
+	maxdigits := precision - scale
+	var detail string
+	if maxdigits > 0 {
+		detail = "A field with precision " + strconv.Itoa(int(precision)) + ", scale " + strconv.Itoa(int(scale)) +
+			" must round to an absolute value less than 10^" + strconv.Itoa(int(maxdigits)) + "."
+	} else {
+		detail = "A field with precision " + strconv.Itoa(int(precision)) + ", scale " + strconv.Itoa(int(scale)) +
+			" must round to an absolute value less than 1."
+	}
+	return sqlerr.New(sqlerr.NumericValueOutOfRange, "numeric field overflow").WithDetail(detail)
+}
+
+// Range limits (PostgreSQL's IS_VALID_DATE and IS_VALID_TIMESTAMP).
+const (
+	minDate      = -2451545             // 4714-11-24 BC
+	endDate      = 2147483494 - 2451545 // 5874898-01-01
+	minTimestamp = -211813488000000000  // 4714-11-24 BC 00:00:00
+	endTimestamp = 9223371331200000000  // 294277-01-01 00:00:00
+	maxYearDigit = 7                    // more digits cannot be in range
+)
+
+type dtErr int
+
+const (
+	dtOK dtErr = iota
+	dtSyntax
+	dtField   // date/time field value out of range
+	dtRange   // date/timestamp out of range
+	dtSpecial // special value in result
+)
+
+// parsedDT is the result of parsing a date or timestamp literal.
+type parsedDT struct {
+	days    int64
+	us      int64 // time of day
+	special int64 // -1 -infinity, +1 infinity
+}
+
+func digitsAt(s []byte, i int) (v int64, n int) {
+	for i+n < len(s) && s[i+n] >= '0' && s[i+n] <= '9' {
+		if n < 18 {
+			v = v*10 + int64(s[i+n]-'0')
+		}
+		n++
+	}
+	return
+}
+
+func daysInMonth(y, m int64) int64 {
+	switch m {
+	case 4, 6, 9, 11:
+		return 30
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	}
+	return 31
+}
+
+// parseDateTime parses [ws] special | date [(' '|'T') time] [tz] [BC|AD] [ws].
+func parseDateTime(s []byte) (parsedDT, dtErr) {
+	var p parsedDT
+	s = trimSpace(s)
+	switch {
+	case eqFold(s, "infinity") || eqFold(s, "+infinity"):
+		p.special = 1
+		return p, dtSpecial
+	case eqFold(s, "-infinity"):
+		p.special = -1
+		return p, dtSpecial
+	case eqFold(s, "epoch"):
+		p.days = -10957
+		return p, dtOK
+	case eqFold(s, "now"):
+		now := time.Now().UTC()
+		us := now.UnixMicro() - 946684800000000
+		p.days = floorDiv(us, usPerDay)
+		p.us = us - p.days*usPerDay
+		return p, dtOK
+	case eqFold(s, "today"), eqFold(s, "tomorrow"), eqFold(s, "yesterday"):
+		now := time.Now().UTC()
+		p.days = floorDiv(now.Unix()-946684800, 86400)
+		if eqFold(s, "tomorrow") {
+			p.days++
+		} else if eqFold(s, "yesterday") {
+			p.days--
+		}
+		return p, dtOK
+	}
+	y, ny := digitsAt(s, 0)
+	i := ny
+	var m, d int64
+	switch {
+	case ny == 8 && (i == len(s) || s[i] == ' ' || s[i] == 'T' || s[i] == 't'): // YYYYMMDD
+		y, m, d = y/10000, y/100%100, y%100
+		ny = 4
+	case ny >= 3 && i < len(s) && (s[i] == '-' || s[i] == '/'):
+		sep := s[i]
+		var n int
+		m, n = digitsAt(s, i+1)
+		if n < 1 || n > 2 {
+			return p, dtSyntax
+		}
+		i += 1 + n
+		if i >= len(s) || s[i] != sep {
+			return p, dtSyntax
+		}
+		d, n = digitsAt(s, i+1)
+		if n < 1 || n > 2 {
+			return p, dtSyntax
+		}
+		i += 1 + n
+	default:
+		return p, dtSyntax
+	}
+	if ny > maxYearDigit {
+		return p, dtRange
+	}
+	fieldErr := false
+	if m < 1 || m > 12 || d < 1 {
+		fieldErr = true
+	}
+	// time of day
+	if i < len(s) && (s[i] == 'T' || s[i] == 't' || s[i] == ' ') {
+		j := i + 1
+		for j < len(s) && s[j] == ' ' {
+			j++
+		}
+		if j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			hh, n := digitsAt(s, j)
+			if n < 1 || n > 2 || j+n >= len(s) || s[j+n] != ':' {
+				return p, dtSyntax
+			}
+			j += n + 1
+			mi, n := digitsAt(s, j)
+			if n < 1 || n > 2 {
+				return p, dtSyntax
+			}
+			j += n
+			var ss, frac int64
+			if j < len(s) && s[j] == ':' {
+				ss, n = digitsAt(s, j+1)
+				if n < 1 || n > 2 {
+					return p, dtSyntax
+				}
+				j += 1 + n
+				if j < len(s) && s[j] == '.' {
+					fs := j
+					j++
+					k := 0
+					for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+						if k < 6 {
+							frac = frac*10 + int64(s[j]-'0')
+						}
+						k++
+						j++
+					}
+					if k > 6 {
+						// PostgreSQL: rint(strtod(fraction) * 1e6)
+						f, _ := strconv.ParseFloat(unsafe.String(&s[fs], j-fs), 64)
+						frac = int64(math.RoundToEven(f * 1e6))
+					} else {
+						for ; k < 6; k++ {
+							frac *= 10
+						}
+					}
+				}
+			}
+			if hh > 24 || mi > 59 || ss > 60 || (hh == 24 && (mi != 0 || ss != 0 || frac != 0)) {
+				fieldErr = true
+			}
+			p.us = ((hh*60+mi)*60+ss)*usPerSec + frac
+			i = j
+		} else if j >= len(s) || (s[j] != '+' && s[j] != '-' && !isAlpha(s[j])) {
+			return p, dtSyntax
+		} else {
+			i = j - 1
+		}
+	}
+	// time zone (ignored: timestamp without time zone drops it) and era
+	bc := false
+	for i < len(s) {
+		for i < len(s) && s[i] == ' ' {
+			i++
+		}
+		if i >= len(s) {
+			break
+		}
+		switch c := s[i]; {
+		case c == '+' || c == '-':
+			j := i + 1
+			_, n := digitsAt(s, j)
+			if n < 1 || n > 6 {
+				return p, dtSyntax
+			}
+			j += n
+			for k := 0; k < 2 && j < len(s) && s[j] == ':'; k++ {
+				_, n = digitsAt(s, j+1)
+				if n != 2 {
+					return p, dtSyntax
+				}
+				j += 1 + n
+			}
+			i = j
+		case isAlpha(c):
+			j := i
+			for j < len(s) && isAlpha(s[j]) {
+				j++
+			}
+			w := s[i:j]
+			switch {
+			case eqFold(w, "bc"):
+				bc = true
+			case eqFold(w, "ad"), eqFold(w, "z"), eqFold(w, "utc"), eqFold(w, "gmt"), eqFold(w, "zulu"):
+			default:
+				return p, dtSyntax
+			}
+			i = j
+		default:
+			return p, dtSyntax
+		}
+	}
+	if bc {
+		if y == 0 {
+			fieldErr = true
+		}
+		y = 1 - y
+	} else if y == 0 {
+		fieldErr = true
+	}
+	if fieldErr || d > daysInMonth(y, m) {
+		return p, dtField
+	}
+	p.days = daysFromCivil(y, m, d)
+	return p, dtOK
+}
+
+func isAlpha(c byte) bool { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') }
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+func dtError(e dtErr, typ string, s []byte) error {
+	switch e {
+	case dtField:
+		return sqlerr.Errorf(sqlerr.DatetimeFieldOverflow, "date/time field value out of range: \"%s\"", s)
+	case dtRange:
+		if typ == "date" {
+			return sqlerr.Errorf(sqlerr.DatetimeFieldOverflow, "date out of range: \"%s\"", s)
+		}
+		return sqlerr.Errorf(sqlerr.DatetimeFieldOverflow, "timestamp out of range: \"%s\"", s)
+	}
+	return sqlerr.Errorf(sqlerr.InvalidDatetimeFormat, "invalid input syntax for type %s: \"%s\"", typ, s)
+}
+
+// ParseDate parses a date to days since 2000-01-01. It accepts ISO
+// YYYY-MM-DD and YYYYMMDD with an optional (ignored) time and time zone,
+// BC/AD, and infinity, -infinity, epoch, today, tomorrow, yesterday.
+func ParseDate(s []byte) (int64, error) {
+	p, e := parseDateTime(s)
+	switch e {
+	case dtSpecial:
+		if p.special < 0 {
+			return DateNegInfinity, nil
+		}
+		return DatePosInfinity, nil
+	case dtOK:
+		if p.days < minDate || p.days >= endDate {
+			return 0, dtError(dtRange, "date", s)
+		}
+		return p.days, nil
+	}
+	return 0, dtError(e, "date", s)
+}
+
+// ParseTimestamp parses a timestamp to microseconds since 2000-01-01
+// 00:00:00. It accepts ISO 'YYYY-MM-DD HH:MM[:SS[.ffffff]]' with ' ' or 'T',
+// a date alone, an ignored time zone, BC/AD, and infinity, -infinity, epoch,
+// now, today, tomorrow, yesterday. Fractions round to microseconds.
+func ParseTimestamp(s []byte) (int64, error) {
+	p, e := parseDateTime(s)
+	switch e {
+	case dtSpecial:
+		if p.special < 0 {
+			return TimestampNegInfinity, nil
+		}
+		return TimestampPosInfinity, nil
+	case dtOK:
+		if p.days < minTimestamp/usPerDay-1 || p.days > endTimestamp/usPerDay+1 {
+			return 0, dtError(dtRange, "timestamp", s)
+		}
+		us := p.days*usPerDay + p.us
+		if us < minTimestamp || us >= endTimestamp {
+			return 0, dtError(dtRange, "timestamp", s)
+		}
+		return us, nil
+	}
+	return 0, dtError(e, "timestamp", s)
+}

@@ -1,0 +1,77 @@
+package planner
+
+import (
+	"github.com/cirrusdb/cirrus/catalog"
+	"github.com/cirrusdb/cirrus/internal/pgtype"
+	"github.com/cirrusdb/cirrus/internal/sqlerr"
+	"github.com/cirrusdb/cirrus/planner/plan"
+)
+
+// coerce applies an implicit cast: untyped literals are parsed with the
+// target type's input function now (so '12x'::int fails at bind time with
+// 22P02, as in PostgreSQL); other expressions get a Cast node.
+func coerce(e *plan.Expr, t catalog.Type) *plan.Expr {
+	if e.Type == t {
+		return e
+	}
+	if e.Type.Kind == catalog.Unknown {
+		if e.Kind == plan.Const {
+			if e.Value.Null {
+				return plan.NullOf(t)
+			}
+			if t.IsString() && t.Length == 0 {
+				return plan.ConstOf(t, plan.Datum{S: e.Value.S})
+			}
+			d, err := pgtype.ParseText(t, []byte(e.Value.S))
+			if err != nil {
+				fail(err)
+			}
+			return plan.ConstOf(t, d)
+		}
+		return plan.CastOf(e, t)
+	}
+	return plan.CastOf(e, t)
+}
+
+// assignCast converts a value for storing into a column of type t
+// (PostgreSQL's assignment casts): numbers convert among themselves with
+// rounding and range checks, strings among themselves with length checks;
+// anything else is a datatype mismatch.
+func assignCast(e *plan.Expr, t catalog.Type, column string) *plan.Expr {
+	et := e.Type
+	switch {
+	case et == t:
+		return e
+	case et.Kind == catalog.Unknown:
+		return coerce(e, t)
+	case et.IsNumeric() && t.IsNumeric(),
+		et.IsString() && t.IsString(),
+		et.Kind == catalog.Date && t.Kind == catalog.Timestamp,
+		et.Kind == catalog.Timestamp && t.Kind == catalog.Date,
+		t.Kind == catalog.Text || t.Kind == catalog.Varchar || t.Kind == catalog.Bpchar:
+		return plan.CastOf(e, t)
+	}
+	if column == "" {
+		failf(sqlerr.DatatypeMismatch, "value of type %s cannot be stored as type %s", et, t)
+	}
+	fail(sqlerr.Errorf(sqlerr.DatatypeMismatch, "column %q is of type %s but expression is of type %s", column, t, et).
+		WithHint("You will need to rewrite or cast the expression."))
+	return nil
+}
+
+// explicitCast is CAST(e AS t) / e::t.
+func explicitCast(e *plan.Expr, t catalog.Type) *plan.Expr {
+	et := e.Type
+	ok := et == t || et.Kind == catalog.Unknown ||
+		(et.IsNumeric() && t.IsNumeric()) ||
+		et.IsString() || t.IsString() ||
+		(et.Kind == catalog.Bool && t.IsInteger()) || (et.IsInteger() && t.Kind == catalog.Bool) ||
+		((et.Kind == catalog.Date || et.Kind == catalog.Timestamp) && (t.Kind == catalog.Date || t.Kind == catalog.Timestamp))
+	if !ok {
+		failf(sqlerr.CannotCoerce, "cannot cast type %s to %s", et, t)
+	}
+	if et.Kind == catalog.Unknown && e.Kind == plan.Const {
+		return coerce(e, t)
+	}
+	return plan.CastOf(e, t)
+}

@@ -1,0 +1,780 @@
+package planner
+
+import (
+	"strconv"
+	"strings"
+
+	pg_query "github.com/pganalyze/pg_query_go/v5"
+
+	"github.com/cirrusdb/cirrus/catalog"
+	"github.com/cirrusdb/cirrus/internal/pgtype"
+	"github.com/cirrusdb/cirrus/internal/sqlerr"
+	"github.com/cirrusdb/cirrus/planner/plan"
+)
+
+// scopeCol is a column visible to expressions. ID is its global column id
+// (see select.go); references bind to plan.Col(ID) and are remapped to input
+// positions when the plan is built.
+type scopeCol struct {
+	id       int
+	rel      string
+	name     string
+	typ      catalog.Type
+	tableOID catalog.OID
+	attnum   int16
+}
+
+// scope is the set of columns an expression may reference; agg is non-nil
+// where aggregate calls are allowed.
+type scope struct {
+	cols []scopeCol
+	agg  *aggContext
+}
+
+// aggContext collects the aggregate calls of a query block.
+type aggContext struct {
+	calls []*plan.AggCall
+	// inAgg is set while binding an aggregate's argument.
+	inAgg bool
+}
+
+// aggIDBase is the first global id of aggregate results.
+const aggIDBase = 1 << 24
+
+func (s *scope) resolve(rel, name string) scopeCol {
+	var found *scopeCol
+	for i := range s.cols {
+		c := &s.cols[i]
+		if c.name != name || (rel != "" && c.rel != rel) {
+			continue
+		}
+		if found != nil {
+			failf(sqlerr.AmbiguousColumn, "column reference %q is ambiguous", name)
+		}
+		found = c
+	}
+	if found == nil {
+		if rel != "" {
+			for _, c := range s.cols {
+				if c.rel == rel {
+					failf(sqlerr.UndefinedColumn, "column %s.%s does not exist", rel, name)
+				}
+			}
+			failf(sqlerr.UndefinedTable, "missing FROM-clause entry for table %q", rel)
+		}
+		failf(sqlerr.UndefinedColumn, "column %q does not exist", name)
+	}
+	return *found
+}
+
+// expr binds an expression. hint is the type the context expects (Unknown:
+// none); it only types parameters and untyped literals.
+func (b *binder) expr(n *pg_query.Node, s *scope, hint catalog.Type) *plan.Expr {
+	switch x := n.Node.(type) {
+	case *pg_query.Node_ColumnRef:
+		return b.columnRef(x.ColumnRef, s)
+	case *pg_query.Node_AConst:
+		return constant(x.AConst)
+	case *pg_query.Node_ParamRef:
+		return b.param(int(x.ParamRef.Number), hint)
+	case *pg_query.Node_TypeCast:
+		t := b.typeName(x.TypeCast.TypeName, false)
+		e := b.expr(x.TypeCast.Arg, s, t)
+		return explicitCast(e, t)
+	case *pg_query.Node_AExpr:
+		return b.aexpr(x.AExpr, s)
+	case *pg_query.Node_BoolExpr:
+		op := map[pg_query.BoolExprType]string{
+			pg_query.BoolExprType_AND_EXPR: "and",
+			pg_query.BoolExprType_OR_EXPR:  "or",
+			pg_query.BoolExprType_NOT_EXPR: "not",
+		}[x.BoolExpr.Boolop]
+		var args []*plan.Expr
+		for _, a := range x.BoolExpr.Args {
+			args = append(args, boolArg(b.expr(a, s, catalog.TypeBool), strings.ToUpper(op)))
+		}
+		if op == "not" {
+			return plan.CallOf("not", catalog.TypeBool, args[0])
+		}
+		// Fold n-ary AND/OR into a left-deep binary tree.
+		e := args[0]
+		for _, a := range args[1:] {
+			e = plan.CallOf(op, catalog.TypeBool, e, a)
+		}
+		return e
+	case *pg_query.Node_NullTest:
+		arg := b.expr(x.NullTest.Arg, s, catalog.TypeUnknown)
+		if x.NullTest.Nulltesttype == pg_query.NullTestType_IS_NULL {
+			return plan.CallOf("isnull", catalog.TypeBool, arg)
+		}
+		return plan.CallOf("isnotnull", catalog.TypeBool, arg)
+	case *pg_query.Node_BooleanTest:
+		return b.booleanTest(x.BooleanTest, s)
+	case *pg_query.Node_FuncCall:
+		return b.funcCall(x.FuncCall, s)
+	case *pg_query.Node_CaseExpr:
+		return b.caseExpr(x.CaseExpr, s)
+	case *pg_query.Node_CoalesceExpr:
+		var args []*plan.Expr
+		for _, a := range x.CoalesceExpr.Args {
+			args = append(args, b.expr(a, s, hint))
+		}
+		t := commonType(args, "COALESCE")
+		for i := range args {
+			args[i] = coerce(args[i], t)
+		}
+		return plan.CallOf("coalesce", t, args...)
+	case *pg_query.Node_SubLink:
+		failf(sqlerr.FeatureNotSupported, "subqueries are not supported yet")
+	case *pg_query.Node_SqlvalueFunction:
+		failf(sqlerr.FeatureNotSupported, "%s is not supported yet", strings.TrimPrefix(x.SqlvalueFunction.Op.String(), "SVFOP_"))
+	}
+	failf(sqlerr.FeatureNotSupported, "expression not supported yet: %s", stmtName(n))
+	return nil
+}
+
+func boolArg(e *plan.Expr, what string) *plan.Expr {
+	if e.Type.Kind == catalog.Unknown {
+		return coerce(e, catalog.TypeBool)
+	}
+	if e.Type.Kind != catalog.Bool {
+		failf(sqlerr.DatatypeMismatch, "argument of %s must be type boolean, not type %s", what, e.Type)
+	}
+	return e
+}
+
+func (b *binder) columnRef(cr *pg_query.ColumnRef, s *scope) *plan.Expr {
+	var parts []string
+	for _, f := range cr.Fields {
+		switch v := f.Node.(type) {
+		case *pg_query.Node_String_:
+			parts = append(parts, v.String_.Sval)
+		case *pg_query.Node_AStar:
+			failf(sqlerr.SyntaxError, "* is not allowed here")
+		}
+	}
+	var rel, name string
+	switch len(parts) {
+	case 1:
+		name = parts[0]
+	case 2:
+		rel, name = parts[0], parts[1]
+	case 3:
+		rel, name = parts[1], parts[2]
+	default:
+		failf(sqlerr.SyntaxError, "improper qualified name (too many dotted names): %s", strings.Join(parts, "."))
+	}
+	c := s.resolve(rel, name)
+	return plan.Col(c.id, c.typ)
+}
+
+func (b *binder) param(n int, hint catalog.Type) *plan.Expr {
+	p := b.ctx.Params
+	t, err := p.typeOf(n, hint)
+	if err != nil {
+		fail(err)
+	}
+	if p.Values == nil {
+		// Preparing: the value is not known; a typed NULL stands in.
+		return plan.NullOf(t)
+	}
+	if n > len(p.Values) {
+		failf(sqlerr.ProtocolViolation, "bind message supplies %d parameters, but statement requires %d", len(p.Values), n)
+	}
+	if t.Kind == catalog.Unknown {
+		t = catalog.TypeText
+	}
+	return plan.ConstOf(t, p.Values[n-1])
+}
+
+// constant binds a literal. Integers are int4 or int8, decimals numeric with
+// their written scale, strings untyped until their context types them.
+func constant(c *pg_query.A_Const) *plan.Expr {
+	if c.Isnull {
+		return plan.NullOf(catalog.TypeUnknown)
+	}
+	switch v := c.Val.(type) {
+	case *pg_query.A_Const_Ival:
+		return plan.ConstOf(catalog.TypeInt4, plan.Datum{I: int64(v.Ival.Ival)})
+	case *pg_query.A_Const_Fval:
+		s := v.Fval.Fval
+		if !strings.ContainsAny(s, ".eE") {
+			if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+				return plan.ConstOf(catalog.TypeInt8, plan.Datum{I: i})
+			}
+		}
+		if strings.ContainsAny(s, "eE") {
+			f, err := strconv.ParseFloat(s, 64)
+			if err != nil {
+				failf(sqlerr.InvalidTextRepresentation, "invalid input syntax for type numeric: %q", s)
+			}
+			// PostgreSQL types 1e3 as numeric; keep exactness where it is an integer.
+			if f == float64(int64(f)) {
+				return plan.ConstOf(catalog.NumericType(0, 0), plan.Datum{I: int64(f)})
+			}
+			return plan.ConstOf(catalog.TypeFloat8, plan.Datum{F: f})
+		}
+		scale := int32(0)
+		if i := strings.IndexByte(s, '.'); i >= 0 {
+			scale = int32(len(s) - i - 1)
+		}
+		if scale > catalog.MaxNumericPrecision {
+			failf(sqlerr.FeatureNotSupported, "numeric literal %s has more than %d fractional digits", s, catalog.MaxNumericPrecision)
+		}
+		t := catalog.NumericType(0, scale)
+		i, err := pgtype.ParseNumeric([]byte(s), 0, scale)
+		if err != nil {
+			fail(err)
+		}
+		return plan.ConstOf(t, plan.Datum{I: i})
+	case *pg_query.A_Const_Sval:
+		return plan.ConstOf(catalog.TypeUnknown, plan.Datum{S: v.Sval.Sval})
+	case *pg_query.A_Const_Boolval:
+		return plan.ConstOf(catalog.TypeBool, plan.Datum{B: v.Boolval.Boolval})
+	case *pg_query.A_Const_Bsval:
+		failf(sqlerr.FeatureNotSupported, "bit string literals are not supported")
+	}
+	return plan.NullOf(catalog.TypeUnknown)
+}
+
+func opName(name []*pg_query.Node) string {
+	var parts []string
+	for _, n := range name {
+		parts = append(parts, n.GetString_().Sval)
+	}
+	if len(parts) == 2 && parts[0] == "pg_catalog" {
+		return parts[1]
+	}
+	return strings.Join(parts, ".")
+}
+
+// bindPair binds two operands so that a parameter or untyped literal on one
+// side takes the other side's type.
+func (b *binder) bindPair(l, r *pg_query.Node, s *scope) (*plan.Expr, *plan.Expr) {
+	_, lp := l.Node.(*pg_query.Node_ParamRef)
+	if lp {
+		re := b.expr(r, s, catalog.TypeUnknown)
+		return b.expr(l, s, re.Type), re
+	}
+	le := b.expr(l, s, catalog.TypeUnknown)
+	return le, b.expr(r, s, le.Type)
+}
+
+func (b *binder) aexpr(a *pg_query.A_Expr, s *scope) *plan.Expr {
+	op := opName(a.Name)
+	switch a.Kind {
+	case pg_query.A_Expr_Kind_AEXPR_OP:
+		if a.Lexpr == nil {
+			r := b.expr(a.Rexpr, s, catalog.TypeUnknown)
+			switch op {
+			case "-":
+				if r.Kind == plan.Const && !r.Value.Null && r.Type.IsInt64Backed() && r.Type.Kind != catalog.Date && r.Type.Kind != catalog.Timestamp {
+					c := *r
+					c.Value.I = -c.Value.I
+					return &c
+				}
+				if r.Kind == plan.Const && !r.Value.Null && r.Type.Kind == catalog.Float8 {
+					c := *r
+					c.Value.F = -c.Value.F
+					return &c
+				}
+				if !r.Type.IsNumeric() {
+					failf(sqlerr.UndefinedFunction, "operator does not exist: - %s", r.Type)
+				}
+				return plan.CallOf("neg", r.Type, r)
+			case "+":
+				return r
+			}
+			failf(sqlerr.UndefinedFunction, "operator does not exist: %s %s", op, r.Type)
+		}
+		l, r := b.bindPair(a.Lexpr, a.Rexpr, s)
+		return binaryOp(op, l, r)
+	case pg_query.A_Expr_Kind_AEXPR_LIKE, pg_query.A_Expr_Kind_AEXPR_ILIKE:
+		l, r := b.bindPair(a.Lexpr, a.Rexpr, s)
+		l, r = coerceString(l), coerceString(r)
+		name := "like"
+		if a.Kind == pg_query.A_Expr_Kind_AEXPR_ILIKE {
+			name = "ilike"
+		}
+		if op == "!~~" || op == "!~~*" {
+			name = "not" + name
+		}
+		return plan.CallOf(name, catalog.TypeBool, l, r)
+	case pg_query.A_Expr_Kind_AEXPR_IN:
+		l := b.expr(a.Lexpr, s, catalog.TypeUnknown)
+		items := a.Rexpr.GetList().GetItems()
+		if len(items) == 0 {
+			failf(sqlerr.SyntaxError, "syntax error in IN list")
+		}
+		cmp, join := "=", "or"
+		if op == "<>" {
+			cmp, join = "<>", "and"
+		}
+		var out *plan.Expr
+		for _, it := range items {
+			r := b.expr(it, s, l.Type)
+			e := binaryOp(cmp, l, r)
+			if out == nil {
+				out = e
+			} else {
+				out = plan.CallOf(join, catalog.TypeBool, out, e)
+			}
+		}
+		return out
+	case pg_query.A_Expr_Kind_AEXPR_BETWEEN, pg_query.A_Expr_Kind_AEXPR_NOT_BETWEEN:
+		x := b.expr(a.Lexpr, s, catalog.TypeUnknown)
+		bounds := a.Rexpr.GetList().GetItems()
+		lo := b.expr(bounds[0], s, x.Type)
+		hi := b.expr(bounds[1], s, x.Type)
+		e := plan.CallOf("and", catalog.TypeBool, binaryOp(">=", x, lo), binaryOp("<=", x, hi))
+		if a.Kind == pg_query.A_Expr_Kind_AEXPR_NOT_BETWEEN {
+			e = plan.CallOf("not", catalog.TypeBool, e)
+		}
+		return e
+	case pg_query.A_Expr_Kind_AEXPR_NULLIF:
+		l, r := b.bindPair(a.Lexpr, a.Rexpr, s)
+		eq := binaryOp("=", l, r)
+		return &plan.Expr{Kind: plan.Case, Type: l.Type, Args: []*plan.Expr{eq, plan.NullOf(l.Type), l}, Else: true}
+	case pg_query.A_Expr_Kind_AEXPR_DISTINCT, pg_query.A_Expr_Kind_AEXPR_NOT_DISTINCT:
+		l, r := b.bindPair(a.Lexpr, a.Rexpr, s)
+		t := comparisonType(l, r)
+		l, r = coerce(l, t), coerce(r, t)
+		// a IS DISTINCT FROM b: CASE WHEN a IS NULL THEN b IS NOT NULL WHEN b IS NULL THEN true ELSE a <> b END
+		ln := plan.CallOf("isnull", catalog.TypeBool, l)
+		rn := plan.CallOf("isnull", catalog.TypeBool, r)
+		e := &plan.Expr{Kind: plan.Case, Type: catalog.TypeBool, Else: true, Args: []*plan.Expr{
+			ln, plan.CallOf("isnotnull", catalog.TypeBool, r),
+			rn, plan.ConstOf(catalog.TypeBool, plan.Datum{B: true}),
+			plan.CallOf("<>", catalog.TypeBool, l, r),
+		}}
+		if a.Kind == pg_query.A_Expr_Kind_AEXPR_NOT_DISTINCT {
+			e = plan.CallOf("not", catalog.TypeBool, e)
+		}
+		return e
+	}
+	failf(sqlerr.FeatureNotSupported, "operator kind %s is not supported yet", strings.TrimPrefix(a.Kind.String(), "AEXPR_"))
+	return nil
+}
+
+func (b *binder) booleanTest(bt *pg_query.BooleanTest, s *scope) *plan.Expr {
+	arg := boolArg(b.expr(bt.Arg, s, catalog.TypeBool), "IS TRUE")
+	tru := plan.ConstOf(catalog.TypeBool, plan.Datum{B: true})
+	fls := plan.ConstOf(catalog.TypeBool, plan.Datum{B: false})
+	isnull := plan.CallOf("isnull", catalog.TypeBool, arg)
+	// CASE WHEN arg IS NULL THEN <null result> ELSE <arg test> END
+	mk := func(onNull *plan.Expr, test *plan.Expr) *plan.Expr {
+		return &plan.Expr{Kind: plan.Case, Type: catalog.TypeBool, Else: true, Args: []*plan.Expr{isnull, onNull, test}}
+	}
+	switch bt.Booltesttype {
+	case pg_query.BoolTestType_IS_TRUE:
+		return mk(fls, arg)
+	case pg_query.BoolTestType_IS_NOT_TRUE:
+		return mk(tru, plan.CallOf("not", catalog.TypeBool, arg))
+	case pg_query.BoolTestType_IS_FALSE:
+		return mk(fls, plan.CallOf("not", catalog.TypeBool, arg))
+	case pg_query.BoolTestType_IS_NOT_FALSE:
+		return mk(tru, arg)
+	case pg_query.BoolTestType_IS_UNKNOWN:
+		return isnull
+	case pg_query.BoolTestType_IS_NOT_UNKNOWN:
+		return plan.CallOf("isnotnull", catalog.TypeBool, arg)
+	}
+	failf(sqlerr.FeatureNotSupported, "boolean test not supported")
+	return nil
+}
+
+var aggFuncs = map[string]bool{"count": true, "sum": true, "avg": true, "min": true, "max": true}
+
+func (b *binder) funcCall(fc *pg_query.FuncCall, s *scope) *plan.Expr {
+	name := opName(fc.Funcname)
+	if aggFuncs[name] {
+		return b.aggregate(name, fc, s)
+	}
+	if fc.AggStar || fc.AggDistinct || fc.Over != nil || len(fc.AggOrder) > 0 || fc.AggFilter != nil {
+		failf(sqlerr.FeatureNotSupported, "%s(...) with this syntax is not supported yet", name)
+	}
+	var args []*plan.Expr
+	for _, a := range fc.Args {
+		args = append(args, b.expr(a, s, catalog.TypeUnknown))
+	}
+	argc := func(lo, hi int) {
+		if len(args) < lo || len(args) > hi {
+			failf(sqlerr.UndefinedFunction, "function %s with %d arguments does not exist", name, len(args))
+		}
+	}
+	switch name {
+	case "lower", "upper":
+		argc(1, 1)
+		return plan.CallOf(name, catalog.TypeText, coerceString(args[0]))
+	case "length", "char_length", "character_length":
+		argc(1, 1)
+		return plan.CallOf("length", catalog.TypeInt4, coerceString(args[0]))
+	case "substr", "substring":
+		argc(2, 3)
+		out := []*plan.Expr{coerceString(args[0])}
+		for _, a := range args[1:] {
+			out = append(out, coerce(a, catalog.TypeInt8))
+		}
+		return plan.CallOf("substr", catalog.TypeText, out...)
+	case "abs":
+		argc(1, 1)
+		a := args[0]
+		if a.Type.Kind == catalog.Unknown {
+			a = coerce(a, catalog.TypeFloat8)
+		}
+		if !a.Type.IsNumeric() {
+			failf(sqlerr.UndefinedFunction, "function abs(%s) does not exist", a.Type)
+		}
+		return plan.CallOf("abs", a.Type, a)
+	case "coalesce":
+		t := commonType(args, "COALESCE")
+		for i := range args {
+			args[i] = coerce(args[i], t)
+		}
+		return plan.CallOf("coalesce", t, args...)
+	}
+	failf(sqlerr.UndefinedFunction, "function %s does not exist", name)
+	return nil
+}
+
+func (b *binder) aggregate(name string, fc *pg_query.FuncCall, s *scope) *plan.Expr {
+	if s.agg == nil {
+		failf(sqlerr.GroupingError, "aggregate functions are not allowed here")
+	}
+	if s.agg.inAgg {
+		failf(sqlerr.GroupingError, "aggregate function calls cannot be nested")
+	}
+	if fc.Over != nil || len(fc.AggOrder) > 0 || fc.AggFilter != nil {
+		failf(sqlerr.FeatureNotSupported, "window functions, ordered aggregates and FILTER are not supported yet")
+	}
+	call := &plan.AggCall{Func: name, Distinct: fc.AggDistinct}
+	if fc.AggStar {
+		if name != "count" {
+			failf(sqlerr.SyntaxError, "%s(*) is not allowed", name)
+		}
+		call.Type = catalog.TypeInt8
+	} else {
+		if len(fc.Args) != 1 {
+			failf(sqlerr.UndefinedFunction, "function %s with %d arguments does not exist", name, len(fc.Args))
+		}
+		s.agg.inAgg = true
+		arg := b.expr(fc.Args[0], s, catalog.TypeUnknown)
+		s.agg.inAgg = false
+		if arg.Type.Kind == catalog.Unknown {
+			if name == "count" || name == "min" || name == "max" {
+				arg = coerce(arg, catalog.TypeText)
+			} else {
+				arg = coerce(arg, catalog.TypeFloat8)
+			}
+		}
+		call.Arg = arg
+		t := arg.Type
+		switch name {
+		case "count":
+			call.Type = catalog.TypeInt8
+		case "sum":
+			switch {
+			case t.Kind == catalog.Int2 || t.Kind == catalog.Int4:
+				call.Type = catalog.TypeInt8
+			case t.Kind == catalog.Int8:
+				call.Type = catalog.NumericType(0, 0)
+			case t.Kind == catalog.Numeric && !t.IsDynamicNumeric():
+				call.Type = catalog.NumericType(0, t.Scale)
+			case t.Kind == catalog.Float4:
+				call.Type = catalog.TypeFloat4
+			case t.Kind == catalog.Float8:
+				call.Type = catalog.TypeFloat8
+			default:
+				failf(sqlerr.UndefinedFunction, "function sum(%s) does not exist", t)
+			}
+		case "avg":
+			switch {
+			case t.IsInteger() || (t.Kind == catalog.Numeric && !t.IsDynamicNumeric()):
+				call.Type = catalog.TypeNumericDynamic
+			case t.Kind == catalog.Float4 || t.Kind == catalog.Float8:
+				call.Type = catalog.TypeFloat8
+			default:
+				failf(sqlerr.UndefinedFunction, "function avg(%s) does not exist", t)
+			}
+		case "min", "max":
+			if t.Kind == catalog.Bool || t.IsDynamicNumeric() {
+				failf(sqlerr.UndefinedFunction, "function %s(%s) does not exist", name, t)
+			}
+			call.Type = t
+			if t.Kind == catalog.Varchar {
+				call.Type = catalog.TypeText
+				call.Arg = plan.CastOf(arg, catalog.TypeText)
+			}
+		}
+	}
+	s.agg.calls = append(s.agg.calls, call)
+	return plan.Col(aggIDBase+len(s.agg.calls)-1, call.Type)
+}
+
+func (b *binder) caseExpr(c *pg_query.CaseExpr, s *scope) *plan.Expr {
+	var arg *plan.Expr
+	if c.Arg != nil {
+		arg = b.expr(c.Arg, s, catalog.TypeUnknown)
+	}
+	var conds, results []*plan.Expr
+	for _, w := range c.Args {
+		cw := w.GetCaseWhen()
+		var cond *plan.Expr
+		if arg != nil {
+			cond = binaryOp("=", arg, b.expr(cw.Expr, s, arg.Type))
+		} else {
+			cond = boolArg(b.expr(cw.Expr, s, catalog.TypeBool), "CASE/WHEN")
+		}
+		conds = append(conds, cond)
+		results = append(results, b.expr(cw.Result, s, catalog.TypeUnknown))
+	}
+	if c.Defresult != nil {
+		results = append(results, b.expr(c.Defresult, s, catalog.TypeUnknown))
+	}
+	t := commonType(results, "CASE")
+	e := &plan.Expr{Kind: plan.Case, Type: t}
+	for i := range conds {
+		e.Args = append(e.Args, conds[i], coerce(results[i], t))
+	}
+	if c.Defresult != nil {
+		e.Args = append(e.Args, coerce(results[len(results)-1], t))
+		e.Else = true
+	}
+	return e
+}
+
+// numericRank orders the number types for implicit promotion.
+func numericRank(t catalog.Type) int {
+	switch t.Kind {
+	case catalog.Int2:
+		return 1
+	case catalog.Int4:
+		return 2
+	case catalog.Int8:
+		return 3
+	case catalog.Numeric:
+		return 4
+	case catalog.Float4:
+		return 5
+	case catalog.Float8:
+		return 6
+	}
+	return 0
+}
+
+// commonType resolves the type of a set of expressions that must agree
+// (CASE results, COALESCE, VALUES columns), as PostgreSQL's select_common_type.
+func commonType(es []*plan.Expr, what string) catalog.Type {
+	t := catalog.TypeUnknown
+	for _, e := range es {
+		et := e.Type
+		switch {
+		case et.Kind == catalog.Unknown:
+		case t.Kind == catalog.Unknown:
+			t = et
+		case t == et:
+		case t.IsNumeric() && et.IsNumeric():
+			t = promote(t, et)
+		case t.IsString() && et.IsString():
+			if t.Kind != et.Kind || t.Length != et.Length {
+				if t.Kind == catalog.Bpchar && et.Kind == catalog.Bpchar {
+					t = catalog.Type{Kind: catalog.Bpchar}
+				} else {
+					t = catalog.TypeText
+				}
+			}
+		case (t.Kind == catalog.Date && et.Kind == catalog.Timestamp) || (t.Kind == catalog.Timestamp && et.Kind == catalog.Date):
+			t = catalog.TypeTimestamp
+		default:
+			failf(sqlerr.DatatypeMismatch, "%s types %s and %s cannot be matched", what, t, et)
+		}
+	}
+	if t.Kind == catalog.Unknown {
+		return catalog.TypeText
+	}
+	return t
+}
+
+// promote returns the type two numbers combine into.
+func promote(a, b catalog.Type) catalog.Type {
+	if a.IsDynamicNumeric() || b.IsDynamicNumeric() {
+		if numericRank(a) > 4 || numericRank(b) > 4 {
+			return catalog.TypeFloat8
+		}
+		return catalog.TypeNumericDynamic
+	}
+	ra, rb := numericRank(a), numericRank(b)
+	switch {
+	case ra >= 5 || rb >= 5:
+		if a.Kind == catalog.Float4 && b.Kind == catalog.Float4 {
+			return catalog.TypeFloat4
+		}
+		return catalog.TypeFloat8
+	case ra == 4 || rb == 4:
+		s := int32(0)
+		if a.Kind == catalog.Numeric {
+			s = a.Scale
+		}
+		if b.Kind == catalog.Numeric && b.Scale > s {
+			s = b.Scale
+		}
+		return catalog.NumericType(0, s)
+	case ra >= rb:
+		return catalog.Type{Kind: a.Kind}
+	}
+	return catalog.Type{Kind: b.Kind}
+}
+
+// comparisonType is the type both sides of a comparison are cast to.
+func comparisonType(l, r *plan.Expr) catalog.Type {
+	lt, rt := l.Type, r.Type
+	switch {
+	case lt.Kind == catalog.Unknown && rt.Kind == catalog.Unknown:
+		return catalog.TypeText
+	case lt.Kind == catalog.Unknown:
+		return rt
+	case rt.Kind == catalog.Unknown:
+		return lt
+	case lt.IsNumeric() && rt.IsNumeric():
+		if lt.Kind == catalog.Numeric && rt.Kind == catalog.Numeric && !lt.IsDynamicNumeric() && !rt.IsDynamicNumeric() {
+			s := lt.Scale
+			if rt.Scale > s {
+				s = rt.Scale
+			}
+			return catalog.NumericType(0, s)
+		}
+		if lt.IsInteger() && rt.IsInteger() {
+			return catalog.TypeInt8
+		}
+		return promote(lt, rt)
+	case lt.IsString() && rt.IsString():
+		if lt.Kind == catalog.Bpchar && rt.Kind == catalog.Bpchar {
+			return catalog.Type{Kind: catalog.Bpchar}
+		}
+		return catalog.TypeText
+	case lt.Kind == rt.Kind:
+		return lt
+	case (lt.Kind == catalog.Date && rt.Kind == catalog.Timestamp) || (lt.Kind == catalog.Timestamp && rt.Kind == catalog.Date):
+		return catalog.TypeTimestamp
+	}
+	failf(sqlerr.UndefinedFunction, "operator does not exist: %s = %s", lt, rt)
+	return catalog.Type{}
+}
+
+func binaryOp(op string, l, r *plan.Expr) *plan.Expr {
+	switch op {
+	case "=", "<>", "!=", "<", "<=", ">", ">=":
+		if op == "!=" {
+			op = "<>"
+		}
+		t := comparisonType(l, r)
+		return plan.CallOf(op, catalog.TypeBool, coerce(l, t), coerce(r, t))
+	case "+", "-", "*", "/", "%":
+		return arithmetic(op, l, r)
+	case "||":
+		return plan.CallOf("concat", catalog.TypeText, toText(l), toText(r))
+	case "~~", "!~~", "~~*", "!~~*":
+		name := map[string]string{"~~": "like", "!~~": "notlike", "~~*": "ilike", "!~~*": "notilike"}[op]
+		return plan.CallOf(name, catalog.TypeBool, coerceString(l), coerceString(r))
+	}
+	failf(sqlerr.UndefinedFunction, "operator does not exist: %s %s %s", l.Type, op, r.Type)
+	return nil
+}
+
+func toText(e *plan.Expr) *plan.Expr {
+	if e.Type.Kind == catalog.Unknown {
+		return coerce(e, catalog.TypeText)
+	}
+	return plan.CastOf(e, catalog.TypeText)
+}
+
+func coerceString(e *plan.Expr) *plan.Expr {
+	if e.Type.Kind == catalog.Unknown || e.Type.IsString() {
+		return coerce(e, catalog.TypeText)
+	}
+	failf(sqlerr.UndefinedFunction, "function for type %s does not exist (a string is required)", e.Type)
+	return nil
+}
+
+func arithmetic(op string, l, r *plan.Expr) *plan.Expr {
+	lt, rt := l.Type, r.Type
+	// Dates: date ± int, date − date.
+	if lt.Kind == catalog.Date || rt.Kind == catalog.Date {
+		switch {
+		case lt.Kind == catalog.Date && rt.Kind == catalog.Date && op == "-":
+			return plan.CallOf("-", catalog.TypeInt4, l, r)
+		case lt.Kind == catalog.Date && (rt.IsInteger() || rt.Kind == catalog.Unknown) && (op == "+" || op == "-"):
+			return plan.CallOf(op, catalog.TypeDate, l, coerce(r, catalog.TypeInt4))
+		case rt.Kind == catalog.Date && lt.IsInteger() && op == "+":
+			return plan.CallOf("+", catalog.TypeDate, r, l)
+		}
+		failf(sqlerr.UndefinedFunction, "operator does not exist: %s %s %s", lt, op, rt)
+	}
+	if lt.Kind == catalog.Unknown {
+		lt = rt
+		if lt.Kind == catalog.Unknown || !lt.IsNumeric() {
+			lt = catalog.NumericType(0, 0)
+		}
+		l = coerceUnknownNumber(l, lt)
+		lt = l.Type
+	}
+	if rt.Kind == catalog.Unknown {
+		rt = lt
+		if !rt.IsNumeric() {
+			rt = catalog.NumericType(0, 0)
+		}
+		r = coerceUnknownNumber(r, rt)
+		rt = r.Type
+	}
+	if !lt.IsNumeric() || !rt.IsNumeric() {
+		failf(sqlerr.UndefinedFunction, "operator does not exist: %s %s %s", lt, op, rt)
+	}
+	if lt.IsDynamicNumeric() || rt.IsDynamicNumeric() {
+		failf(sqlerr.FeatureNotSupported, "arithmetic on the result of a numeric division or avg is not supported yet")
+	}
+	t := promote(lt, rt)
+	if t.Kind == catalog.Numeric {
+		ls, rs := int32(0), int32(0)
+		if lt.Kind == catalog.Numeric {
+			ls = lt.Scale
+		}
+		if rt.Kind == catalog.Numeric {
+			rs = rt.Scale
+		}
+		switch op {
+		case "*":
+			t = catalog.NumericType(0, ls+rs)
+			if t.Scale > catalog.MaxNumericPrecision {
+				failf(sqlerr.FeatureNotSupported, "numeric product with scale %d is not supported yet", t.Scale)
+			}
+			// Operands keep their own scales; the executor multiplies mantissas.
+			return plan.CallOf("*", t, castNumericKeepScale(l), castNumericKeepScale(r))
+		case "/":
+			t = catalog.TypeNumericDynamic
+			return plan.CallOf("/", t, castNumericKeepScale(l), castNumericKeepScale(r))
+		}
+	}
+	return plan.CallOf(op, t, coerce(l, t), coerce(r, t))
+}
+
+// castNumericKeepScale turns an integer operand of numeric arithmetic into a
+// numeric of scale 0, leaving numerics as they are.
+func castNumericKeepScale(e *plan.Expr) *plan.Expr {
+	if e.Type.Kind == catalog.Numeric {
+		return e
+	}
+	return coerce(e, catalog.NumericType(0, 0))
+}
+
+func coerceUnknownNumber(e *plan.Expr, t catalog.Type) *plan.Expr {
+	if e.Kind == plan.Const && !e.Value.Null && t.Kind == catalog.Numeric {
+		// An untyped literal in arithmetic takes the scale it is written with.
+		s := e.Value.S
+		scale := int32(0)
+		if i := strings.IndexByte(s, '.'); i >= 0 {
+			scale = int32(len(strings.TrimSpace(s)) - i - 1)
+		}
+		t = catalog.NumericType(0, scale)
+	}
+	return coerce(e, t)
+}

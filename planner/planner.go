@@ -1,0 +1,748 @@
+package planner
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	pg_query "github.com/pganalyze/pg_query_go/v5"
+	pgparser "github.com/pganalyze/pg_query_go/v5/parser"
+
+	"github.com/cirrusdb/cirrus/catalog"
+	"github.com/cirrusdb/cirrus/internal/sqlerr"
+	"github.com/cirrusdb/cirrus/planner/plan"
+)
+
+// Parsed is one parsed statement with its text.
+type Parsed struct {
+	SQL  string
+	Stmt *pg_query.Node
+}
+
+// Parse parses sql into its statements (42601 on a syntax error).
+func Parse(sql string) ([]Parsed, error) {
+	res, err := pg_query.Parse(sql)
+	if err != nil {
+		return nil, syntaxError(err)
+	}
+	out := make([]Parsed, 0, len(res.Stmts))
+	for _, rs := range res.Stmts {
+		start := int(rs.StmtLocation)
+		end := len(sql)
+		if rs.StmtLen > 0 {
+			end = start + int(rs.StmtLen)
+		}
+		out = append(out, Parsed{SQL: strings.TrimSpace(sql[start:end]), Stmt: rs.Stmt})
+	}
+	return out, nil
+}
+
+// Split returns the text of each statement in sql.
+func Split(sql string) ([]string, error) {
+	ps, err := Parse(sql)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.SQL
+	}
+	return out, nil
+}
+
+func syntaxError(err error) error {
+	var pe *pgparser.Error
+	if errors.As(err, &pe) {
+		e := sqlerr.New(sqlerr.SyntaxError, pe.Message)
+		e.Position = int32(pe.Cursorpos)
+		return e
+	}
+	return sqlerr.Wrap(err, sqlerr.SyntaxError, "")
+}
+
+// Params are a statement's $n parameters. At Prepare, Values is nil and the
+// planner infers Types (unknown ones from context, else text); at Execute,
+// Values holds the bound values, substituted as constants.
+type Params struct {
+	Types  []catalog.Type
+	Values []plan.Datum
+}
+
+func (p *Params) typeOf(n int, hint catalog.Type) (catalog.Type, error) {
+	if n < 1 || n > 65535 {
+		return catalog.Type{}, sqlerr.Errorf(sqlerr.UndefinedParameter, "there is no parameter $%d", n)
+	}
+	for len(p.Types) < n {
+		p.Types = append(p.Types, catalog.TypeUnknown)
+	}
+	if p.Types[n-1].Kind == catalog.Unknown && hint.Kind != catalog.Unknown {
+		p.Types[n-1] = hint
+	}
+	return p.Types[n-1], nil
+}
+
+// Context is what binding needs from the session.
+type Context struct {
+	Catalog    *catalog.Catalog
+	SearchPath []string
+	Params     *Params
+}
+
+// Bind binds one parsed statement.
+func Bind(ctx *Context, p Parsed) (st Statement, err error) {
+	if ctx.Params == nil {
+		ctx.Params = &Params{}
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			be, ok := r.(bindError)
+			if !ok {
+				panic(r)
+			}
+			st, err = nil, be.err
+		}
+	}()
+	b := &binder{ctx: ctx}
+	st = b.statement(p.Stmt)
+	// Parameters nobody typed default to text, as PostgreSQL's unknown does.
+	for i, t := range ctx.Params.Types {
+		if t.Kind == catalog.Unknown {
+			ctx.Params.Types[i] = catalog.TypeText
+		}
+	}
+	return st, nil
+}
+
+// bindError carries a user error out of the recursive binder; Bind recovers
+// it. Nothing else is recovered.
+type bindError struct{ err error }
+
+func fail(err error) { panic(bindError{err}) }
+
+func failf(code, format string, args ...any) { fail(sqlerr.Errorf(code, format, args...)) }
+
+type binder struct {
+	ctx *Context
+}
+
+func (b *binder) statement(n *pg_query.Node) Statement {
+	switch s := n.Node.(type) {
+	case *pg_query.Node_SelectStmt:
+		return b.query(s.SelectStmt)
+	case *pg_query.Node_ExplainStmt:
+		q, ok := b.statement(s.ExplainStmt.Query).(*Query)
+		if !ok {
+			failf(sqlerr.FeatureNotSupported, "EXPLAIN is only supported for queries")
+		}
+		return &Explain{Query: q}
+	case *pg_query.Node_CreateStmt:
+		return b.createTable(s.CreateStmt)
+	case *pg_query.Node_DropStmt:
+		return b.drop(s.DropStmt)
+	case *pg_query.Node_CreateSchemaStmt:
+		cs := s.CreateSchemaStmt
+		if len(cs.SchemaElts) > 0 {
+			failf(sqlerr.FeatureNotSupported, "CREATE SCHEMA with elements is not supported")
+		}
+		_, exists := b.ctx.Catalog.Namespace(cs.Schemaname)
+		if exists && !cs.IfNotExists {
+			failf(sqlerr.DuplicateSchema, "schema %q already exists", cs.Schemaname)
+		}
+		return &CreateSchema{Name: cs.Schemaname, IfNotExists: cs.IfNotExists, Exists: exists}
+	case *pg_query.Node_InsertStmt:
+		return b.insert(s.InsertStmt)
+	case *pg_query.Node_CopyStmt:
+		return b.copy(s.CopyStmt)
+	case *pg_query.Node_TransactionStmt:
+		switch s.TransactionStmt.Kind {
+		case pg_query.TransactionStmtKind_TRANS_STMT_BEGIN, pg_query.TransactionStmtKind_TRANS_STMT_START:
+			return &Txn{Kind: TxnBegin}
+		case pg_query.TransactionStmtKind_TRANS_STMT_COMMIT:
+			return &Txn{Kind: TxnCommit}
+		case pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK:
+			return &Txn{Kind: TxnRollback}
+		}
+		failf(sqlerr.FeatureNotSupported, "savepoints and prepared transactions are not supported yet")
+	case *pg_query.Node_VariableSetStmt:
+		return b.set(s.VariableSetStmt)
+	case *pg_query.Node_VariableShowStmt:
+		return &Show{Name: strings.ToLower(s.VariableShowStmt.Name)}
+	}
+	failf(sqlerr.FeatureNotSupported, "statement not supported yet: %s", stmtName(n))
+	return nil
+}
+
+func stmtName(n *pg_query.Node) string {
+	name := fmt.Sprintf("%T", n.Node)
+	name = strings.TrimPrefix(name, "*pg_query.Node_")
+	return name
+}
+
+func (b *binder) set(s *pg_query.VariableSetStmt) Statement {
+	name := strings.ToLower(s.Name)
+	switch s.Kind {
+	case pg_query.VariableSetKind_VAR_SET_VALUE:
+		var vals []string
+		for _, a := range s.Args {
+			c, ok := a.Node.(*pg_query.Node_AConst)
+			if !ok {
+				failf(sqlerr.SyntaxError, "invalid value for SET %s", name)
+			}
+			vals = append(vals, constText(c.AConst))
+		}
+		return &Set{Name: name, Value: strings.Join(vals, ", "), Local: s.IsLocal}
+	case pg_query.VariableSetKind_VAR_SET_DEFAULT, pg_query.VariableSetKind_VAR_RESET:
+		return &Set{Name: name, Reset: true, Local: s.IsLocal}
+	case pg_query.VariableSetKind_VAR_RESET_ALL:
+		return &Set{Name: "all", Reset: true}
+	case pg_query.VariableSetKind_VAR_SET_MULTI:
+		// SET TRANSACTION / SESSION CHARACTERISTICS: accepted, nothing to change.
+		return &Set{Name: name}
+	}
+	failf(sqlerr.FeatureNotSupported, "SET form not supported")
+	return nil
+}
+
+func constText(c *pg_query.A_Const) string {
+	switch v := c.Val.(type) {
+	case *pg_query.A_Const_Ival:
+		return fmt.Sprint(v.Ival.Ival)
+	case *pg_query.A_Const_Fval:
+		return v.Fval.Fval
+	case *pg_query.A_Const_Sval:
+		return v.Sval.Sval
+	case *pg_query.A_Const_Boolval:
+		if v.Boolval.Boolval {
+			return "on"
+		}
+		return "off"
+	}
+	return ""
+}
+
+// namespaceFor resolves the schema a new object goes into.
+func (b *binder) namespaceFor(schema string) *catalog.Namespace {
+	if schema != "" {
+		ns, ok := b.ctx.Catalog.Namespace(schema)
+		if !ok {
+			failf(sqlerr.UndefinedSchema, "schema %q does not exist", schema)
+		}
+		return ns
+	}
+	for _, s := range b.searchPath() {
+		if ns, ok := b.ctx.Catalog.Namespace(s); ok {
+			return ns
+		}
+	}
+	failf(sqlerr.UndefinedSchema, "no schema has been selected to create in")
+	return nil
+}
+
+func (b *binder) searchPath() []string {
+	if len(b.ctx.SearchPath) == 0 {
+		return []string{"public"}
+	}
+	return b.ctx.SearchPath
+}
+
+// lookupTable finds a table by optional schema and name; ok false if absent.
+func (b *binder) lookupTable(schema, name string) (*catalog.Table, bool) {
+	if schema != "" {
+		ns, ok := b.ctx.Catalog.Namespace(schema)
+		if !ok {
+			return nil, false
+		}
+		return b.ctx.Catalog.Table(ns.OID, name)
+	}
+	for _, s := range b.searchPath() {
+		if ns, ok := b.ctx.Catalog.Namespace(s); ok {
+			if t, ok := b.ctx.Catalog.Table(ns.OID, name); ok {
+				return t, true
+			}
+		}
+	}
+	return nil, false
+}
+
+func (b *binder) table(rv *pg_query.RangeVar) *catalog.Table {
+	t, ok := b.lookupTable(rv.Schemaname, rv.Relname)
+	if !ok {
+		if rv.Schemaname != "" {
+			if _, nsok := b.ctx.Catalog.Namespace(rv.Schemaname); !nsok {
+				failf(sqlerr.UndefinedSchema, "schema %q does not exist", rv.Schemaname)
+			}
+			failf(sqlerr.UndefinedTable, "relation \"%s.%s\" does not exist", rv.Schemaname, rv.Relname)
+		}
+		failf(sqlerr.UndefinedTable, "relation %q does not exist", rv.Relname)
+	}
+	return t
+}
+
+func (b *binder) createTable(cs *pg_query.CreateStmt) Statement {
+	if cs.Relation.Relpersistence == "t" {
+		failf(sqlerr.FeatureNotSupported, "temporary tables are not supported yet")
+	}
+	if len(cs.InhRelations) > 0 || cs.Partspec != nil || cs.OfTypename != nil {
+		failf(sqlerr.FeatureNotSupported, "inheritance, partitioning and typed tables are not supported")
+	}
+	ns := b.namespaceFor(cs.Relation.Schemaname)
+	ct := &CreateTable{Namespace: ns.OID, Name: cs.Relation.Relname, IfNotExists: cs.IfNotExists}
+	if _, exists := b.ctx.Catalog.Table(ns.OID, ct.Name); exists {
+		if !cs.IfNotExists {
+			failf(sqlerr.DuplicateTable, "relation %q already exists", ct.Name)
+		}
+		ct.Exists = true
+		return ct
+	}
+	var pkNames []string
+	for _, elt := range cs.TableElts {
+		switch e := elt.Node.(type) {
+		case *pg_query.Node_ColumnDef:
+			cd := e.ColumnDef
+			for _, c := range ct.Columns {
+				if c.Name == cd.Colname {
+					failf(sqlerr.DuplicateColumn, "column %q specified more than once", cd.Colname)
+				}
+			}
+			col := catalog.Column{Name: cd.Colname, Type: b.typeName(cd.TypeName, true)}
+			if cd.IsNotNull {
+				col.NotNull = true
+			}
+			for _, cn := range cd.Constraints {
+				c := cn.GetConstraint()
+				if c == nil {
+					continue
+				}
+				switch c.Contype {
+				case pg_query.ConstrType_CONSTR_NOTNULL:
+					col.NotNull = true
+				case pg_query.ConstrType_CONSTR_NULL:
+				case pg_query.ConstrType_CONSTR_PRIMARY:
+					col.NotNull = true
+					pkNames = append(pkNames, cd.Colname)
+				default:
+					failf(sqlerr.FeatureNotSupported, "column constraint %s is not supported yet",
+						strings.TrimPrefix(c.Contype.String(), "CONSTR_"))
+				}
+			}
+			ct.Columns = append(ct.Columns, col)
+		case *pg_query.Node_Constraint:
+			c := e.Constraint
+			if c.Contype != pg_query.ConstrType_CONSTR_PRIMARY {
+				failf(sqlerr.FeatureNotSupported, "table constraint %s is not supported yet",
+					strings.TrimPrefix(c.Contype.String(), "CONSTR_"))
+			}
+			if len(pkNames) > 0 {
+				failf(sqlerr.InvalidTableDefinition, "multiple primary keys for table %q are not allowed", ct.Name)
+			}
+			for _, k := range c.Keys {
+				pkNames = append(pkNames, k.GetString_().Sval)
+			}
+		default:
+			failf(sqlerr.FeatureNotSupported, "table element not supported: %T", elt.Node)
+		}
+	}
+	for _, name := range pkNames {
+		i := -1
+		for j, c := range ct.Columns {
+			if c.Name == name {
+				i = j
+			}
+		}
+		if i < 0 {
+			failf(sqlerr.UndefinedColumn, "column %q named in key does not exist", name)
+		}
+		ct.Columns[i].NotNull = true
+		ct.PrimaryKey = append(ct.PrimaryKey, i)
+	}
+	if len(ct.Columns) > 1600 {
+		failf(sqlerr.ProgramLimitExceeded, "tables can have at most 1600 columns")
+	}
+	return ct
+}
+
+// typeName resolves a type name. forColumn rejects types a table cannot store yet.
+func (b *binder) typeName(tn *pg_query.TypeName, forColumn bool) catalog.Type {
+	if len(tn.ArrayBounds) > 0 {
+		failf(sqlerr.FeatureNotSupported, "array types are not supported yet")
+	}
+	var names []string
+	for _, n := range tn.Names {
+		names = append(names, n.GetString_().Sval)
+	}
+	if len(names) == 2 && names[0] == "pg_catalog" {
+		names = names[1:]
+	}
+	if len(names) != 1 {
+		failf(sqlerr.UndefinedObject, "type %q does not exist", strings.Join(names, "."))
+	}
+	var mods []int32
+	for _, m := range tn.Typmods {
+		c, ok := m.Node.(*pg_query.Node_AConst)
+		if !ok {
+			failf(sqlerr.SyntaxError, "type modifiers must be simple constants")
+		}
+		iv, ok := c.AConst.Val.(*pg_query.A_Const_Ival)
+		if !ok {
+			failf(sqlerr.SyntaxError, "type modifiers must be integers")
+		}
+		mods = append(mods, iv.Ival.Ival)
+	}
+	name := names[0]
+	noMods := func() {
+		if len(mods) > 0 {
+			failf(sqlerr.SyntaxError, "type modifier is not allowed for type %q", name)
+		}
+	}
+	switch name {
+	case "bool", "boolean":
+		noMods()
+		return catalog.TypeBool
+	case "int2", "smallint":
+		noMods()
+		return catalog.TypeInt2
+	case "int4", "int", "integer":
+		noMods()
+		return catalog.TypeInt4
+	case "int8", "bigint":
+		noMods()
+		return catalog.TypeInt8
+	case "float4", "real":
+		noMods()
+		return catalog.TypeFloat4
+	case "float8", "double precision":
+		noMods()
+		return catalog.TypeFloat8
+	case "float":
+		if len(mods) == 1 && mods[0] <= 24 {
+			return catalog.TypeFloat4
+		}
+		return catalog.TypeFloat8
+	case "text":
+		noMods()
+		return catalog.TypeText
+	case "varchar", "character varying":
+		return b.lengthType(catalog.Varchar, mods, 0)
+	case "bpchar", "char", "character":
+		return b.lengthType(catalog.Bpchar, mods, 1)
+	case "date":
+		noMods()
+		return catalog.TypeDate
+	case "timestamp":
+		return catalog.TypeTimestamp
+	case "numeric", "decimal":
+		if len(mods) == 0 {
+			if forColumn {
+				failf(sqlerr.FeatureNotSupported, "numeric without precision is not supported yet; use numeric(p,s) with p <= %d", catalog.MaxNumericPrecision)
+			}
+			return catalog.TypeNumericDynamic
+		}
+		p, s := mods[0], int32(0)
+		if len(mods) > 1 {
+			s = mods[1]
+		}
+		if len(mods) > 2 {
+			failf(sqlerr.SyntaxError, "invalid NUMERIC type modifier")
+		}
+		if p < 1 || p > 1000 {
+			failf(sqlerr.InvalidParameterValue, "NUMERIC precision %d must be between 1 and 1000", p)
+		}
+		if s < 0 || s > p {
+			failf(sqlerr.InvalidParameterValue, "NUMERIC scale %d must be between 0 and precision %d", s, p)
+		}
+		if p > catalog.MaxNumericPrecision {
+			failf(sqlerr.FeatureNotSupported, "numeric precision above %d is not supported yet", catalog.MaxNumericPrecision)
+		}
+		return catalog.NumericType(p, s)
+	}
+	if name == "timestamptz" || name == "timestamp with time zone" || name == "time" || name == "interval" || name == "json" || name == "jsonb" || name == "uuid" || name == "bytea" {
+		failf(sqlerr.FeatureNotSupported, "type %s is not supported yet", name)
+	}
+	failf(sqlerr.UndefinedObject, "type %q does not exist", name)
+	return catalog.Type{}
+}
+
+func (b *binder) lengthType(k catalog.Kind, mods []int32, def int32) catalog.Type {
+	t := catalog.Type{Kind: k, Length: def}
+	if len(mods) > 1 {
+		failf(sqlerr.SyntaxError, "invalid type modifier")
+	}
+	if len(mods) == 1 {
+		if mods[0] < 1 || mods[0] > 10485760 {
+			failf(sqlerr.InvalidParameterValue, "length for type %s must be at least 1", t.String())
+		}
+		t.Length = mods[0]
+	}
+	return t
+}
+
+func (b *binder) drop(ds *pg_query.DropStmt) Statement {
+	cascade := ds.Behavior == pg_query.DropBehavior_DROP_CASCADE
+	switch ds.RemoveType {
+	case pg_query.ObjectType_OBJECT_TABLE:
+		dt := &DropTable{}
+		for _, o := range ds.Objects {
+			var parts []string
+			for _, it := range o.GetList().Items {
+				parts = append(parts, it.GetString_().Sval)
+			}
+			schema, name := "", parts[len(parts)-1]
+			if len(parts) > 1 {
+				schema = parts[len(parts)-2]
+			}
+			t, ok := b.lookupTable(schema, name)
+			if !ok {
+				if ds.MissingOk {
+					dt.Missing = append(dt.Missing, strings.Join(parts, "."))
+					continue
+				}
+				failf(sqlerr.UndefinedTable, "table %q does not exist", strings.Join(parts, "."))
+			}
+			dt.Tables = append(dt.Tables, t)
+		}
+		return dt
+	case pg_query.ObjectType_OBJECT_SCHEMA:
+		d := &DropSchema{Cascade: cascade}
+		for _, o := range ds.Objects {
+			name := o.GetString_().Sval
+			ns, ok := b.ctx.Catalog.Namespace(name)
+			if !ok {
+				if ds.MissingOk {
+					d.Missing = append(d.Missing, name)
+					continue
+				}
+				failf(sqlerr.UndefinedSchema, "schema %q does not exist", name)
+			}
+			if !cascade && len(b.ctx.Catalog.Tables(ns.OID)) > 0 {
+				failf(sqlerr.DependentObjectsStillExist, "cannot drop schema %s because other objects depend on it", name)
+			}
+			d.Schemas = append(d.Schemas, ns)
+		}
+		return d
+	}
+	failf(sqlerr.FeatureNotSupported, "DROP %s is not supported yet", strings.TrimPrefix(ds.RemoveType.String(), "OBJECT_"))
+	return nil
+}
+
+func (b *binder) targetColumns(t *catalog.Table, cols []*pg_query.Node) []int {
+	if len(cols) == 0 {
+		out := make([]int, len(t.Columns))
+		for i := range out {
+			out[i] = i
+		}
+		return out
+	}
+	var out []int
+	seen := map[int]bool{}
+	for _, c := range cols {
+		var name string
+		switch n := c.Node.(type) {
+		case *pg_query.Node_ResTarget:
+			name = n.ResTarget.Name
+			if len(n.ResTarget.Indirection) > 0 {
+				failf(sqlerr.FeatureNotSupported, "column indirection is not supported")
+			}
+		case *pg_query.Node_String_:
+			name = n.String_.Sval
+		}
+		i := t.ColumnIndex(name)
+		if i < 0 {
+			failf(sqlerr.UndefinedColumn, "column %q of relation %q does not exist", name, t.Name)
+		}
+		if seen[i] {
+			failf(sqlerr.DuplicateColumn, "column %q specified more than once", name)
+		}
+		seen[i] = true
+		out = append(out, i)
+	}
+	return out
+}
+
+func (b *binder) insert(is *pg_query.InsertStmt) Statement {
+	if is.WithClause != nil || len(is.ReturningList) > 0 || is.OnConflictClause != nil {
+		failf(sqlerr.FeatureNotSupported, "INSERT with WITH, RETURNING or ON CONFLICT is not supported yet")
+	}
+	t := b.table(is.Relation)
+	targets := b.targetColumns(t, is.Cols)
+	want := make([]catalog.Type, len(targets))
+	for i, c := range targets {
+		want[i] = t.Columns[c].Type
+	}
+	if is.SelectStmt == nil { // DEFAULT VALUES
+		return &Insert{Table: t, Source: &plan.Values{ColTypes: nil, Rows: [][]*plan.Expr{{}}}, Targets: nil}
+	}
+	sel := is.SelectStmt.GetSelectStmt()
+	var src plan.Node
+	if sel != nil && len(sel.ValuesLists) > 0 {
+		src = b.values(sel.ValuesLists, want)
+	} else {
+		q := b.query(sel)
+		src = q.Plan
+	}
+	types := src.Types()
+	if len(types) > len(targets) {
+		failf(sqlerr.SyntaxError, "INSERT has more expressions than target columns")
+	}
+	if len(types) < len(targets) {
+		failf(sqlerr.SyntaxError, "INSERT has more target columns than expressions")
+	}
+	// Coerce each source column to its target type (assignment cast).
+	exprs := make([]*plan.Expr, len(types))
+	needProject := false
+	for i, st := range types {
+		e := plan.Col(i, st)
+		exprs[i] = assignCast(e, want[i], t.Columns[targets[i]].Name)
+		if exprs[i] != e {
+			needProject = true
+		}
+	}
+	if needProject {
+		src = &plan.Project{Input: src, Exprs: exprs}
+	}
+	return &Insert{Table: t, Source: src, Targets: targets}
+}
+
+// values binds a VALUES list; want gives target types (nil: infer).
+func (b *binder) values(lists []*pg_query.Node, want []catalog.Type) *plan.Values {
+	v := &plan.Values{}
+	var width int
+	for ri, l := range lists {
+		items := l.GetList().Items
+		if ri == 0 {
+			width = len(items)
+		} else if len(items) != width {
+			failf(sqlerr.SyntaxError, "VALUES lists must all be the same length")
+		}
+		row := make([]*plan.Expr, len(items))
+		for i, it := range items {
+			hint := catalog.TypeUnknown
+			if i < len(want) {
+				hint = want[i]
+			}
+			if _, isDefault := it.Node.(*pg_query.Node_SetToDefault); isDefault {
+				row[i] = plan.NullOf(hint)
+				continue
+			}
+			row[i] = b.expr(it, &scope{}, hint)
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	// Column types: the target's when given, else the common type of the column.
+	v.ColTypes = make([]catalog.Type, width)
+	for i := 0; i < width; i++ {
+		if i < len(want) {
+			v.ColTypes[i] = want[i]
+			for _, row := range v.Rows {
+				row[i] = assignCast(row[i], want[i], "")
+			}
+			continue
+		}
+		col := make([]*plan.Expr, len(v.Rows))
+		for r, row := range v.Rows {
+			col[r] = row[i]
+		}
+		t := commonType(col, "VALUES")
+		v.ColTypes[i] = t
+		for _, row := range v.Rows {
+			row[i] = coerce(row[i], t)
+		}
+	}
+	return v
+}
+
+func (b *binder) copy(cs *pg_query.CopyStmt) Statement {
+	if !cs.IsFrom {
+		failf(sqlerr.FeatureNotSupported, "COPY TO is not supported yet")
+	}
+	if cs.Filename != "" || cs.IsProgram {
+		failf(sqlerr.InsufficientPrivilege, "COPY from a file is not allowed; use COPY FROM STDIN (psql's \\copy)")
+	}
+	if cs.Query != nil || cs.Relation == nil {
+		failf(sqlerr.FeatureNotSupported, "COPY of a query is not supported")
+	}
+	t := b.table(cs.Relation)
+	c := &CopyFrom{Table: t, Targets: b.targetColumns(t, cs.Attlist), Delimiter: '\t', Null: `\N`}
+	var nullSet, delimSet bool
+	for _, o := range cs.Options {
+		de := o.GetDefElem()
+		if de == nil {
+			continue
+		}
+		arg := ""
+		if de.Arg != nil {
+			switch a := de.Arg.Node.(type) {
+			case *pg_query.Node_String_:
+				arg = a.String_.Sval
+			case *pg_query.Node_Integer:
+				arg = fmt.Sprint(a.Integer.Ival)
+			case *pg_query.Node_Boolean:
+				arg = fmt.Sprint(a.Boolean.Boolval)
+			}
+		}
+		switch de.Defname {
+		case "format":
+			switch strings.ToLower(arg) {
+			case "text":
+				c.Format = CopyText
+			case "csv":
+				c.Format = CopyCSV
+			case "binary":
+				c.Format = CopyBinary
+			default:
+				failf(sqlerr.InvalidParameterValue, "COPY format %q not recognized", arg)
+			}
+		case "delimiter":
+			if len(arg) != 1 {
+				failf(sqlerr.FeatureNotSupported, "COPY delimiter must be a single one-byte character")
+			}
+			c.Delimiter, delimSet = arg[0], true
+		case "null":
+			c.Null, nullSet = arg, true
+		case "header":
+			c.Header = de.Arg == nil || isTrue(arg)
+		case "quote":
+			if len(arg) != 1 {
+				failf(sqlerr.FeatureNotSupported, "COPY quote must be a single one-byte character")
+			}
+			c.Quote = arg[0]
+		case "escape":
+			if len(arg) != 1 {
+				failf(sqlerr.FeatureNotSupported, "COPY escape must be a single one-byte character")
+			}
+			c.Escape = arg[0]
+		case "encoding":
+			if !strings.EqualFold(arg, "utf8") && !strings.EqualFold(arg, "utf-8") {
+				failf(sqlerr.FeatureNotSupported, "COPY encoding %q is not supported", arg)
+			}
+		case "freeze":
+		default:
+			failf(sqlerr.SyntaxError, "option %q not recognized", de.Defname)
+		}
+	}
+	if c.Format == CopyCSV {
+		if !delimSet {
+			c.Delimiter = ','
+		}
+		if !nullSet {
+			c.Null = ""
+		}
+		if c.Quote == 0 {
+			c.Quote = '"'
+		}
+		if c.Escape == 0 {
+			c.Escape = c.Quote
+		}
+	}
+	if c.Format == CopyBinary {
+		failf(sqlerr.FeatureNotSupported, "COPY FROM in binary format is not supported yet")
+	}
+	return c
+}
+
+func isTrue(s string) bool {
+	switch strings.ToLower(s) {
+	case "true", "on", "1", "yes":
+		return true
+	}
+	return false
+}

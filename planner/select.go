@@ -1,0 +1,866 @@
+package planner
+
+import (
+	"sort"
+
+	pg_query "github.com/pganalyze/pg_query_go/v5"
+
+	"github.com/cirrusdb/cirrus/catalog"
+	"github.com/cirrusdb/cirrus/internal/sqlerr"
+	"github.com/cirrusdb/cirrus/planner/plan"
+)
+
+// Binding a query block works on global column ids: every column of every
+// FROM item gets an id (base columns from 0, aggregate results from
+// aggIDBase, grouping results from groupIDBase). Expressions are bound with
+// ids, and each plan node built afterwards has a layout (the ids of its
+// output columns in order) into which expressions are remapped. This lets
+// the planner decide which columns a scan reads, and where filters and
+// aggregates run, after all names are resolved.
+const groupIDBase = 1 << 25
+
+// rangeEntry is one FROM item.
+type rangeEntry struct {
+	alias    string
+	table    *catalog.Table // a base table, or
+	sub      *Query         // a subquery
+	firstID  int
+	ncols    int
+	nullable bool // on the nullable side of an outer join
+}
+
+// joinNode is the FROM clause's join tree: a leaf (rng >= 0) or a join.
+type joinNode struct {
+	rng         int
+	kind        plan.JoinKind
+	left, right *joinNode
+	on          []*plan.Expr
+}
+
+type queryBlock struct {
+	ranges []*rangeEntry
+	from   *joinNode
+	nextID int
+}
+
+func (b *binder) query(sel *pg_query.SelectStmt) *Query {
+	if sel == nil {
+		failf(sqlerr.FeatureNotSupported, "query form not supported yet")
+	}
+	if sel.Op != pg_query.SetOperation_SETOP_NONE {
+		failf(sqlerr.FeatureNotSupported, "UNION, INTERSECT and EXCEPT are not supported yet")
+	}
+	if sel.WithClause != nil {
+		failf(sqlerr.FeatureNotSupported, "WITH is not supported yet")
+	}
+	if sel.IntoClause != nil || len(sel.LockingClause) > 0 || len(sel.WindowClause) > 0 {
+		failf(sqlerr.FeatureNotSupported, "SELECT INTO, locking clauses and windows are not supported yet")
+	}
+	if len(sel.ValuesLists) > 0 {
+		v := b.values(sel.ValuesLists, nil)
+		q := &Query{Plan: v}
+		for i, t := range v.ColTypes {
+			q.Columns = append(q.Columns, OutputColumn{Name: "column" + itoa(i+1), Type: t})
+		}
+		return b.orderLimit(q, sel)
+	}
+
+	qb := &queryBlock{}
+	s := &scope{}
+	for _, f := range sel.FromClause {
+		jn := b.fromItem(qb, f, s)
+		if qb.from == nil {
+			qb.from = jn
+		} else {
+			qb.from = &joinNode{rng: -1, kind: plan.CrossJoin, left: qb.from, right: jn}
+		}
+	}
+
+	// WHERE.
+	var where []*plan.Expr
+	if sel.WhereClause != nil {
+		w := boolArg(b.expr(sel.WhereClause, s, catalog.TypeBool), "WHERE")
+		where = conjuncts(w)
+	}
+
+	// Targets, with aggregates allowed.
+	agg := &aggContext{}
+	as := &scope{cols: s.cols, agg: agg}
+	var targets []*plan.Expr
+	var cols []OutputColumn
+	for _, t := range sel.TargetList {
+		rt := t.GetResTarget()
+		if cr := rt.Val.GetColumnRef(); cr != nil && isStar(cr) {
+			rel := ""
+			if len(cr.Fields) == 2 {
+				rel = cr.Fields[0].GetString_().Sval
+			}
+			found := false
+			for _, c := range s.cols {
+				if rel != "" && c.rel != rel {
+					continue
+				}
+				found = true
+				targets = append(targets, plan.Col(c.id, c.typ))
+				cols = append(cols, OutputColumn{Name: c.name, Type: c.typ, TableOID: c.tableOID, Attnum: c.attnum})
+			}
+			if rel != "" && !found {
+				failf(sqlerr.UndefinedTable, "missing FROM-clause entry for table %q", rel)
+			}
+			if rel == "" && len(sel.FromClause) == 0 {
+				failf(sqlerr.SyntaxError, "SELECT * with no tables specified is not valid")
+			}
+			continue
+		}
+		e := b.expr(rt.Val, as, catalog.TypeUnknown)
+		if e.Type.Kind == catalog.Unknown {
+			e = coerce(e, catalog.TypeText)
+		}
+		oc := OutputColumn{Name: rt.Name, Type: e.Type}
+		if oc.Name == "" {
+			oc.Name = figureColname(rt.Val)
+		}
+		if e.Kind == plan.ColumnRef {
+			for _, c := range s.cols {
+				if c.id == e.Col {
+					oc.TableOID, oc.Attnum = c.tableOID, c.attnum
+				}
+			}
+		}
+		targets = append(targets, e)
+		cols = append(cols, oc)
+	}
+
+	// GROUP BY: positions and output names are allowed, as in PostgreSQL.
+	var groups []*plan.Expr
+	for _, g := range sel.GroupClause {
+		groups = append(groups, b.groupOrOrderExpr(g, s, targets, cols, false))
+	}
+	var having *plan.Expr
+	if sel.HavingClause != nil {
+		having = boolArg(b.expr(sel.HavingClause, as, catalog.TypeBool), "HAVING")
+	}
+
+	// ORDER BY terms: output columns by position or name, else expressions.
+	type orderTerm struct {
+		expr             *plan.Expr
+		desc, nullsFirst bool
+	}
+	var order []orderTerm
+	for _, o := range sel.SortClause {
+		sb := o.GetSortBy()
+		if sb.SortbyDir == pg_query.SortByDir_SORTBY_USING {
+			failf(sqlerr.FeatureNotSupported, "ORDER BY USING is not supported")
+		}
+		e := b.groupOrOrderExpr(sb.Node, as, targets, cols, true)
+		desc := sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC
+		nf := desc
+		switch sb.SortbyNulls {
+		case pg_query.SortByNulls_SORTBY_NULLS_FIRST:
+			nf = true
+		case pg_query.SortByNulls_SORTBY_NULLS_LAST:
+			nf = false
+		}
+		order = append(order, orderTerm{e, desc, nf})
+	}
+
+	distinct := len(sel.DistinctClause) > 0
+	if distinct && sel.DistinctClause[0] != nil && len(sel.DistinctClause) > 0 {
+		// DISTINCT ON (...) has non-nil items; plain DISTINCT is a single nil.
+		if sel.DistinctClause[0].Node != nil {
+			failf(sqlerr.FeatureNotSupported, "DISTINCT ON is not supported yet")
+		}
+	}
+
+	aggregated := len(agg.calls) > 0 || len(groups) > 0 || having != nil
+	post := func(e *plan.Expr) *plan.Expr { return e }
+	if aggregated {
+		post = func(e *plan.Expr) *plan.Expr { return rewritePostAgg(e, groups, s) }
+		for i := range targets {
+			targets[i] = post(targets[i])
+		}
+		if having != nil {
+			having = post(having)
+		}
+		for i := range order {
+			order[i].expr = post(order[i].expr)
+		}
+	}
+
+	// Build: scans (with pushed filters) under Remote nodes, joins, filter.
+	used := map[int]bool{}
+	collect := func(e *plan.Expr) { collectIDs(e, used) }
+	for _, e := range where {
+		collect(e)
+	}
+	b.collectJoinIDs(qb.from, used)
+	for _, c := range agg.calls {
+		if c.Arg != nil {
+			collect(c.Arg)
+		}
+	}
+	for _, g := range groups {
+		collect(g)
+	}
+	for _, e := range targets {
+		collect(e)
+	}
+	if having != nil {
+		collect(having)
+	}
+	for _, o := range order {
+		collect(o.expr)
+	}
+
+	var node plan.Node
+	var layout []int
+	if qb.from == nil {
+		node = &plan.Values{Rows: [][]*plan.Expr{{}}}
+	} else {
+		node, layout, where = b.buildFrom(qb, qb.from, where, used, !aggregated || len(agg.calls) == 0 && len(groups) == 0)
+	}
+	if len(where) > 0 {
+		node = &plan.Filter{Input: node, Pred: remap(andAll(where), layout)}
+	}
+
+	if aggregated {
+		node, layout = b.buildAggregate(qb, node, layout, groups, agg.calls)
+		if having != nil {
+			node = &plan.Filter{Input: node, Pred: remap(having, layout)}
+		}
+	}
+
+	// Project the targets, plus hidden sort expressions that are not targets.
+	proj := make([]*plan.Expr, 0, len(targets)+len(order))
+	for _, t := range targets {
+		proj = append(proj, remap(t, layout))
+	}
+	var keys []plan.SortKey
+	for _, o := range order {
+		pos := -1
+		for i, t := range targets {
+			if exprEqual(t, o.expr) {
+				pos = i
+				break
+			}
+		}
+		if pos < 0 {
+			if distinct {
+				failf(sqlerr.InvalidColumnReference, "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
+			}
+			pos = len(proj)
+			proj = append(proj, remap(o.expr, layout))
+		}
+		keys = append(keys, plan.SortKey{Expr: plan.Col(pos, proj[pos].Type), Desc: o.desc, NullsFirst: o.nullsFirst})
+	}
+	node = &plan.Project{Input: node, Exprs: proj}
+	if distinct {
+		var g []*plan.Expr
+		for i, t := range targets {
+			g = append(g, plan.Col(i, t.Type))
+		}
+		node = &plan.Aggregate{Input: node, Groups: g, Phase: plan.Complete}
+	}
+	q := &Query{Plan: node, Columns: cols}
+	if len(keys) > 0 {
+		q.Plan = &plan.Sort{Input: q.Plan, Keys: keys}
+	}
+	q = b.limit(q, sel)
+	if len(proj) > len(targets) {
+		var out []*plan.Expr
+		for i, t := range targets {
+			out = append(out, plan.Col(i, t.Type))
+		}
+		q.Plan = &plan.Project{Input: q.Plan, Exprs: out}
+	}
+	return q
+}
+
+// orderLimit applies ORDER BY (positions or expressions over the output) and
+// LIMIT to a query whose output columns are its plan's columns.
+func (b *binder) orderLimit(q *Query, sel *pg_query.SelectStmt) *Query {
+	if len(sel.SortClause) > 0 {
+		s := &scope{}
+		for i, c := range q.Columns {
+			s.cols = append(s.cols, scopeCol{id: i, name: c.Name, typ: c.Type})
+		}
+		var keys []plan.SortKey
+		for _, o := range sel.SortClause {
+			sb := o.GetSortBy()
+			var targets []*plan.Expr
+			for i, c := range q.Columns {
+				targets = append(targets, plan.Col(i, c.Type))
+			}
+			e := b.groupOrOrderExpr(sb.Node, s, targets, q.Columns, true)
+			desc := sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC
+			nf := desc
+			if sb.SortbyNulls == pg_query.SortByNulls_SORTBY_NULLS_FIRST {
+				nf = true
+			} else if sb.SortbyNulls == pg_query.SortByNulls_SORTBY_NULLS_LAST {
+				nf = false
+			}
+			keys = append(keys, plan.SortKey{Expr: e, Desc: desc, NullsFirst: nf})
+		}
+		q.Plan = &plan.Sort{Input: q.Plan, Keys: keys}
+	}
+	return b.limit(q, sel)
+}
+
+func (b *binder) limit(q *Query, sel *pg_query.SelectStmt) *Query {
+	if sel.LimitCount == nil && sel.LimitOffset == nil {
+		return q
+	}
+	l := &plan.Limit{Input: q.Plan, Count: -1}
+	if sel.LimitCount != nil {
+		l.Count = b.limitValue(sel.LimitCount, "LIMIT", -1)
+	}
+	if sel.LimitOffset != nil {
+		l.Offset = b.limitValue(sel.LimitOffset, "OFFSET", 0)
+	}
+	q.Plan = l
+	return q
+}
+
+func (b *binder) limitValue(n *pg_query.Node, what string, ifNull int64) int64 {
+	e := coerce(b.expr(n, &scope{}, catalog.TypeInt8), catalog.TypeInt8)
+	if e.Kind != plan.Const {
+		failf(sqlerr.FeatureNotSupported, "%s must be a constant", what)
+	}
+	if e.Value.Null {
+		return ifNull
+	}
+	if e.Value.I < 0 {
+		code := "2201W" // invalid_row_count_in_limit_clause
+		if what == "OFFSET" {
+			code = "2201X"
+		}
+		failf(code, "%s must not be negative", what)
+	}
+	return e.Value.I
+}
+
+func isStar(cr *pg_query.ColumnRef) bool {
+	last := cr.Fields[len(cr.Fields)-1]
+	_, ok := last.Node.(*pg_query.Node_AStar)
+	return ok
+}
+
+// groupOrOrderExpr binds a GROUP BY or ORDER BY item: an integer constant is
+// an output column position; a bare name that is an output column's name is
+// that column (for ORDER BY first; for GROUP BY only when no input column has
+// the name); anything else is an expression over the input.
+func (b *binder) groupOrOrderExpr(n *pg_query.Node, s *scope, targets []*plan.Expr, cols []OutputColumn, isOrder bool) *plan.Expr {
+	what := "GROUP BY"
+	if isOrder {
+		what = "ORDER BY"
+	}
+	if c := n.GetAConst(); c != nil {
+		if iv, ok := c.Val.(*pg_query.A_Const_Ival); ok {
+			pos := int(iv.Ival.Ival)
+			if pos < 1 || pos > len(targets) {
+				failf(sqlerr.InvalidColumnReference, "%s position %d is not in select list", what, pos)
+			}
+			return targets[pos-1]
+		}
+	}
+	if cr := n.GetColumnRef(); cr != nil && len(cr.Fields) == 1 {
+		if str := cr.Fields[0].GetString_(); str != nil {
+			name := str.Sval
+			inInput := false
+			for _, c := range s.cols {
+				if c.name == name {
+					inInput = true
+				}
+			}
+			if isOrder || !inInput {
+				match := -1
+				for i, c := range cols {
+					if c.Name == name {
+						if match >= 0 && !exprEqual(targets[match], targets[i]) {
+							failf(sqlerr.AmbiguousColumn, "%s %q is ambiguous", what, name)
+						}
+						if match < 0 {
+							match = i
+						}
+					}
+				}
+				if match >= 0 {
+					return targets[match]
+				}
+			}
+		}
+	}
+	e := b.expr(n, s, catalog.TypeUnknown)
+	if e.Type.Kind == catalog.Unknown {
+		e = coerce(e, catalog.TypeText)
+	}
+	return e
+}
+
+// fromItem binds one FROM item, adding its columns to s.
+func (b *binder) fromItem(qb *queryBlock, n *pg_query.Node, s *scope) *joinNode {
+	switch f := n.Node.(type) {
+	case *pg_query.Node_RangeVar:
+		t := b.table(f.RangeVar)
+		alias := t.Name
+		var colAliases []string
+		if f.RangeVar.Alias != nil {
+			alias = f.RangeVar.Alias.Aliasname
+			for _, c := range f.RangeVar.Alias.Colnames {
+				colAliases = append(colAliases, c.GetString_().Sval)
+			}
+		}
+		if len(colAliases) > len(t.Columns) {
+			failf(sqlerr.InvalidColumnReference, "table %q has %d columns available but %d columns specified", alias, len(t.Columns), len(colAliases))
+		}
+		b.checkAlias(qb, alias)
+		r := &rangeEntry{alias: alias, table: t, firstID: qb.nextID, ncols: len(t.Columns)}
+		qb.nextID += len(t.Columns)
+		qb.ranges = append(qb.ranges, r)
+		for i, c := range t.Columns {
+			name := c.Name
+			if i < len(colAliases) {
+				name = colAliases[i]
+			}
+			s.cols = append(s.cols, scopeCol{id: r.firstID + i, rel: alias, name: name, typ: c.Type, tableOID: t.OID, attnum: int16(i + 1)})
+		}
+		return &joinNode{rng: len(qb.ranges) - 1}
+	case *pg_query.Node_RangeSubselect:
+		rs := f.RangeSubselect
+		if rs.Lateral {
+			failf(sqlerr.FeatureNotSupported, "LATERAL is not supported yet")
+		}
+		sub := (&binder{ctx: b.ctx}).query(rs.Subquery.GetSelectStmt())
+		if rs.Alias == nil {
+			failf(sqlerr.SyntaxError, "subquery in FROM must have an alias")
+		}
+		alias := rs.Alias.Aliasname
+		b.checkAlias(qb, alias)
+		r := &rangeEntry{alias: alias, sub: sub, firstID: qb.nextID, ncols: len(sub.Columns)}
+		qb.nextID += len(sub.Columns)
+		qb.ranges = append(qb.ranges, r)
+		for i, c := range sub.Columns {
+			name := c.Name
+			if i < len(rs.Alias.Colnames) {
+				name = rs.Alias.Colnames[i].GetString_().Sval
+			}
+			s.cols = append(s.cols, scopeCol{id: r.firstID + i, rel: alias, name: name, typ: c.Type})
+		}
+		return &joinNode{rng: len(qb.ranges) - 1}
+	case *pg_query.Node_JoinExpr:
+		j := f.JoinExpr
+		if j.IsNatural || len(j.UsingClause) > 0 {
+			failf(sqlerr.FeatureNotSupported, "NATURAL joins and USING are not supported yet")
+		}
+		if j.Alias != nil {
+			failf(sqlerr.FeatureNotSupported, "aliases on joins are not supported yet")
+		}
+		left := b.fromItem(qb, j.Larg, s)
+		right := b.fromItem(qb, j.Rarg, s)
+		jn := &joinNode{rng: -1, left: left, right: right}
+		switch j.Jointype {
+		case pg_query.JoinType_JOIN_INNER:
+			jn.kind = plan.InnerJoin
+			if j.Quals == nil {
+				jn.kind = plan.CrossJoin
+			}
+		case pg_query.JoinType_JOIN_LEFT:
+			jn.kind = plan.LeftJoin
+			markNullable(qb, right)
+		case pg_query.JoinType_JOIN_RIGHT:
+			jn.kind = plan.RightJoin
+			markNullable(qb, left)
+		case pg_query.JoinType_JOIN_FULL:
+			jn.kind = plan.FullJoin
+			markNullable(qb, left)
+			markNullable(qb, right)
+		default:
+			failf(sqlerr.FeatureNotSupported, "join type not supported")
+		}
+		if j.Quals != nil {
+			on := boolArg(b.expr(j.Quals, s, catalog.TypeBool), "JOIN/ON")
+			jn.on = conjuncts(on)
+		}
+		return jn
+	}
+	failf(sqlerr.FeatureNotSupported, "FROM item not supported yet: %s", stmtName(n))
+	return nil
+}
+
+func (b *binder) checkAlias(qb *queryBlock, alias string) {
+	for _, r := range qb.ranges {
+		if r.alias == alias {
+			failf(sqlerr.DuplicateAlias, "table name %q specified more than once", alias)
+		}
+	}
+}
+
+func markNullable(qb *queryBlock, jn *joinNode) {
+	if jn.rng >= 0 {
+		qb.ranges[jn.rng].nullable = true
+		return
+	}
+	markNullable(qb, jn.left)
+	markNullable(qb, jn.right)
+}
+
+func (b *binder) collectJoinIDs(jn *joinNode, used map[int]bool) {
+	if jn == nil || jn.rng >= 0 {
+		return
+	}
+	for _, e := range jn.on {
+		collectIDs(e, used)
+	}
+	b.collectJoinIDs(jn.left, used)
+	b.collectJoinIDs(jn.right, used)
+}
+
+// rangesOf returns the FROM items an expression references.
+func rangesOf(qb *queryBlock, e *plan.Expr) map[int]bool {
+	ids := map[int]bool{}
+	collectIDs(e, ids)
+	out := map[int]bool{}
+	for id := range ids {
+		for i, r := range qb.ranges {
+			if id >= r.firstID && id < r.firstID+r.ncols {
+				out[i] = true
+			}
+		}
+	}
+	return out
+}
+
+func leaves(jn *joinNode, out map[int]bool) {
+	if jn.rng >= 0 {
+		out[jn.rng] = true
+		return
+	}
+	leaves(jn.left, out)
+	leaves(jn.right, out)
+}
+
+func allInner(jn *joinNode) bool {
+	if jn.rng >= 0 {
+		return true
+	}
+	return (jn.kind == plan.InnerJoin || jn.kind == plan.CrossJoin) && allInner(jn.left) && allInner(jn.right)
+}
+
+// buildFrom builds the join tree. WHERE conjuncts that reference one base
+// table (not on the nullable side of an outer join) are pushed into its scan;
+// in an all-inner join tree, the others are attached at the lowest join that
+// sees all their tables. It returns the conjuncts left for a filter on top.
+func (b *binder) buildFrom(qb *queryBlock, jn *joinNode, where []*plan.Expr, used map[int]bool, _ bool) (plan.Node, []int, []*plan.Expr) {
+	pushed := make([][]*plan.Expr, len(qb.ranges))
+	var rest []*plan.Expr
+	for _, c := range where {
+		rs := rangesOf(qb, c)
+		if len(rs) == 1 {
+			for r := range rs {
+				if !qb.ranges[r].nullable && qb.ranges[r].table != nil {
+					pushed[r] = append(pushed[r], c)
+					goto next
+				}
+			}
+		}
+		rest = append(rest, c)
+	next:
+	}
+	inner := allInner(jn)
+	var attach []*plan.Expr
+	if inner {
+		attach, rest = rest, nil
+	}
+	node, layout, left := b.buildJoin(qb, jn, pushed, &attach, used)
+	_ = left
+	rest = append(rest, attach...)
+	return node, layout, rest
+}
+
+func (b *binder) buildJoin(qb *queryBlock, jn *joinNode, pushed [][]*plan.Expr, attach *[]*plan.Expr, used map[int]bool) (plan.Node, []int, map[int]bool) {
+	if jn.rng >= 0 {
+		n, layout := b.buildRange(qb, jn.rng, pushed[jn.rng], used)
+		return n, layout, map[int]bool{jn.rng: true}
+	}
+	ln, ll, lr := b.buildJoin(qb, jn.left, pushed, attach, used)
+	rn, rl, rr := b.buildJoin(qb, jn.right, pushed, attach, used)
+	all := map[int]bool{}
+	for r := range lr {
+		all[r] = true
+	}
+	for r := range rr {
+		all[r] = true
+	}
+	conds := append([]*plan.Expr(nil), jn.on...)
+	if jn.kind == plan.InnerJoin || jn.kind == plan.CrossJoin {
+		var keep []*plan.Expr
+		for _, c := range *attach {
+			if subset(rangesOf(qb, c), all) {
+				conds = append(conds, c)
+			} else {
+				keep = append(keep, c)
+			}
+		}
+		*attach = keep
+	}
+	kind := jn.kind
+	if kind == plan.CrossJoin && len(conds) > 0 {
+		kind = plan.InnerJoin
+	}
+	j := &plan.Join{Left: ln, Right: rn, Kind: kind}
+	layout := append(append([]int(nil), ll...), rl...)
+	var residual []*plan.Expr
+	for _, c := range conds {
+		if c.Kind == plan.Call && c.Op == "=" {
+			a, bb := c.Args[0], c.Args[1]
+			ra, rb := rangesOf(qb, a), rangesOf(qb, bb)
+			switch {
+			case len(ra) > 0 && len(rb) > 0 && subset(ra, lr) && subset(rb, rr):
+				j.LeftKeys = append(j.LeftKeys, remap(a, ll))
+				j.RightKeys = append(j.RightKeys, remap(bb, rl))
+				continue
+			case len(ra) > 0 && len(rb) > 0 && subset(ra, rr) && subset(rb, lr):
+				j.LeftKeys = append(j.LeftKeys, remap(bb, ll))
+				j.RightKeys = append(j.RightKeys, remap(a, rl))
+				continue
+			}
+		}
+		residual = append(residual, c)
+	}
+	if len(residual) > 0 {
+		j.Residual = remap(andAll(residual), layout)
+	}
+	return j, layout, all
+}
+
+func subset(a, b map[int]bool) bool {
+	for k := range a {
+		if !b[k] {
+			return false
+		}
+	}
+	return true
+}
+
+// buildRange builds the leaf for one FROM item: a Remote over a Scan of the
+// used columns with the pushed filter, or a bound subquery.
+func (b *binder) buildRange(qb *queryBlock, i int, filters []*plan.Expr, used map[int]bool) (plan.Node, []int) {
+	r := qb.ranges[i]
+	if r.sub != nil {
+		layout := make([]int, r.ncols)
+		for k := range layout {
+			layout[k] = r.firstID + k
+		}
+		var n plan.Node = r.sub.Plan
+		if len(filters) > 0 {
+			n = &plan.Filter{Input: n, Pred: remap(andAll(filters), layout)}
+		}
+		return n, layout
+	}
+	var cols []int
+	var layout []int
+	for k := 0; k < r.ncols; k++ {
+		if used[r.firstID+k] {
+			cols = append(cols, k)
+			layout = append(layout, r.firstID+k)
+		}
+	}
+	if len(cols) == 0 {
+		// Nothing is read but the row count: scan the narrowest column.
+		k := narrowestColumn(r.table)
+		cols, layout = []int{k}, []int{r.firstID + k}
+	}
+	scan := &plan.Scan{Table: r.table, Cols: cols}
+	if len(filters) > 0 {
+		scan.Filter = remap(andAll(filters), layout)
+	}
+	return &plan.Remote{Fragment: scan}, layout
+}
+
+func narrowestColumn(t *catalog.Table) int {
+	best, bestSize := 0, int16(1<<14)
+	for i, c := range t.Columns {
+		sz := c.Type.Size()
+		if sz < 0 {
+			sz = 64
+		}
+		if sz < bestSize {
+			best, bestSize = i, sz
+		}
+	}
+	return best
+}
+
+// buildAggregate adds aggregation. When the input is a single Remote scan and
+// no aggregate is DISTINCT, participants aggregate partially and the
+// coordinator merges; otherwise the coordinator aggregates.
+func (b *binder) buildAggregate(qb *queryBlock, node plan.Node, layout []int, groups []*plan.Expr, calls []*plan.AggCall) (plan.Node, []int) {
+	var g []*plan.Expr
+	for _, e := range groups {
+		g = append(g, remap(e, layout))
+	}
+	var aggs []*plan.AggCall
+	distinct := false
+	for _, c := range calls {
+		nc := *c
+		if c.Arg != nil {
+			nc.Arg = remap(c.Arg, layout)
+		}
+		distinct = distinct || c.Distinct
+		aggs = append(aggs, &nc)
+	}
+	var out []int
+	for i := range groups {
+		out = append(out, groupIDBase+i)
+	}
+	for i := range calls {
+		out = append(out, aggIDBase+i)
+	}
+	if r, ok := node.(*plan.Remote); ok && !distinct {
+		partial := &plan.Aggregate{Input: r.Fragment, Groups: g, Aggs: aggs, Phase: plan.Partial}
+		return &plan.Aggregate{Input: &plan.Remote{Fragment: partial}, Groups: g, Aggs: aggs, Phase: plan.Final}, out
+	}
+	return &plan.Aggregate{Input: node, Groups: g, Aggs: aggs, Phase: plan.Complete}, out
+}
+
+// rewritePostAgg replaces grouping expressions with references to the
+// aggregate's group outputs; a base column left over is a grouping error.
+func rewritePostAgg(e *plan.Expr, groups []*plan.Expr, s *scope) *plan.Expr {
+	for i, g := range groups {
+		if exprEqual(e, g) {
+			return plan.Col(groupIDBase+i, e.Type)
+		}
+	}
+	if e.Kind == plan.ColumnRef {
+		if e.Col >= aggIDBase {
+			return e
+		}
+		name := "?"
+		for _, c := range s.cols {
+			if c.id == e.Col {
+				name = c.rel + "." + c.name
+			}
+		}
+		failf(sqlerr.GroupingError, "column %q must appear in the GROUP BY clause or be used in an aggregate function", name)
+	}
+	if len(e.Args) == 0 {
+		return e
+	}
+	c := *e
+	c.Args = make([]*plan.Expr, len(e.Args))
+	for i, a := range e.Args {
+		c.Args[i] = rewritePostAgg(a, groups, s)
+	}
+	return &c
+}
+
+// remap rewrites global column ids into positions of layout.
+func remap(e *plan.Expr, layout []int) *plan.Expr {
+	if e == nil {
+		return nil
+	}
+	if e.Kind == plan.ColumnRef {
+		for i, id := range layout {
+			if id == e.Col {
+				return plan.Col(i, e.Type)
+			}
+		}
+		failf(sqlerr.Internal, "planner: column id %d not in input", e.Col)
+	}
+	if len(e.Args) == 0 {
+		return e
+	}
+	c := *e
+	c.Args = make([]*plan.Expr, len(e.Args))
+	for i, a := range e.Args {
+		c.Args[i] = remap(a, layout)
+	}
+	return &c
+}
+
+func collectIDs(e *plan.Expr, out map[int]bool) {
+	if e == nil {
+		return
+	}
+	if e.Kind == plan.ColumnRef {
+		out[e.Col] = true
+	}
+	for _, a := range e.Args {
+		collectIDs(a, out)
+	}
+}
+
+func conjuncts(e *plan.Expr) []*plan.Expr {
+	if e.Kind == plan.Call && e.Op == "and" {
+		return append(conjuncts(e.Args[0]), conjuncts(e.Args[1])...)
+	}
+	return []*plan.Expr{e}
+}
+
+func andAll(es []*plan.Expr) *plan.Expr {
+	e := es[0]
+	for _, x := range es[1:] {
+		e = plan.CallOf("and", catalog.TypeBool, e, x)
+	}
+	return e
+}
+
+func exprEqual(a, b *plan.Expr) bool {
+	if a.Kind != b.Kind || a.Type != b.Type || a.Col != b.Col || a.Op != b.Op || a.Value != b.Value || a.Else != b.Else || len(a.Args) != len(b.Args) {
+		return false
+	}
+	for i := range a.Args {
+		if !exprEqual(a.Args[i], b.Args[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// figureColname names an unnamed output column as PostgreSQL's FigureColname.
+func figureColname(n *pg_query.Node) string {
+	switch x := n.Node.(type) {
+	case *pg_query.Node_ColumnRef:
+		f := x.ColumnRef.Fields[len(x.ColumnRef.Fields)-1]
+		if s := f.GetString_(); s != nil {
+			return s.Sval
+		}
+	case *pg_query.Node_FuncCall:
+		return opName(x.FuncCall.Funcname[len(x.FuncCall.Funcname)-1:])
+	case *pg_query.Node_TypeCast:
+		if name := figureColname(x.TypeCast.Arg); name != "?column?" {
+			return name
+		}
+		names := x.TypeCast.TypeName.Names
+		tn := names[len(names)-1].GetString_().Sval
+		switch tn {
+		case "int4":
+			return "int4"
+		case "bpchar":
+			return "bpchar"
+		}
+		return tn
+	case *pg_query.Node_CaseExpr:
+		return "case"
+	case *pg_query.Node_CoalesceExpr:
+		return "coalesce"
+	case *pg_query.Node_AExpr:
+		if x.AExpr.Kind == pg_query.A_Expr_Kind_AEXPR_NULLIF {
+			return "nullif"
+		}
+	}
+	return "?column?"
+}
+
+func itoa(i int) string {
+	return string(appendInt(nil, i))
+}
+
+func appendInt(b []byte, i int) []byte {
+	if i >= 10 {
+		b = appendInt(b, i/10)
+	}
+	return append(b, byte('0'+i%10))
+}
+
+var _ = sort.Ints

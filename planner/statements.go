@@ -1,0 +1,131 @@
+// Package planner turns SQL text into statements: it is the only package that
+// imports the PostgreSQL parser (pg_query_go). It binds names against a
+// catalog snapshot, types expressions with PostgreSQL's rules, and builds plan
+// trees (package plan) in which the parts that read tables run on
+// participants under Remote nodes. The planner is pure: no network, no etcd,
+// no object store.
+package planner
+
+import (
+	"github.com/cirrusdb/cirrus/catalog"
+	"github.com/cirrusdb/cirrus/planner/plan"
+)
+
+// Statement is the bound form of one SQL statement: one of the types below.
+type Statement interface{ stmt() }
+
+// OutputColumn describes one result column.
+type OutputColumn struct {
+	Name     string
+	Type     catalog.Type
+	TableOID catalog.OID
+	Attnum   int16
+}
+
+// Query is a statement that returns rows.
+type Query struct {
+	Plan    plan.Node
+	Columns []OutputColumn
+}
+
+// Explain shows a query's plan.
+type Explain struct {
+	Query *Query
+}
+
+// CreateTable creates a table.
+type CreateTable struct {
+	Namespace   catalog.OID
+	Name        string
+	Columns     []catalog.Column
+	PrimaryKey  []int
+	IfNotExists bool
+	// Exists is set when IfNotExists and the table already exists.
+	Exists bool
+}
+
+// DropTable drops tables. Missing lists names not found under IF EXISTS.
+type DropTable struct {
+	Tables  []*catalog.Table
+	Missing []string
+}
+
+// CreateSchema creates a schema.
+type CreateSchema struct {
+	Name        string
+	IfNotExists bool
+	Exists      bool
+}
+
+// DropSchema drops schemas.
+type DropSchema struct {
+	Schemas []*catalog.Namespace
+	Missing []string
+	Cascade bool
+}
+
+// Insert appends the rows of Source to Table. Source's column i goes to
+// table column Targets[i]; table columns not in Targets get NULL.
+type Insert struct {
+	Table   *catalog.Table
+	Source  plan.Node
+	Targets []int
+}
+
+// CopyFormat is a COPY data format.
+type CopyFormat uint8
+
+// COPY formats.
+const (
+	CopyText CopyFormat = iota
+	CopyCSV
+	CopyBinary
+)
+
+// CopyFrom loads rows from the client (COPY ... FROM STDIN).
+type CopyFrom struct {
+	Table     *catalog.Table
+	Targets   []int // table columns, in the data's column order
+	Format    CopyFormat
+	Delimiter byte
+	Null      string
+	Header    bool
+	Quote     byte
+	Escape    byte
+}
+
+// TxnKind is a transaction control statement.
+type TxnKind uint8
+
+// Transaction control kinds.
+const (
+	TxnBegin TxnKind = iota
+	TxnCommit
+	TxnRollback
+)
+
+// Txn is BEGIN, COMMIT or ROLLBACK.
+type Txn struct{ Kind TxnKind }
+
+// Set is SET name = value (Value empty with Reset for RESET/SET ... DEFAULT).
+type Set struct {
+	Name  string
+	Value string
+	Reset bool
+	Local bool
+}
+
+// Show is SHOW name.
+type Show struct{ Name string }
+
+func (*Query) stmt()        {}
+func (*Explain) stmt()      {}
+func (*CreateTable) stmt()  {}
+func (*DropTable) stmt()    {}
+func (*CreateSchema) stmt() {}
+func (*DropSchema) stmt()   {}
+func (*Insert) stmt()       {}
+func (*CopyFrom) stmt()     {}
+func (*Txn) stmt()          {}
+func (*Set) stmt()          {}
+func (*Show) stmt()         {}
