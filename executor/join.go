@@ -96,9 +96,13 @@ func newJoin(l, r Operator, n *plan.Join) (Operator, error) {
 	if n.Kind == plan.CrossJoin && len(n.LeftKeys) > 0 {
 		return nil, sqlerr.New(sqlerr.Internal, "executor: cross join with keys")
 	}
+	leftKeys, rightKeys := n.LeftKeys, n.RightKeys
+	if len(leftKeys) == 0 && n.Residual != nil && n.Kind != plan.CrossJoin {
+		leftKeys, rightKeys = deriveJoinKeys(n.Residual, len(j.ltypes))
+	}
 	var keyTypes []catalog.Type
-	for i := range n.LeftKeys {
-		lk, rk := unifyTypes(n.LeftKeys[i], n.RightKeys[i])
+	for i := range leftKeys {
+		lk, rk := unifyTypes(leftKeys[i], rightKeys[i])
 		if physOf(lk.Type) != physOf(rk.Type) {
 			return nil, sqlerr.Errorf(sqlerr.UndefinedFunction, "operator does not exist: %s = %s", lk.Type, rk.Type)
 		}

@@ -425,3 +425,30 @@ func TestDrainEmptyKeepsTypes(t *testing.T) {
 		t.Errorf("empty drain: %+v", b)
 	}
 }
+
+func TestDeriveJoinKeys(t *testing.T) {
+	// Left has 2 columns, right 2: #0 #1 | #2 #3.
+	eq := func(a, b int) *plan.Expr { return call("=", tB, col(a, tI4), col(b, tI4)) }
+	lt := call("<", tB, col(1, tI4), col(3, tI4))
+	for _, c := range []struct {
+		res  *plan.Expr
+		want int
+	}{
+		{eq(0, 2), 1},
+		{call("and", tB, eq(0, 2), lt, eq(3, 1)), 2},
+		{call("or", tB, call("and", tB, eq(0, 2), lt), call("and", tB, eq(2, 0), eq(1, 3))), 1},
+		{call("or", tB, eq(0, 2), eq(1, 3)), 0},
+		{lt, 0},
+		{eq(0, 1), 0}, // both left
+	} {
+		lk, rk := deriveJoinKeys(c.res, 2)
+		if len(lk) != c.want || len(rk) != c.want {
+			t.Errorf("%v: %d keys, want %d", c.res.Op, len(lk), c.want)
+		}
+		for i := range lk {
+			if side(lk[i], 2) != sideLeft || side(rk[i], 2) != sideLeft {
+				t.Errorf("key %d sides", i)
+			}
+		}
+	}
+}

@@ -14,6 +14,9 @@ func coerce(e *plan.Expr, t catalog.Type) *plan.Expr {
 	if e.Type == t {
 		return e
 	}
+	if f := foldCast(e, t); f != nil {
+		return f
+	}
 	if e.Type.Kind == catalog.Unknown {
 		if e.Kind == plan.Const {
 			if e.Value.Null {
@@ -74,4 +77,48 @@ func explicitCast(e *plan.Expr, t catalog.Type) *plan.Expr {
 		return coerce(e, t)
 	}
 	return plan.CastOf(e, t)
+}
+
+// foldCast converts a numeric constant at bind time where that is exact and
+// in range (integer widening and narrowing, integer or numeric to a larger
+// numeric scale, integer to float); nil when it does not apply.
+func foldCast(e *plan.Expr, t catalog.Type) *plan.Expr {
+	if e.Kind != plan.Const || e.Value.Null || e.Type.Kind == catalog.Unknown {
+		return nil
+	}
+	et := e.Type
+	switch {
+	case et.IsInteger() && t.IsInteger():
+		lo, hi := intRange(t.Kind)
+		if e.Value.I < lo || e.Value.I > hi {
+			return nil // left to the executor, which reports the overflow
+		}
+		return plan.ConstOf(t, plan.Datum{I: e.Value.I})
+	case (et.IsInteger() || et.Kind == catalog.Numeric && !et.IsDynamicNumeric()) && t.Kind == catalog.Numeric && !t.IsDynamicNumeric() && t.Precision == 0:
+		from := scaleOf(et)
+		if t.Scale < from {
+			return nil
+		}
+		v := e.Value.I
+		for i := from; i < t.Scale; i++ {
+			if v > 1e17 || v < -1e17 {
+				return nil
+			}
+			v *= 10
+		}
+		return plan.ConstOf(t, plan.Datum{I: v})
+	case et.IsInteger() && t.Kind == catalog.Float8:
+		return plan.ConstOf(t, plan.Datum{F: float64(e.Value.I)})
+	}
+	return nil
+}
+
+func intRange(k catalog.Kind) (int64, int64) {
+	switch k {
+	case catalog.Int2:
+		return -1 << 15, 1<<15 - 1
+	case catalog.Int4:
+		return -1 << 31, 1<<31 - 1
+	}
+	return -1 << 63, 1<<63 - 1
 }

@@ -80,6 +80,9 @@ func (b *binder) expr(n *pg_query.Node, s *scope, hint catalog.Type) *plan.Expr 
 	case *pg_query.Node_TypeCast:
 		t := b.typeName(x.TypeCast.TypeName, false)
 		e := b.expr(x.TypeCast.Arg, s, t)
+		if t.IsDynamicNumeric() {
+			t = unconstrainedNumeric(e)
+		}
 		return explicitCast(e, t)
 	case *pg_query.Node_AExpr:
 		return b.aexpr(x.AExpr, s)
@@ -200,6 +203,9 @@ func constant(c *pg_query.A_Const) *plan.Expr {
 		s := v.Fval.Fval
 		if !strings.ContainsAny(s, ".eE") {
 			if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+				if i == int64(int32(i)) {
+					return plan.ConstOf(catalog.TypeInt4, plan.Datum{I: i})
+				}
 				return plan.ConstOf(catalog.TypeInt8, plan.Datum{I: i})
 			}
 		}
@@ -574,7 +580,13 @@ func commonType(es []*plan.Expr, what string) catalog.Type {
 			t = et
 		case t == et:
 		case t.IsNumeric() && et.IsNumeric():
-			t = promote(t, et)
+			// PostgreSQL's numerics keep each value's own scale: mixing
+			// scales (an integer counts as scale 0) gives per-value scales.
+			if (t.Kind == catalog.Numeric || et.Kind == catalog.Numeric) && numericRank(t) <= 4 && numericRank(et) <= 4 && scaleOf(t) != scaleOf(et) {
+				t = catalog.TypeNumericDynamic
+			} else {
+				t = promote(t, et)
+			}
 		case t.IsString() && et.IsString():
 			if t.Kind != et.Kind || t.Length != et.Length {
 				if t.Kind == catalog.Bpchar && et.Kind == catalog.Bpchar {
@@ -777,4 +789,35 @@ func coerceUnknownNumber(e *plan.Expr, t catalog.Type) *plan.Expr {
 		t = catalog.NumericType(0, scale)
 	}
 	return coerce(e, t)
+}
+
+// scaleOf is the fixed scale of an integer or numeric type.
+func scaleOf(t catalog.Type) int32 {
+	if t.Kind == catalog.Numeric {
+		return t.Scale
+	}
+	return 0
+}
+
+// unconstrainedNumeric is the type of a cast to plain numeric: integers and
+// fixed-scale numerics keep their scale, an untyped literal takes the scale
+// it is written with; only other sources (floats, text) vary per value.
+func unconstrainedNumeric(e *plan.Expr) catalog.Type {
+	switch {
+	case e.Type.IsInteger():
+		return catalog.NumericType(0, 0)
+	case e.Type.Kind == catalog.Numeric:
+		return e.Type
+	case e.Type.Kind == catalog.Unknown && e.Kind == plan.Const && !e.Value.Null:
+		if d, err := pgtype.ParseNumericText([]byte(e.Value.S)); err == nil {
+			if i := strings.IndexByte(d, '.'); i >= 0 {
+				if sc := int32(len(d) - i - 1); sc <= catalog.MaxNumericPrecision {
+					return catalog.NumericType(0, sc)
+				}
+			} else {
+				return catalog.NumericType(0, 0)
+			}
+		}
+	}
+	return catalog.TypeNumericDynamic
 }

@@ -123,6 +123,8 @@ func failf(code, format string, args ...any) { fail(sqlerr.Errorf(code, format, 
 
 type binder struct {
 	ctx *Context
+	// targetHints type the untyped outputs of the top query of an INSERT.
+	targetHints []catalog.Type
 }
 
 func (b *binder) statement(n *pg_query.Node) Statement {
@@ -268,9 +270,6 @@ func (b *binder) table(rv *pg_query.RangeVar) *catalog.Table {
 	t, ok := b.lookupTable(rv.Schemaname, rv.Relname)
 	if !ok {
 		if rv.Schemaname != "" {
-			if _, nsok := b.ctx.Catalog.Namespace(rv.Schemaname); !nsok {
-				failf(sqlerr.UndefinedSchema, "schema %q does not exist", rv.Schemaname)
-			}
 			failf(sqlerr.UndefinedTable, "relation \"%s.%s\" does not exist", rv.Schemaname, rv.Relname)
 		}
 		failf(sqlerr.UndefinedTable, "relation %q does not exist", rv.Relname)
@@ -576,7 +575,9 @@ func (b *binder) insert(is *pg_query.InsertStmt) Statement {
 	if sel != nil && len(sel.ValuesLists) > 0 {
 		src = b.values(sel.ValuesLists, want)
 	} else {
+		b.targetHints = want
 		q := b.query(sel)
+		b.targetHints = nil
 		src = q.Plan
 	}
 	types := src.Types()

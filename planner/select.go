@@ -65,6 +65,8 @@ func (b *binder) query(sel *pg_query.SelectStmt) *Query {
 		return b.orderLimit(q, sel)
 	}
 
+	hints := b.targetHints
+	b.targetHints = nil
 	qb := &queryBlock{}
 	s := &scope{}
 	for _, f := range sel.FromClause {
@@ -112,9 +114,17 @@ func (b *binder) query(sel *pg_query.SelectStmt) *Query {
 			}
 			continue
 		}
-		e := b.expr(rt.Val, as, catalog.TypeUnknown)
+		hint := catalog.TypeUnknown
+		if len(targets) < len(hints) {
+			hint = hints[len(targets)]
+		}
+		e := b.expr(rt.Val, as, hint)
 		if e.Type.Kind == catalog.Unknown {
-			e = coerce(e, catalog.TypeText)
+			if hint.Kind != catalog.Unknown {
+				e = coerce(e, hint)
+			} else {
+				e = coerce(e, catalog.TypeText)
+			}
 		}
 		oc := OutputColumn{Name: rt.Name, Type: e.Type}
 		if oc.Name == "" {
