@@ -3,8 +3,11 @@ package executor
 import (
 	"bytes"
 	"context"
+	"math/big"
+	"math/bits"
 
 	"github.com/cirrusdb/cirrus/catalog"
+	"github.com/cirrusdb/cirrus/internal/pgtype"
 	"github.com/cirrusdb/cirrus/internal/sqlerr"
 	"github.com/cirrusdb/cirrus/planner/plan"
 	"github.com/cirrusdb/cirrus/vec"
@@ -36,6 +39,9 @@ type aggState struct {
 	valT  catalog.Type // type of the values summed or compared
 	p     phys
 	trim  bool // char(n) min/max
+	// wide sums (over int64-backed values) are 128-bit: hi:i64 as words.
+	wide bool
+	hi   []int64
 	ovErr error
 
 	cnt   []int64
@@ -59,6 +65,9 @@ func (s *aggState) grow(n int) {
 		s.cnt = extend(s.cnt, n)
 	}
 	s.has = extend(s.has, n)
+	if s.wide {
+		s.hi = extend(s.hi, n)
+	}
 	switch s.p {
 	case pI64:
 		s.i64 = extend(s.i64, n)
@@ -135,14 +144,19 @@ func newAggregate(in Operator, n *plan.Aggregate) (Operator, error) {
 		}
 		if n.Phase == plan.Final {
 			nst := 1
-			if s.fn == fAvg {
-				nst = 2
+			if s.fn != fCountStar && s.fn != fCount {
+				nst = len(call.StateTypes())
 			}
 			if col+nst > len(inTypes) {
 				return nil, sqlerr.New(sqlerr.Internal, "executor: final aggregate input lacks state columns")
 			}
-			s.cols = []int{col, col + 1}[:nst]
+			for k := 0; k < nst; k++ {
+				s.cols = append(s.cols, col+k)
+			}
 			s.valT = inTypes[col]
+			if s.fn == fSum || s.fn == fAvg {
+				s.valT = call.SumType()
+			}
 			col += nst
 		} else if call.Arg != nil {
 			var err error
@@ -161,6 +175,7 @@ func newAggregate(in Operator, n *plan.Aggregate) (Operator, error) {
 			return nil, sqlerr.Unsupported("%s over the result of a numeric division or avg is not supported yet", call.Func)
 		}
 		s.p = physOf(s.valT)
+		s.wide = (s.fn == fSum || s.fn == fAvg) && s.p == pI64
 		s.trim = s.valT.Kind == catalog.Bpchar
 		s.ovErr = errInt8Range
 		if s.valT.Kind == catalog.Numeric {
@@ -255,10 +270,15 @@ func (a *aggOp) update(s *aggState, b *vec.Batch, gids []int32) error {
 			}
 			return nil
 		case fAvg:
-			c := b.Cols[s.cols[1]]
+			c := b.Cols[s.cols[len(s.cols)-1]]
 			if sumI64(s.cnt, nil, gids, c.I64[:b.N], c.Nulls) {
 				return errInt8Range
 			}
+		}
+		if s.wide {
+			lo := b.Cols[s.cols[1]]
+			add128Words(s.hi, s.i64, s.has, gids, v.I64[:b.N], lo.I64[:b.N], lo.Nulls)
+			return nil
 		}
 		return a.accumulate(s, v, gids, b.N)
 	}
@@ -294,9 +314,7 @@ func (a *aggOp) accumulate(s *aggState, v *vec.Vector, gids []int32, n int) erro
 	case fSum, fAvg:
 		switch s.p {
 		case pI64:
-			if sumI64(s.i64, s.has, gids, v.I64[:n], v.Nulls) {
-				return s.ovErr
-			}
+			add128(s.hi, s.i64, s.has, gids, v.I64[:n], v.Nulls)
 		case pF64:
 			sumF64(s.f64, s.has, gids, v.F64[:n], v.Nulls)
 		}
@@ -539,7 +557,15 @@ func (a *aggOp) emit(s *aggState, ob *ownedBatch, c, from, to int) (int, error) 
 		return c + 1, nil
 	}
 	if a.phase == plan.Partial {
-		// States: the value (sum or min/max), then avg's count.
+		// States: a wide sum's high word, the value (sum or min/max), then
+		// avg's count.
+		if s.wide {
+			h := &ob.bufs[c]
+			copy(h.i64(n), s.hi[from:to])
+			h.clearNulls()
+			c++
+			o = &ob.bufs[c]
+		}
 		a.emitValue(s, o, from, to)
 		if s.fn == fAvg {
 			o2 := &ob.bufs[c+1]
@@ -552,6 +578,29 @@ func (a *aggOp) emit(s *aggState, ob *ownedBatch, c, from, to int) (int, error) 
 	rt := s.call.Type
 	switch s.fn {
 	case fSum:
+		if s.wide && isDynamic(rt) {
+			nl := o.nullsLen(n)
+			o.resetStr()
+			for i := range nl {
+				g := from + i
+				nl[i] = !s.has[g]
+				if s.has[g] {
+					o.Data = appendI128(o.Data, s.hi[g], s.i64[g], scaleOf(s.valT))
+				}
+				o.Offsets = append(o.Offsets, int32(len(o.Data)))
+			}
+			if !anyTrue(nl) {
+				o.clearNulls()
+			}
+			return c + 1, nil
+		}
+		if s.wide {
+			for g := from; g < to; g++ {
+				if s.hi[g] != s.i64[g]>>63 {
+					return c, s.ovErr
+				}
+			}
+		}
 		a.emitValue(s, o, from, to)
 		return c + 1, convertSum(o, s.valT, rt)
 	case fAvg:
@@ -560,10 +609,13 @@ func (a *aggOp) emit(s *aggState, ob *ownedBatch, c, from, to int) (int, error) 
 			o.resetStr()
 			for i := range nl {
 				g := from + i
-				if s.cnt[g] == 0 {
+				switch {
+				case s.cnt[g] == 0:
 					nl[i] = true
-				} else {
+				case s.hi[g] == s.i64[g]>>63:
 					o.Data = appendDivDynamic(o.Data, s.i64[g], scaleOf(s.valT), s.cnt[g], 0)
+				default:
+					o.Data = appendDivDynamic128(o.Data, s.hi[g], s.i64[g], scaleOf(s.valT), s.cnt[g])
 				}
 				o.Offsets = append(o.Offsets, int32(len(o.Data)))
 			}
@@ -586,7 +638,7 @@ func (a *aggOp) emit(s *aggState, ob *ownedBatch, c, from, to int) (int, error) 
 					continue
 				}
 				q, ok := numDiv(s.i64[g], scaleOf(s.valT), s.cnt[g], 0, scaleOf(rt))
-				if !ok {
+				if !ok || (s.wide && s.hi[g] != s.i64[g]>>63) {
 					return c, errNumericOverflow
 				}
 				r[i] = q
@@ -726,4 +778,121 @@ func (d *distinctFilter) filter(v *vec.Vector, gids []int32, n int) (*vec.Vector
 		d.gids = append(d.gids, gids[i])
 	}
 	return &d.arg.Vector, d.gids
+}
+
+// add128 adds values into 128-bit accumulators hi:lo (lo holding the low
+// word's bits), marking has; gids nil means group 0.
+func add128(hi, lo []int64, has []bool, gids []int32, v []int64, nulls []bool) {
+	if gids == nil {
+		h, l := hi[0], uint64(lo[0])
+		any := false
+		for i, x := range v {
+			if nulls != nil && nulls[i] {
+				continue
+			}
+			var carry uint64
+			l, carry = bits.Add64(l, uint64(x), 0)
+			h += x>>63 + int64(carry)
+			any = true
+		}
+		hi[0], lo[0] = h, int64(l)
+		if any {
+			has[0] = true
+		}
+		return
+	}
+	gids = gids[:len(v)]
+	for i, g := range gids {
+		if nulls != nil && nulls[i] {
+			continue
+		}
+		x := v[i]
+		l, carry := bits.Add64(uint64(lo[g]), uint64(x), 0)
+		lo[g] = int64(l)
+		hi[g] += x>>63 + int64(carry)
+		has[g] = true
+	}
+}
+
+// add128Words merges partial 128-bit sums given as (high, low) words.
+func add128Words(hi, lo []int64, has []bool, gids []int32, vh, vl []int64, nulls []bool) {
+	for i := range vh {
+		if nulls != nil && nulls[i] {
+			continue
+		}
+		g := int32(0)
+		if gids != nil {
+			g = gids[i]
+		}
+		l, carry := bits.Add64(uint64(lo[g]), uint64(vl[i]), 0)
+		lo[g] = int64(l)
+		hi[g] += vh[i] + int64(carry)
+		has[g] = true
+	}
+}
+
+// big128 returns hi:lo as a big integer.
+func big128(hi, lo int64) *big.Int {
+	n := new(big.Int).SetInt64(hi)
+	n.Lsh(n, 64)
+	return n.Add(n, new(big.Int).SetUint64(uint64(lo)))
+}
+
+// appendI128 appends hi:lo scaled by 10^scale as decimal text.
+func appendI128(dst []byte, hi, lo int64, scale int32) []byte {
+	if hi == lo>>63 {
+		return pgtype.AppendNumeric(dst, lo, scale)
+	}
+	n := big128(hi, lo)
+	neg := n.Sign() < 0
+	var buf [48]byte
+	return appendScaledDigits(dst, neg, n.Abs(n).Append(buf[:0], 10), scale)
+}
+
+// appendDivDynamic128 appends (hi:lo / 10^scale) / count with PostgreSQL's
+// division scale, for sums beyond int64.
+func appendDivDynamic128(dst []byte, hi, lo int64, scale int32, count int64) []byte {
+	n := big128(hi, lo)
+	neg := n.Sign() < 0
+	n.Abs(n)
+	// PostgreSQL's select_div_scale: weights and leading digits in base 10000.
+	w1, f1 := nbaseWeightDigits(n.String(), int(scale))
+	w2, f2 := nbaseWeightDigits(big.NewInt(count).String(), 0)
+	qweight := w1 - w2
+	if f1 <= f2 {
+		qweight--
+	}
+	rs := int32(16 - 4*qweight)
+	if rs < scale {
+		rs = scale
+	}
+	if rs < 0 {
+		rs = 0
+	}
+	e := int64(rs - scale)
+	d := big.NewInt(count)
+	n.Mul(n, new(big.Int).Exp(big.NewInt(10), big.NewInt(e), nil))
+	q, r := new(big.Int).QuoRem(n, d, new(big.Int))
+	if r.Lsh(r, 1).Cmp(d) >= 0 {
+		q.Add(q, big.NewInt(1))
+	}
+	var buf [64]byte
+	return appendScaledDigits(dst, neg, q.Append(buf[:0], 10), rs)
+}
+
+
+// nbaseWeightDigits returns the base-10000 weight and leading base-10000 digit of
+// the positive decimal digits scaled by 10^scale (integer part nonempty).
+func nbaseWeightDigits(digits string, scale int) (int, int) {
+	k := len(digits) - scale
+	if k <= 0 {
+		return 0, 0 // not reached: callers have integer digits
+	}
+	w := (k - 1) / 4
+	lead := (k-1)%4 + 1
+	f := 0
+	for _, c := range digits[:lead] {
+		f = f*10 + int(c-'0')
+	}
+	return w, f
 }

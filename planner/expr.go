@@ -483,7 +483,8 @@ func (b *binder) aggregate(name string, fc *pg_query.FuncCall, s *scope) *plan.E
 			case t.Kind == catalog.Int2 || t.Kind == catalog.Int4:
 				call.Type = catalog.TypeInt8
 			case t.Kind == catalog.Int8:
-				call.Type = catalog.NumericType(0, 0)
+				// Exceeds int64 easily: carried as exact decimal text.
+				call.Type = catalog.TypeNumericDynamic
 			case t.Kind == catalog.Numeric && !t.IsDynamicNumeric():
 				call.Type = catalog.NumericType(0, t.Scale)
 			case t.Kind == catalog.Float4:

@@ -141,7 +141,8 @@ const (
 
 // AggCall is one aggregate. Func is count, sum, avg, min or max; Arg is nil
 // for count(*). Type is the final result type (PostgreSQL's: count → bigint,
-// sum(int2/int4) → bigint, sum(int8/numeric) → numeric, avg(ints/numeric)
+// sum(int2/int4) → bigint, sum(int8) → numeric (exact, per-value scale),
+// sum(numeric) → numeric, avg(ints/numeric)
 // → numeric, avg(floats) → double precision, min/max → argument type).
 type AggCall struct {
 	Func     string       `json:"func"`
@@ -150,16 +151,24 @@ type AggCall struct {
 	Type     catalog.Type `json:"type"`
 }
 
-// StateTypes returns the columns a Partial phase emits for a: avg has (sum,
-// count), the others one column.
+// StateTypes returns the columns a Partial phase emits for a. Sums over
+// int64-backed values are exact 128-bit integers and travel as two columns:
+// the high word (int8), then the low word's bits in a column of the sum
+// type. avg adds the count; count is one int8; min/max the value.
 func (a *AggCall) StateTypes() []catalog.Type {
 	switch a.Func {
 	case "count":
 		return []catalog.Type{catalog.TypeInt8}
-	case "avg":
-		return []catalog.Type{a.SumType(), catalog.TypeInt8}
-	case "sum":
-		return []catalog.Type{a.SumType()}
+	case "sum", "avg":
+		st := a.SumType()
+		ts := []catalog.Type{st}
+		if st.IsInt64Backed() {
+			ts = []catalog.Type{catalog.TypeInt8, st}
+		}
+		if a.Func == "avg" {
+			ts = append(ts, catalog.TypeInt8)
+		}
+		return ts
 	}
 	return []catalog.Type{a.Arg.Type}
 }
