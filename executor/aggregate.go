@@ -32,16 +32,16 @@ const (
 
 // aggState holds one aggregate's state for every group.
 type aggState struct {
-	call  *plan.AggCall
-	fn    aggFunc
-	arg   node // Complete/Partial: the argument (nil for count(*))
-	cols  []int
-	valT  catalog.Type // type of the values summed or compared
-	p     phys
-	trim  bool // char(n) min/max
+	call *plan.AggCall
+	fn   aggFunc
+	arg  node // Complete/Partial: the argument (nil for count(*))
+	cols []int
+	valT catalog.Type // type of the values summed or compared
+	p    phys
+	trim bool // char(n) min/max
 	// wide sums (over int64-backed values) are 128-bit: hi:i64 as words.
-	wide bool
-	hi   []int64
+	wide  bool
+	hi    []int64
 	ovErr error
 
 	cnt   []int64
@@ -879,7 +879,6 @@ func appendDivDynamic128(dst []byte, hi, lo int64, scale int32, count int64) []b
 	var buf [64]byte
 	return appendScaledDigits(dst, neg, q.Append(buf[:0], 10), rs)
 }
-
 
 // nbaseWeightDigits returns the base-10000 weight and leading base-10000 digit of
 // the positive decimal digits scaled by 10^scale (integer part nonempty).

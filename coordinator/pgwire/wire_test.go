@@ -452,7 +452,13 @@ func TestWireLargeMessages(t *testing.T) {
 	w.startup()
 	w.send(&pgproto3.Query{String: "select 2" + strings.Repeat(" ;", 400<<10)})
 	expect(t, w.until(), "RowDescription[?column?:0/0/23/4/-1/0]", `DataRow["2"]`, "CommandComplete SELECT 1", "ReadyForQuery I")
-	w.send(&pgproto3.Query{String: "select 2" + strings.Repeat(" ;", 600<<10)})
+	// Only the header of the oversized message is sent: the server must
+	// refuse it from the length word alone, before reading (or allocating)
+	// the body. (Sending the whole body races with the server's close.)
+	big, _ := (&pgproto3.Query{String: "select 2" + strings.Repeat(" ;", 600<<10)}).Encode(nil)
+	if _, err := w.nc.Write(big[:5]); err != nil {
+		t.Fatal(err)
+	}
 	if got := describe(w.recv()); got != "Error FATAL 08P01 invalid message length 1228813 for message type 'Q'" {
 		t.Errorf("over the cap: %s", got)
 	}
