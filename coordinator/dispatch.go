@@ -77,6 +77,7 @@ type gather struct {
 	err     error
 	wg      sync.WaitGroup
 	done    chan struct{}
+	started bool
 }
 
 func newGather(ctx context.Context) *gather {
@@ -87,6 +88,7 @@ func newGather(ctx context.Context) *gather {
 func (g *gather) add(st *exchange.Stream) { g.streams = append(g.streams, st) }
 
 func (g *gather) start() {
+	g.started = true
 	for _, st := range g.streams {
 		g.wg.Add(1)
 		go func(st *exchange.Stream) {
@@ -128,14 +130,17 @@ func (g *gather) Next(ctx context.Context) (*vec.Batch, error) {
 	}
 }
 
+// Close stops the streams; their readers are released only after the
+// goroutines reading them have returned.
 func (g *gather) Close() {
 	g.cancel()
+	if g.started {
+		<-g.done
+	}
 	for _, st := range g.streams {
 		st.Close()
 	}
-	if len(g.streams) > 0 {
-		<-g.done
-	}
+	g.streams = nil
 }
 
 // tableWriter spreads rows of one table over participants: each

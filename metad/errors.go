@@ -110,8 +110,11 @@ func fromStatus(ctx context.Context, err error) error {
 		return ErrCompacted
 	case codes.Unavailable:
 		return sqlerr.Wrap(err, sqlerr.ConnectionFailure, "metad unavailable")
-	case codes.Canceled, codes.DeadlineExceeded:
-		return sqlerr.Wrap(err, sqlerr.QueryCanceled, "metad request canceled")
+	case codes.DeadlineExceeded:
+		// gRPC's own deadline timer can fire before ctx's.
+		return sqlerr.Wrap(context.DeadlineExceeded, sqlerr.QueryCanceled, "metad request canceled")
+	case codes.Canceled:
+		return sqlerr.Wrap(context.Canceled, sqlerr.QueryCanceled, "metad request canceled")
 	}
 	return sqlerr.Wrap(err, sqlerr.Internal, "metad")
 }
