@@ -3,6 +3,7 @@ package coordinator
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -109,7 +110,18 @@ type statement struct {
 	bound  planner.Statement
 }
 
-func (s *session) Prepare(ctx context.Context, sql string, paramOIDs []uint32) (pgwire.Statement, error) {
+// recoverInternal turns a panic in statement processing into an internal
+// error for the statement, so one bad statement can never take down the
+// coordinator or even the session. The stack goes to the log.
+func (s *session) recoverInternal(err *error) {
+	if r := recover(); r != nil {
+		s.c.cfg.Logf("coordinator: internal error: %v\n%s", r, debug.Stack())
+		*err = s.fail(sqlerr.Errorf(sqlerr.Internal, "internal error: %v", r))
+	}
+}
+
+func (s *session) Prepare(ctx context.Context, sql string, paramOIDs []uint32) (_ pgwire.Statement, err error) {
+	defer s.recoverInternal(&err)
 	ps, err := planner.Parse(sql)
 	if err != nil {
 		return nil, err
@@ -174,7 +186,8 @@ func describe(st planner.Statement) []pgwire.Column {
 func (st *statement) ParamTypes() []catalog.Type { return st.params }
 func (st *statement) Columns() []pgwire.Column   { return st.cols }
 
-func (st *statement) Execute(ctx context.Context, params []plan.Datum, w pgwire.ResultWriter) (string, error) {
+func (st *statement) Execute(ctx context.Context, params []plan.Datum, w pgwire.ResultWriter) (_ string, err error) {
+	defer st.s.recoverInternal(&err)
 	if st.empty {
 		return "", nil
 	}

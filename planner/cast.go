@@ -14,6 +14,11 @@ func coerce(e *plan.Expr, t catalog.Type) *plan.Expr {
 	if e.Type == t {
 		return e
 	}
+	if sameValues(e.Type, t) {
+		// numeric(10,2) and numeric(0,2) hold the same values: a comparison
+		// or merge at scale 2 needs no cast.
+		return e
+	}
 	if f := foldCast(e, t); f != nil {
 		return f
 	}
@@ -121,4 +126,15 @@ func intRange(k catalog.Kind) (int64, int64) {
 		return -1 << 31, 1<<31 - 1
 	}
 	return -1 << 63, 1<<63 - 1
+}
+
+// sameValues reports whether a value of type from is already a valid value
+// of type to with the same representation (an implicit cast to a type that
+// only drops a precision or length limit).
+func sameValues(from, to catalog.Type) bool {
+	switch {
+	case from.Kind == catalog.Numeric && to.Kind == catalog.Numeric:
+		return to.Precision == 0 && from.Scale == to.Scale
+	}
+	return false
 }

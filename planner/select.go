@@ -263,7 +263,7 @@ func (b *binder) query(sel *pg_query.SelectStmt) *Query {
 		}
 		keys = append(keys, plan.SortKey{Expr: plan.Col(pos, proj[pos].Type), Desc: o.desc, NullsFirst: o.nullsFirst})
 	}
-	node = &plan.Project{Input: node, Exprs: proj}
+	node = project(node, proj)
 	if distinct {
 		var g []*plan.Expr
 		for i, t := range targets {
@@ -284,6 +284,24 @@ func (b *binder) query(sel *pg_query.SelectStmt) *Query {
 		q.Plan = &plan.Project{Input: q.Plan, Exprs: out}
 	}
 	return q
+}
+
+// project adds a projection unless it would pass its input through as is.
+func project(in plan.Node, exprs []*plan.Expr) plan.Node {
+	types := in.Types()
+	if len(exprs) == len(types) {
+		identity := true
+		for i, e := range exprs {
+			if e.Kind != plan.ColumnRef || e.Col != i || e.Type != types[i] {
+				identity = false
+				break
+			}
+		}
+		if identity {
+			return in
+		}
+	}
+	return &plan.Project{Input: in, Exprs: exprs}
 }
 
 // orderLimit applies ORDER BY (positions or expressions over the output) and
