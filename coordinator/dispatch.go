@@ -17,7 +17,7 @@ import (
 // scanned table's files (the same files go to the same participant every
 // time, so its caches stay warm) and the outputs are gathered.
 func (s *session) openRemote(ctx context.Context, r *plan.Remote) (executor.Operator, error) {
-	scan := findScan(r.Fragment)
+	scan := plan.FindScan(r.Fragment)
 	if scan == nil {
 		return nil, sqlerr.New(sqlerr.Internal, "remote fragment without a scan")
 	}
@@ -55,17 +55,6 @@ func assignFiles(files []storage.DataFile, n int) [][]storage.DataFile {
 	return out
 }
 
-func findScan(n plan.Node) *plan.Scan {
-	if s, ok := n.(*plan.Scan); ok {
-		return s
-	}
-	for _, c := range plan.Children(n) {
-		if s := findScan(c); s != nil {
-			return s
-		}
-	}
-	return nil
-}
 
 // gather merges the streams of several participants.
 type gather struct {

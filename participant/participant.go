@@ -86,7 +86,7 @@ func (s *Server) DoGet(t *flight.Ticket, stream flight.FlightService_DoGetServer
 	if err != nil {
 		return exchange.Errorf(sqlerr.ProtocolViolation, "bad fragment: %v", err)
 	}
-	scan := findScan(probe)
+	scan := plan.FindScan(probe)
 	if scan == nil {
 		return exchange.Errorf(sqlerr.ProtocolViolation, "fragment has no scan")
 	}
@@ -115,7 +115,7 @@ func (s *Server) DoGet(t *flight.Ticket, stream flight.FlightService_DoGetServer
 		if err != nil {
 			return exchange.ToStatus(err)
 		}
-		findScan(node).Files = files
+		plan.FindScan(node).Files = files
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -161,17 +161,6 @@ func (s *Server) runPipeline(ctx context.Context, node plan.Node, send func(*vec
 	}
 }
 
-func findScan(n plan.Node) *plan.Scan {
-	if s, ok := n.(*plan.Scan); ok {
-		return s
-	}
-	for _, c := range plan.Children(n) {
-		if s := findScan(c); s != nil {
-			return s
-		}
-	}
-	return nil
-}
 
 // splitFiles deals files into at most k groups of similar row counts.
 func splitFiles(files []storage.DataFile, k int) [][]storage.DataFile {

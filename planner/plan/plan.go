@@ -311,3 +311,16 @@ func Children(n Node) []Node {
 	}
 	return nil
 }
+
+// FindScan returns the first Scan in a tree, depth first.
+func FindScan(n Node) *Scan {
+	if s, ok := n.(*Scan); ok {
+		return s
+	}
+	for _, c := range Children(n) {
+		if s := FindScan(c); s != nil {
+			return s
+		}
+	}
+	return nil
+}
