@@ -55,7 +55,6 @@ func assignFiles(files []storage.DataFile, n int) [][]storage.DataFile {
 	return out
 }
 
-
 // gather merges the streams of several participants.
 type gather struct {
 	ctx     context.Context

@@ -161,7 +161,6 @@ func (s *Server) runPipeline(ctx context.Context, node plan.Node, send func(*vec
 	}
 }
 
-
 // splitFiles deals files into at most k groups of similar row counts.
 func splitFiles(files []storage.DataFile, k int) [][]storage.DataFile {
 	if len(files) < k {
