@@ -40,10 +40,15 @@ type Namespace struct {
 }
 
 // Column is one attribute of a table.
+//
+// A dropped column keeps its place (as PostgreSQL's attisdropped does), so
+// column positions in existing data files never shift; it is invisible to
+// SQL and written as NULL.
 type Column struct {
 	Name    string `json:"name"`
 	Type    Type   `json:"type"`
 	NotNull bool   `json:"notnull,omitempty"`
+	Dropped bool   `json:"dropped,omitempty"`
 }
 
 // Table is a relation descriptor. Manifest is the object-store key of the
@@ -62,14 +67,25 @@ type Table struct {
 	Version int64 `json:"version,omitempty"`
 }
 
-// ColumnIndex returns the index of the named column, or -1.
+// ColumnIndex returns the index of the named (visible) column, or -1.
 func (t *Table) ColumnIndex(name string) int {
 	for i, c := range t.Columns {
-		if c.Name == name {
+		if c.Name == name && !c.Dropped {
 			return i
 		}
 	}
 	return -1
+}
+
+// VisibleColumns returns the indexes of the columns that are not dropped.
+func (t *Table) VisibleColumns() []int {
+	out := make([]int, 0, len(t.Columns))
+	for i, c := range t.Columns {
+		if !c.Dropped {
+			out = append(out, i)
+		}
+	}
+	return out
 }
 
 // Object is the envelope stored in etcd and shipped in fragments: exactly

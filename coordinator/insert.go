@@ -7,6 +7,7 @@ import (
 	"github.com/cirrusdb/cirrus/executor"
 	"github.com/cirrusdb/cirrus/internal/sqlerr"
 	"github.com/cirrusdb/cirrus/planner"
+	"github.com/cirrusdb/cirrus/planner/plan"
 	"github.com/cirrusdb/cirrus/vec"
 )
 
@@ -97,4 +98,32 @@ func typeFromOID(oid uint32) (catalog.Type, error) {
 		return catalog.TypeTimestamp, nil
 	}
 	return catalog.Type{}, sqlerr.Errorf(sqlerr.FeatureNotSupported, "parameter type %d is not supported yet", oid)
+}
+
+// checkNoNulls fails with 23502 when any of the named columns of t holds a
+// NULL (a column added to a table with rows is NULL in every old row).
+func (s *session) checkNoNulls(ctx context.Context, t *catalog.Table, cols []string) error {
+	m, err := s.manifestFor(ctx, t)
+	if err != nil || m.Rows() == 0 {
+		return err
+	}
+	for _, name := range cols {
+		i := t.ColumnIndex(name)
+		scan := &plan.Scan{Table: t, Cols: []int{i}, Filter: plan.CallOf("isnull", catalog.TypeBool, plan.Col(0, t.Columns[i].Type))}
+		count := &plan.AggCall{Func: "count", Type: catalog.TypeInt8}
+		partial := &plan.Aggregate{Input: scan, Aggs: []*plan.AggCall{count}, Phase: plan.Partial}
+		final := &plan.Aggregate{Input: &plan.Remote{Fragment: partial}, Aggs: []*plan.AggCall{count}, Phase: plan.Final}
+		op, err := executor.Build(ctx, final, &executor.Env{OpenRemote: s.openRemote})
+		if err != nil {
+			return err
+		}
+		b, err := executor.Drain(ctx, op)
+		if err != nil {
+			return err
+		}
+		if b.N > 0 && b.Cols[0].I64[0] > 0 {
+			return sqlerr.Errorf(sqlerr.NotNullViolation, "column %q of relation %q contains null values", name, t.Name)
+		}
+	}
+	return nil
 }

@@ -46,10 +46,43 @@ func newSession(c *Coordinator, p pgwire.StartupParams) *session {
 // changes, the objects it changed, and new file lists of tables it wrote.
 // Nothing is visible to others until commit swaps it all in at once.
 type txn struct {
+	txnState
+	savepoints []savepoint
+}
+
+type txnState struct {
 	cat       *catalog.Catalog
 	order     []catalog.OID
 	touched   map[catalog.OID]*change
 	manifests map[catalog.OID]*storage.Manifest
+}
+
+// savepoint is a copy of the transaction's state when SAVEPOINT ran.
+type savepoint struct {
+	name  string
+	state txnState
+}
+
+func newTxn() *txn {
+	return &txn{txnState: txnState{touched: map[catalog.OID]*change{}, manifests: map[catalog.OID]*storage.Manifest{}}}
+}
+
+// clone copies the state deeply enough that later changes to either copy
+// do not show in the other (catalogs and manifests are copied on write).
+func (st *txnState) clone() txnState {
+	c := txnState{order: append([]catalog.OID(nil), st.order...),
+		touched: make(map[catalog.OID]*change, len(st.touched)), manifests: make(map[catalog.OID]*storage.Manifest, len(st.manifests))}
+	if st.cat != nil {
+		c.cat = st.cat.Clone()
+	}
+	for k, v := range st.touched {
+		cv := *v
+		c.touched[k] = &cv
+	}
+	for k, m := range st.manifests {
+		c.manifests[k] = &storage.Manifest{Table: m.Table, Files: append([]storage.DataFile(nil), m.Files...)}
+	}
+	return c
 }
 
 type change struct {
@@ -247,7 +280,7 @@ func (s *session) execute(ctx context.Context, st planner.Statement, w pgwire.Re
 	// implicit one committed at the end of the statement.
 	implicit := !s.explicit
 	if s.txn == nil {
-		s.txn = &txn{touched: map[catalog.OID]*change{}, manifests: map[catalog.OID]*storage.Manifest{}}
+		s.txn = newTxn()
 	}
 	tag, err := s.run(ctx, st, w)
 	if err != nil {
@@ -271,8 +304,10 @@ func (s *session) txnControl(ctx context.Context, st *planner.Txn, w pgwire.Resu
 			return "BEGIN", nil
 		}
 		s.explicit = true
-		s.txn = &txn{touched: map[catalog.OID]*change{}, manifests: map[catalog.OID]*storage.Manifest{}}
+		s.txn = newTxn()
 		return "BEGIN", nil
+	case planner.TxnSavepoint, planner.TxnRelease, planner.TxnRollbackTo:
+		return s.savepoint(st)
 	case planner.TxnCommit:
 		if !s.explicit {
 			w.Notice(sqlerr.New(sqlerr.NoActiveSQLTransaction, "there is no transaction in progress"))
@@ -294,6 +329,39 @@ func (s *session) txnControl(ctx context.Context, st *planner.Txn, w pgwire.Resu
 		s.txn, s.explicit, s.failed = nil, false, false
 		return "ROLLBACK", nil
 	}
+}
+
+// savepoint runs SAVEPOINT, RELEASE and ROLLBACK TO.
+func (s *session) savepoint(st *planner.Txn) (string, error) {
+	what := map[planner.TxnKind]string{planner.TxnSavepoint: "SAVEPOINT", planner.TxnRelease: "RELEASE SAVEPOINT", planner.TxnRollbackTo: "ROLLBACK TO SAVEPOINT"}[st.Kind]
+	if !s.explicit {
+		return "", sqlerr.Errorf(sqlerr.NoActiveSQLTransaction, "%s can only be used in transaction blocks", strings.SplitN(what, " ", 2)[0])
+	}
+	if s.failed && st.Kind != planner.TxnRollbackTo {
+		return "", errAborted()
+	}
+	t := s.txn
+	if st.Kind == planner.TxnSavepoint {
+		t.savepoints = append(t.savepoints, savepoint{name: st.Savepoint, state: t.txnState.clone()})
+		return "SAVEPOINT", nil
+	}
+	i := len(t.savepoints) - 1
+	for ; i >= 0 && t.savepoints[i].name != st.Savepoint; i-- {
+	}
+	if i < 0 {
+		return "", sqlerr.Errorf("3B001", "savepoint %q does not exist", st.Savepoint)
+	}
+	if st.Kind == planner.TxnRelease {
+		// The work since the savepoint folds into the enclosing level.
+		t.savepoints = t.savepoints[:i]
+		return "RELEASE", nil
+	}
+	// ROLLBACK TO discards the work since the savepoint (and the savepoints
+	// made after it), keeps the savepoint, and ends an aborted state.
+	t.txnState = t.savepoints[i].state.clone()
+	t.savepoints = t.savepoints[:i+1]
+	s.failed = false
+	return "ROLLBACK", nil
 }
 
 func (s *session) show(st *planner.Show, w pgwire.ResultWriter) (string, error) {
@@ -359,7 +427,7 @@ func (s *session) run(ctx context.Context, st planner.Statement, w pgwire.Result
 		return "CREATE TABLE", nil
 	case *planner.DropTable:
 		for _, name := range st.Missing {
-			w.Notice(sqlerr.Errorf(sqlerr.UndefinedTable, "table %q does not exist, skipping", name))
+			w.Notice(sqlerr.Errorf("00000", "table %q does not exist, skipping", name))
 		}
 		for _, t := range st.Tables {
 			s.txn.drop(s, t.OID, catalog.KindTable, t.Version)
@@ -378,7 +446,7 @@ func (s *session) run(ctx context.Context, st planner.Statement, w pgwire.Result
 		return "CREATE SCHEMA", nil
 	case *planner.DropSchema:
 		for _, name := range st.Missing {
-			w.Notice(sqlerr.Errorf(sqlerr.UndefinedSchema, "schema %q does not exist, skipping", name))
+			w.Notice(sqlerr.Errorf("00000", "schema %q does not exist, skipping", name))
 		}
 		cat, _ := s.view()
 		for _, ns := range st.Schemas {
@@ -393,6 +461,20 @@ func (s *session) run(ctx context.Context, st planner.Statement, w pgwire.Result
 			s.txn.drop(s, ns.OID, catalog.KindNamespace, 0)
 		}
 		return "DROP SCHEMA", nil
+	case *planner.AlterTable:
+		for _, n := range st.Notices {
+			w.Notice(sqlerr.New("00000", n))
+		}
+		if st.Skip {
+			return st.Tag, nil
+		}
+		if len(st.NotNullAdded) > 0 {
+			if err := s.checkNoNulls(ctx, st.Table, st.NotNullAdded); err != nil {
+				return "", err
+			}
+		}
+		s.txn.put(s, &catalog.Object{Table: st.Table}, false)
+		return st.Tag, nil
 	case *planner.Insert:
 		n, err := s.insert(ctx, st)
 		return fmt.Sprintf("INSERT 0 %d", n), err

@@ -153,6 +153,10 @@ func (b *binder) statement(n *pg_query.Node) Statement {
 		return &CreateSchema{Name: cs.Schemaname, IfNotExists: cs.IfNotExists, Exists: exists}
 	case *pg_query.Node_InsertStmt:
 		return b.insert(s.InsertStmt)
+	case *pg_query.Node_AlterTableStmt:
+		return b.alterTable(s.AlterTableStmt)
+	case *pg_query.Node_RenameStmt:
+		return b.rename(s.RenameStmt)
 	case *pg_query.Node_CopyStmt:
 		return b.copy(s.CopyStmt)
 	case *pg_query.Node_TransactionStmt:
@@ -163,8 +167,14 @@ func (b *binder) statement(n *pg_query.Node) Statement {
 			return &Txn{Kind: TxnCommit}
 		case pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK:
 			return &Txn{Kind: TxnRollback}
+		case pg_query.TransactionStmtKind_TRANS_STMT_SAVEPOINT:
+			return &Txn{Kind: TxnSavepoint, Savepoint: s.TransactionStmt.SavepointName}
+		case pg_query.TransactionStmtKind_TRANS_STMT_RELEASE:
+			return &Txn{Kind: TxnRelease, Savepoint: s.TransactionStmt.SavepointName}
+		case pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK_TO:
+			return &Txn{Kind: TxnRollbackTo, Savepoint: s.TransactionStmt.SavepointName}
 		}
-		failf(sqlerr.FeatureNotSupported, "savepoints and prepared transactions are not supported yet")
+		failf(sqlerr.FeatureNotSupported, "prepared transactions are not supported")
 	case *pg_query.Node_VariableSetStmt:
 		return b.set(s.VariableSetStmt)
 	case *pg_query.Node_VariableShowStmt:
@@ -303,26 +313,9 @@ func (b *binder) createTable(cs *pg_query.CreateStmt) Statement {
 					failf(sqlerr.DuplicateColumn, "column %q specified more than once", cd.Colname)
 				}
 			}
-			col := catalog.Column{Name: cd.Colname, Type: b.typeName(cd.TypeName, true)}
-			if cd.IsNotNull {
-				col.NotNull = true
-			}
-			for _, cn := range cd.Constraints {
-				c := cn.GetConstraint()
-				if c == nil {
-					continue
-				}
-				switch c.Contype {
-				case pg_query.ConstrType_CONSTR_NOTNULL:
-					col.NotNull = true
-				case pg_query.ConstrType_CONSTR_NULL:
-				case pg_query.ConstrType_CONSTR_PRIMARY:
-					col.NotNull = true
-					pkNames = append(pkNames, cd.Colname)
-				default:
-					failf(sqlerr.FeatureNotSupported, "column constraint %s is not supported yet",
-						strings.TrimPrefix(c.Contype.String(), "CONSTR_"))
-				}
+			col, pk := b.columnDef(cd)
+			if pk {
+				pkNames = append(pkNames, cd.Colname)
 			}
 			ct.Columns = append(ct.Columns, col)
 		case *pg_query.Node_Constraint:
@@ -358,6 +351,29 @@ func (b *binder) createTable(cs *pg_query.CreateStmt) Statement {
 		failf(sqlerr.ProgramLimitExceeded, "tables can have at most 1600 columns")
 	}
 	return ct
+}
+
+// columnDef binds a column definition; pk reports PRIMARY KEY on it.
+func (b *binder) columnDef(cd *pg_query.ColumnDef) (col catalog.Column, pk bool) {
+	col = catalog.Column{Name: cd.Colname, Type: b.typeName(cd.TypeName, true), NotNull: cd.IsNotNull}
+	for _, cn := range cd.Constraints {
+		c := cn.GetConstraint()
+		if c == nil {
+			continue
+		}
+		switch c.Contype {
+		case pg_query.ConstrType_CONSTR_NOTNULL:
+			col.NotNull = true
+		case pg_query.ConstrType_CONSTR_NULL:
+		case pg_query.ConstrType_CONSTR_PRIMARY:
+			col.NotNull = true
+			pk = true
+		default:
+			failf(sqlerr.FeatureNotSupported, "column constraint %s is not supported yet",
+				strings.TrimPrefix(c.Contype.String(), "CONSTR_"))
+		}
+	}
+	return col, pk
 }
 
 // typeName resolves a type name. forColumn rejects types a table cannot store yet.
@@ -525,11 +541,7 @@ func (b *binder) drop(ds *pg_query.DropStmt) Statement {
 
 func (b *binder) targetColumns(t *catalog.Table, cols []*pg_query.Node) []int {
 	if len(cols) == 0 {
-		out := make([]int, len(t.Columns))
-		for i := range out {
-			out[i] = i
-		}
-		return out
+		return t.VisibleColumns()
 	}
 	var out []int
 	seen := map[int]bool{}

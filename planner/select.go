@@ -438,17 +438,19 @@ func (b *binder) fromItem(qb *queryBlock, n *pg_query.Node, s *scope) *joinNode 
 				colAliases = append(colAliases, c.GetString_().Sval)
 			}
 		}
-		if len(colAliases) > len(t.Columns) {
-			failf(sqlerr.InvalidColumnReference, "table %q has %d columns available but %d columns specified", alias, len(t.Columns), len(colAliases))
+		visible := t.VisibleColumns()
+		if len(colAliases) > len(visible) {
+			failf(sqlerr.InvalidColumnReference, "table %q has %d columns available but %d columns specified", alias, len(visible), len(colAliases))
 		}
 		b.checkAlias(qb, alias)
 		r := &rangeEntry{alias: alias, table: t, firstID: qb.nextID, ncols: len(t.Columns)}
 		qb.nextID += len(t.Columns)
 		qb.ranges = append(qb.ranges, r)
-		for i, c := range t.Columns {
+		for k, i := range visible {
+			c := t.Columns[i]
 			name := c.Name
-			if i < len(colAliases) {
-				name = colAliases[i]
+			if k < len(colAliases) {
+				name = colAliases[k]
 			}
 			s.cols = append(s.cols, scopeCol{id: r.firstID + i, rel: alias, name: name, typ: c.Type, tableOID: t.OID, attnum: int16(i + 1)})
 		}

@@ -102,10 +102,28 @@ const (
 	TxnBegin TxnKind = iota
 	TxnCommit
 	TxnRollback
+	TxnSavepoint
+	TxnRelease
+	TxnRollbackTo
 )
 
-// Txn is BEGIN, COMMIT or ROLLBACK.
-type Txn struct{ Kind TxnKind }
+// Txn is BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE or ROLLBACK TO.
+type Txn struct {
+	Kind      TxnKind
+	Savepoint string
+}
+
+// AlterTable replaces a table's descriptor with Table (same OID): added,
+// dropped (kept as Dropped) and renamed columns, or a new name.
+// NotNullAdded lists new NOT NULL columns, which require an empty table.
+type AlterTable struct {
+	Table        *catalog.Table
+	NotNullAdded []string
+	Notices      []string
+	// Skip is set for IF EXISTS on a missing table.
+	Skip bool
+	Tag  string
+}
 
 // Set is SET name = value (Value empty with Reset for RESET/SET ... DEFAULT).
 type Set struct {
@@ -125,6 +143,7 @@ func (*DropTable) stmt()    {}
 func (*CreateSchema) stmt() {}
 func (*DropSchema) stmt()   {}
 func (*Insert) stmt()       {}
+func (*AlterTable) stmt()   {}
 func (*CopyFrom) stmt()     {}
 func (*Txn) stmt()          {}
 func (*Set) stmt()          {}
