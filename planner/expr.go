@@ -433,6 +433,7 @@ func (b *binder) funcCall(fc *pg_query.FuncCall, s *scope) *plan.Expr {
 		}
 		return plan.CallOf("abs", a.Type, a)
 	case "coalesce":
+		argc(1, 100)
 		t := commonType(args, "COALESCE")
 		for i := range args {
 			args[i] = coerce(args[i], t)
@@ -645,9 +646,9 @@ func comparisonType(l, r *plan.Expr) catalog.Type {
 	case lt.Kind == catalog.Unknown && rt.Kind == catalog.Unknown:
 		return catalog.TypeText
 	case lt.Kind == catalog.Unknown:
-		return rt
+		return withoutLength(rt)
 	case rt.Kind == catalog.Unknown:
-		return lt
+		return withoutLength(lt)
 	case lt.IsNumeric() && rt.IsNumeric():
 		if lt.Kind == catalog.Numeric && rt.Kind == catalog.Numeric && !lt.IsDynamicNumeric() && !rt.IsDynamicNumeric() {
 			s := lt.Scale
@@ -821,4 +822,16 @@ func unconstrainedNumeric(e *plan.Expr) catalog.Type {
 		}
 	}
 	return catalog.TypeNumericDynamic
+}
+
+// withoutLength drops a string type's length limit: a literal compared with
+// a char(3) column may be longer than 3 (the comparison is just false).
+func withoutLength(t catalog.Type) catalog.Type {
+	switch t.Kind {
+	case catalog.Bpchar:
+		return catalog.Type{Kind: catalog.Bpchar}
+	case catalog.Varchar:
+		return catalog.TypeText
+	}
+	return t
 }

@@ -143,6 +143,9 @@ func (b *binder) statement(n *pg_query.Node) Statement {
 		return b.drop(s.DropStmt)
 	case *pg_query.Node_CreateSchemaStmt:
 		cs := s.CreateSchemaStmt
+		if cs.Schemaname == "" {
+			failf(sqlerr.FeatureNotSupported, "CREATE SCHEMA AUTHORIZATION is not supported yet")
+		}
 		if len(cs.SchemaElts) > 0 {
 			failf(sqlerr.FeatureNotSupported, "CREATE SCHEMA with elements is not supported")
 		}
@@ -669,6 +672,9 @@ func (b *binder) copy(cs *pg_query.CopyStmt) Statement {
 	}
 	if cs.Filename != "" || cs.IsProgram {
 		failf(sqlerr.InsufficientPrivilege, "COPY from a file is not allowed; use COPY FROM STDIN (psql's \\copy)")
+	}
+	if cs.WhereClause != nil {
+		failf(sqlerr.FeatureNotSupported, "COPY FROM ... WHERE is not supported yet")
 	}
 	if cs.Query != nil || cs.Relation == nil {
 		failf(sqlerr.FeatureNotSupported, "COPY of a query is not supported")

@@ -144,7 +144,15 @@ func (b *binder) query(sel *pg_query.SelectStmt) *Query {
 	// GROUP BY: positions and output names are allowed, as in PostgreSQL.
 	var groups []*plan.Expr
 	for _, g := range sel.GroupClause {
-		groups = append(groups, b.groupOrOrderExpr(g, s, targets, cols, false))
+		e := b.groupOrOrderExpr(g, s, targets, cols, false)
+		ids := map[int]bool{}
+		collectIDs(e, ids)
+		for id := range ids {
+			if id >= aggIDBase {
+				failf(sqlerr.GroupingError, "aggregate functions are not allowed in GROUP BY")
+			}
+		}
+		groups = append(groups, e)
 	}
 	var having *plan.Expr
 	if sel.HavingClause != nil {
@@ -464,6 +472,9 @@ func (b *binder) fromItem(qb *queryBlock, n *pg_query.Node, s *scope) *joinNode 
 		if rs.Alias == nil {
 			failf(sqlerr.SyntaxError, "subquery in FROM must have an alias")
 		}
+		if len(rs.Alias.Colnames) > len(sub.Columns) {
+			failf(sqlerr.InvalidColumnReference, "table %q has %d columns available but %d columns specified", rs.Alias.Aliasname, len(sub.Columns), len(rs.Alias.Colnames))
+		}
 		alias := rs.Alias.Aliasname
 		b.checkAlias(qb, alias)
 		r := &rangeEntry{alias: alias, sub: sub, firstID: qb.nextID, ncols: len(sub.Columns)}
@@ -485,6 +496,7 @@ func (b *binder) fromItem(qb *queryBlock, n *pg_query.Node, s *scope) *joinNode 
 		if j.Alias != nil {
 			failf(sqlerr.FeatureNotSupported, "aliases on joins are not supported yet")
 		}
+		first := len(s.cols)
 		left := b.fromItem(qb, j.Larg, s)
 		right := b.fromItem(qb, j.Rarg, s)
 		jn := &joinNode{rng: -1, left: left, right: right}
@@ -508,7 +520,8 @@ func (b *binder) fromItem(qb *queryBlock, n *pg_query.Node, s *scope) *joinNode 
 			failf(sqlerr.FeatureNotSupported, "join type not supported")
 		}
 		if j.Quals != nil {
-			on := boolArg(b.expr(j.Quals, s, catalog.TypeBool), "JOIN/ON")
+			// ON sees only the join's own inputs, as in PostgreSQL.
+			on := boolArg(b.expr(j.Quals, &scope{cols: s.cols[first:]}, catalog.TypeBool), "JOIN/ON")
 			jn.on = conjuncts(on)
 		}
 		return jn

@@ -1,0 +1,415 @@
+//go:build unix
+
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// syncBuffer collects a process's output from the goroutines exec starts.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// osProc is one cirrus role running as its own OS process.
+type osProc struct {
+	name string
+	cmd  *exec.Cmd
+	out  *syncBuffer
+	done chan struct{} // closed when the process has exited
+	err  error         // its Wait error, valid after done
+}
+
+func (p *osProc) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// signal sends sig to the process by its pid (nothing if it has exited).
+func (p *osProc) signal(sig syscall.Signal) {
+	if p.exited() {
+		return
+	}
+	_ = syscall.Kill(p.cmd.Process.Pid, sig)
+}
+
+// stop asks the process to exit (SIGINT) and kills it (SIGKILL) if it has
+// not within grace.
+func (p *osProc) stop(grace time.Duration) {
+	p.signal(syscall.SIGINT)
+	select {
+	case <-p.done:
+		return
+	case <-time.After(grace):
+	}
+	p.signal(syscall.SIGKILL)
+	<-p.done
+}
+
+// procCluster starts the roles as separate processes and stops all of
+// them, by pid, when the test ends.
+type procCluster struct {
+	t     *testing.T
+	bin   string
+	mu    sync.Mutex
+	procs []*osProc
+}
+
+func newProcCluster(t *testing.T, bin string) *procCluster {
+	c := &procCluster{t: t, bin: bin}
+	t.Cleanup(func() {
+		c.mu.Lock()
+		procs := append([]*osProc(nil), c.procs...)
+		c.mu.Unlock()
+		// Clients first: coordinator, then participants, then metad.
+		for i := len(procs) - 1; i >= 0; i-- {
+			procs[i].stop(5 * time.Second)
+		}
+		if t.Failed() {
+			for _, p := range procs {
+				t.Logf("---- %s (pid %d, exit: %v) output:\n%s", p.name, p.cmd.Process.Pid, p.err, p.out.String())
+			}
+		}
+	})
+	return c
+}
+
+func (c *procCluster) start(name string, args ...string) *osProc {
+	c.t.Helper()
+	cmd := exec.Command(c.bin, args...)
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		c.t.Fatalf("start %s: %v", name, err)
+	}
+	p := &osProc{name: name, cmd: cmd, out: out, done: make(chan struct{})}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	c.mu.Lock()
+	c.procs = append(c.procs, p)
+	c.mu.Unlock()
+	return p
+}
+
+// waitListening waits until addr accepts connections, failing the test if
+// p exits first or deadline passes.
+func waitListening(t *testing.T, p *osProc, addr string, deadline time.Time) {
+	t.Helper()
+	for {
+		conn, err := net.DialTimeout("tcp", addr, 250*time.Millisecond)
+		if err == nil {
+			conn.Close()
+			return
+		}
+		if p.exited() {
+			t.Fatalf("%s exited before listening on %s: %v\n%s", p.name, addr, p.err, p.out.String())
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not listening on %s in time: %v", p.name, addr, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// freeAddrs returns n distinct loopback addresses with ports that were free
+// a moment ago (all held open together, then released).
+func freeAddrs(t *testing.T, n int) []string {
+	t.Helper()
+	var ls []net.Listener
+	var out []string
+	for i := 0; i < n; i++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("free port: %v", err)
+		}
+		ls = append(ls, l)
+		out = append(out, l.Addr().String())
+	}
+	for _, l := range ls {
+		l.Close()
+	}
+	return out
+}
+
+// buildCirrus builds cmd/cirrus into dir and returns the binary's path.
+func buildCirrus(t *testing.T, dir string) string {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		t.Fatalf("module root not found at %s: %v", root, err)
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	bin := filepath.Join(dir, "cirrus")
+	cmd := exec.Command(goBin, "build", "-o", bin, "./cmd/cirrus")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/cirrus: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// textRows runs sql with the simple protocol and returns its rows as text
+// exactly as the server sent them, values joined by '|' (NULL as "<null>").
+func textRows(ctx context.Context, conn *pgx.Conn, sql string) ([]string, error) {
+	results, err := conn.PgConn().Exec(ctx, sql).ReadAll()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, r := range results {
+		for _, row := range r.Rows {
+			parts := make([]string, len(row))
+			for i, v := range row {
+				if v == nil {
+					parts[i] = "<null>"
+				} else {
+					parts[i] = string(v)
+				}
+			}
+			out = append(out, strings.Join(parts, "|"))
+		}
+	}
+	return out, nil
+}
+
+// TestSeparateProcesses runs metad, two participants and a coordinator as
+// separate OS processes built from cmd/cirrus, loads and queries data over
+// pgx, kills a participant (SIGKILL) and restarts it on the same address
+// and data directory.
+func TestSeparateProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and starts processes")
+	}
+	start := time.Now()
+	tmp := t.TempDir()
+	bin := buildCirrus(t, tmp)
+	t.Logf("built %s in %v", bin, time.Since(start).Round(time.Millisecond))
+	data := filepath.Join(tmp, "data")
+	if err := os.MkdirAll(data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	addrs := freeAddrs(t, 6)
+	metadAddr, etcdClient, etcdPeer := addrs[0], addrs[1], addrs[2]
+	partAddrs := []string{addrs[3], addrs[4]}
+	pgAddr := addrs[5]
+
+	c := newProcCluster(t, bin)
+	deadline := time.Now().Add(20 * time.Second)
+	md := c.start("metad", "metad", "--listen", metadAddr,
+		"--etcd-dir", filepath.Join(data, "etcd"), "--etcd-listen", etcdClient, "--etcd-peer", etcdPeer)
+	startParticipant := func(i int) *osProc {
+		return c.start(fmt.Sprintf("participant%d", i), "participant", "--listen", partAddrs[i], "--data", data)
+	}
+	parts := []*osProc{startParticipant(0), startParticipant(1)}
+	waitListening(t, md, metadAddr, deadline)
+	for i, p := range parts {
+		waitListening(t, p, partAddrs[i], deadline)
+	}
+	co := c.start("coordinator", "coordinator", "--listen", pgAddr, "--metad", metadAddr,
+		"--participants", strings.Join(partAddrs, ","), "--data", data)
+	waitListening(t, co, pgAddr, deadline)
+	t.Logf("cluster up after %v", time.Since(start).Round(time.Millisecond))
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	connCtx, connCancel := context.WithTimeout(ctx, 10*time.Second)
+	conn, err := pgx.Connect(connCtx, fmt.Sprintf("postgres://cirrus@%s/cirrus?sslmode=disable", pgAddr))
+	connCancel()
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	defer conn.Close(context.Background())
+	run := func(sql string) {
+		t.Helper()
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+
+	// customers 0..6; orders reference customers 0..7 (7 has no customer,
+	// so the inner join drops its orders).
+	run(`CREATE TABLE customers (id integer PRIMARY KEY, name text NOT NULL)`)
+	run(`INSERT INTO customers VALUES (0, 'c0'), (1, 'c1'), (2, 'c2'), (3, 'c3'), (4, 'c4'), (5, 'c5'), (6, 'c6')`)
+	run(`CREATE TABLE orders (id bigint NOT NULL, cust integer NOT NULL, amount numeric(12,2), day date, note text)`)
+
+	type order struct {
+		cust  int
+		cents int64 // -1: NULL amount
+		note  bool
+	}
+	var orders []order
+	// Several INSERTs and a COPY give the table several files, so a scan
+	// needs both participants.
+	run(`INSERT INTO orders VALUES (-1, 1, 10.50, '2024-01-01', 'first'), (-2, 7, NULL, NULL, NULL), (-3, 3, 0.01, '2024-06-30', 'x')`)
+	orders = append(orders, order{1, 1050, true}, order{7, -1, false}, order{3, 1, true})
+
+	const copyRows = 10000
+	var sb strings.Builder
+	for i := 0; i < copyRows; i++ {
+		cents := int64(i%1000)*7 + 1
+		note := fmt.Sprintf("n\\t%d", i) // text-format escape: a tab
+		if i%100 == 0 {
+			note = `\N`
+		}
+		fmt.Fprintf(&sb, "%d\t%d\t%d.%02d\t2024-%02d-%02d\t%s\n", i, i%8, cents/100, cents%100, i%12+1, i%28+1, note)
+		orders = append(orders, order{i % 8, cents, i%100 != 0})
+	}
+	tag, err := conn.PgConn().CopyFrom(ctx, strings.NewReader(sb.String()), `COPY orders (id, cust, amount, day, note) FROM STDIN`)
+	if err != nil {
+		t.Fatalf("COPY: %v", err)
+	}
+	if tag.RowsAffected() != copyRows {
+		t.Fatalf("COPY: tag %q, want %d rows", tag.String(), copyRows)
+	}
+	run(`INSERT INTO orders (id, cust, amount, note) VALUES (10000, 0, 99.99, 'last')`)
+	orders = append(orders, order{0, 9999, true})
+
+	// Expected results.
+	var nAmount, nNote int
+	var total int64
+	type agg struct {
+		n     int
+		cents int64
+	}
+	byCust := map[int]*agg{}
+	for _, o := range orders {
+		if o.note {
+			nNote++
+		}
+		a := byCust[o.cust]
+		if a == nil {
+			a = &agg{}
+			byCust[o.cust] = a
+		}
+		a.n++
+		if o.cents >= 0 {
+			nAmount++
+			total += o.cents
+			a.cents += o.cents
+		}
+	}
+	money := func(c int64) string { return fmt.Sprintf("%d.%02d", c/100, c%100) }
+	const totalsSQL = `SELECT count(*), count(amount), count(note), sum(amount), min(id), max(id), max(length(note)) FROM orders`
+	wantTotals := fmt.Sprintf("%d|%d|%d|%s|-3|10000|6", len(orders), nAmount, nNote, money(total))
+	const joinSQL = `SELECT c.name, count(*), sum(o.amount) FROM orders o JOIN customers c ON c.id = o.cust GROUP BY c.name ORDER BY c.name`
+	var wantJoin []string
+	for cust := 0; cust < 7; cust++ {
+		a := byCust[cust]
+		wantJoin = append(wantJoin, fmt.Sprintf("c%d|%d|%s", cust, a.n, money(a.cents)))
+	}
+
+	check := func(when string) {
+		t.Helper()
+		got, err := textRows(ctx, conn, totalsSQL)
+		if err != nil {
+			t.Fatalf("%s: totals: %v", when, err)
+		}
+		if len(got) != 1 || got[0] != wantTotals {
+			t.Fatalf("%s: totals:\n got %v\nwant %s", when, got, wantTotals)
+		}
+		got, err = textRows(ctx, conn, joinSQL)
+		if err != nil {
+			t.Fatalf("%s: aggregate over join: %v", when, err)
+		}
+		if strings.Join(got, "\n") != strings.Join(wantJoin, "\n") {
+			t.Fatalf("%s: aggregate over join:\ngot:\n%s\nwant:\n%s", when, strings.Join(got, "\n"), strings.Join(wantJoin, "\n"))
+		}
+		// Extended protocol with a parameter, too.
+		var n int64
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM orders WHERE cust = $1`, 7).Scan(&n); err != nil {
+			t.Fatalf("%s: count with parameter: %v", when, err)
+		}
+		if int(n) != byCust[7].n {
+			t.Fatalf("%s: count with parameter: got %d, want %d", when, n, byCust[7].n)
+		}
+	}
+	check("before kill")
+
+	// Kill participant 1 outright: queries that need it fail cleanly and the
+	// session stays usable.
+	victim := parts[1]
+	t.Logf("killing %s (pid %d)", victim.name, victim.cmd.Process.Pid)
+	victim.signal(syscall.SIGKILL)
+	select {
+	case <-victim.done:
+	case <-time.After(5 * time.Second):
+		t.Fatalf("%s did not die after SIGKILL", victim.name)
+	}
+	qctx, qcancel := context.WithTimeout(ctx, 10*time.Second)
+	_, err = textRows(qctx, conn, joinSQL)
+	qcancel()
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		t.Fatalf("query with a participant down: want a PostgreSQL error, got %v", err)
+	}
+	t.Logf("query with a participant down: %s %s", pe.Code, pe.Message)
+	if pe.Code == "" || pe.Code == "XX000" {
+		t.Fatalf("query with a participant down: want a classified SQLSTATE, got %s: %s", pe.Code, pe.Message)
+	}
+	var one int
+	if err := conn.QueryRow(ctx, `SELECT 1`).Scan(&one); err != nil || one != 1 {
+		t.Fatalf("SELECT 1 after the failure: %d, %v", one, err)
+	}
+
+	// Restart it on the same address and data directory; the coordinator
+	// reconnects (gRPC backs off between attempts, so allow a few seconds).
+	parts[1] = startParticipant(1)
+	waitListening(t, parts[1], partAddrs[1], time.Now().Add(10*time.Second))
+	restarted := time.Now()
+	retryUntil := restarted.Add(15 * time.Second)
+	for {
+		_, err := textRows(ctx, conn, joinSQL)
+		if err == nil {
+			t.Logf("queries succeed %v after the restart", time.Since(restarted).Round(time.Millisecond))
+			break
+		}
+		if !errors.As(err, &pe) || time.Now().After(retryUntil) {
+			t.Fatalf("query after restarting %s: %v", parts[1].name, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	check("after restart")
+	t.Logf("done after %v", time.Since(start).Round(time.Millisecond))
+}
