@@ -20,8 +20,8 @@ import (
 	"github.com/cirrusdb/cirrus/catalog"
 	"github.com/cirrusdb/cirrus/coordinator/pgwire"
 	"github.com/cirrusdb/cirrus/executor/exchange"
+	"github.com/cirrusdb/cirrus/internal/catsync"
 	"github.com/cirrusdb/cirrus/internal/sqlerr"
-	"github.com/cirrusdb/cirrus/invalidation"
 	"github.com/cirrusdb/cirrus/metad"
 	"github.com/cirrusdb/cirrus/storage"
 )
@@ -34,28 +34,23 @@ type Config struct {
 	Participants []string
 	// Store is the object store holding table data and manifests.
 	Store storage.ObjectStore
-	Logf  func(format string, args ...any)
+	// CatalogFile is where the relcache is saved between runs (optional).
+	CatalogFile string
+	Logf        func(format string, args ...any)
 }
 
 // Coordinator is one coordinator node.
 type Coordinator struct {
-	cfg    Config
-	metad  *metad.Client
-	parts  []*exchange.Client
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	cfg   Config
+	metad *metad.Client
+	parts []*exchange.Client
+	cat   *catsync.Node
 
-	mu struct {
-		sync.Mutex
-		cat     *catalog.Catalog // immutable snapshot; replaced, never mutated
-		seq     int64            // highest invalidation sequence applied
-		changed *sync.Cond
-	}
 	manifests sync.Map // manifest key → *storage.Manifest (immutable objects)
 }
 
-// New connects to metad, loads the catalog and starts following the queue.
+// New connects to metad, loads the catalog (from the relcache file when
+// there is a usable one) and follows the invalidation queue.
 func New(ctx context.Context, cfg Config) (*Coordinator, error) {
 	if cfg.Logf == nil {
 		cfg.Logf = log.Printf
@@ -68,164 +63,69 @@ func New(ctx context.Context, cfg Config) (*Coordinator, error) {
 		return nil, fmt.Errorf("coordinator: connect to metad %s: %w", cfg.Metad, err)
 	}
 	c := &Coordinator{cfg: cfg, metad: mc}
-	c.mu.changed = sync.NewCond(&c.mu.Mutex)
 	for _, addr := range cfg.Participants {
 		pc, err := exchange.Dial(addr)
 		if err != nil {
-			mc.Close()
+			c.Close()
 			return nil, fmt.Errorf("coordinator: participant %s: %w", addr, err)
 		}
 		c.parts = append(c.parts, pc)
 	}
-	if err := c.reload(ctx); err != nil {
+	c.cat, err = catsync.Start(ctx, catsync.Config{Metad: mc, File: cfg.CatalogFile, Logf: cfg.Logf})
+	if err != nil {
 		c.Close()
-		return nil, err
+		return nil, fmt.Errorf("coordinator: %w", err)
 	}
-	c.ctx, c.cancel = context.WithCancel(context.Background())
-	c.wg.Add(1)
-	go c.follow()
 	return c, nil
 }
 
 // Close stops following and closes connections.
 func (c *Coordinator) Close() {
-	if c.cancel != nil {
-		c.cancel()
+	if c.cat != nil {
+		c.cat.Close()
 	}
-	c.wg.Wait()
 	for _, p := range c.parts {
 		p.Close()
 	}
 	c.metad.Close()
 }
 
-// reload replaces the cache with a full snapshot (start, or a reset after
-// falling behind the queue's retention).
-func (c *Coordinator) reload(ctx context.Context) error {
-	seq, objs, err := c.metad.Snapshot(ctx)
-	if err != nil {
-		return fmt.Errorf("coordinator: load catalog: %w", err)
-	}
-	cat := catalog.New()
-	for _, o := range objs {
-		cat.Put(o)
-	}
-	c.mu.Lock()
-	c.mu.cat, c.mu.seq = cat, seq
-	c.mu.changed.Broadcast()
-	c.mu.Unlock()
-	return nil
-}
-
-// follow applies invalidation sets from metad until Close, reconnecting
-// (and reloading, since a gap cannot be trusted) after errors.
-func (c *Coordinator) follow() {
-	defer c.wg.Done()
-	backoff := 50 * time.Millisecond
-	for c.ctx.Err() == nil {
-		from := c.Seq()
-		err := c.metad.Follow(c.ctx, from, func(ev metad.FollowEvent) error {
-			backoff = 50 * time.Millisecond
-			if ev.Reset {
-				return c.reload(c.ctx)
-			}
-			return c.apply(c.ctx, ev.Set.Seq, ev.Set.Messages)
-		})
-		if c.ctx.Err() != nil {
-			return
-		}
-		if err != nil {
-			c.cfg.Logf("coordinator: following metad: %v (retrying)", err)
-		}
-		select {
-		case <-time.After(backoff):
-		case <-c.ctx.Done():
-			return
-		}
-		if backoff < 2*time.Second {
-			backoff *= 2
-		}
-	}
-}
-
-// apply brings the cache to seq by re-reading the objects the messages name.
-func (c *Coordinator) apply(ctx context.Context, seq int64, msgs []invalidation.Message) error {
-	if seq <= c.Seq() {
-		return nil
-	}
-	var objs map[catalog.OID]*catalog.Object
-	if len(msgs) > 0 {
-		oids := make([]catalog.OID, 0, len(msgs))
-		for _, m := range msgs {
-			oids = append(oids, m.OID)
-		}
-		var err error
-		objs, _, err = c.metad.Get(ctx, oids...)
-		if err != nil {
-			return err
-		}
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if seq <= c.mu.seq {
-		return nil
-	}
-	if len(msgs) > 0 {
-		cat := c.mu.cat.Clone()
-		for _, m := range msgs {
-			if o, ok := objs[m.OID]; ok && !m.Drop {
-				cat.Put(o)
-			} else {
-				cat.Delete(m.OID)
-			}
-		}
-		c.mu.cat = cat
-	}
-	c.mu.seq = seq
-	c.mu.changed.Broadcast()
-	return nil
-}
-
 // Catalog returns the current snapshot and its sequence number.
-func (c *Coordinator) Catalog() (*catalog.Catalog, int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.mu.cat, c.mu.seq
-}
+func (c *Coordinator) Catalog() (*catalog.Catalog, int64) { return c.cat.Snapshot() }
 
 // Seq returns the highest applied sequence number.
-func (c *Coordinator) Seq() int64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.mu.seq
-}
+func (c *Coordinator) Seq() int64 { _, s := c.cat.Snapshot(); return s }
 
 // waitSeq waits until the cache has applied seq (so a session sees its own
 // commit at its next statement), or the timeout passes.
 func (c *Coordinator) waitSeq(seq int64, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	timer := time.AfterFunc(timeout, func() {
-		c.mu.Lock()
-		c.mu.changed.Broadcast()
-		c.mu.Unlock()
-	})
-	defer timer.Stop()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for c.mu.seq < seq {
-		if time.Now().After(deadline) {
-			return sqlerr.Errorf(sqlerr.SerializationFailure, "catalog change %d was committed but not yet applied on this coordinator", seq)
-		}
-		c.mu.changed.Wait()
+	if err := c.cat.Cache().WaitApplied(context.Background(), seq, timeout); err != nil {
+		return sqlerr.Errorf(sqlerr.SerializationFailure, "catalog change %d was committed but not yet applied on this coordinator", seq)
 	}
 	return nil
 }
 
-// manifest returns the table's current file list.
+// manifest returns the table's current file list: from the relcache when
+// t is the committed descriptor (the relcache entry holds the decoded
+// manifest and is evicted when the table changes), else by manifest key.
 func (c *Coordinator) manifest(ctx context.Context, t *catalog.Table) (*storage.Manifest, error) {
 	if t.Manifest == "" {
 		return &storage.Manifest{Table: t.OID}, nil
 	}
+	rel, err := c.cat.Cache().Rel(t.OID, func(ct *catalog.Table) (any, error) {
+		if ct.Manifest == "" {
+			return &storage.Manifest{Table: ct.OID}, nil
+		}
+		return c.loadManifest(ctx, ct)
+	})
+	if err == nil && rel.Table.Manifest == t.Manifest {
+		return rel.Extra.(*storage.Manifest), nil
+	}
+	return c.loadManifest(ctx, t)
+}
+
+// loadManifest reads a manifest object (immutable, so cached by key).
+func (c *Coordinator) loadManifest(ctx context.Context, t *catalog.Table) (*storage.Manifest, error) {
 	if m, ok := c.manifests.Load(t.Manifest); ok {
 		return m.(*storage.Manifest), nil
 	}

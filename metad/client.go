@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"google.golang.org/grpc"
@@ -40,10 +41,13 @@ type Op struct {
 	ExpectVersion int64
 }
 
-// Client talks to metad.
+// Client talks to metad. It is safe for concurrent use.
 type Client struct {
 	conn *grpc.ClientConn
 	rpc  metadpb.MetadClient
+
+	sessMu sync.Mutex
+	sess   *clientSession // the session staged transactions belong to
 }
 
 // dialTimeout bounds Dial when ctx has no deadline.
@@ -84,8 +88,16 @@ func Dial(ctx context.Context, addr string) (*Client, error) {
 	return &Client{conn: conn, rpc: metadpb.NewMetadClient(conn)}, nil
 }
 
-// Close closes the connection.
-func (c *Client) Close() error { return c.conn.Close() }
+// Close closes the connection. Transactions begun with BeginTxn and not yet
+// committed are discarded by metad.
+func (c *Client) Close() error {
+	c.sessMu.Lock()
+	if c.sess != nil {
+		c.sess.cancel()
+	}
+	c.sessMu.Unlock()
+	return c.conn.Close()
+}
 
 func decodePBObject(o *metadpb.Object) (*catalog.Object, error) {
 	obj, err := catalog.DecodeObject(o.Json)
@@ -184,23 +196,35 @@ func (c *Client) AllocOIDs(ctx context.Context, n int) (catalog.OID, error) {
 // schema that still has tables, 3F000 when a table's schema does not exist,
 // 42704 when deleting an OID that does not exist (with ExpectVersion 0),
 // 22023 for malformed ops (including one OID in two ops).
+//
+// The commit holds metad's DDL lock and is fenced by it: a 40001 can also
+// mean that the metad serving it lost the lock mid-commit (nothing was
+// committed then either).
 func (c *Client) Commit(ctx context.Context, ops []Op) (int64, error) {
-	req := &metadpb.CommitRequest{Ops: make([]*metadpb.Op, len(ops))}
-	for i, o := range ops {
-		switch {
-		case o.Put != nil && o.Delete != 0:
-			return 0, sqlerr.Errorf(sqlerr.InvalidParameterValue, "commit op %d is both a put and a delete", i)
-		case o.Put != nil:
-			req.Ops[i] = &metadpb.Op{Op: &metadpb.Op_Put{Put: o.Put.Encode()}, ExpectVersion: o.ExpectVersion}
-		default:
-			req.Ops[i] = &metadpb.Op{Op: &metadpb.Op_Delete{Delete: uint32(o.Delete)}, ExpectVersion: o.ExpectVersion}
-		}
+	pbOps, err := encodeOps(ops)
+	if err != nil {
+		return 0, err
 	}
-	resp, err := c.rpc.Commit(ctx, req)
+	resp, err := c.rpc.Commit(ctx, &metadpb.CommitRequest{Ops: pbOps})
 	if err != nil {
 		return 0, fromStatus(ctx, err)
 	}
 	return resp.Seq, nil
+}
+
+func encodeOps(ops []Op) ([]*metadpb.Op, error) {
+	out := make([]*metadpb.Op, len(ops))
+	for i, o := range ops {
+		switch {
+		case o.Put != nil && o.Delete != 0:
+			return nil, sqlerr.Errorf(sqlerr.InvalidParameterValue, "commit op %d is both a put and a delete", i)
+		case o.Put != nil:
+			out[i] = &metadpb.Op{Op: &metadpb.Op_Put{Put: o.Put.Encode()}, ExpectVersion: o.ExpectVersion}
+		default:
+			out[i] = &metadpb.Op{Op: &metadpb.Op_Delete{Delete: uint32(o.Delete)}, ExpectVersion: o.ExpectVersion}
+		}
+	}
+	return out, nil
 }
 
 func fromPBSet(s *metadpb.InvalidationSet) invalidation.Set {

@@ -30,8 +30,24 @@ type op struct {
 // may appear in at most one op: the caller sends the final state of each
 // object its transaction changed.
 func parseOps(pbs []*metadpb.Op) ([]op, error) {
+	ops, err := parseOpList(pbs)
+	if err != nil {
+		return nil, err
+	}
+	seen := make(map[catalog.OID]bool, len(ops))
+	for _, o := range ops {
+		if seen[o.oid] {
+			return nil, sqlerr.Errorf(sqlerr.InvalidParameterValue, "catalog object %d appears in more than one op of a commit", o.oid)
+		}
+		seen[o.oid] = true
+	}
+	return ops, nil
+}
+
+// parseOpList decodes operations and checks each one's shape; an OID may
+// appear more than once (Stage merges repeated OIDs).
+func parseOpList(pbs []*metadpb.Op) ([]op, error) {
 	ops := make([]op, 0, len(pbs))
-	seen := make(map[catalog.OID]bool, len(pbs))
 	for i, p := range pbs {
 		o := op{expect: p.ExpectVersion}
 		if o.expect < 0 {
@@ -69,35 +85,57 @@ func parseOps(pbs []*metadpb.Op) ([]op, error) {
 		default:
 			return nil, sqlerr.Errorf(sqlerr.InvalidParameterValue, "commit op %d is neither a put nor a delete", i)
 		}
-		if seen[o.oid] {
-			return nil, sqlerr.Errorf(sqlerr.InvalidParameterValue, "catalog object %d appears in more than one op of a commit", o.oid)
-		}
-		seen[o.oid] = true
 		ops = append(ops, o)
 	}
 	return ops, nil
 }
 
 // commit applies ops in one etcd transaction and returns its revision.
-// It reads the state the ops depend on at one revision, validates the ops
-// against it, and commits guarded by compares that the state is unchanged;
-// when another commit changed it in between, it starts over.
+//
+// It holds the DDL lock throughout (see ddlLock), reads the state the ops
+// depend on at one revision, validates the ops against it, and commits with
+// compares that (1) the lock is still held, (2) <p>/catalog/version is
+// unchanged since that read (no catalog commit slipped in), and (3) every
+// touched key is as read. A commit whose lock was lost (its lease expired)
+// fails with 40001 and writes nothing; when only the state changed (a
+// writer that does not take the lock), it starts over.
 func (s *Server) commit(ctx context.Context, ops []op) (int64, error) {
 	if len(ops) == 0 {
 		_, rev, err := s.readKeys(ctx, 0, nil)
 		return rev, err
 	}
+	lk, err := s.acquireDDL(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer lk.release()
 	for attempt := 1; ; attempt++ {
 		p, err := s.planCommit(ctx, ops)
 		if err != nil {
 			return 0, err
 		}
-		resp, err := s.cli.Txn(ctx).If(p.cmps...).Then(p.ops...).Commit()
+		if h := s.cfg.LockedHook; h != nil {
+			h(ctx)
+		}
+		// The commit releases the lock itself (deletes its key), so no
+		// revision follows it and unlocking costs no round trip.
+		resp, err := s.cli.Txn(ctx).
+			If(append(p.cmps, lk.fence())...).
+			Then(append(p.ops, clientv3.OpDelete(lk.key))...).
+			Else(clientv3.OpGet(lk.key, clientv3.WithKeysOnly())).
+			Commit()
 		if err != nil {
 			return 0, etcdWriteErr(err)
 		}
 		if resp.Succeeded {
+			lk.released = true
 			return resp.Header.Revision, nil
+		}
+		// The lock key is this server's session's; if it exists, it is
+		// still ours.
+		if len(resp.Responses[0].GetResponseRange().Kvs) == 0 {
+			lk.lost()
+			return 0, serialization("metad lost the DDL lock before committing (its lease expired); nothing was committed")
 		}
 		if attempt >= commitRetries {
 			return 0, serialization("too many concurrent catalog changes")
@@ -165,6 +203,7 @@ func (s *Server) planCommit(ctx context.Context, ops []op) (*commitPlan, error) 
 			}
 		}
 	}
+	addKey(s.k.catalogVersion())
 	got, rev, err := s.readKeys(ctx, 0, ks)
 	if err != nil {
 		return nil, err
@@ -325,6 +364,13 @@ func (s *Server) planCommit(ctx context.Context, ops []op) (*commitPlan, error) 
 		}
 	}
 
+	// No catalog commit since the read (the fencing base).
+	if kv := got[s.k.catalogVersion()]; kv != nil {
+		cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(s.k.catalogVersion()), "=", kv.ModRevision))
+	} else {
+		cmps = append(cmps, clientv3.Compare(clientv3.CreateRevision(s.k.catalogVersion()), "=", 0))
+	}
+
 	// The writes, and the invalidation set (Seq is the txn's revision).
 	p := &commitPlan{cmps: cmps}
 	set := invalidation.Set{Messages: make([]invalidation.Message, 0, len(ops))}
@@ -351,6 +397,9 @@ func (s *Server) planCommit(ctx context.Context, ops []op) (*commitPlan, error) 
 	if err != nil {
 		return nil, err
 	}
-	p.ops = append(p.ops, clientv3.OpPut(s.k.newInval(), string(setJSON)))
+	invalKey := s.k.newInval()
+	p.ops = append(p.ops,
+		clientv3.OpPut(invalKey, string(setJSON)),
+		clientv3.OpPut(s.k.catalogVersion(), invalKey))
 	return p, nil
 }

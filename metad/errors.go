@@ -37,8 +37,14 @@ func grpcCode(sqlstate string) codes.Code {
 		return codes.AlreadyExists
 	case sqlerr.DependentObjectsStillExist:
 		return codes.FailedPrecondition
-	case sqlerr.UndefinedObject, sqlerr.UndefinedSchema, sqlerr.UndefinedTable:
+	case sqlerr.UndefinedObject, sqlerr.UndefinedSchema, sqlerr.UndefinedTable, invalidSavepoint:
 		return codes.NotFound
+	case sqlerr.NoActiveSQLTransaction:
+		return codes.FailedPrecondition
+	case sqlerr.ConnectionFailure:
+		return codes.Unavailable
+	case sqlerr.ProtocolViolation:
+		return codes.InvalidArgument
 	case sqlerr.InvalidParameterValue:
 		return codes.InvalidArgument
 	case sqlerr.ProgramLimitExceeded:

@@ -21,6 +21,11 @@ const DefaultPrefix = "/cirrus"
 //	<p>/inval/<commit id>                            invalidation.Set JSON of one commit, Seq stored
 //	                                                 as 0; the key's ModRevision is the Seq
 //	<p>/meta/inval_floor                             sets with Seq <= this were garbage collected
+//	<p>/catalog/version                              rewritten by every catalog commit: its ModRevision
+//	                                                 is the revision of the last one (the fencing base)
+//	<p>/lock/ddl/<lease %x>                          concurrency.Mutex keys of the DDL lock
+//	<p>/nodes/<id>                                   nodeRecord JSON of a registered node, on its lease
+//	<p>/resets/<id>                                  a pending drift reset for a node, on its lease
 type keys struct{ p string }
 
 func newKeys(prefix string) keys {
@@ -57,3 +62,13 @@ func (k keys) invalFloor() string { return k.p + "/meta/inval_floor" }
 
 // nameKeyOf returns the name key an object claims.
 func (k keys) nameKeyOf(o *catalog.Object) string { return k.name(o.Kind(), o.Parent(), o.Name()) }
+
+func (k keys) catalogVersion() string { return k.p + "/catalog/version" }
+
+func (k keys) ddlLock() string { return k.p + "/lock/ddl" }
+
+func (k keys) nodesPrefix() string { return k.p + "/nodes/" }
+
+func (k keys) node(id string) string { return k.nodesPrefix() + id }
+
+func (k keys) reset(id string) string { return k.p + "/resets/" + id }

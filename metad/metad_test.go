@@ -27,6 +27,13 @@ type cluster struct {
 
 func startCluster(t *testing.T, dir string) *cluster {
 	t.Helper()
+	return startClusterCfg(t, dir, nil)
+}
+
+// startClusterCfg is startCluster with the server's Config adjusted by
+// adjust (when not nil).
+func startClusterCfg(t *testing.T, dir string, adjust func(*Config)) *cluster {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	start := time.Now()
@@ -37,7 +44,11 @@ func startCluster(t *testing.T, dir string) *cluster {
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("embedded etcd took %v to start", d)
 	}
-	srv, err := NewServer(ctx, Config{Endpoints: ee.Endpoints(), HeartbeatInterval: 200 * time.Millisecond})
+	cfg := Config{Endpoints: ee.Endpoints(), HeartbeatInterval: 200 * time.Millisecond}
+	if adjust != nil {
+		adjust(&cfg)
+	}
+	srv, err := NewServer(ctx, cfg)
 	if err != nil {
 		ee.Close()
 		t.Fatal(err)

@@ -7,6 +7,13 @@
 // revision is the set's sequence number, so a Seq and its messages are never
 // seen apart. Object versions are the ModRevisions of their keys, and commits
 // compare them (optimistic concurrency: a lost race is SQLSTATE 40001).
+// Commits are serialized by an etcd lock and fenced (lock.go); readers never
+// wait for it.
+//
+// Transactions can also be staged in metad, with savepoints, and committed
+// as one commit (txn.go). Nodes register with leases, report the seq they
+// have applied (WaitApplied waits for them, nodes.go) and a hash of their
+// catalog copy, which metad checks for drift (drift.go).
 // See keys.go for the key layout.
 package metad
 
@@ -51,6 +58,27 @@ type Config struct {
 	// Etcd, when set, is used instead of dialing Endpoints; Close leaves it
 	// open.
 	Etcd *clientv3.Client
+
+	// LockTTL is the lease TTL of the DDL lock's etcd session: a metad that
+	// dies holding the lock blocks commits at most this long, and one paused
+	// longer than this while holding it cannot commit. 3 s when 0; etcd
+	// leases have whole seconds, so it is rounded up.
+	LockTTL time.Duration
+	// NodeTTL is the lease TTL of registered nodes: a node that stops
+	// sending keepalives disappears this long after its last one.
+	// DefaultNodeTTL (3 s) when 0; rounded up to whole seconds.
+	NodeTTL time.Duration
+	// TxnIdleTimeout discards a staged transaction unused for this long;
+	// 10 min when 0.
+	TxnIdleTimeout time.Duration
+	// HashCheckInterval is how often nodes' catalog hashes are checked;
+	// DefaultHashCheckInterval (2 s) when 0, never when negative.
+	HashCheckInterval time.Duration
+	// LockedHook, when set, is called by every catalog commit attempt while
+	// it holds the DDL lock, after validating its ops and right before its
+	// etcd transaction. For tests only (simulating a lock holder paused past
+	// its lease); leave nil.
+	LockedHook func(ctx context.Context)
 }
 
 // maxMsgBytes bounds gRPC messages between metad and its clients (a catalog
@@ -79,6 +107,11 @@ type Server struct {
 	ctx    context.Context // canceled by Close; ends Follow streams
 	cancel context.CancelFunc
 
+	ddl   *ddlLock
+	txns  *txnTable
+	drift *drift
+	bg    sync.WaitGroup // backgroundLoop
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -92,7 +125,19 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.HeartbeatInterval <= 0 {
 		cfg.HeartbeatInterval = 500 * time.Millisecond
 	}
-	s := &Server{cfg: cfg, k: newKeys(cfg.Prefix)}
+	if cfg.LockTTL <= 0 {
+		cfg.LockTTL = 3 * time.Second
+	}
+	if cfg.NodeTTL <= 0 {
+		cfg.NodeTTL = DefaultNodeTTL
+	}
+	if cfg.TxnIdleTimeout <= 0 {
+		cfg.TxnIdleTimeout = 10 * time.Minute
+	}
+	if cfg.HashCheckInterval == 0 {
+		cfg.HashCheckInterval = DefaultHashCheckInterval
+	}
+	s := &Server{cfg: cfg, k: newKeys(cfg.Prefix), ddl: newDDLLock(cfg.LockTTL), txns: newTxnTable(cfg.TxnIdleTimeout), drift: newDrift()}
 	if cfg.Etcd != nil {
 		s.cli = cfg.Etcd
 	} else {
@@ -126,6 +171,8 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}),
 	)
 	metadpb.RegisterMetadServer(s.grpc, s)
+	s.bg.Add(1)
+	go s.backgroundLoop()
 	return s, nil
 }
 
@@ -138,10 +185,16 @@ func (s *Server) Serve(l net.Listener) error {
 	return err
 }
 
-// Close stops serving (ending Follow streams) and disconnects from etcd.
+// Close stops serving (ending Follow, session and membership streams),
+// discards staged transactions, releases the DDL lock's lease and
+// disconnects from etcd. Registered nodes stay registered until their
+// leases expire; their Memberships keep reconnecting to this address and
+// register again when a metad serves it.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		s.cancel()
+		s.bg.Wait()
+		s.txns.closeAll()
 		done := make(chan struct{})
 		go func() { s.grpc.GracefulStop(); close(done) }()
 		select {
@@ -150,6 +203,7 @@ func (s *Server) Close() error {
 			s.grpc.Stop()
 			<-done
 		}
+		s.ddl.close()
 		if s.ownCli {
 			s.closeErr = s.cli.Close()
 		}
@@ -172,9 +226,11 @@ func (s *Server) bootstrap(ctx context.Context) error {
 		set.Messages = append(set.Messages, invalidation.Message{Kind: o.Kind(), OID: o.OID()})
 	}
 	setJSON, _ := json.Marshal(set)
+	invalKey := s.k.newInval()
 	ops = append(ops,
 		clientv3.OpPut(s.k.nextOID(), oidString(catalog.FirstUserOID)),
-		clientv3.OpPut(s.k.newInval(), string(setJSON)))
+		clientv3.OpPut(invalKey, string(setJSON)),
+		clientv3.OpPut(s.k.catalogVersion(), invalKey))
 	_, err := s.cli.Txn(ctx).
 		If(clientv3.Compare(clientv3.CreateRevision(s.k.nextOID()), "=", 0)).
 		Then(ops...).

@@ -152,12 +152,19 @@ func runCoordinator(ctx context.Context, args []string) error {
 	metadAddr := fs.String("metad", "127.0.0.1:7100", "metad address")
 	parts := fs.String("participants", "127.0.0.1:7200", "comma-separated participant addresses")
 	dir := fs.String("data", "./data", "data directory (objects under DIR/objects)")
+	catFile := fs.String("catalog-file", "", "relcache file (default DIR/coordinator/relcache)")
 	fs.Parse(args)
+	if *catFile == "" {
+		*catFile = filepath.Join(*dir, "coordinator", "relcache")
+	}
 	store, err := openStore(*dir)
 	if err != nil {
 		return err
 	}
-	co, err := coordinator.New(ctx, coordinator.Config{Metad: *metadAddr, Participants: strings.Split(*parts, ","), Store: store})
+	if err := os.MkdirAll(filepath.Dir(*catFile), 0o755); err != nil {
+		return err
+	}
+	co, err := coordinator.New(ctx, coordinator.Config{Metad: *metadAddr, Participants: strings.Split(*parts, ","), Store: store, CatalogFile: *catFile})
 	if err != nil {
 		return err
 	}

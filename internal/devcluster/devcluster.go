@@ -53,7 +53,7 @@ func listen(port int) (net.Listener, error) {
 }
 
 // Start starts the cluster; on error everything started is stopped.
-func Start(ctx context.Context, cfg Config) (c *Cluster, err error) {
+func Start(ctx context.Context, cfg Config) (_ *Cluster, err error) {
 	if cfg.Coordinators <= 0 {
 		cfg.Coordinators = 1
 	}
@@ -66,11 +66,10 @@ func Start(ctx context.Context, cfg Config) (c *Cluster, err error) {
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return nil, err
 	}
-	c = &Cluster{}
+	c := &Cluster{}
 	defer func() {
 		if err != nil {
 			c.Close()
-			c = nil
 		}
 	}()
 
@@ -104,8 +103,13 @@ func Start(ctx context.Context, cfg Config) (c *Cluster, err error) {
 		go p.Serve(l)
 	}
 	for i := 0; i < cfg.Coordinators; i++ {
+		cdir := filepath.Join(cfg.Dir, fmt.Sprintf("coordinator-%d", i))
+		if err := os.MkdirAll(cdir, 0o755); err != nil {
+			return nil, err
+		}
 		co, err := coordinator.New(ctx, coordinator.Config{
 			Metad: c.MetadAddr, Participants: c.ParticipantAddrs, Store: c.store, Logf: cfg.Logf,
+			CatalogFile: filepath.Join(cdir, "relcache"),
 		})
 		if err != nil {
 			return nil, err

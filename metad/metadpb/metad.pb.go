@@ -1,5 +1,6 @@
-// The metad gRPC API: the catalog (owned by metad, stored in etcd) and the
-// global invalidation queue.
+// The metad gRPC API: the catalog (owned by metad, stored in etcd), the
+// global invalidation queue, transactions staged in metad, and node
+// membership (liveness, applied sequence numbers, catalog drift checks).
 //
 // Catalog objects travel as the JSON encoding of catalog.Object (see
 // catalog/objects.go) so that this file does not duplicate the catalog's
@@ -879,6 +880,1123 @@ func (x *SQLError) GetHint() string {
 	return ""
 }
 
+type OpenSessionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OpenSessionRequest) Reset() {
+	*x = OpenSessionRequest{}
+	mi := &file_metad_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OpenSessionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OpenSessionRequest) ProtoMessage() {}
+
+func (x *OpenSessionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_metad_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OpenSessionRequest.ProtoReflect.Descriptor instead.
+func (*OpenSessionRequest) Descriptor() ([]byte, []int) {
+	return file_metad_proto_rawDescGZIP(), []int{16}
+}
+
+type SessionEvent struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SessionId     uint64                 `protobuf:"varint,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SessionEvent) Reset() {
+	*x = SessionEvent{}
+	mi := &file_metad_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SessionEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SessionEvent) ProtoMessage() {}
+
+func (x *SessionEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_metad_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SessionEvent.ProtoReflect.Descriptor instead.
+func (*SessionEvent) Descriptor() ([]byte, []int) {
+	return file_metad_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *SessionEvent) GetSessionId() uint64 {
+	if x != nil {
+		return x.SessionId
+	}
+	return 0
+}
+
+type BeginTxnRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SessionId     uint64                 `protobuf:"varint,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BeginTxnRequest) Reset() {
+	*x = BeginTxnRequest{}
+	mi := &file_metad_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BeginTxnRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BeginTxnRequest) ProtoMessage() {}
+
+func (x *BeginTxnRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_metad_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BeginTxnRequest.ProtoReflect.Descriptor instead.
+func (*BeginTxnRequest) Descriptor() ([]byte, []int) {
+	return file_metad_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *BeginTxnRequest) GetSessionId() uint64 {
+	if x != nil {
+		return x.SessionId
+	}
+	return 0
+}
+
+type BeginTxnResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TxnId         uint64                 `protobuf:"varint,1,opt,name=txn_id,json=txnId,proto3" json:"txn_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BeginTxnResponse) Reset() {
+	*x = BeginTxnResponse{}
+	mi := &file_metad_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BeginTxnResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BeginTxnResponse) ProtoMessage() {}
+
+func (x *BeginTxnResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_metad_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BeginTxnResponse.ProtoReflect.Descriptor instead.
+func (*BeginTxnResponse) Descriptor() ([]byte, []int) {
+	return file_metad_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *BeginTxnResponse) GetTxnId() uint64 {
+	if x != nil {
+		return x.TxnId
+	}
+	return 0
+}
+
+type StageRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TxnId         uint64                 `protobuf:"varint,1,opt,name=txn_id,json=txnId,proto3" json:"txn_id,omitempty"`
+	Ops           []*Op                  `protobuf:"bytes,2,rep,name=ops,proto3" json:"ops,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StageRequest) Reset() {
+	*x = StageRequest{}
+	mi := &file_metad_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StageRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StageRequest) ProtoMessage() {}
+
+func (x *StageRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_metad_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StageRequest.ProtoReflect.Descriptor instead.
+func (*StageRequest) Descriptor() ([]byte, []int) {
+	return file_metad_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *StageRequest) GetTxnId() uint64 {
+	if x != nil {
+		return x.TxnId
+	}
+	return 0
+}
+
+func (x *StageRequest) GetOps() []*Op {
+	if x != nil {
+		return x.Ops
+	}
+	return nil
+}
+
+type StageResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StageResponse) Reset() {
+	*x = StageResponse{}
+	mi := &file_metad_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StageResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StageResponse) ProtoMessage() {}
+
+func (x *StageResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_metad_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StageResponse.ProtoReflect.Descriptor instead.
+func (*StageResponse) Descriptor() ([]byte, []int) {
+	return file_metad_proto_rawDescGZIP(), []int{21}
+}
+
+type SavepointRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TxnId         uint64                 `protobuf:"varint,1,opt,name=txn_id,json=txnId,proto3" json:"txn_id,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SavepointRequest) Reset() {
+	*x = SavepointRequest{}
+	mi := &file_metad_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SavepointRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SavepointRequest) ProtoMessage() {}
+
+func (x *SavepointRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_metad_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SavepointRequest.ProtoReflect.Descriptor instead.
+func (*SavepointRequest) Descriptor() ([]byte, []int) {
+	return file_metad_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *SavepointRequest) GetTxnId() uint64 {
+	if x != nil {
+		return x.TxnId
+	}
+	return 0
+}
+
+func (x *SavepointRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type SavepointResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SavepointResponse) Reset() {
+	*x = SavepointResponse{}
+	mi := &file_metad_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SavepointResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SavepointResponse) ProtoMessage() {}
+
+func (x *SavepointResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_metad_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SavepointResponse.ProtoReflect.Descriptor instead.
+func (*SavepointResponse) Descriptor() ([]byte, []int) {
+	return file_metad_proto_rawDescGZIP(), []int{23}
+}
+
+type TxnRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TxnId         uint64                 `protobuf:"varint,1,opt,name=txn_id,json=txnId,proto3" json:"txn_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TxnRequest) Reset() {
+	*x = TxnRequest{}
+	mi := &file_metad_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TxnRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TxnRequest) ProtoMessage() {}
+
+func (x *TxnRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_metad_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TxnRequest.ProtoReflect.Descriptor instead.
+func (*TxnRequest) Descriptor() ([]byte, []int) {
+	return file_metad_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *TxnRequest) GetTxnId() uint64 {
+	if x != nil {
+		return x.TxnId
+	}
+	return 0
+}
+
+type AbortTxnResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AbortTxnResponse) Reset() {
+	*x = AbortTxnResponse{}
+	mi := &file_metad_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AbortTxnResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AbortTxnResponse) ProtoMessage() {}
+
+func (x *AbortTxnResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_metad_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AbortTxnResponse.ProtoReflect.Descriptor instead.
+func (*AbortTxnResponse) Descriptor() ([]byte, []int) {
+	return file_metad_proto_rawDescGZIP(), []int{25}
+}
+
+// NodeInfo describes a registered node.
+type NodeInfo struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Role  string                 `protobuf:"bytes,2,opt,name=role,proto3" json:"role,omitempty"`
+	Addr  string                 `protobuf:"bytes,3,opt,name=addr,proto3" json:"addr,omitempty"`
+	// Highest invalidation seq the node reported applied.
+	Applied       int64 `protobuf:"varint,4,opt,name=applied,proto3" json:"applied,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NodeInfo) Reset() {
+	*x = NodeInfo{}
+	mi := &file_metad_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NodeInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NodeInfo) ProtoMessage() {}
+
+func (x *NodeInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_metad_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NodeInfo.ProtoReflect.Descriptor instead.
+func (*NodeInfo) Descriptor() ([]byte, []int) {
+	return file_metad_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *NodeInfo) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *NodeInfo) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+func (x *NodeInfo) GetAddr() string {
+	if x != nil {
+		return x.Addr
+	}
+	return ""
+}
+
+func (x *NodeInfo) GetApplied() int64 {
+	if x != nil {
+		return x.Applied
+	}
+	return 0
+}
+
+type HashReport struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Seq           int64                  `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
+	Hash          string                 `protobuf:"bytes,2,opt,name=hash,proto3" json:"hash,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HashReport) Reset() {
+	*x = HashReport{}
+	mi := &file_metad_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HashReport) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HashReport) ProtoMessage() {}
+
+func (x *HashReport) ProtoReflect() protoreflect.Message {
+	mi := &file_metad_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HashReport.ProtoReflect.Descriptor instead.
+func (*HashReport) Descriptor() ([]byte, []int) {
+	return file_metad_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *HashReport) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *HashReport) GetHash() string {
+	if x != nil {
+		return x.Hash
+	}
+	return ""
+}
+
+type Keepalive struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Keepalive) Reset() {
+	*x = Keepalive{}
+	mi := &file_metad_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Keepalive) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Keepalive) ProtoMessage() {}
+
+func (x *Keepalive) ProtoReflect() protoreflect.Message {
+	mi := &file_metad_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Keepalive.ProtoReflect.Descriptor instead.
+func (*Keepalive) Descriptor() ([]byte, []int) {
+	return file_metad_proto_rawDescGZIP(), []int{28}
+}
+
+type Deregister struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Deregister) Reset() {
+	*x = Deregister{}
+	mi := &file_metad_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Deregister) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Deregister) ProtoMessage() {}
+
+func (x *Deregister) ProtoReflect() protoreflect.Message {
+	mi := &file_metad_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Deregister.ProtoReflect.Descriptor instead.
+func (*Deregister) Descriptor() ([]byte, []int) {
+	return file_metad_proto_rawDescGZIP(), []int{29}
+}
+
+// NodeMessage is a message from a node on its Membership stream.
+type NodeMessage struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Msg:
+	//
+	//	*NodeMessage_Register
+	//	*NodeMessage_Keepalive
+	//	*NodeMessage_Applied
+	//	*NodeMessage_Hash
+	//	*NodeMessage_Deregister
+	Msg           isNodeMessage_Msg `protobuf_oneof:"msg"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NodeMessage) Reset() {
+	*x = NodeMessage{}
+	mi := &file_metad_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NodeMessage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NodeMessage) ProtoMessage() {}
+
+func (x *NodeMessage) ProtoReflect() protoreflect.Message {
+	mi := &file_metad_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NodeMessage.ProtoReflect.Descriptor instead.
+func (*NodeMessage) Descriptor() ([]byte, []int) {
+	return file_metad_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *NodeMessage) GetMsg() isNodeMessage_Msg {
+	if x != nil {
+		return x.Msg
+	}
+	return nil
+}
+
+func (x *NodeMessage) GetRegister() *NodeInfo {
+	if x != nil {
+		if x, ok := x.Msg.(*NodeMessage_Register); ok {
+			return x.Register
+		}
+	}
+	return nil
+}
+
+func (x *NodeMessage) GetKeepalive() *Keepalive {
+	if x != nil {
+		if x, ok := x.Msg.(*NodeMessage_Keepalive); ok {
+			return x.Keepalive
+		}
+	}
+	return nil
+}
+
+func (x *NodeMessage) GetApplied() int64 {
+	if x != nil {
+		if x, ok := x.Msg.(*NodeMessage_Applied); ok {
+			return x.Applied
+		}
+	}
+	return 0
+}
+
+func (x *NodeMessage) GetHash() *HashReport {
+	if x != nil {
+		if x, ok := x.Msg.(*NodeMessage_Hash); ok {
+			return x.Hash
+		}
+	}
+	return nil
+}
+
+func (x *NodeMessage) GetDeregister() *Deregister {
+	if x != nil {
+		if x, ok := x.Msg.(*NodeMessage_Deregister); ok {
+			return x.Deregister
+		}
+	}
+	return nil
+}
+
+type isNodeMessage_Msg interface {
+	isNodeMessage_Msg()
+}
+
+type NodeMessage_Register struct {
+	// First message: who the node is (applied = what it has applied).
+	Register *NodeInfo `protobuf:"bytes,1,opt,name=register,proto3,oneof"`
+}
+
+type NodeMessage_Keepalive struct {
+	Keepalive *Keepalive `protobuf:"bytes,2,opt,name=keepalive,proto3,oneof"`
+}
+
+type NodeMessage_Applied struct {
+	Applied int64 `protobuf:"varint,3,opt,name=applied,proto3,oneof"`
+}
+
+type NodeMessage_Hash struct {
+	Hash *HashReport `protobuf:"bytes,4,opt,name=hash,proto3,oneof"`
+}
+
+type NodeMessage_Deregister struct {
+	// Leave now rather than when the lease expires; metad ends the stream.
+	Deregister *Deregister `protobuf:"bytes,5,opt,name=deregister,proto3,oneof"`
+}
+
+func (*NodeMessage_Register) isNodeMessage_Msg() {}
+
+func (*NodeMessage_Keepalive) isNodeMessage_Msg() {}
+
+func (*NodeMessage_Applied) isNodeMessage_Msg() {}
+
+func (*NodeMessage_Hash) isNodeMessage_Msg() {}
+
+func (*NodeMessage_Deregister) isNodeMessage_Msg() {}
+
+type Registered struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TtlMs         int64                  `protobuf:"varint,1,opt,name=ttl_ms,json=ttlMs,proto3" json:"ttl_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Registered) Reset() {
+	*x = Registered{}
+	mi := &file_metad_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Registered) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Registered) ProtoMessage() {}
+
+func (x *Registered) ProtoReflect() protoreflect.Message {
+	mi := &file_metad_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Registered.ProtoReflect.Descriptor instead.
+func (*Registered) Descriptor() ([]byte, []int) {
+	return file_metad_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *Registered) GetTtlMs() int64 {
+	if x != nil {
+		return x.TtlMs
+	}
+	return 0
+}
+
+type ResetOrder struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The (seq, hash) the node reported, and the hash metad computed.
+	Seq           int64  `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
+	Reported      string `protobuf:"bytes,2,opt,name=reported,proto3" json:"reported,omitempty"`
+	Expected      string `protobuf:"bytes,3,opt,name=expected,proto3" json:"expected,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResetOrder) Reset() {
+	*x = ResetOrder{}
+	mi := &file_metad_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResetOrder) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResetOrder) ProtoMessage() {}
+
+func (x *ResetOrder) ProtoReflect() protoreflect.Message {
+	mi := &file_metad_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResetOrder.ProtoReflect.Descriptor instead.
+func (*ResetOrder) Descriptor() ([]byte, []int) {
+	return file_metad_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ResetOrder) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *ResetOrder) GetReported() string {
+	if x != nil {
+		return x.Reported
+	}
+	return ""
+}
+
+func (x *ResetOrder) GetExpected() string {
+	if x != nil {
+		return x.Expected
+	}
+	return ""
+}
+
+// NodeEvent is a message from metad on a Membership stream.
+type NodeEvent struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Ev:
+	//
+	//	*NodeEvent_Registered
+	//	*NodeEvent_Reset_
+	Ev            isNodeEvent_Ev `protobuf_oneof:"ev"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NodeEvent) Reset() {
+	*x = NodeEvent{}
+	mi := &file_metad_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NodeEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NodeEvent) ProtoMessage() {}
+
+func (x *NodeEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_metad_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NodeEvent.ProtoReflect.Descriptor instead.
+func (*NodeEvent) Descriptor() ([]byte, []int) {
+	return file_metad_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *NodeEvent) GetEv() isNodeEvent_Ev {
+	if x != nil {
+		return x.Ev
+	}
+	return nil
+}
+
+func (x *NodeEvent) GetRegistered() *Registered {
+	if x != nil {
+		if x, ok := x.Ev.(*NodeEvent_Registered); ok {
+			return x.Registered
+		}
+	}
+	return nil
+}
+
+func (x *NodeEvent) GetReset_() *ResetOrder {
+	if x != nil {
+		if x, ok := x.Ev.(*NodeEvent_Reset_); ok {
+			return x.Reset_
+		}
+	}
+	return nil
+}
+
+type isNodeEvent_Ev interface {
+	isNodeEvent_Ev()
+}
+
+type NodeEvent_Registered struct {
+	// Answer to register: keep alive at least every ttl_ms / 3.
+	Registered *Registered `protobuf:"bytes,1,opt,name=registered,proto3,oneof"`
+}
+
+type NodeEvent_Reset_ struct {
+	// The node's catalog copy drifted: reload it.
+	Reset_ *ResetOrder `protobuf:"bytes,2,opt,name=reset,proto3,oneof"`
+}
+
+func (*NodeEvent_Registered) isNodeEvent_Ev() {}
+
+func (*NodeEvent_Reset_) isNodeEvent_Ev() {}
+
+type WaitAppliedRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Seq           int64                  `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
+	TimeoutMs     int64                  `protobuf:"varint,2,opt,name=timeout_ms,json=timeoutMs,proto3" json:"timeout_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WaitAppliedRequest) Reset() {
+	*x = WaitAppliedRequest{}
+	mi := &file_metad_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WaitAppliedRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WaitAppliedRequest) ProtoMessage() {}
+
+func (x *WaitAppliedRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_metad_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WaitAppliedRequest.ProtoReflect.Descriptor instead.
+func (*WaitAppliedRequest) Descriptor() ([]byte, []int) {
+	return file_metad_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *WaitAppliedRequest) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *WaitAppliedRequest) GetTimeoutMs() int64 {
+	if x != nil {
+		return x.TimeoutMs
+	}
+	return 0
+}
+
+type WaitAppliedResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Lagging       []*NodeInfo            `protobuf:"bytes,1,rep,name=lagging,proto3" json:"lagging,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WaitAppliedResponse) Reset() {
+	*x = WaitAppliedResponse{}
+	mi := &file_metad_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WaitAppliedResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WaitAppliedResponse) ProtoMessage() {}
+
+func (x *WaitAppliedResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_metad_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WaitAppliedResponse.ProtoReflect.Descriptor instead.
+func (*WaitAppliedResponse) Descriptor() ([]byte, []int) {
+	return file_metad_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *WaitAppliedResponse) GetLagging() []*NodeInfo {
+	if x != nil {
+		return x.Lagging
+	}
+	return nil
+}
+
+type ListNodesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListNodesRequest) Reset() {
+	*x = ListNodesRequest{}
+	mi := &file_metad_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListNodesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListNodesRequest) ProtoMessage() {}
+
+func (x *ListNodesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_metad_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListNodesRequest.ProtoReflect.Descriptor instead.
+func (*ListNodesRequest) Descriptor() ([]byte, []int) {
+	return file_metad_proto_rawDescGZIP(), []int{36}
+}
+
+type ListNodesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Nodes         []*NodeInfo            `protobuf:"bytes,1,rep,name=nodes,proto3" json:"nodes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListNodesResponse) Reset() {
+	*x = ListNodesResponse{}
+	mi := &file_metad_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListNodesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListNodesResponse) ProtoMessage() {}
+
+func (x *ListNodesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_metad_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListNodesResponse.ProtoReflect.Descriptor instead.
+func (*ListNodesResponse) Descriptor() ([]byte, []int) {
+	return file_metad_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *ListNodesResponse) GetNodes() []*NodeInfo {
+	if x != nil {
+		return x.Nodes
+	}
+	return nil
+}
+
 var File_metad_proto protoreflect.FileDescriptor
 
 const file_metad_proto_rawDesc = "" +
@@ -930,14 +2048,93 @@ const file_metad_proto_rawDesc = "" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12\x16\n" +
 	"\x06detail\x18\x03 \x01(\tR\x06detail\x12\x12\n" +
-	"\x04hint\x18\x04 \x01(\tR\x04hint2\xdb\x03\n" +
+	"\x04hint\x18\x04 \x01(\tR\x04hint\"\x14\n" +
+	"\x12OpenSessionRequest\"-\n" +
+	"\fSessionEvent\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x01 \x01(\x04R\tsessionId\"0\n" +
+	"\x0fBeginTxnRequest\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x01 \x01(\x04R\tsessionId\")\n" +
+	"\x10BeginTxnResponse\x12\x15\n" +
+	"\x06txn_id\x18\x01 \x01(\x04R\x05txnId\"L\n" +
+	"\fStageRequest\x12\x15\n" +
+	"\x06txn_id\x18\x01 \x01(\x04R\x05txnId\x12%\n" +
+	"\x03ops\x18\x02 \x03(\v2\x13.cirrus.metad.v1.OpR\x03ops\"\x0f\n" +
+	"\rStageResponse\"=\n" +
+	"\x10SavepointRequest\x12\x15\n" +
+	"\x06txn_id\x18\x01 \x01(\x04R\x05txnId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\"\x13\n" +
+	"\x11SavepointResponse\"#\n" +
+	"\n" +
+	"TxnRequest\x12\x15\n" +
+	"\x06txn_id\x18\x01 \x01(\x04R\x05txnId\"\x12\n" +
+	"\x10AbortTxnResponse\"\\\n" +
+	"\bNodeInfo\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04role\x18\x02 \x01(\tR\x04role\x12\x12\n" +
+	"\x04addr\x18\x03 \x01(\tR\x04addr\x12\x18\n" +
+	"\aapplied\x18\x04 \x01(\x03R\aapplied\"2\n" +
+	"\n" +
+	"HashReport\x12\x10\n" +
+	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12\x12\n" +
+	"\x04hash\x18\x02 \x01(\tR\x04hash\"\v\n" +
+	"\tKeepalive\"\f\n" +
+	"\n" +
+	"Deregister\"\x97\x02\n" +
+	"\vNodeMessage\x127\n" +
+	"\bregister\x18\x01 \x01(\v2\x19.cirrus.metad.v1.NodeInfoH\x00R\bregister\x12:\n" +
+	"\tkeepalive\x18\x02 \x01(\v2\x1a.cirrus.metad.v1.KeepaliveH\x00R\tkeepalive\x12\x1a\n" +
+	"\aapplied\x18\x03 \x01(\x03H\x00R\aapplied\x121\n" +
+	"\x04hash\x18\x04 \x01(\v2\x1b.cirrus.metad.v1.HashReportH\x00R\x04hash\x12=\n" +
+	"\n" +
+	"deregister\x18\x05 \x01(\v2\x1b.cirrus.metad.v1.DeregisterH\x00R\n" +
+	"deregisterB\x05\n" +
+	"\x03msg\"#\n" +
+	"\n" +
+	"Registered\x12\x15\n" +
+	"\x06ttl_ms\x18\x01 \x01(\x03R\x05ttlMs\"V\n" +
+	"\n" +
+	"ResetOrder\x12\x10\n" +
+	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12\x1a\n" +
+	"\breported\x18\x02 \x01(\tR\breported\x12\x1a\n" +
+	"\bexpected\x18\x03 \x01(\tR\bexpected\"\x85\x01\n" +
+	"\tNodeEvent\x12=\n" +
+	"\n" +
+	"registered\x18\x01 \x01(\v2\x1b.cirrus.metad.v1.RegisteredH\x00R\n" +
+	"registered\x123\n" +
+	"\x05reset\x18\x02 \x01(\v2\x1b.cirrus.metad.v1.ResetOrderH\x00R\x05resetB\x04\n" +
+	"\x02ev\"E\n" +
+	"\x12WaitAppliedRequest\x12\x10\n" +
+	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12\x1d\n" +
+	"\n" +
+	"timeout_ms\x18\x02 \x01(\x03R\ttimeoutMs\"J\n" +
+	"\x13WaitAppliedResponse\x123\n" +
+	"\alagging\x18\x01 \x03(\v2\x19.cirrus.metad.v1.NodeInfoR\alagging\"\x12\n" +
+	"\x10ListNodesRequest\"D\n" +
+	"\x11ListNodesResponse\x12/\n" +
+	"\x05nodes\x18\x01 \x03(\v2\x19.cirrus.metad.v1.NodeInfoR\x05nodes2\xd5\n" +
+	"\n" +
 	"\x05Metad\x12O\n" +
 	"\bSnapshot\x12 .cirrus.metad.v1.SnapshotRequest\x1a!.cirrus.metad.v1.SnapshotResponse\x12@\n" +
 	"\x03Get\x12\x1b.cirrus.metad.v1.GetRequest\x1a\x1c.cirrus.metad.v1.GetResponse\x12R\n" +
 	"\tAllocOIDs\x12!.cirrus.metad.v1.AllocOIDsRequest\x1a\".cirrus.metad.v1.AllocOIDsResponse\x12I\n" +
 	"\x06Commit\x12\x1e.cirrus.metad.v1.CommitRequest\x1a\x1f.cirrus.metad.v1.CommitResponse\x12L\n" +
 	"\x06Follow\x12\x1e.cirrus.metad.v1.FollowRequest\x1a .cirrus.metad.v1.InvalidationSet0\x01\x12R\n" +
-	"\tReadRange\x12!.cirrus.metad.v1.ReadRangeRequest\x1a\".cirrus.metad.v1.ReadRangeResponseB*Z(github.com/cirrusdb/cirrus/metad/metadpbb\x06proto3"
+	"\tReadRange\x12!.cirrus.metad.v1.ReadRangeRequest\x1a\".cirrus.metad.v1.ReadRangeResponse\x12S\n" +
+	"\vOpenSession\x12#.cirrus.metad.v1.OpenSessionRequest\x1a\x1d.cirrus.metad.v1.SessionEvent0\x01\x12O\n" +
+	"\bBeginTxn\x12 .cirrus.metad.v1.BeginTxnRequest\x1a!.cirrus.metad.v1.BeginTxnResponse\x12F\n" +
+	"\x05Stage\x12\x1d.cirrus.metad.v1.StageRequest\x1a\x1e.cirrus.metad.v1.StageResponse\x12R\n" +
+	"\tSavepoint\x12!.cirrus.metad.v1.SavepointRequest\x1a\".cirrus.metad.v1.SavepointResponse\x12S\n" +
+	"\n" +
+	"RollbackTo\x12!.cirrus.metad.v1.SavepointRequest\x1a\".cirrus.metad.v1.SavepointResponse\x12P\n" +
+	"\aRelease\x12!.cirrus.metad.v1.SavepointRequest\x1a\".cirrus.metad.v1.SavepointResponse\x12I\n" +
+	"\tCommitTxn\x12\x1b.cirrus.metad.v1.TxnRequest\x1a\x1f.cirrus.metad.v1.CommitResponse\x12J\n" +
+	"\bAbortTxn\x12\x1b.cirrus.metad.v1.TxnRequest\x1a!.cirrus.metad.v1.AbortTxnResponse\x12J\n" +
+	"\n" +
+	"Membership\x12\x1c.cirrus.metad.v1.NodeMessage\x1a\x1a.cirrus.metad.v1.NodeEvent(\x010\x01\x12X\n" +
+	"\vWaitApplied\x12#.cirrus.metad.v1.WaitAppliedRequest\x1a$.cirrus.metad.v1.WaitAppliedResponse\x12R\n" +
+	"\tListNodes\x12!.cirrus.metad.v1.ListNodesRequest\x1a\".cirrus.metad.v1.ListNodesResponseB*Z(github.com/cirrusdb/cirrus/metad/metadpbb\x06proto3"
 
 var (
 	file_metad_proto_rawDescOnce sync.Once
@@ -951,24 +2148,46 @@ func file_metad_proto_rawDescGZIP() []byte {
 	return file_metad_proto_rawDescData
 }
 
-var file_metad_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_metad_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
 var file_metad_proto_goTypes = []any{
-	(*Object)(nil),            // 0: cirrus.metad.v1.Object
-	(*SnapshotRequest)(nil),   // 1: cirrus.metad.v1.SnapshotRequest
-	(*SnapshotResponse)(nil),  // 2: cirrus.metad.v1.SnapshotResponse
-	(*GetRequest)(nil),        // 3: cirrus.metad.v1.GetRequest
-	(*GetResponse)(nil),       // 4: cirrus.metad.v1.GetResponse
-	(*AllocOIDsRequest)(nil),  // 5: cirrus.metad.v1.AllocOIDsRequest
-	(*AllocOIDsResponse)(nil), // 6: cirrus.metad.v1.AllocOIDsResponse
-	(*Op)(nil),                // 7: cirrus.metad.v1.Op
-	(*CommitRequest)(nil),     // 8: cirrus.metad.v1.CommitRequest
-	(*CommitResponse)(nil),    // 9: cirrus.metad.v1.CommitResponse
-	(*Message)(nil),           // 10: cirrus.metad.v1.Message
-	(*InvalidationSet)(nil),   // 11: cirrus.metad.v1.InvalidationSet
-	(*FollowRequest)(nil),     // 12: cirrus.metad.v1.FollowRequest
-	(*ReadRangeRequest)(nil),  // 13: cirrus.metad.v1.ReadRangeRequest
-	(*ReadRangeResponse)(nil), // 14: cirrus.metad.v1.ReadRangeResponse
-	(*SQLError)(nil),          // 15: cirrus.metad.v1.SQLError
+	(*Object)(nil),              // 0: cirrus.metad.v1.Object
+	(*SnapshotRequest)(nil),     // 1: cirrus.metad.v1.SnapshotRequest
+	(*SnapshotResponse)(nil),    // 2: cirrus.metad.v1.SnapshotResponse
+	(*GetRequest)(nil),          // 3: cirrus.metad.v1.GetRequest
+	(*GetResponse)(nil),         // 4: cirrus.metad.v1.GetResponse
+	(*AllocOIDsRequest)(nil),    // 5: cirrus.metad.v1.AllocOIDsRequest
+	(*AllocOIDsResponse)(nil),   // 6: cirrus.metad.v1.AllocOIDsResponse
+	(*Op)(nil),                  // 7: cirrus.metad.v1.Op
+	(*CommitRequest)(nil),       // 8: cirrus.metad.v1.CommitRequest
+	(*CommitResponse)(nil),      // 9: cirrus.metad.v1.CommitResponse
+	(*Message)(nil),             // 10: cirrus.metad.v1.Message
+	(*InvalidationSet)(nil),     // 11: cirrus.metad.v1.InvalidationSet
+	(*FollowRequest)(nil),       // 12: cirrus.metad.v1.FollowRequest
+	(*ReadRangeRequest)(nil),    // 13: cirrus.metad.v1.ReadRangeRequest
+	(*ReadRangeResponse)(nil),   // 14: cirrus.metad.v1.ReadRangeResponse
+	(*SQLError)(nil),            // 15: cirrus.metad.v1.SQLError
+	(*OpenSessionRequest)(nil),  // 16: cirrus.metad.v1.OpenSessionRequest
+	(*SessionEvent)(nil),        // 17: cirrus.metad.v1.SessionEvent
+	(*BeginTxnRequest)(nil),     // 18: cirrus.metad.v1.BeginTxnRequest
+	(*BeginTxnResponse)(nil),    // 19: cirrus.metad.v1.BeginTxnResponse
+	(*StageRequest)(nil),        // 20: cirrus.metad.v1.StageRequest
+	(*StageResponse)(nil),       // 21: cirrus.metad.v1.StageResponse
+	(*SavepointRequest)(nil),    // 22: cirrus.metad.v1.SavepointRequest
+	(*SavepointResponse)(nil),   // 23: cirrus.metad.v1.SavepointResponse
+	(*TxnRequest)(nil),          // 24: cirrus.metad.v1.TxnRequest
+	(*AbortTxnResponse)(nil),    // 25: cirrus.metad.v1.AbortTxnResponse
+	(*NodeInfo)(nil),            // 26: cirrus.metad.v1.NodeInfo
+	(*HashReport)(nil),          // 27: cirrus.metad.v1.HashReport
+	(*Keepalive)(nil),           // 28: cirrus.metad.v1.Keepalive
+	(*Deregister)(nil),          // 29: cirrus.metad.v1.Deregister
+	(*NodeMessage)(nil),         // 30: cirrus.metad.v1.NodeMessage
+	(*Registered)(nil),          // 31: cirrus.metad.v1.Registered
+	(*ResetOrder)(nil),          // 32: cirrus.metad.v1.ResetOrder
+	(*NodeEvent)(nil),           // 33: cirrus.metad.v1.NodeEvent
+	(*WaitAppliedRequest)(nil),  // 34: cirrus.metad.v1.WaitAppliedRequest
+	(*WaitAppliedResponse)(nil), // 35: cirrus.metad.v1.WaitAppliedResponse
+	(*ListNodesRequest)(nil),    // 36: cirrus.metad.v1.ListNodesRequest
+	(*ListNodesResponse)(nil),   // 37: cirrus.metad.v1.ListNodesResponse
 }
 var file_metad_proto_depIdxs = []int32{
 	0,  // 0: cirrus.metad.v1.SnapshotResponse.objects:type_name -> cirrus.metad.v1.Object
@@ -976,23 +2195,54 @@ var file_metad_proto_depIdxs = []int32{
 	7,  // 2: cirrus.metad.v1.CommitRequest.ops:type_name -> cirrus.metad.v1.Op
 	10, // 3: cirrus.metad.v1.InvalidationSet.messages:type_name -> cirrus.metad.v1.Message
 	11, // 4: cirrus.metad.v1.ReadRangeResponse.sets:type_name -> cirrus.metad.v1.InvalidationSet
-	1,  // 5: cirrus.metad.v1.Metad.Snapshot:input_type -> cirrus.metad.v1.SnapshotRequest
-	3,  // 6: cirrus.metad.v1.Metad.Get:input_type -> cirrus.metad.v1.GetRequest
-	5,  // 7: cirrus.metad.v1.Metad.AllocOIDs:input_type -> cirrus.metad.v1.AllocOIDsRequest
-	8,  // 8: cirrus.metad.v1.Metad.Commit:input_type -> cirrus.metad.v1.CommitRequest
-	12, // 9: cirrus.metad.v1.Metad.Follow:input_type -> cirrus.metad.v1.FollowRequest
-	13, // 10: cirrus.metad.v1.Metad.ReadRange:input_type -> cirrus.metad.v1.ReadRangeRequest
-	2,  // 11: cirrus.metad.v1.Metad.Snapshot:output_type -> cirrus.metad.v1.SnapshotResponse
-	4,  // 12: cirrus.metad.v1.Metad.Get:output_type -> cirrus.metad.v1.GetResponse
-	6,  // 13: cirrus.metad.v1.Metad.AllocOIDs:output_type -> cirrus.metad.v1.AllocOIDsResponse
-	9,  // 14: cirrus.metad.v1.Metad.Commit:output_type -> cirrus.metad.v1.CommitResponse
-	11, // 15: cirrus.metad.v1.Metad.Follow:output_type -> cirrus.metad.v1.InvalidationSet
-	14, // 16: cirrus.metad.v1.Metad.ReadRange:output_type -> cirrus.metad.v1.ReadRangeResponse
-	11, // [11:17] is the sub-list for method output_type
-	5,  // [5:11] is the sub-list for method input_type
-	5,  // [5:5] is the sub-list for extension type_name
-	5,  // [5:5] is the sub-list for extension extendee
-	0,  // [0:5] is the sub-list for field type_name
+	7,  // 5: cirrus.metad.v1.StageRequest.ops:type_name -> cirrus.metad.v1.Op
+	26, // 6: cirrus.metad.v1.NodeMessage.register:type_name -> cirrus.metad.v1.NodeInfo
+	28, // 7: cirrus.metad.v1.NodeMessage.keepalive:type_name -> cirrus.metad.v1.Keepalive
+	27, // 8: cirrus.metad.v1.NodeMessage.hash:type_name -> cirrus.metad.v1.HashReport
+	29, // 9: cirrus.metad.v1.NodeMessage.deregister:type_name -> cirrus.metad.v1.Deregister
+	31, // 10: cirrus.metad.v1.NodeEvent.registered:type_name -> cirrus.metad.v1.Registered
+	32, // 11: cirrus.metad.v1.NodeEvent.reset:type_name -> cirrus.metad.v1.ResetOrder
+	26, // 12: cirrus.metad.v1.WaitAppliedResponse.lagging:type_name -> cirrus.metad.v1.NodeInfo
+	26, // 13: cirrus.metad.v1.ListNodesResponse.nodes:type_name -> cirrus.metad.v1.NodeInfo
+	1,  // 14: cirrus.metad.v1.Metad.Snapshot:input_type -> cirrus.metad.v1.SnapshotRequest
+	3,  // 15: cirrus.metad.v1.Metad.Get:input_type -> cirrus.metad.v1.GetRequest
+	5,  // 16: cirrus.metad.v1.Metad.AllocOIDs:input_type -> cirrus.metad.v1.AllocOIDsRequest
+	8,  // 17: cirrus.metad.v1.Metad.Commit:input_type -> cirrus.metad.v1.CommitRequest
+	12, // 18: cirrus.metad.v1.Metad.Follow:input_type -> cirrus.metad.v1.FollowRequest
+	13, // 19: cirrus.metad.v1.Metad.ReadRange:input_type -> cirrus.metad.v1.ReadRangeRequest
+	16, // 20: cirrus.metad.v1.Metad.OpenSession:input_type -> cirrus.metad.v1.OpenSessionRequest
+	18, // 21: cirrus.metad.v1.Metad.BeginTxn:input_type -> cirrus.metad.v1.BeginTxnRequest
+	20, // 22: cirrus.metad.v1.Metad.Stage:input_type -> cirrus.metad.v1.StageRequest
+	22, // 23: cirrus.metad.v1.Metad.Savepoint:input_type -> cirrus.metad.v1.SavepointRequest
+	22, // 24: cirrus.metad.v1.Metad.RollbackTo:input_type -> cirrus.metad.v1.SavepointRequest
+	22, // 25: cirrus.metad.v1.Metad.Release:input_type -> cirrus.metad.v1.SavepointRequest
+	24, // 26: cirrus.metad.v1.Metad.CommitTxn:input_type -> cirrus.metad.v1.TxnRequest
+	24, // 27: cirrus.metad.v1.Metad.AbortTxn:input_type -> cirrus.metad.v1.TxnRequest
+	30, // 28: cirrus.metad.v1.Metad.Membership:input_type -> cirrus.metad.v1.NodeMessage
+	34, // 29: cirrus.metad.v1.Metad.WaitApplied:input_type -> cirrus.metad.v1.WaitAppliedRequest
+	36, // 30: cirrus.metad.v1.Metad.ListNodes:input_type -> cirrus.metad.v1.ListNodesRequest
+	2,  // 31: cirrus.metad.v1.Metad.Snapshot:output_type -> cirrus.metad.v1.SnapshotResponse
+	4,  // 32: cirrus.metad.v1.Metad.Get:output_type -> cirrus.metad.v1.GetResponse
+	6,  // 33: cirrus.metad.v1.Metad.AllocOIDs:output_type -> cirrus.metad.v1.AllocOIDsResponse
+	9,  // 34: cirrus.metad.v1.Metad.Commit:output_type -> cirrus.metad.v1.CommitResponse
+	11, // 35: cirrus.metad.v1.Metad.Follow:output_type -> cirrus.metad.v1.InvalidationSet
+	14, // 36: cirrus.metad.v1.Metad.ReadRange:output_type -> cirrus.metad.v1.ReadRangeResponse
+	17, // 37: cirrus.metad.v1.Metad.OpenSession:output_type -> cirrus.metad.v1.SessionEvent
+	19, // 38: cirrus.metad.v1.Metad.BeginTxn:output_type -> cirrus.metad.v1.BeginTxnResponse
+	21, // 39: cirrus.metad.v1.Metad.Stage:output_type -> cirrus.metad.v1.StageResponse
+	23, // 40: cirrus.metad.v1.Metad.Savepoint:output_type -> cirrus.metad.v1.SavepointResponse
+	23, // 41: cirrus.metad.v1.Metad.RollbackTo:output_type -> cirrus.metad.v1.SavepointResponse
+	23, // 42: cirrus.metad.v1.Metad.Release:output_type -> cirrus.metad.v1.SavepointResponse
+	9,  // 43: cirrus.metad.v1.Metad.CommitTxn:output_type -> cirrus.metad.v1.CommitResponse
+	25, // 44: cirrus.metad.v1.Metad.AbortTxn:output_type -> cirrus.metad.v1.AbortTxnResponse
+	33, // 45: cirrus.metad.v1.Metad.Membership:output_type -> cirrus.metad.v1.NodeEvent
+	35, // 46: cirrus.metad.v1.Metad.WaitApplied:output_type -> cirrus.metad.v1.WaitAppliedResponse
+	37, // 47: cirrus.metad.v1.Metad.ListNodes:output_type -> cirrus.metad.v1.ListNodesResponse
+	31, // [31:48] is the sub-list for method output_type
+	14, // [14:31] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_metad_proto_init() }
@@ -1004,13 +2254,24 @@ func file_metad_proto_init() {
 		(*Op_Put)(nil),
 		(*Op_Delete)(nil),
 	}
+	file_metad_proto_msgTypes[30].OneofWrappers = []any{
+		(*NodeMessage_Register)(nil),
+		(*NodeMessage_Keepalive)(nil),
+		(*NodeMessage_Applied)(nil),
+		(*NodeMessage_Hash)(nil),
+		(*NodeMessage_Deregister)(nil),
+	}
+	file_metad_proto_msgTypes[33].OneofWrappers = []any{
+		(*NodeEvent_Registered)(nil),
+		(*NodeEvent_Reset_)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_metad_proto_rawDesc), len(file_metad_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   16,
+			NumMessages:   38,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

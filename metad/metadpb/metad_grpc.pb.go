@@ -1,5 +1,6 @@
-// The metad gRPC API: the catalog (owned by metad, stored in etcd) and the
-// global invalidation queue.
+// The metad gRPC API: the catalog (owned by metad, stored in etcd), the
+// global invalidation queue, transactions staged in metad, and node
+// membership (liveness, applied sequence numbers, catalog drift checks).
 //
 // Catalog objects travel as the JSON encoding of catalog.Object (see
 // catalog/objects.go) so that this file does not duplicate the catalog's
@@ -27,12 +28,23 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Metad_Snapshot_FullMethodName  = "/cirrus.metad.v1.Metad/Snapshot"
-	Metad_Get_FullMethodName       = "/cirrus.metad.v1.Metad/Get"
-	Metad_AllocOIDs_FullMethodName = "/cirrus.metad.v1.Metad/AllocOIDs"
-	Metad_Commit_FullMethodName    = "/cirrus.metad.v1.Metad/Commit"
-	Metad_Follow_FullMethodName    = "/cirrus.metad.v1.Metad/Follow"
-	Metad_ReadRange_FullMethodName = "/cirrus.metad.v1.Metad/ReadRange"
+	Metad_Snapshot_FullMethodName    = "/cirrus.metad.v1.Metad/Snapshot"
+	Metad_Get_FullMethodName         = "/cirrus.metad.v1.Metad/Get"
+	Metad_AllocOIDs_FullMethodName   = "/cirrus.metad.v1.Metad/AllocOIDs"
+	Metad_Commit_FullMethodName      = "/cirrus.metad.v1.Metad/Commit"
+	Metad_Follow_FullMethodName      = "/cirrus.metad.v1.Metad/Follow"
+	Metad_ReadRange_FullMethodName   = "/cirrus.metad.v1.Metad/ReadRange"
+	Metad_OpenSession_FullMethodName = "/cirrus.metad.v1.Metad/OpenSession"
+	Metad_BeginTxn_FullMethodName    = "/cirrus.metad.v1.Metad/BeginTxn"
+	Metad_Stage_FullMethodName       = "/cirrus.metad.v1.Metad/Stage"
+	Metad_Savepoint_FullMethodName   = "/cirrus.metad.v1.Metad/Savepoint"
+	Metad_RollbackTo_FullMethodName  = "/cirrus.metad.v1.Metad/RollbackTo"
+	Metad_Release_FullMethodName     = "/cirrus.metad.v1.Metad/Release"
+	Metad_CommitTxn_FullMethodName   = "/cirrus.metad.v1.Metad/CommitTxn"
+	Metad_AbortTxn_FullMethodName    = "/cirrus.metad.v1.Metad/AbortTxn"
+	Metad_Membership_FullMethodName  = "/cirrus.metad.v1.Metad/Membership"
+	Metad_WaitApplied_FullMethodName = "/cirrus.metad.v1.Metad/WaitApplied"
+	Metad_ListNodes_FullMethodName   = "/cirrus.metad.v1.Metad/ListNodes"
 )
 
 // MetadClient is the client API for Metad service.
@@ -57,6 +69,36 @@ type MetadClient interface {
 	// ReadRange returns the sets with from_seq < seq <= to_seq, ordered by
 	// seq. Fails with OUT_OF_RANGE if the range is no longer retained.
 	ReadRange(ctx context.Context, in *ReadRangeRequest, opts ...grpc.CallOption) (*ReadRangeResponse, error)
+	// OpenSession opens a transaction session. The first (and only) message
+	// carries the session's id; the session, and every transaction begun in
+	// it, lives as long as this stream: when the client goes away its
+	// transactions are discarded.
+	OpenSession(ctx context.Context, in *OpenSessionRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[SessionEvent], error)
+	// BeginTxn starts a transaction in a session.
+	BeginTxn(ctx context.Context, in *BeginTxnRequest, opts ...grpc.CallOption) (*BeginTxnResponse, error)
+	// Stage adds operations to a transaction's current savepoint level,
+	// validating what it can against the committed catalog and the
+	// transaction's own staged state.
+	Stage(ctx context.Context, in *StageRequest, opts ...grpc.CallOption) (*StageResponse, error)
+	// Savepoint opens a nested savepoint level.
+	Savepoint(ctx context.Context, in *SavepointRequest, opts ...grpc.CallOption) (*SavepointResponse, error)
+	// RollbackTo discards what was staged after the savepoint (which stays).
+	RollbackTo(ctx context.Context, in *SavepointRequest, opts ...grpc.CallOption) (*SavepointResponse, error)
+	// Release folds the savepoint (and the ones after it) into its parent.
+	Release(ctx context.Context, in *SavepointRequest, opts ...grpc.CallOption) (*SavepointResponse, error)
+	// CommitTxn commits a transaction's staged operations as one Commit and
+	// ends the transaction.
+	CommitTxn(ctx context.Context, in *TxnRequest, opts ...grpc.CallOption) (*CommitResponse, error)
+	// AbortTxn discards a transaction.
+	AbortTxn(ctx context.Context, in *TxnRequest, opts ...grpc.CallOption) (*AbortTxnResponse, error)
+	// Membership registers a node (first client message: register) and keeps
+	// it registered while the stream lives and the client sends keepalives.
+	Membership(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[NodeMessage, NodeEvent], error)
+	// WaitApplied waits until every live node has applied a sequence number,
+	// or for at most a timeout, and names the nodes that had not.
+	WaitApplied(ctx context.Context, in *WaitAppliedRequest, opts ...grpc.CallOption) (*WaitAppliedResponse, error)
+	// ListNodes returns the live registered nodes.
+	ListNodes(ctx context.Context, in *ListNodesRequest, opts ...grpc.CallOption) (*ListNodesResponse, error)
 }
 
 type metadClient struct {
@@ -136,6 +178,128 @@ func (c *metadClient) ReadRange(ctx context.Context, in *ReadRangeRequest, opts 
 	return out, nil
 }
 
+func (c *metadClient) OpenSession(ctx context.Context, in *OpenSessionRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[SessionEvent], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Metad_ServiceDesc.Streams[1], Metad_OpenSession_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[OpenSessionRequest, SessionEvent]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Metad_OpenSessionClient = grpc.ServerStreamingClient[SessionEvent]
+
+func (c *metadClient) BeginTxn(ctx context.Context, in *BeginTxnRequest, opts ...grpc.CallOption) (*BeginTxnResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BeginTxnResponse)
+	err := c.cc.Invoke(ctx, Metad_BeginTxn_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *metadClient) Stage(ctx context.Context, in *StageRequest, opts ...grpc.CallOption) (*StageResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(StageResponse)
+	err := c.cc.Invoke(ctx, Metad_Stage_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *metadClient) Savepoint(ctx context.Context, in *SavepointRequest, opts ...grpc.CallOption) (*SavepointResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SavepointResponse)
+	err := c.cc.Invoke(ctx, Metad_Savepoint_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *metadClient) RollbackTo(ctx context.Context, in *SavepointRequest, opts ...grpc.CallOption) (*SavepointResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SavepointResponse)
+	err := c.cc.Invoke(ctx, Metad_RollbackTo_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *metadClient) Release(ctx context.Context, in *SavepointRequest, opts ...grpc.CallOption) (*SavepointResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SavepointResponse)
+	err := c.cc.Invoke(ctx, Metad_Release_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *metadClient) CommitTxn(ctx context.Context, in *TxnRequest, opts ...grpc.CallOption) (*CommitResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CommitResponse)
+	err := c.cc.Invoke(ctx, Metad_CommitTxn_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *metadClient) AbortTxn(ctx context.Context, in *TxnRequest, opts ...grpc.CallOption) (*AbortTxnResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AbortTxnResponse)
+	err := c.cc.Invoke(ctx, Metad_AbortTxn_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *metadClient) Membership(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[NodeMessage, NodeEvent], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Metad_ServiceDesc.Streams[2], Metad_Membership_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[NodeMessage, NodeEvent]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Metad_MembershipClient = grpc.BidiStreamingClient[NodeMessage, NodeEvent]
+
+func (c *metadClient) WaitApplied(ctx context.Context, in *WaitAppliedRequest, opts ...grpc.CallOption) (*WaitAppliedResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(WaitAppliedResponse)
+	err := c.cc.Invoke(ctx, Metad_WaitApplied_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *metadClient) ListNodes(ctx context.Context, in *ListNodesRequest, opts ...grpc.CallOption) (*ListNodesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListNodesResponse)
+	err := c.cc.Invoke(ctx, Metad_ListNodes_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MetadServer is the server API for Metad service.
 // All implementations must embed UnimplementedMetadServer
 // for forward compatibility.
@@ -158,6 +322,36 @@ type MetadServer interface {
 	// ReadRange returns the sets with from_seq < seq <= to_seq, ordered by
 	// seq. Fails with OUT_OF_RANGE if the range is no longer retained.
 	ReadRange(context.Context, *ReadRangeRequest) (*ReadRangeResponse, error)
+	// OpenSession opens a transaction session. The first (and only) message
+	// carries the session's id; the session, and every transaction begun in
+	// it, lives as long as this stream: when the client goes away its
+	// transactions are discarded.
+	OpenSession(*OpenSessionRequest, grpc.ServerStreamingServer[SessionEvent]) error
+	// BeginTxn starts a transaction in a session.
+	BeginTxn(context.Context, *BeginTxnRequest) (*BeginTxnResponse, error)
+	// Stage adds operations to a transaction's current savepoint level,
+	// validating what it can against the committed catalog and the
+	// transaction's own staged state.
+	Stage(context.Context, *StageRequest) (*StageResponse, error)
+	// Savepoint opens a nested savepoint level.
+	Savepoint(context.Context, *SavepointRequest) (*SavepointResponse, error)
+	// RollbackTo discards what was staged after the savepoint (which stays).
+	RollbackTo(context.Context, *SavepointRequest) (*SavepointResponse, error)
+	// Release folds the savepoint (and the ones after it) into its parent.
+	Release(context.Context, *SavepointRequest) (*SavepointResponse, error)
+	// CommitTxn commits a transaction's staged operations as one Commit and
+	// ends the transaction.
+	CommitTxn(context.Context, *TxnRequest) (*CommitResponse, error)
+	// AbortTxn discards a transaction.
+	AbortTxn(context.Context, *TxnRequest) (*AbortTxnResponse, error)
+	// Membership registers a node (first client message: register) and keeps
+	// it registered while the stream lives and the client sends keepalives.
+	Membership(grpc.BidiStreamingServer[NodeMessage, NodeEvent]) error
+	// WaitApplied waits until every live node has applied a sequence number,
+	// or for at most a timeout, and names the nodes that had not.
+	WaitApplied(context.Context, *WaitAppliedRequest) (*WaitAppliedResponse, error)
+	// ListNodes returns the live registered nodes.
+	ListNodes(context.Context, *ListNodesRequest) (*ListNodesResponse, error)
 	mustEmbedUnimplementedMetadServer()
 }
 
@@ -185,6 +379,39 @@ func (UnimplementedMetadServer) Follow(*FollowRequest, grpc.ServerStreamingServe
 }
 func (UnimplementedMetadServer) ReadRange(context.Context, *ReadRangeRequest) (*ReadRangeResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ReadRange not implemented")
+}
+func (UnimplementedMetadServer) OpenSession(*OpenSessionRequest, grpc.ServerStreamingServer[SessionEvent]) error {
+	return status.Error(codes.Unimplemented, "method OpenSession not implemented")
+}
+func (UnimplementedMetadServer) BeginTxn(context.Context, *BeginTxnRequest) (*BeginTxnResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BeginTxn not implemented")
+}
+func (UnimplementedMetadServer) Stage(context.Context, *StageRequest) (*StageResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Stage not implemented")
+}
+func (UnimplementedMetadServer) Savepoint(context.Context, *SavepointRequest) (*SavepointResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Savepoint not implemented")
+}
+func (UnimplementedMetadServer) RollbackTo(context.Context, *SavepointRequest) (*SavepointResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RollbackTo not implemented")
+}
+func (UnimplementedMetadServer) Release(context.Context, *SavepointRequest) (*SavepointResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Release not implemented")
+}
+func (UnimplementedMetadServer) CommitTxn(context.Context, *TxnRequest) (*CommitResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CommitTxn not implemented")
+}
+func (UnimplementedMetadServer) AbortTxn(context.Context, *TxnRequest) (*AbortTxnResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method AbortTxn not implemented")
+}
+func (UnimplementedMetadServer) Membership(grpc.BidiStreamingServer[NodeMessage, NodeEvent]) error {
+	return status.Error(codes.Unimplemented, "method Membership not implemented")
+}
+func (UnimplementedMetadServer) WaitApplied(context.Context, *WaitAppliedRequest) (*WaitAppliedResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method WaitApplied not implemented")
+}
+func (UnimplementedMetadServer) ListNodes(context.Context, *ListNodesRequest) (*ListNodesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListNodes not implemented")
 }
 func (UnimplementedMetadServer) mustEmbedUnimplementedMetadServer() {}
 func (UnimplementedMetadServer) testEmbeddedByValue()               {}
@@ -308,6 +535,186 @@ func _Metad_ReadRange_Handler(srv interface{}, ctx context.Context, dec func(int
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Metad_OpenSession_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(OpenSessionRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(MetadServer).OpenSession(m, &grpc.GenericServerStream[OpenSessionRequest, SessionEvent]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Metad_OpenSessionServer = grpc.ServerStreamingServer[SessionEvent]
+
+func _Metad_BeginTxn_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BeginTxnRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MetadServer).BeginTxn(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Metad_BeginTxn_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MetadServer).BeginTxn(ctx, req.(*BeginTxnRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Metad_Stage_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(StageRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MetadServer).Stage(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Metad_Stage_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MetadServer).Stage(ctx, req.(*StageRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Metad_Savepoint_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SavepointRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MetadServer).Savepoint(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Metad_Savepoint_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MetadServer).Savepoint(ctx, req.(*SavepointRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Metad_RollbackTo_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SavepointRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MetadServer).RollbackTo(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Metad_RollbackTo_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MetadServer).RollbackTo(ctx, req.(*SavepointRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Metad_Release_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SavepointRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MetadServer).Release(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Metad_Release_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MetadServer).Release(ctx, req.(*SavepointRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Metad_CommitTxn_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(TxnRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MetadServer).CommitTxn(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Metad_CommitTxn_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MetadServer).CommitTxn(ctx, req.(*TxnRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Metad_AbortTxn_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(TxnRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MetadServer).AbortTxn(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Metad_AbortTxn_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MetadServer).AbortTxn(ctx, req.(*TxnRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Metad_Membership_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(MetadServer).Membership(&grpc.GenericServerStream[NodeMessage, NodeEvent]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Metad_MembershipServer = grpc.BidiStreamingServer[NodeMessage, NodeEvent]
+
+func _Metad_WaitApplied_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(WaitAppliedRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MetadServer).WaitApplied(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Metad_WaitApplied_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MetadServer).WaitApplied(ctx, req.(*WaitAppliedRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Metad_ListNodes_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListNodesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MetadServer).ListNodes(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Metad_ListNodes_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MetadServer).ListNodes(ctx, req.(*ListNodesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Metad_ServiceDesc is the grpc.ServiceDesc for Metad service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -335,12 +742,59 @@ var Metad_ServiceDesc = grpc.ServiceDesc{
 			MethodName: "ReadRange",
 			Handler:    _Metad_ReadRange_Handler,
 		},
+		{
+			MethodName: "BeginTxn",
+			Handler:    _Metad_BeginTxn_Handler,
+		},
+		{
+			MethodName: "Stage",
+			Handler:    _Metad_Stage_Handler,
+		},
+		{
+			MethodName: "Savepoint",
+			Handler:    _Metad_Savepoint_Handler,
+		},
+		{
+			MethodName: "RollbackTo",
+			Handler:    _Metad_RollbackTo_Handler,
+		},
+		{
+			MethodName: "Release",
+			Handler:    _Metad_Release_Handler,
+		},
+		{
+			MethodName: "CommitTxn",
+			Handler:    _Metad_CommitTxn_Handler,
+		},
+		{
+			MethodName: "AbortTxn",
+			Handler:    _Metad_AbortTxn_Handler,
+		},
+		{
+			MethodName: "WaitApplied",
+			Handler:    _Metad_WaitApplied_Handler,
+		},
+		{
+			MethodName: "ListNodes",
+			Handler:    _Metad_ListNodes_Handler,
+		},
 	},
 	Streams: []grpc.StreamDesc{
 		{
 			StreamName:    "Follow",
 			Handler:       _Metad_Follow_Handler,
 			ServerStreams: true,
+		},
+		{
+			StreamName:    "OpenSession",
+			Handler:       _Metad_OpenSession_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "Membership",
+			Handler:       _Metad_Membership_Handler,
+			ServerStreams: true,
+			ClientStreams: true,
 		},
 	},
 	Metadata: "metad.proto",

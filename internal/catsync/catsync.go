@@ -1,0 +1,244 @@
+// Package catsync keeps a node's catalog cache in step with metad's
+// invalidation queue. It wires the pure invalidation.Follower (which decides)
+// to the catalog cache (which reads from metad) and to the queue stream, in
+// the start order the cache requires: join the queue first, then load the
+// relcache file (or a full snapshot), then catch up.
+//
+// Coordinators and participants both run one Node. A participant also feeds
+// it the sequence numbers coordinators ship with fragments (Shipped), and
+// refuses a fragment it cannot catch up for within its deadline.
+package catsync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"sync"
+	"time"
+
+	"github.com/cirrusdb/cirrus/catalog"
+	"github.com/cirrusdb/cirrus/catalog/cache"
+	"github.com/cirrusdb/cirrus/internal/sqlerr"
+	"github.com/cirrusdb/cirrus/invalidation"
+	"github.com/cirrusdb/cirrus/metad"
+)
+
+// Config configures a Node.
+type Config struct {
+	Metad *metad.Client
+	// File is the relcache file; empty for none (participants).
+	File string
+	// OnApplied is called (from the sync goroutine) after the cache reaches
+	// a new sequence number; nodes report it to metad.
+	OnApplied func(seq int64)
+	Logf      func(format string, args ...any)
+}
+
+// Node is a running cache synchronizer.
+type Node struct {
+	cfg   Config
+	cache *cache.Cache
+
+	mu       sync.Mutex
+	follower *invalidation.Follower
+	kick     chan struct{}
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// Start loads the catalog (from the relcache file when it is usable) and
+// follows the queue from the loaded number.
+func Start(ctx context.Context, cfg Config) (*Node, error) {
+	if cfg.Logf == nil {
+		cfg.Logf = log.Printf
+	}
+	n := &Node{cfg: cfg, kick: make(chan struct{}, 1)}
+	n.cache = cache.New(cfg.Metad, cache.Options{IsCompacted: func(err error) bool { return errors.Is(err, metad.ErrCompacted) }})
+	// With a usable relcache file, join the queue at the file's number
+	// before reading the file, so no set after it can be missed or
+	// compacted away meanwhile. Without one, a full snapshot is read first
+	// and the queue joined at its number (history after it is replayed).
+	var from int64
+	useFile := false
+	if cfg.File != "" {
+		if seq, ok, err := cache.FileSeq(cfg.File); err == nil && ok {
+			from, useFile = seq, true
+		}
+	}
+	if useFile {
+		if ok, err := n.cache.LoadFile(cfg.File); err != nil || !ok {
+			cfg.Logf("catalog: relcache file %s unusable (%v); loading from metad", cfg.File, err)
+			useFile = false
+		} else {
+			// Catch up before serving: metad's current number, then one
+			// range read and one read of the changed objects (a full load
+			// if the range was compacted away).
+			_, rev, err := cfg.Metad.Get(ctx)
+			if err == nil {
+				err = n.cache.CatchUp(ctx, rev)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("catch up from relcache file: %w", err)
+			}
+			from = n.cache.Seq()
+		}
+	}
+	if !useFile {
+		if err := n.cache.Load(ctx); err != nil {
+			return nil, fmt.Errorf("load catalog: %w", err)
+		}
+		from = n.cache.Seq()
+	}
+	n.follower = invalidation.NewFollower(from)
+	n.ctx, n.cancel = context.WithCancel(context.Background())
+	n.wg.Add(1)
+	go n.follow(from)
+
+	// Sets after the loaded number are replayed by the queue and applied
+	// as they arrive; a usable file's number is caught up to at once.
+	n.wg.Add(1)
+	go n.run()
+	n.signal()
+	return n, nil
+}
+
+// Cache returns the node's catalog cache.
+func (n *Node) Cache() *cache.Cache { return n.cache }
+
+// Close stops following and saves the relcache file.
+func (n *Node) Close() {
+	n.cancel()
+	n.wg.Wait()
+	if n.cfg.File != "" && n.cache.Loaded() {
+		if _, err := n.cache.SaveFile(n.cfg.File); err != nil {
+			n.cfg.Logf("catalog: save relcache file: %v", err)
+		}
+	}
+}
+
+func (n *Node) signal() {
+	select {
+	case n.kick <- struct{}{}:
+	default:
+	}
+}
+
+// follow streams the queue into the follower, reconnecting from the
+// cache's number after errors (events it already has are dropped).
+func (n *Node) follow(from int64) {
+	defer n.wg.Done()
+	backoff := 20 * time.Millisecond
+	for n.ctx.Err() == nil {
+		err := n.cfg.Metad.Follow(n.ctx, from, func(ev metad.FollowEvent) error {
+			backoff = 20 * time.Millisecond
+			n.mu.Lock()
+			if ev.Reset {
+				n.follower.Reset()
+			} else {
+				n.follower.Step(ev.Set)
+			}
+			n.mu.Unlock()
+			n.signal()
+			return nil
+		})
+		if n.ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			n.cfg.Logf("catalog: following metad: %v (reconnecting)", err)
+		}
+		select {
+		case <-time.After(backoff):
+		case <-n.ctx.Done():
+			return
+		}
+		if backoff < time.Second {
+			backoff *= 2
+		}
+		if s := n.cache.Seq(); s > from {
+			from = s
+		}
+	}
+}
+
+// run executes the follower's decisions as they become ready.
+func (n *Node) run() {
+	defer n.wg.Done()
+	var reported int64
+	for {
+		select {
+		case <-n.kick:
+		case <-n.ctx.Done():
+			return
+		}
+		if err := n.step(n.ctx); err != nil {
+			if n.ctx.Err() != nil {
+				return
+			}
+			n.cfg.Logf("catalog: applying invalidations: %v (retrying)", err)
+			time.AfterFunc(50*time.Millisecond, n.signal)
+		}
+		if seq := n.cache.Seq(); seq > reported && n.cfg.OnApplied != nil {
+			reported = seq
+			n.cfg.OnApplied(seq)
+		}
+	}
+}
+
+// step runs one decision.
+func (n *Node) step(ctx context.Context) error {
+	n.mu.Lock()
+	if !n.follower.HasReady() {
+		n.mu.Unlock()
+		return nil
+	}
+	d := n.follower.Ready()
+	n.mu.Unlock()
+	seq, err := n.cache.Execute(ctx, d)
+	if err != nil {
+		return err
+	}
+	n.mu.Lock()
+	n.follower.Advance(d, seq)
+	more := n.follower.HasReady()
+	n.mu.Unlock()
+	if more {
+		n.signal()
+	}
+	return nil
+}
+
+// Shipped takes the sequence number (and messages) a coordinator shipped
+// with a fragment. When the cache is behind it catches up now, with one
+// range read; if that does not succeed within timeout, the fragment must
+// not run: the error is 40001.
+func (n *Node) Shipped(ctx context.Context, seq int64, msgs []invalidation.Message, timeout time.Duration) error {
+	if n.cache.Seq() >= seq && len(msgs) == 0 {
+		return nil
+	}
+	n.mu.Lock()
+	n.follower.Shipped(seq, msgs)
+	n.mu.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	for n.cache.Seq() < seq {
+		if err := n.step(ctx); err != nil || ctx.Err() != nil {
+			return sqlerr.Errorf(sqlerr.SerializationFailure,
+				"catalog is at %d but the query needs %d and could not catch up within %v", n.cache.Seq(), seq, timeout)
+		}
+		if n.cache.Seq() < seq {
+			// Another goroutine holds the decision; wait for it briefly.
+			if err := n.cache.WaitApplied(ctx, seq, 10*time.Millisecond); err != nil && ctx.Err() != nil {
+				return sqlerr.Errorf(sqlerr.SerializationFailure,
+					"catalog is at %d but the query needs %d and could not catch up within %v", n.cache.Seq(), seq, timeout)
+			}
+		}
+	}
+	return nil
+}
+
+// Snapshot returns the current catalog and its sequence number.
+func (n *Node) Snapshot() (*catalog.Catalog, int64) { return n.cache.Snapshot() }
