@@ -36,7 +36,10 @@ type Config struct {
 	Store storage.ObjectStore
 	// CatalogFile is where the relcache is saved between runs (optional).
 	CatalogFile string
-	Logf        func(format string, args ...any)
+	// NodeID and Addr register the coordinator with metad (NodeID empty:
+	// not registered).
+	NodeID, Addr string
+	Logf         func(format string, args ...any)
 }
 
 // Coordinator is one coordinator node.
@@ -71,7 +74,11 @@ func New(ctx context.Context, cfg Config) (*Coordinator, error) {
 		}
 		c.parts = append(c.parts, pc)
 	}
-	c.cat, err = catsync.Start(ctx, catsync.Config{Metad: mc, File: cfg.CatalogFile, Logf: cfg.Logf})
+	var node *metad.NodeInfo
+	if cfg.NodeID != "" {
+		node = &metad.NodeInfo{ID: cfg.NodeID, Role: "coordinator", Addr: cfg.Addr}
+	}
+	c.cat, err = catsync.Start(ctx, catsync.Config{Metad: mc, File: cfg.CatalogFile, Node: node, Logf: cfg.Logf})
 	if err != nil {
 		c.Close()
 		return nil, fmt.Errorf("coordinator: %w", err)

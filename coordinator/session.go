@@ -289,7 +289,7 @@ func (s *session) execute(ctx context.Context, st planner.Statement, w pgwire.Re
 	if implicit {
 		t := s.txn
 		s.txn = nil
-		if err := s.commit(ctx, t); err != nil {
+		if err := s.commit(ctx, t, w); err != nil {
 			return "", err
 		}
 	}
@@ -318,7 +318,7 @@ func (s *session) txnControl(ctx context.Context, st *planner.Txn, w pgwire.Resu
 		if failed {
 			return "ROLLBACK", nil
 		}
-		if err := s.commit(ctx, t); err != nil {
+		if err := s.commit(ctx, t, w); err != nil {
 			return "", err
 		}
 		return "COMMIT", nil
@@ -550,7 +550,12 @@ func (s *session) manifestFor(ctx context.Context, tab *catalog.Table) (*storage
 // commit publishes a transaction: new manifests are written first (they are
 // invisible until referenced), then every catalog change and manifest swap
 // goes to metad as one atomic commit.
-func (s *session) commit(ctx context.Context, t *txn) error {
+//
+// The commit returns once every live node (coordinators and participants)
+// has applied it, so the next statement anywhere sees it; after a bounded
+// wait it returns anyway with a NOTICE naming the nodes that lag (a dead
+// node stops counting when its lease expires).
+func (s *session) commit(ctx context.Context, t *txn, w pgwire.ResultWriter) error {
 	if t == nil || len(t.order) == 0 {
 		return nil
 	}
@@ -593,6 +598,17 @@ func (s *session) commit(ctx context.Context, t *txn) error {
 	seq, err := s.c.metad.Commit(ctx, ops)
 	if err != nil {
 		return err
+	}
+	lagging, err := s.c.metad.WaitApplied(ctx, seq, commitWait)
+	if err != nil {
+		return err
+	}
+	if len(lagging) > 0 {
+		names := make([]string, len(lagging))
+		for i, n := range lagging {
+			names[i] = n.ID
+		}
+		w.Notice(sqlerr.Errorf(sqlerr.Warning, "committed, but not yet applied on %s after %v", strings.Join(names, ", "), commitWait))
 	}
 	return s.c.waitSeq(seq, commitWait)
 }

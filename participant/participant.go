@@ -15,6 +15,7 @@ import (
 	"net"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/apache/arrow/go/v15/arrow/flight"
 	"github.com/apache/arrow/go/v15/arrow/ipc"
@@ -23,7 +24,9 @@ import (
 	"github.com/cirrusdb/cirrus/catalog"
 	"github.com/cirrusdb/cirrus/executor"
 	"github.com/cirrusdb/cirrus/executor/exchange"
+	"github.com/cirrusdb/cirrus/internal/catsync"
 	"github.com/cirrusdb/cirrus/internal/sqlerr"
+	"github.com/cirrusdb/cirrus/metad"
 	"github.com/cirrusdb/cirrus/planner/plan"
 	"github.com/cirrusdb/cirrus/storage"
 	"github.com/cirrusdb/cirrus/vec"
@@ -32,6 +35,12 @@ import (
 // Config configures a participant.
 type Config struct {
 	Store storage.ObjectStore
+	// Metad is metad's address; when set the participant keeps a catalog
+	// cache, registers (NodeID, Addr), and refuses fragments that need a
+	// newer catalog than it can catch up to within CatchUpTimeout.
+	Metad          string
+	NodeID, Addr   string
+	CatchUpTimeout time.Duration
 	// Workers is how many pipelines one fragment runs at once (default GOMAXPROCS).
 	Workers int
 	Logf    func(format string, args ...any)
@@ -40,8 +49,10 @@ type Config struct {
 // Server is a participant.
 type Server struct {
 	flight.BaseFlightServer
-	cfg  Config
-	grpc *grpc.Server
+	cfg   Config
+	grpc  *grpc.Server
+	metad *metad.Client
+	cat   *catsync.Node
 }
 
 // New returns a participant server.
@@ -52,17 +63,49 @@ func New(cfg Config) *Server {
 	if cfg.Logf == nil {
 		cfg.Logf = log.Printf
 	}
+	if cfg.CatchUpTimeout <= 0 {
+		cfg.CatchUpTimeout = time.Second
+	}
 	s := &Server{cfg: cfg}
 	s.grpc = grpc.NewServer(grpc.MaxRecvMsgSize(exchange.MaxMessageBytes), grpc.MaxSendMsgSize(exchange.MaxMessageBytes))
 	flight.RegisterFlightServiceServer(s.grpc, s)
 	return s
 }
 
+// Start connects to metad and loads the catalog cache (when Config.Metad is
+// set); call it before Serve.
+func (s *Server) Start(ctx context.Context) error {
+	if s.cfg.Metad == "" {
+		return nil
+	}
+	mc, err := metad.Dial(ctx, s.cfg.Metad)
+	if err != nil {
+		return fmt.Errorf("participant: connect to metad %s: %w", s.cfg.Metad, err)
+	}
+	var node *metad.NodeInfo
+	if s.cfg.NodeID != "" {
+		node = &metad.NodeInfo{ID: s.cfg.NodeID, Role: "participant", Addr: s.cfg.Addr}
+	}
+	cat, err := catsync.Start(ctx, catsync.Config{Metad: mc, Node: node, Logf: s.cfg.Logf})
+	if err != nil {
+		mc.Close()
+		return fmt.Errorf("participant: %w", err)
+	}
+	s.metad, s.cat = mc, cat
+	return nil
+}
+
 // Serve serves Flight on l until Close.
 func (s *Server) Serve(l net.Listener) error { return s.grpc.Serve(l) }
 
 // Close stops the server, ending running fragments.
-func (s *Server) Close() { s.grpc.Stop() }
+func (s *Server) Close() {
+	s.grpc.Stop()
+	if s.cat != nil {
+		s.cat.Close()
+		s.metad.Close()
+	}
+}
 
 // DoGet runs a fragment and streams its output.
 func (s *Server) DoGet(t *flight.Ticket, stream flight.FlightService_DoGetServer) (err error) {
@@ -78,6 +121,14 @@ func (s *Server) DoGet(t *flight.Ticket, stream flight.FlightService_DoGetServer
 	}
 	ctx, cancel := context.WithCancel(stream.Context())
 	defer cancel()
+
+	// Never run on a catalog older than the coordinator's: catch up first,
+	// or refuse.
+	if s.cat != nil {
+		if err := s.cat.Shipped(ctx, req.Seq, nil, s.cfg.CatchUpTimeout); err != nil {
+			return exchange.ToStatus(err)
+		}
+	}
 
 	// Split the fragment's files into one group per worker; each group runs
 	// its own copy of the pipeline (scan, filter, partial aggregate are all

@@ -130,12 +130,16 @@ func runParticipant(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("participant", flag.ExitOnError)
 	addr := fs.String("listen", "127.0.0.1:7200", "Arrow Flight listen address")
 	dir := fs.String("data", "./data", "data directory (objects under DIR/objects)")
+	metadAddr := fs.String("metad", "", "metad address (catalog cache and catch-up; optional)")
 	fs.Parse(args)
 	store, err := openStore(*dir)
 	if err != nil {
 		return err
 	}
-	p := participant.New(participant.Config{Store: store})
+	p := participant.New(participant.Config{Store: store, Metad: *metadAddr, NodeID: "participant-" + *addr, Addr: *addr})
+	if err := p.Start(ctx); err != nil {
+		return err
+	}
 	defer p.Close()
 	l, err := listenAndLog(*addr, "participant")
 	if err != nil {
@@ -164,7 +168,8 @@ func runCoordinator(ctx context.Context, args []string) error {
 	if err := os.MkdirAll(filepath.Dir(*catFile), 0o755); err != nil {
 		return err
 	}
-	co, err := coordinator.New(ctx, coordinator.Config{Metad: *metadAddr, Participants: strings.Split(*parts, ","), Store: store, CatalogFile: *catFile})
+	co, err := coordinator.New(ctx, coordinator.Config{Metad: *metadAddr, Participants: strings.Split(*parts, ","), Store: store,
+		CatalogFile: *catFile, NodeID: "coordinator-" + *addr, Addr: *addr})
 	if err != nil {
 		return err
 	}

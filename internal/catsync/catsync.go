@@ -11,6 +11,7 @@ package catsync
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log"
@@ -32,13 +33,20 @@ type Config struct {
 	// OnApplied is called (from the sync goroutine) after the cache reaches
 	// a new sequence number; nodes report it to metad.
 	OnApplied func(seq int64)
-	Logf      func(format string, args ...any)
+	// Node, when set, registers the node with metad (a lease): it reports
+	// its applied number (commits wait for live nodes to apply them) and
+	// its catalog hash (metad orders a reset when it differs).
+	Node *metad.NodeInfo
+	// HashInterval is how often the catalog hash is reported (default 2 s).
+	HashInterval time.Duration
+	Logf         func(format string, args ...any)
 }
 
 // Node is a running cache synchronizer.
 type Node struct {
-	cfg   Config
-	cache *cache.Cache
+	cfg    Config
+	cache  *cache.Cache
+	member *metad.Membership
 
 	mu       sync.Mutex
 	follower *invalidation.Follower
@@ -99,6 +107,18 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 
 	// Sets after the loaded number are replayed by the queue and applied
 	// as they arrive; a usable file's number is caught up to at once.
+	if cfg.Node != nil {
+		info := *cfg.Node
+		info.Applied = n.cache.Seq()
+		m, err := cfg.Metad.RegisterNode(ctx, info)
+		if err != nil {
+			n.Close()
+			return nil, fmt.Errorf("register with metad: %w", err)
+		}
+		n.member = m
+		n.wg.Add(1)
+		go n.memberLoop()
+	}
 	n.wg.Add(1)
 	go n.run()
 	n.signal()
@@ -112,6 +132,9 @@ func (n *Node) Cache() *cache.Cache { return n.cache }
 func (n *Node) Close() {
 	n.cancel()
 	n.wg.Wait()
+	if n.member != nil {
+		n.member.Close()
+	}
 	if n.cfg.File != "" && n.cache.Loaded() {
 		if _, err := n.cache.SaveFile(n.cfg.File); err != nil {
 			n.cfg.Logf("catalog: save relcache file: %v", err)
@@ -181,9 +204,14 @@ func (n *Node) run() {
 			n.cfg.Logf("catalog: applying invalidations: %v (retrying)", err)
 			time.AfterFunc(50*time.Millisecond, n.signal)
 		}
-		if seq := n.cache.Seq(); seq > reported && n.cfg.OnApplied != nil {
+		if seq := n.cache.Seq(); seq > reported {
 			reported = seq
-			n.cfg.OnApplied(seq)
+			if n.member != nil {
+				n.member.ReportApplied(seq)
+			}
+			if n.cfg.OnApplied != nil {
+				n.cfg.OnApplied(seq)
+			}
 		}
 	}
 }
@@ -242,3 +270,32 @@ func (n *Node) Shipped(ctx context.Context, seq int64, msgs []invalidation.Messa
 
 // Snapshot returns the current catalog and its sequence number.
 func (n *Node) Snapshot() (*catalog.Catalog, int64) { return n.cache.Snapshot() }
+
+// memberLoop reports the catalog hash and heals drift: a reset ordered by
+// metad (our hash differed from the catalog at that number) reloads the
+// whole cache.
+func (n *Node) memberLoop() {
+	defer n.wg.Done()
+	every := n.cfg.HashInterval
+	if every <= 0 {
+		every = 2 * time.Second
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-n.ctx.Done():
+			return
+		case <-t.C:
+			if sum, seq, exact := n.cache.Hash(); exact {
+				n.member.ReportHash(seq, hex.EncodeToString(sum[:]))
+			}
+		case <-n.member.Resets():
+			n.cfg.Logf("catalog: metad found this node's catalog differs from the committed one; reloading")
+			n.mu.Lock()
+			n.follower.Reset()
+			n.mu.Unlock()
+			n.signal()
+		}
+	}
+}

@@ -93,9 +93,14 @@ func Start(ctx context.Context, cfg Config) (_ *Cluster, err error) {
 		return nil, err
 	}
 	for i := 0; i < cfg.Participants; i++ {
-		p := participant.New(participant.Config{Store: c.store, Logf: cfg.Logf})
 		l, err := listen(0)
 		if err != nil {
+			return nil, err
+		}
+		p := participant.New(participant.Config{Store: c.store, Logf: cfg.Logf, Metad: c.MetadAddr,
+			NodeID: fmt.Sprintf("participant-%d", i), Addr: l.Addr().String()})
+		if err := p.Start(ctx); err != nil {
+			l.Close()
 			return nil, err
 		}
 		c.ParticipantAddrs = append(c.ParticipantAddrs, l.Addr().String())
@@ -109,7 +114,7 @@ func Start(ctx context.Context, cfg Config) (_ *Cluster, err error) {
 		}
 		co, err := coordinator.New(ctx, coordinator.Config{
 			Metad: c.MetadAddr, Participants: c.ParticipantAddrs, Store: c.store, Logf: cfg.Logf,
-			CatalogFile: filepath.Join(cdir, "relcache"),
+			CatalogFile: filepath.Join(cdir, "relcache"), NodeID: fmt.Sprintf("coordinator-%d", i),
 		})
 		if err != nil {
 			return nil, err

@@ -22,7 +22,7 @@ var forbidden = map[string][]string{
 	// The executor never looks anything up: fragments arrive resolved.
 	"executor": {mod + "coordinator", mod + "participant", mod + "metad"},
 	// Roles talk only through metad's API and the Flight exchange.
-	"participant": {mod + "coordinator", mod + "metad"},
+	"participant": {mod + "coordinator"},
 	"coordinator": {mod + "participant"},
 	"metad":       {mod + "coordinator", mod + "participant", mod + "executor", mod + "planner"},
 }
