@@ -25,7 +25,7 @@ func (s *session) openRemote(ctx context.Context, r *plan.Remote) (executor.Oper
 	if err != nil {
 		return nil, err
 	}
-	_, seq := s.c.Catalog()
+	seq := s.c.cat.ShipSeq()
 	shares := assignFiles(m.Files, len(s.c.parts))
 	g := newGather(ctx)
 	for p, files := range shares {

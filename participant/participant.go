@@ -377,3 +377,18 @@ func (o *scanOp) Close() {
 		<-o.done
 	}
 }
+
+// DoAction serves small requests: catalog_stats.
+func (s *Server) DoAction(a *flight.Action, stream flight.FlightService_DoActionServer) error {
+	switch a.Type {
+	case exchange.CatalogStatsAction:
+		ns := exchange.NodeStats{Node: s.cfg.NodeID, Role: "participant"}
+		if s.cat != nil {
+			_, ns.Seq = s.cat.Snapshot()
+			ns.Cache = s.cat.Cache().Stats()
+		}
+		body, _ := json.Marshal(ns)
+		return stream.Send(&flight.Result{Body: body})
+	}
+	return exchange.Errorf(sqlerr.FeatureNotSupported, "unknown action %q", a.Type)
+}

@@ -86,6 +86,15 @@ type Context struct {
 	Catalog    *catalog.Catalog
 	SearchPath []string
 	Params     *Params
+	// Virtual resolves system views (such as cirrus_stat_catalog) that are
+	// not in the catalog; nil for none.
+	Virtual func(name string) (*VirtualTable, bool)
+}
+
+// VirtualTable is a system view's contents, computed when it is bound.
+type VirtualTable struct {
+	Columns []catalog.Column
+	Rows    [][]plan.Datum
 }
 
 // Bind binds one parsed statement.

@@ -437,6 +437,9 @@ func (b *binder) groupOrOrderExpr(n *pg_query.Node, s *scope, targets []*plan.Ex
 func (b *binder) fromItem(qb *queryBlock, n *pg_query.Node, s *scope) *joinNode {
 	switch f := n.Node.(type) {
 	case *pg_query.Node_RangeVar:
+		if vt, ok := b.virtual(f.RangeVar); ok {
+			return b.virtualRange(qb, f.RangeVar, vt, s)
+		}
 		t := b.table(f.RangeVar)
 		alias := t.Name
 		var colAliases []string
@@ -528,6 +531,47 @@ func (b *binder) fromItem(qb *queryBlock, n *pg_query.Node, s *scope) *joinNode 
 	}
 	failf(sqlerr.FeatureNotSupported, "FROM item not supported yet: %s", stmtName(n))
 	return nil
+}
+
+// virtual finds a system view named by rv (unqualified or in pg_catalog),
+// unless a table of that name shadows it.
+func (b *binder) virtual(rv *pg_query.RangeVar) (*VirtualTable, bool) {
+	if b.ctx.Virtual == nil || (rv.Schemaname != "" && rv.Schemaname != "pg_catalog") {
+		return nil, false
+	}
+	if _, ok := b.lookupTable(rv.Schemaname, rv.Relname); ok {
+		return nil, false
+	}
+	return b.ctx.Virtual(rv.Relname)
+}
+
+// virtualRange adds a system view as a FROM item over its rows.
+func (b *binder) virtualRange(qb *queryBlock, rv *pg_query.RangeVar, vt *VirtualTable, s *scope) *joinNode {
+	alias := rv.Relname
+	if rv.Alias != nil {
+		alias = rv.Alias.Aliasname
+	}
+	b.checkAlias(qb, alias)
+	v := &plan.Values{}
+	q := &Query{Plan: v}
+	for _, c := range vt.Columns {
+		v.ColTypes = append(v.ColTypes, c.Type)
+		q.Columns = append(q.Columns, OutputColumn{Name: c.Name, Type: c.Type})
+	}
+	for _, row := range vt.Rows {
+		exprs := make([]*plan.Expr, len(row))
+		for i, d := range row {
+			exprs[i] = plan.ConstOf(vt.Columns[i].Type, d)
+		}
+		v.Rows = append(v.Rows, exprs)
+	}
+	r := &rangeEntry{alias: alias, sub: q, firstID: qb.nextID, ncols: len(q.Columns)}
+	qb.nextID += r.ncols
+	qb.ranges = append(qb.ranges, r)
+	for i, c := range q.Columns {
+		s.cols = append(s.cols, scopeCol{id: r.firstID + i, rel: alias, name: c.Name, typ: c.Type})
+	}
+	return &joinNode{rng: len(qb.ranges) - 1}
 }
 
 func (b *binder) checkAlias(qb *queryBlock, alias string) {

@@ -22,6 +22,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/cirrusdb/cirrus/catalog"
+	"github.com/cirrusdb/cirrus/catalog/cache"
 	"github.com/cirrusdb/cirrus/internal/sqlerr"
 	"github.com/cirrusdb/cirrus/planner/plan"
 	"github.com/cirrusdb/cirrus/storage"
@@ -231,3 +232,30 @@ func Errorf(code, format string, args ...any) error {
 }
 
 var _ = fmt.Sprintf
+
+// CatalogStatsAction is the Flight action that returns a node's catalog
+// cache statistics as JSON (a NodeStats).
+const CatalogStatsAction = "catalog_stats"
+
+// NodeStats are one node's catalog cache statistics (cirrus_stat_catalog).
+type NodeStats struct {
+	Node  string      `json:"node"`
+	Role  string      `json:"role"`
+	Seq   int64       `json:"seq"`
+	Cache cache.Stats `json:"cache"`
+}
+
+// CatalogStats asks a participant for its catalog cache statistics.
+func (c *Client) CatalogStats(ctx context.Context) (NodeStats, error) {
+	var ns NodeStats
+	stream, err := c.fc.DoAction(ctx, &flight.Action{Type: CatalogStatsAction})
+	if err != nil {
+		return ns, c.fromStatus(err)
+	}
+	res, err := stream.Recv()
+	if err != nil {
+		return ns, c.fromStatus(err)
+	}
+	err = json.Unmarshal(res.Body, &ns)
+	return ns, err
+}

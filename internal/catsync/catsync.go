@@ -14,8 +14,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"log"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cirrusdb/cirrus/catalog"
@@ -47,6 +49,11 @@ type Node struct {
 	cfg    Config
 	cache  *cache.Cache
 	member *metad.Membership
+
+	// changeSeq is the highest sequence number of a set that changed
+	// something (or of the loaded snapshot): heartbeats advance the cache's
+	// number without changes, and a fragment need not wait for those.
+	changeSeq atomic.Int64
 
 	mu       sync.Mutex
 	follower *invalidation.Follower
@@ -101,6 +108,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		from = n.cache.Seq()
 	}
 	n.follower = invalidation.NewFollower(from)
+	n.changeSeq.Store(from)
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	n.wg.Add(1)
 	go n.follow(from)
@@ -160,8 +168,12 @@ func (n *Node) follow(from int64) {
 			n.mu.Lock()
 			if ev.Reset {
 				n.follower.Reset()
+				n.changeSeq.Store(math.MaxInt64) // until the reload lands
 			} else {
 				n.follower.Step(ev.Set)
+				if len(ev.Set.Messages) > 0 && ev.Set.Seq > n.changeSeq.Load() {
+					n.changeSeq.Store(ev.Set.Seq)
+				}
 			}
 			n.mu.Unlock()
 			n.signal()
@@ -203,6 +215,9 @@ func (n *Node) run() {
 			}
 			n.cfg.Logf("catalog: applying invalidations: %v (retrying)", err)
 			time.AfterFunc(50*time.Millisecond, n.signal)
+		}
+		if n.changeSeq.Load() == math.MaxInt64 && !n.pendingReset() {
+			n.changeSeq.Store(n.cache.Seq())
 		}
 		if seq := n.cache.Seq(); seq > reported {
 			reported = seq
@@ -268,6 +283,14 @@ func (n *Node) Shipped(ctx context.Context, seq int64, msgs []invalidation.Messa
 	return nil
 }
 
+// ShipSeq is the number to ship with a fragment: the last change this node
+// has applied. Nodes that have applied it run the fragment without asking
+// metad anything, even if heartbeats moved their numbers apart.
+func (n *Node) ShipSeq() int64 {
+	_, seq := n.cache.Snapshot()
+	return min(seq, n.changeSeq.Load())
+}
+
 // Snapshot returns the current catalog and its sequence number.
 func (n *Node) Snapshot() (*catalog.Catalog, int64) { return n.cache.Snapshot() }
 
@@ -298,4 +321,10 @@ func (n *Node) memberLoop() {
 			n.signal()
 		}
 	}
+}
+
+func (n *Node) pendingReset() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.follower.HasReady()
 }
