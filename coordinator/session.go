@@ -45,9 +45,16 @@ func newSession(c *Coordinator, p pgwire.StartupParams) *session {
 // txn is a transaction's private state: its catalog view with its own
 // changes, the objects it changed, and new file lists of tables it wrote.
 // Nothing is visible to others until commit swaps it all in at once.
+//
+// An explicit transaction that changes the catalog also has a transaction
+// in metad (metadTxn): at each command boundary the objects the statement
+// changed are staged there, in metad's per-transaction, per-savepoint space
+// that no other transaction sees; SAVEPOINT, RELEASE and ROLLBACK TO are
+// mirrored; COMMIT publishes everything as one set with one sequence number.
 type txn struct {
 	txnState
 	savepoints []savepoint
+	metadTxn   metad.TxnID
 }
 
 type txnState struct {
@@ -55,6 +62,7 @@ type txnState struct {
 	order     []catalog.OID
 	touched   map[catalog.OID]*change
 	manifests map[catalog.OID]*storage.Manifest
+	dirty     []catalog.OID // changed by the current statement, not yet staged
 }
 
 // savepoint is a copy of the transaction's state when SAVEPOINT ran.
@@ -70,7 +78,7 @@ func newTxn() *txn {
 // clone copies the state deeply enough that later changes to either copy
 // do not show in the other (catalogs and manifests are copied on write).
 func (st *txnState) clone() txnState {
-	c := txnState{order: append([]catalog.OID(nil), st.order...),
+	c := txnState{order: append([]catalog.OID(nil), st.order...), dirty: append([]catalog.OID(nil), st.dirty...),
 		touched: make(map[catalog.OID]*change, len(st.touched)), manifests: make(map[catalog.OID]*storage.Manifest, len(st.manifests))}
 	if st.cat != nil {
 		c.cat = st.cat.Clone()
@@ -90,6 +98,7 @@ type change struct {
 	created bool  // created in this transaction
 	dropped bool  // dropped in this transaction
 	version int64 // committed version when first touched (existing objects)
+	staged  bool  // its current state has been staged in metad's transaction
 }
 
 func (s *session) Split(sql string) ([]string, error) { return planner.Split(sql) }
@@ -104,7 +113,19 @@ func (s *session) TxStatus() byte {
 	return 'I'
 }
 
-func (s *session) Close() { s.txn, s.explicit, s.failed = nil, false, false }
+func (s *session) Close() {
+	s.abort(s.txn)
+	s.txn, s.explicit, s.failed = nil, false, false
+}
+
+// abort discards a transaction, including its buffer in metad.
+func (s *session) abort(t *txn) {
+	if t != nil && t.metadTxn != 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = s.c.metad.AbortTxn(ctx, t.metadTxn) // metad also drops it with the session
+	}
+}
 
 // view returns the catalog the session's next statement sees.
 func (s *session) view() (*catalog.Catalog, int64) {
@@ -286,6 +307,11 @@ func (s *session) execute(ctx context.Context, st planner.Statement, w pgwire.Re
 	if err != nil {
 		return "", err
 	}
+	if !implicit {
+		if err := s.stage(ctx); err != nil {
+			return "", err
+		}
+	}
 	if implicit {
 		t := s.txn
 		s.txn = nil
@@ -316,6 +342,7 @@ func (s *session) txnControl(ctx context.Context, st *planner.Txn, w pgwire.Resu
 		t, failed := s.txn, s.failed
 		s.txn, s.explicit, s.failed = nil, false, false
 		if failed {
+			s.abort(t)
 			return "ROLLBACK", nil
 		}
 		if err := s.commit(ctx, t, w); err != nil {
@@ -326,6 +353,7 @@ func (s *session) txnControl(ctx context.Context, st *planner.Txn, w pgwire.Resu
 		if !s.explicit {
 			w.Notice(sqlerr.New(sqlerr.NoActiveSQLTransaction, "there is no transaction in progress"))
 		}
+		s.abort(s.txn)
 		s.txn, s.explicit, s.failed = nil, false, false
 		return "ROLLBACK", nil
 	}
@@ -341,6 +369,20 @@ func (s *session) savepoint(st *planner.Txn) (string, error) {
 		return "", errAborted()
 	}
 	t := s.txn
+	if t.metadTxn != 0 {
+		var err error
+		switch st.Kind {
+		case planner.TxnSavepoint:
+			err = s.c.metad.Savepoint(context.Background(), t.metadTxn, st.Savepoint)
+		case planner.TxnRelease:
+			err = s.c.metad.Release(context.Background(), t.metadTxn, st.Savepoint)
+		case planner.TxnRollbackTo:
+			err = s.c.metad.RollbackTo(context.Background(), t.metadTxn, st.Savepoint)
+		}
+		if err != nil {
+			return "", err
+		}
+	}
 	if st.Kind == planner.TxnSavepoint {
 		t.savepoints = append(t.savepoints, savepoint{name: st.Savepoint, state: t.txnState.clone()})
 		return "SAVEPOINT", nil
@@ -501,6 +543,7 @@ func (t *txn) put(s *session, o *catalog.Object, created bool) {
 		t.touched[oid] = ch
 		t.order = append(t.order, oid)
 	}
+	t.dirty = append(t.dirty, oid)
 	t.cat.Put(o)
 }
 
@@ -516,6 +559,7 @@ func (t *txn) drop(s *session, oid catalog.OID, kind catalog.ObjectKind, version
 		t.order = append(t.order, oid)
 	}
 	ch.dropped = true
+	t.dirty = append(t.dirty, oid)
 	delete(t.manifests, oid)
 	t.cat.Delete(oid)
 }
@@ -559,22 +603,81 @@ func (s *session) commit(ctx context.Context, t *txn, w pgwire.ResultWriter) err
 	if t == nil || len(t.order) == 0 {
 		return nil
 	}
-	var ops []metad.Op
+	// New manifests first: invisible until the commit references them.
+	var written []catalog.OID
 	for _, oid := range t.order {
+		if _, ok := t.manifests[oid]; ok && !t.touched[oid].dropped {
+			written = append(written, oid)
+		}
+	}
+	var seq int64
+	if t.metadTxn != 0 {
+		ops, err := s.ops(ctx, t, append(written, t.dirty...), true)
+		if err != nil {
+			s.abort(t)
+			return err
+		}
+		if len(ops) > 0 {
+			if err := s.c.metad.Stage(ctx, t.metadTxn, ops); err != nil {
+				s.abort(t)
+				return err
+			}
+		}
+		if seq, err = s.c.metad.CommitTxn(ctx, t.metadTxn); err != nil {
+			return err
+		}
+	} else {
+		ops, err := s.ops(ctx, t, t.order, true)
+		if err != nil || len(ops) == 0 {
+			return err
+		}
+		if seq, err = s.c.metad.Commit(ctx, ops); err != nil {
+			return err
+		}
+	}
+	lagging, err := s.c.metad.WaitApplied(ctx, seq, commitWait)
+	if err != nil {
+		return err
+	}
+	if len(lagging) > 0 {
+		names := make([]string, len(lagging))
+		for i, n := range lagging {
+			names[i] = n.ID
+		}
+		w.Notice(sqlerr.Errorf(sqlerr.Warning, "committed, but not yet applied on %s after %v", strings.Join(names, ", "), commitWait))
+	}
+	return s.c.waitSeq(seq, commitWait)
+}
+
+// ops returns the metad operations that publish the transaction's state of
+// the given objects (each once). With manifests, tables with new files get
+// a new manifest object and pointer.
+func (s *session) ops(ctx context.Context, t *txn, oids []catalog.OID, manifests bool) ([]metad.Op, error) {
+	var ops []metad.Op
+	seen := map[catalog.OID]bool{}
+	for _, oid := range oids {
+		if seen[oid] {
+			continue
+		}
+		seen[oid] = true
 		ch := t.touched[oid]
 		if ch.dropped {
-			if !ch.created {
-				ops = append(ops, metad.Op{Delete: oid, ExpectVersion: ch.version})
+			if !ch.created || ch.staged {
+				v := ch.version
+				if ch.created {
+					v = 0
+				}
+				ops = append(ops, metad.Op{Delete: oid, ExpectVersion: v})
 			}
 			continue
 		}
 		var o *catalog.Object
 		if tab, ok := t.cat.TableByOID(oid); ok {
 			nt := *tab
-			if m, ok := t.manifests[oid]; ok {
+			if m, ok := t.manifests[oid]; ok && manifests {
 				key := storage.NewManifestKey(oid)
 				if err := s.c.cfg.Store.Put(ctx, key, storage.EncodeManifest(m)); err != nil {
-					return sqlerr.Wrap(err, sqlerr.IOError, "could not write manifest")
+					return nil, sqlerr.Wrap(err, sqlerr.IOError, "could not write manifest")
 				}
 				s.c.manifests.Store(key, m)
 				nt.Manifest = key
@@ -592,25 +695,44 @@ func (s *session) commit(ctx context.Context, t *txn, w pgwire.ResultWriter) err
 		}
 		ops = append(ops, op)
 	}
-	if len(ops) == 0 {
+	return ops, nil
+}
+
+// stage is the command boundary of an explicit transaction: the objects the
+// statement changed go to the transaction's buffer in metad (started on the
+// first change, with the savepoints made so far), which checks them against
+// committed state and the transaction's own earlier changes.
+func (s *session) stage(ctx context.Context) error {
+	t := s.txn
+	if t == nil || len(t.dirty) == 0 {
 		return nil
 	}
-	seq, err := s.c.metad.Commit(ctx, ops)
-	if err != nil {
-		return err
-	}
-	lagging, err := s.c.metad.WaitApplied(ctx, seq, commitWait)
-	if err != nil {
-		return err
-	}
-	if len(lagging) > 0 {
-		names := make([]string, len(lagging))
-		for i, n := range lagging {
-			names[i] = n.ID
+	if t.metadTxn == 0 {
+		id, err := s.c.metad.BeginTxn(ctx)
+		if err != nil {
+			return err
 		}
-		w.Notice(sqlerr.Errorf(sqlerr.Warning, "committed, but not yet applied on %s after %v", strings.Join(names, ", "), commitWait))
+		t.metadTxn = id
+		for _, sp := range t.savepoints {
+			if err := s.c.metad.Savepoint(ctx, id, sp.name); err != nil {
+				return err
+			}
+		}
 	}
-	return s.c.waitSeq(seq, commitWait)
+	ops, err := s.ops(ctx, t, t.dirty, false)
+	if err != nil {
+		return err
+	}
+	if len(ops) > 0 {
+		if err := s.c.metad.Stage(ctx, t.metadTxn, ops); err != nil {
+			return err
+		}
+	}
+	for _, oid := range t.dirty {
+		t.touched[oid].staged = true
+	}
+	t.dirty = t.dirty[:0]
+	return nil
 }
 
 // query runs a plan and streams its rows to w.
