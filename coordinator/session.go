@@ -162,7 +162,12 @@ type statement struct {
 	params []catalog.Type
 	cols   []pgwire.Column
 	bound  planner.Statement
+	// described is set once a client was told the result shape (Describe).
+	described bool
 }
+
+// MarkDescribed implements pgwire.Described.
+func (st *statement) MarkDescribed() { st.described = true }
 
 // recoverInternal turns a panic in statement processing into an internal
 // error for the statement, so one bad statement can never take down the
@@ -237,6 +242,20 @@ func describe(st planner.Statement) []pgwire.Column {
 	return cols
 }
 
+// sameShape reports whether two result descriptions have the same columns
+// and types.
+func sameShape(a, b []pgwire.Column) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Type != b[i].Type || a[i].Name != b[i].Name {
+			return false
+		}
+	}
+	return true
+}
+
 func (st *statement) ParamTypes() []catalog.Type { return st.params }
 func (st *statement) Columns() []pgwire.Column   { return st.cols }
 
@@ -258,6 +277,14 @@ func (st *statement) Execute(ctx context.Context, params []plan.Datum, w pgwire.
 	bound, err := planner.Bind(&planner.Context{Catalog: cat, SearchPath: s.searchPath(), Params: p, Virtual: s.c.virtual}, st.parsed)
 	if err != nil {
 		return "", s.fail(err)
+	}
+	// The client was told the result's shape at Parse/Describe; if DDL since
+	// then changed it, the rows would not match (PostgreSQL's rule too).
+	if cols := describe(bound); !sameShape(st.cols, cols) {
+		if st.described {
+			return "", s.fail(sqlerr.New(sqlerr.FeatureNotSupported, "cached plan must not change result type"))
+		}
+		st.cols = cols
 	}
 	tag, err := s.execute(ctx, bound, w)
 	if err != nil {

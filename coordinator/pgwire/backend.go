@@ -88,3 +88,13 @@ type ParameterReporter interface {
 type ErrorObserver interface {
 	ProtocolError(err *sqlerr.Error)
 }
+
+// Described may be implemented by a Statement that needs to know when a
+// client has been told its result shape by a Describe message: pgwire calls
+// MarkDescribed then. A statement that was never described may still change
+// shape when it executes (DDL in between); for the simple protocol pgwire
+// sends RowDescription only once Execute has bound the statement (before
+// its first row), reading Columns() again at that point.
+type Described interface {
+	MarkDescribed()
+}

@@ -660,14 +660,23 @@ func (c *conn) simpleStatement(text string) error {
 	if err != nil {
 		return err
 	}
-	cols := st.Columns()
-	if cols != nil {
-		c.send(rowDescription(cols, nil))
+	// RowDescription goes out once Execute has bound the statement (before
+	// its first row, or before CommandComplete), so DDL committed between
+	// Prepare and Execute cannot make the description and the rows differ.
+	sent := false
+	describe := func() {
+		if !sent {
+			sent = true
+			if cols := st.Columns(); cols != nil {
+				c.send(rowDescription(cols, nil))
+			}
+		}
 	}
-	tag, err := c.execute(st, nil, nil, nil)
+	tag, err := c.executeDescribing(st, nil, nil, nil, describe)
 	if err != nil {
 		return err
 	}
+	describe()
 	c.reportParameters()
 	c.send(&pgproto3.CommandComplete{CommandTag: []byte(tag)})
 	return nil

@@ -314,6 +314,9 @@ func (c *conn) describe(kind byte, name string) error {
 				pd.ParameterOIDs = append(pd.ParameterOIDs, uint32(t.OID()))
 			}
 			cols = ps.st.Columns()
+			if d, ok := ps.st.(Described); ok {
+				d.MarkDescribed()
+			}
 		}
 		c.send(pd)
 		if cols != nil {
@@ -329,6 +332,9 @@ func (c *conn) describe(kind byte, name string) error {
 		var cols []Column
 		if p.stmt.st != nil {
 			cols = p.stmt.st.Columns()
+			if d, ok := p.stmt.st.(Described); ok {
+				d.MarkDescribed()
+			}
 		}
 		if cols != nil {
 			c.send(rowDescription(cols, p.formats))

@@ -67,11 +67,17 @@ type resultWriter struct {
 	formats []int16
 	buf     *rowBuffer
 	rows    int64
+	// beforeRows, if set, runs once before the first row is written.
+	beforeRows func()
 }
 
 func (w *resultWriter) WriteBatch(b *vec.Batch) error {
 	if w.ctx.Err() != nil {
 		return w.c.toSQLErr(w.ctx.Err(), w.ctx)
+	}
+	if w.beforeRows != nil {
+		w.beforeRows()
+		w.beforeRows = nil
 	}
 	if w.buf != nil {
 		w.buf.add(b)
@@ -190,9 +196,14 @@ func (s *copySource) drain() {
 
 // execute runs st, streaming rows in formats (or into buf when non-nil).
 func (c *conn) execute(st Statement, params []plan.Datum, formats []int16, buf *rowBuffer) (string, error) {
+	return c.executeDescribing(st, params, formats, buf, nil)
+}
+
+// executeDescribing is execute with a hook run before the first row.
+func (c *conn) executeDescribing(st Statement, params []plan.Datum, formats []int16, buf *rowBuffer, beforeRows func()) (string, error) {
 	ctx, done := c.stmtContext()
 	defer done()
-	w := &resultWriter{c: c, ctx: ctx, formats: formats, buf: buf}
+	w := &resultWriter{c: c, ctx: ctx, formats: formats, buf: buf, beforeRows: beforeRows}
 	tag, err := st.Execute(ctx, params, w)
 	if c.copy != nil {
 		c.copy.drain()

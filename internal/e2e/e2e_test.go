@@ -133,6 +133,25 @@ func TestPgxRoundTrip(t *testing.T) {
 	if err := conn.QueryRow(ctx, `SELECT count(*) FROM kv`).Scan(&n); err != nil || n != 3 {
 		t.Fatalf("after errors: %d, %v", n, err)
 	}
+
+	// A cached prepared statement whose result shape DDL changed fails as in
+	// PostgreSQL (the rows could not match the description the client has);
+	// re-preparing works.
+	if got := rows(t, conn, `SELECT * FROM kv WHERE k = 1`); len(got) != 1 {
+		t.Fatalf("before ALTER: %v", got)
+	}
+	exec1(t, conn, `ALTER TABLE kv ADD COLUMN extra integer`)
+	rs, err := conn.Query(ctx, `SELECT * FROM kv WHERE k = 1`)
+	if err == nil {
+		for rs.Next() {
+		}
+		rs.Close()
+		err = rs.Err()
+	}
+	wantCode(t, err, "0A000")
+	if got := rows(t, conn, `SELECT * FROM kv WHERE k = 1`); len(got) != 1 || strings.Count(got[0], "|") != 4 {
+		t.Fatalf("after re-prepare: %v", got)
+	}
 }
 
 func TestTransactions(t *testing.T) {
