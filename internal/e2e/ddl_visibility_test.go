@@ -15,7 +15,7 @@ import (
 // it in the very next statement on another, many times in a row: a commit
 // returns only once every live node has applied it.
 func TestReadYourDDLAcrossCoordinators(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	c, err := devcluster.Start(ctx, devcluster.Config{Dir: t.TempDir(), Coordinators: 2, Participants: 3, Logf: t.Logf})
 	if err != nil {
