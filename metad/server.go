@@ -519,6 +519,23 @@ func (s *Server) Follow(req *metadpb.FollowRequest, stream metadpb.Metad_FollowS
 			// caught up; a request made while it is behind is dropped and
 			// the next tick asks again.
 			_ = w.RequestProgress(wctx)
+			// etcd does not always answer progress requests for an idle
+			// watch, so also read the catalog version key: every commit
+			// writes it, so its ModRevision is the newest set's seq. Once
+			// the stream has delivered that set, it is complete up to the
+			// read's revision.
+			if vr, err := s.cli.Get(ctx, s.k.catalogVersion()); err == nil {
+				newest := int64(0)
+				if len(vr.Kvs) > 0 {
+					newest = vr.Kvs[0].ModRevision
+				}
+				if last >= newest && vr.Header.Revision > last {
+					last = vr.Header.Revision
+					if err := stream.Send(&metadpb.InvalidationSet{Seq: last}); err != nil {
+						return err
+					}
+				}
+			}
 		case wr, ok := <-wch:
 			if !ok {
 				if ctx.Err() != nil {

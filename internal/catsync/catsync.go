@@ -219,7 +219,9 @@ func (n *Node) run() {
 		if n.changeSeq.Load() == math.MaxInt64 && !n.pendingReset() {
 			n.changeSeq.Store(n.cache.Seq())
 		}
-		if seq := n.cache.Seq(); seq > reported {
+		// Report the last change applied, not heartbeat numbers: commits
+		// wait for changes, and every report is a write in etcd.
+		if seq := n.ShipSeq(); seq > reported {
 			reported = seq
 			if n.member != nil {
 				n.member.ReportApplied(seq)
