@@ -391,8 +391,30 @@ func (s *Server) waitApplied(ctx context.Context, seq int64, timeout time.Durati
 	defer cancel()
 	lagging := func(r nodeRecord) bool { return r.Applied < seq }
 	for {
+		// Watch first, then read. A watch from an older revision (nodes
+		// report between a read and a watch all the time) starts in etcd's
+		// unsynced group, which its resync loop serves only every 100 ms;
+		// one from the current revision is served at once. Events the read
+		// already reflects are skipped.
+		wctx2, wcancel := context.WithCancel(clientv3.WithRequireLeader(wctx))
+		wch := s.cli.Watch(wctx2, s.k.nodesPrefix(), clientv3.WithPrefix(), clientv3.WithCreatedNotify())
+		if cr, ok := <-wch; !ok || cr.Err() != nil {
+			wcancel()
+			switch {
+			case ctx.Err() != nil:
+				return nil, ctx.Err()
+			case wctx.Err() != nil: // the timeout
+				nodes, _, err := s.listNodes(ctx)
+				if err != nil {
+					return nil, sqlerr.Wrap(err, sqlerr.ConnectionFailure, "metad: read the node registry")
+				}
+				return sortedNodes(nodes, lagging), nil
+			}
+			return nil, sqlerr.New(sqlerr.ConnectionFailure, "metad: could not watch the node registry")
+		}
 		nodes, rev, err := s.listNodes(wctx)
 		if err != nil {
+			wcancel()
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
@@ -405,9 +427,9 @@ func (s *Server) waitApplied(ctx context.Context, seq int64, timeout time.Durati
 			}
 		}
 		if behind == 0 {
+			wcancel()
 			return nil, nil
 		}
-		wch := s.cli.Watch(clientv3.WithRequireLeader(wctx), s.k.nodesPrefix(), clientv3.WithPrefix(), clientv3.WithRev(rev+1))
 		restart := false
 		for wr := range wch {
 			if wr.CompactRevision != 0 {
@@ -418,6 +440,9 @@ func (s *Server) waitApplied(ctx context.Context, seq int64, timeout time.Durati
 				break
 			}
 			for _, ev := range wr.Events {
+				if ev.Kv.ModRevision <= rev {
+					continue // the read reflects it
+				}
 				k := string(ev.Kv.Key)
 				if ev.Type == clientv3.EventTypeDelete {
 					delete(nodes, k)
@@ -432,9 +457,11 @@ func (s *Server) waitApplied(ctx context.Context, seq int64, timeout time.Durati
 				}
 			}
 			if behind == 0 {
+				wcancel()
 				return nil, nil
 			}
 		}
+		wcancel()
 		switch {
 		case ctx.Err() != nil:
 			return nil, ctx.Err()

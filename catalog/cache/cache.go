@@ -150,8 +150,8 @@ type Cache struct {
 	isCompacted func(error) bool
 
 	cur atomic.Pointer[state]
-	wmu sync.Mutex // serializes writers
-	pmu sync.Mutex // held while publishing; SaveFile holds it to rename
+	wmu chan struct{} // serializes writers: a one-slot semaphore, so waiting for it respects ctx
+	pmu sync.Mutex    // held while publishing; SaveFile holds it to rename
 
 	rels sync.Map // catalog.OID → *relEntry
 
@@ -164,7 +164,7 @@ type Cache struct {
 
 // New returns an empty cache (seq 0, no objects) reading from src.
 func New(src Source, opt Options) *Cache {
-	c := &Cache{src: src, isCompacted: opt.IsCompacted}
+	c := &Cache{src: src, isCompacted: opt.IsCompacted, wmu: make(chan struct{}, 1)}
 	if c.isCompacted == nil {
 		c.isCompacted = func(error) bool { return true }
 	}
@@ -251,6 +251,24 @@ func (c *Cache) Hash() (sum [32]byte, seq int64, exact bool) {
 	return s.cat.Hash(), s.seq, s.readRev <= s.seq
 }
 
+// lockW takes the writers' lock, or fails when ctx ends first (another
+// writer may be waiting on metad for a long time).
+func (c *Cache) lockW(ctx context.Context) error {
+	select {
+	case c.wmu <- struct{}{}:
+		return nil
+	default:
+	}
+	select {
+	case c.wmu <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("catalog cache: waiting for another writer: %w", ctx.Err())
+	}
+}
+
+func (c *Cache) unlockW() { <-c.wmu }
+
 // publish installs a new state; the caller holds wmu. content says whether
 // objects may have changed (everything but a heartbeat).
 func (c *Cache) publish(cat *catalog.Catalog, seq, readRev int64, content bool) {
@@ -269,8 +287,10 @@ func (c *Cache) publish(cat *catalog.Catalog, seq, readRev int64, content bool) 
 // as a reset). Relcache entries of tables whose version did not change are
 // kept.
 func (c *Cache) Load(ctx context.Context) error {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
+	if err := c.lockW(ctx); err != nil {
+		return err
+	}
+	defer c.unlockW()
 	return c.loadLocked(ctx)
 }
 
@@ -319,8 +339,10 @@ func keepIfSame(old *catalog.Catalog, o *catalog.Object) *catalog.Object {
 // applied in order, without gaps (use CatchUp or Execute otherwise). On a
 // cache that has not loaded yet, Apply, CatchUp and Execute Load instead.
 func (c *Cache) Apply(ctx context.Context, set invalidation.Set) error {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
+	if err := c.lockW(ctx); err != nil {
+		return err
+	}
+	defer c.unlockW()
 	n := 0
 	if len(set.Messages) > 0 {
 		n = 1
@@ -395,8 +417,10 @@ func (c *Cache) applyLocked(ctx context.Context, msgs []invalidation.Message, to
 // Get for every object the sets name. If the range was compacted away it
 // reloads everything instead (a reset).
 func (c *Cache) CatchUp(ctx context.Context, to int64) error {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
+	if err := c.lockW(ctx); err != nil {
+		return err
+	}
+	defer c.unlockW()
 	return c.catchUpLocked(ctx, nil, to, to, 0)
 }
 
@@ -439,8 +463,10 @@ func (c *Cache) catchUpLocked(ctx context.Context, extra []invalidation.Message,
 // From) and re-reads every named object in one Get. Work the cache's seq
 // already covers is skipped.
 func (c *Cache) Execute(ctx context.Context, d invalidation.Decision) (int64, error) {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
+	if err := c.lockW(ctx); err != nil {
+		return c.cur.Load().seq, err
+	}
+	defer c.unlockW()
 	var err error
 	if d.ResetAll {
 		err = c.loadLocked(ctx)

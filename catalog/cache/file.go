@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -218,8 +219,8 @@ func (c *Cache) LoadFile(path string) (ok bool, err error) {
 	if err != nil {
 		return false, fmt.Errorf("%s: %w", path, err)
 	}
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
+	c.lockW(context.Background())
+	defer c.unlockW()
 	if s := c.cur.Load(); s.loaded && s.seq >= hdr.seq {
 		return false, nil
 	}

@@ -83,19 +83,28 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 			from, useFile = seq, true
 		}
 	}
+	var rev int64 // metad's current number
+	if useFile {
+		var err error
+		if _, rev, err = cfg.Metad.Get(ctx); err != nil {
+			return nil, fmt.Errorf("catch up from relcache file: %w", err)
+		}
+		if from > rev {
+			// Numbers from another etcd history (its data was lost or
+			// replaced): nothing in the file can be trusted.
+			cfg.Logf("catalog: relcache file %s is at %d, ahead of metad (%d); loading from metad", cfg.File, from, rev)
+			useFile = false
+		}
+	}
 	if useFile {
 		if ok, err := n.cache.LoadFile(cfg.File); err != nil || !ok {
 			cfg.Logf("catalog: relcache file %s unusable (%v); loading from metad", cfg.File, err)
 			useFile = false
 		} else {
-			// Catch up before serving: metad's current number, then one
-			// range read and one read of the changed objects (a full load
-			// if the range was compacted away).
-			_, rev, err := cfg.Metad.Get(ctx)
-			if err == nil {
-				err = n.cache.CatchUp(ctx, rev)
-			}
-			if err != nil {
+			// Catch up before serving: one range read and one read of the
+			// changed objects (a full load if the range was compacted
+			// away).
+			if err := n.cache.CatchUp(ctx, rev); err != nil {
 				return nil, fmt.Errorf("catch up from relcache file: %w", err)
 			}
 			from = n.cache.Seq()
@@ -163,10 +172,16 @@ func (n *Node) follow(from int64) {
 	defer n.wg.Done()
 	backoff := 20 * time.Millisecond
 	for n.ctx.Err() == nil {
+		var resetAt int64
 		err := n.cfg.Metad.Follow(n.ctx, from, func(ev metad.FollowEvent) error {
 			backoff = 20 * time.Millisecond
 			n.mu.Lock()
 			if ev.Reset {
+				// The reload this orders reads a snapshot at or after
+				// ev.Set.Seq, so the queue can be followed again from
+				// there at once; following from the old position would
+				// only be reset again (and reload twice).
+				resetAt = ev.Set.Seq
 				n.follower.Reset()
 				n.changeSeq.Store(math.MaxInt64) // until the reload lands
 			} else {
@@ -193,7 +208,7 @@ func (n *Node) follow(from int64) {
 		if backoff < time.Second {
 			backoff *= 2
 		}
-		if s := n.cache.Seq(); s > from {
+		if s := max(n.cache.Seq(), resetAt); s > from {
 			from = s
 		}
 	}
@@ -209,7 +224,10 @@ func (n *Node) run() {
 		case <-n.ctx.Done():
 			return
 		}
-		if err := n.step(n.ctx); err != nil {
+		ctx, cancel := context.WithTimeout(n.ctx, stepTimeout)
+		err := n.step(ctx)
+		cancel()
+		if err != nil {
 			if n.ctx.Err() != nil {
 				return
 			}
@@ -232,6 +250,12 @@ func (n *Node) run() {
 		}
 	}
 }
+
+// stepTimeout bounds one decision run by the sync goroutine, so that a
+// request to metad stuck on a dead connection does not hold the cache's
+// writer lock (and so every fragment's catch-up) until TCP keepalives
+// notice.
+const stepTimeout = 10 * time.Second
 
 // step runs one decision.
 func (n *Node) step(ctx context.Context) error {

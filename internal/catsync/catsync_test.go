@@ -3,7 +3,6 @@ package catsync_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"path/filepath"
 	"sync"
@@ -425,15 +424,18 @@ func TestDriftHealed(t *testing.T) {
 }
 
 // proxy forwards TCP connections to a target; cut drops every connection
-// and refuses new ones until restored.
+// and refuses new ones until restored; stall holds back the bytes clients
+// send (a one-way partition: no reset, requests just never arrive).
 type proxy struct {
 	l      net.Listener
 	target string
 
-	mu    sync.Mutex
-	cut   bool
-	conns map[net.Conn]struct{}
-	wg    sync.WaitGroup
+	mu      sync.Mutex
+	cond    *sync.Cond // signaled when stalled changes
+	cut     bool
+	stalled bool
+	conns   map[net.Conn]struct{}
+	wg      sync.WaitGroup
 }
 
 func startProxy(t *testing.T, target string) *proxy {
@@ -443,6 +445,7 @@ func startProxy(t *testing.T, target string) *proxy {
 		t.Fatal(err)
 	}
 	p := &proxy{l: l, target: target, conns: map[net.Conn]struct{}{}}
+	p.cond = sync.NewCond(&p.mu)
 	p.wg.Add(1)
 	go p.accept()
 	t.Cleanup(p.close)
@@ -480,19 +483,47 @@ func (p *proxy) accept() {
 		p.conns[c], p.conns[u] = struct{}{}, struct{}{}
 		p.mu.Unlock()
 		p.wg.Add(2)
-		pipe := func(dst, src net.Conn) {
-			defer p.wg.Done()
-			io.Copy(dst, src)
-			dst.Close()
-			src.Close()
+		go p.pipe(u, c, true)
+		go p.pipe(c, u, false)
+	}
+}
+
+// pipe copies src to dst; up is the client-to-server direction.
+func (p *proxy) pipe(dst, src net.Conn, up bool) {
+	defer p.wg.Done()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 && up {
 			p.mu.Lock()
-			delete(p.conns, dst)
-			delete(p.conns, src)
+			for p.stalled {
+				p.cond.Wait()
+			}
 			p.mu.Unlock()
 		}
-		go pipe(u, c)
-		go pipe(c, u)
+		if n > 0 {
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				break
+			}
+		}
+		if err != nil {
+			break
+		}
 	}
+	dst.Close()
+	src.Close()
+	p.mu.Lock()
+	delete(p.conns, dst)
+	delete(p.conns, src)
+	p.mu.Unlock()
+}
+
+// setStall holds back (true) or lets through (false) what clients send.
+func (p *proxy) setStall(stall bool) {
+	p.mu.Lock()
+	p.stalled = stall
+	p.cond.Broadcast()
+	p.mu.Unlock()
 }
 
 // setCut drops all connections and refuses new ones (true), or lets them
@@ -510,6 +541,7 @@ func (p *proxy) setCut(cut bool) {
 
 func (p *proxy) close() {
 	p.l.Close()
+	p.setStall(false)
 	p.setCut(true)
 	p.wg.Wait()
 }
@@ -577,4 +609,112 @@ func TestParticipantRefusesWhenCutOff(t *testing.T) {
 	waitApplied(t, n, seq)
 	cat, _ := n.Snapshot()
 	requireSnapshot(t, e.c, cat)
+}
+
+// Regression tests for bugs found while writing this file.
+
+// TestShippedDeadlineWithStuckWriter: while the sync goroutine waits on
+// metad over a connection that stopped delivering requests, it holds the
+// cache's writer lock; Shipped must still refuse within its timeout
+// instead of waiting for the lock (it waited ~70 s: until gRPC keepalives
+// gave up on the connection).
+func TestShippedDeadlineWithStuckWriter(t *testing.T) {
+	e := startEnv(t, nil)
+	p := startProxy(t, e.addr)
+	nc := e.dial(t, p.addr())
+	n := startNode(t, catsync.Config{Metad: nc})
+	base := e.alloc(3)
+	seq := e.commit(metad.Op{Put: table(base, catalog.PublicNamespace, "a", "x")})
+	waitApplied(t, n, seq)
+
+	p.setStall(true)
+	// The queue (metad -> node) still delivers this set; the node's re-read
+	// of the object (node -> metad) is held back.
+	e.commit(metad.Op{Put: table(base+1, catalog.PublicNamespace, "b", "x")})
+	time.Sleep(300 * time.Millisecond)
+	s2 := e.commit(metad.Op{Put: table(base+2, catalog.PublicNamespace, "c", "x")})
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() { done <- n.Shipped(context.Background(), s2, nil, time.Second) }()
+	select {
+	case err := <-done:
+		if code := sqlerr.Code(err); code != sqlerr.SerializationFailure {
+			t.Fatalf("Shipped while metad is unreachable: %v (SQLSTATE %s), want 40001", err, code)
+		}
+		if d := time.Since(start); d > 1500*time.Millisecond {
+			t.Fatalf("Shipped with a 1 s timeout took %v", d)
+		}
+	case <-time.After(3 * time.Second):
+		p.setStall(false)
+		<-done
+		t.Fatalf("Shipped with a 1 s timeout had not returned after 3 s")
+	}
+	p.setStall(false)
+	waitApplied(t, n, s2)
+}
+
+// TestOneReloadPerCompaction: a node that was cut off while its position
+// was compacted away must reload the catalog once, not once for the reset
+// and again because it followed the queue from its old position before the
+// reload landed.
+func TestOneReloadPerCompaction(t *testing.T) {
+	e := startEnv(t, nil)
+	// Enough tables that a full load takes longer than the follow loop's
+	// 20 ms backoff.
+	const tables = 3000
+	base := e.alloc(tables + 1)
+	for lo := 0; lo < tables; lo += 500 {
+		var ops []metad.Op
+		for i := lo; i < lo+500; i++ {
+			ops = append(ops, metad.Op{Put: table(base+catalog.OID(i), catalog.PublicNamespace, fmt.Sprintf("t%05d", i), "a", "b", "c", "d")})
+		}
+		e.commit(ops...)
+	}
+	p := startProxy(t, e.addr)
+	nc := e.dial(t, p.addr())
+	n := startNode(t, catsync.Config{Metad: nc})
+	p.setCut(true)
+	e.commit(metad.Op{Put: table(base+tables, catalog.PublicNamespace, "during_cut", "a")})
+	if err := e.srv.Compact(ctxT(t), 0); err != nil {
+		t.Fatal(err)
+	}
+	p.setCut(false)
+	waitApplied(t, n, e.seq())
+	time.Sleep(time.Second)
+	cat, _ := n.Snapshot()
+	requireSnapshot(t, e.c, cat)
+	if st := n.Cache().Stats(); st.Loads != 2 || st.Resets != 1 {
+		t.Fatalf("want the first load and one reload, got %+v", st)
+	}
+}
+
+// TestFileAheadOfMetad: a relcache file whose number is ahead of metad's
+// comes from another etcd history (etcd's data was lost or replaced). The
+// node must not serve it, and must not keep resetting afterwards (it did:
+// ~50 full loads a second, forever).
+func TestFileAheadOfMetad(t *testing.T) {
+	e1 := startEnv(t, nil)
+	file := filepath.Join(t.TempDir(), "relcache")
+	n1 := startNode(t, catsync.Config{Metad: e1.c, File: file})
+	base := e1.alloc(40)
+	var last int64
+	for i := 0; i < 40; i++ {
+		last = e1.commit(metad.Op{Put: table(base+catalog.OID(i), catalog.PublicNamespace, fmt.Sprintf("old%d", i), "a")})
+	}
+	waitApplied(t, n1, last)
+	n1.Close()
+
+	e2 := startEnv(t, nil) // a fresh etcd: another history, at a lower revision
+	if rev := e2.seq(); rev >= last {
+		t.Fatalf("new etcd at %d, not below the file's %d", rev, last)
+	}
+	n2 := startNode(t, catsync.Config{Metad: e2.c, File: file})
+	cat, _ := n2.Snapshot()
+	requireSnapshot(t, e2.c, cat)
+	time.Sleep(time.Second)
+	cat, _ = n2.Snapshot()
+	requireSnapshot(t, e2.c, cat)
+	if st := n2.Cache().Stats(); st.Loads+st.Resets > 2 {
+		t.Fatalf("node keeps reloading: %+v", st)
+	}
 }
