@@ -28,8 +28,11 @@ deps:
 test: deps build vet
 	$(GO) test -count=1 -timeout 15m ./...
 
-bench: build
-	$(GO) test -run '^$$' -bench . -benchtime 3x ./coordinator/... ./storage/... ./executor/...
+# Benchmarks with figures for the issues' closing notes (each also runs PostgreSQL 15 where it compares).
+bench: build deps
+	$(GO) test -run '^$$' -bench 'Copy' -benchtime 3x ./internal/e2e/
+	$(GO) test -run '^$$' -bench 'CountStar' -benchtime 20x ./internal/e2e/
+	$(GO) test -run '^$$' -bench 'DDLApplied|ColdStart|FragmentCatalog' -benchtime 200x ./internal/e2e/
 
 clean:
 	rm -rf bin
