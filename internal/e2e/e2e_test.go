@@ -276,4 +276,8 @@ func TestPsqlCopyAndRestart(t *testing.T) {
 	c.Close()
 	c2 := startCluster(t, dir)
 	check(c2)
+	// The restarted coordinator started from its relcache file.
+	if got := run(c2, "-c", `SELECT file_loads, loads FROM cirrus_stat_catalog WHERE role = 'coordinator'`); got != "1|0" {
+		t.Fatalf("coordinator restart: file_loads|loads = %s, want 1|0", got)
+	}
 }
