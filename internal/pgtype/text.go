@@ -349,3 +349,10 @@ func AppendTimestamp(dst []byte, us int64) []byte {
 	}
 	return dst
 }
+
+// DaysFromCivil returns days since 2000-01-01 of a proleptic Gregorian date
+// (year 0 is 1 BC).
+func DaysFromCivil(y, m, d int64) int64 { return daysFromCivil(y, m, d) }
+
+// CivilFromDays is the inverse of DaysFromCivil.
+func CivilFromDays(z int64) (y, m, d int64) { return civilFromDays(z) }
