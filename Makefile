@@ -30,7 +30,7 @@ test: deps build vet
 
 # Benchmarks with figures for the issues' closing notes (each also runs PostgreSQL 15 where it compares).
 bench: build deps
-	$(GO) test -run '^$$' -bench 'Copy' -benchtime 3x ./internal/e2e/
+	$(GO) test -run '^$$' -bench 'Copy' -benchtime 5x ./internal/e2e/
 	$(GO) test -run '^$$' -bench 'CountStar' -benchtime 20x ./internal/e2e/
 	$(GO) test -run '^$$' -bench 'DDLApplied|ColdStart|FragmentCatalog' -benchtime 200x ./internal/e2e/
 
