@@ -11,15 +11,18 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
+// diffDBs numbers the PostgreSQL databases of differential runs; the shared
+// server outlives a single run of the test (-count).
+var diffDBs atomic.Int64
+
 // TestDifferential runs the SQL corpus under testdata/sql on a fresh Cirrus
 // cluster and a fresh PostgreSQL 15 database per file, over both the simple
 // and the extended protocol, and requires identical results and SQLSTATEs.
 func TestDifferential(t *testing.T) {
 	pg := pgtest.Shared(t)
-	var n atomic.Int64
 	open := func(t *testing.T) []sqllogic.DB {
 		c := startCluster(t, "")
-		db := fmt.Sprintf("diff_%d", n.Add(1))
+		db := fmt.Sprintf("diff_%d", diffDBs.Add(1))
 		pg.CreateDB(t, db)
 		return []sqllogic.DB{
 			{Name: "cirrus", DSN: dsn(c)},
