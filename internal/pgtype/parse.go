@@ -421,27 +421,7 @@ var pow10 = [...]uint64{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 1000
 func ParseNumeric(s []byte, precision, scale int32) (int64, error) {
 	orig := s
 	s = trimSpace(s)
-	i := 0
-	neg := false
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		neg = s[i] == '-'
-		i++
-	}
-	// digits: [intStart,intEnd) . [fracStart,fracEnd)
-	intStart := i
-	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-		i++
-	}
-	intEnd := i
-	fracStart, fracEnd := i, i
-	if i < len(s) && s[i] == '.' {
-		i++
-		fracStart = i
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		fracEnd = i
-	}
+	neg, intStart, intEnd, fracStart, fracEnd, i := numericParts(s)
 	if intEnd == intStart && fracEnd == fracStart {
 		r := s[intStart:]
 		if eqFold(r, "nan") && intStart == 0 {
@@ -540,26 +520,7 @@ func ParseNumeric(s []byte, precision, scale int32) (int64, error) {
 func ParseNumericText(s []byte) (string, error) {
 	orig := s
 	s = trimSpace(s)
-	i := 0
-	neg := false
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		neg = s[i] == '-'
-		i++
-	}
-	intStart := i
-	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-		i++
-	}
-	intEnd := i
-	fracStart, fracEnd := i, i
-	if i < len(s) && s[i] == '.' {
-		i++
-		fracStart = i
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		fracEnd = i
-	}
+	neg, intStart, intEnd, fracStart, fracEnd, i := numericParts(s)
 	if intEnd == intStart && fracEnd == fracStart {
 		r := s[intStart:]
 		if (eqFold(r, "nan") && intStart == 0) || eqFold(r, "infinity") || eqFold(r, "inf") {
@@ -960,4 +921,29 @@ func ParseTimestamp(s []byte) (int64, error) {
 		return us, nil
 	}
 	return 0, dtError(e, "timestamp", s)
+}
+
+// numericParts scans a numeric literal's sign and digits: the integer
+// digits are s[intStart:intEnd], the fraction digits s[fracStart:fracEnd],
+// and i is the index after them (an exponent or garbage may follow).
+func numericParts(s []byte) (neg bool, intStart, intEnd, fracStart, fracEnd, i int) {
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		neg = s[i] == '-'
+		i++
+	}
+	intStart = i
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	intEnd = i
+	fracStart, fracEnd = i, i
+	if i < len(s) && s[i] == '.' {
+		i++
+		fracStart = i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		fracEnd = i
+	}
+	return
 }
