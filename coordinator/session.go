@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"runtime/debug"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/cirrusdb/cirrus/catalog"
@@ -787,5 +786,3 @@ func (s *session) query(ctx context.Context, n plan.Node, w pgwire.ResultWriter)
 		}
 	}
 }
-
-var queryCounter atomic.Int64

@@ -1,8 +1,6 @@
 package planner
 
 import (
-	"sort"
-
 	pg_query "github.com/pganalyze/pg_query_go/v5"
 
 	"github.com/cirrusdb/cirrus/catalog"
@@ -235,7 +233,7 @@ func (b *binder) query(sel *pg_query.SelectStmt) *Query {
 	if qb.from == nil {
 		node = &plan.Values{Rows: [][]*plan.Expr{{}}}
 	} else {
-		node, layout, where = b.buildFrom(qb, qb.from, where, used, !aggregated || len(agg.calls) == 0 && len(groups) == 0)
+		node, layout, where = b.buildFrom(qb, qb.from, where, used)
 	}
 	if len(where) > 0 {
 		node = &plan.Filter{Input: node, Pred: remap(andAll(where), layout)}
@@ -637,7 +635,7 @@ func allInner(jn *joinNode) bool {
 // table (not on the nullable side of an outer join) are pushed into its scan;
 // in an all-inner join tree, the others are attached at the lowest join that
 // sees all their tables. It returns the conjuncts left for a filter on top.
-func (b *binder) buildFrom(qb *queryBlock, jn *joinNode, where []*plan.Expr, used map[int]bool, _ bool) (plan.Node, []int, []*plan.Expr) {
+func (b *binder) buildFrom(qb *queryBlock, jn *joinNode, where []*plan.Expr, used map[int]bool) (plan.Node, []int, []*plan.Expr) {
 	pushed := make([][]*plan.Expr, len(qb.ranges))
 	var rest []*plan.Expr
 	for _, c := range where {
@@ -658,8 +656,7 @@ func (b *binder) buildFrom(qb *queryBlock, jn *joinNode, where []*plan.Expr, use
 	if inner {
 		attach, rest = rest, nil
 	}
-	node, layout, left := b.buildJoin(qb, jn, pushed, &attach, used)
-	_ = left
+	node, layout, _ := b.buildJoin(qb, jn, pushed, &attach, used)
 	rest = append(rest, attach...)
 	return node, layout, rest
 }
@@ -949,5 +946,3 @@ func appendInt(b []byte, i int) []byte {
 	}
 	return append(b, byte('0'+i%10))
 }
-
-var _ = sort.Ints

@@ -10,10 +10,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 
+	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/flight"
 	"github.com/apache/arrow/go/v15/arrow/ipc"
 	"google.golang.org/grpc"
@@ -118,10 +118,8 @@ type Writer struct {
 	c      *Client
 	stream flight.FlightService_DoPutClient
 	w      *flight.Writer
-	names  []string
-	types  []catalog.Type
+	schema *arrow.Schema
 	cancel context.CancelFunc
-	schema any
 }
 
 // Write starts writing a data file for table at key.
@@ -141,12 +139,12 @@ func (c *Client) Write(ctx context.Context, table *catalog.Table, key string) (*
 	schema := vec.Schema(names, types)
 	w := flight.NewRecordWriter(stream, ipc.WithSchema(schema))
 	w.SetFlightDescriptor(&flight.FlightDescriptor{Type: flight.DescriptorCMD, Cmd: desc})
-	return &Writer{c: c, stream: stream, w: w, names: names, types: types, cancel: cancel, schema: schema}, nil
+	return &Writer{c: c, stream: stream, w: w, schema: schema, cancel: cancel}, nil
 }
 
 // Send streams one batch (one vector per table column).
 func (w *Writer) Send(b *vec.Batch) error {
-	rec := vec.ToRecord(vec.Schema(w.names, w.types), b)
+	rec := vec.ToRecord(w.schema, b)
 	defer rec.Release()
 	if err := w.w.Write(rec); err != nil {
 		return w.c.fromStatus(w.finishErr(err))
@@ -230,8 +228,6 @@ func fromStatus(addr string, err error) error {
 func Errorf(code, format string, args ...any) error {
 	return ToStatus(sqlerr.Errorf(code, format, args...))
 }
-
-var _ = fmt.Sprintf
 
 // CatalogStatsAction is the Flight action that returns a node's catalog
 // cache statistics as JSON (a NodeStats).
