@@ -51,7 +51,7 @@ func describe(n Node) string {
 		}
 		return fmt.Sprintf("Aggregate%s group=%s aggs=[%s]", phase, exprList(n.Groups), strings.Join(aggs, " "))
 	case *Join:
-		kind := map[JoinKind]string{InnerJoin: "Inner", LeftJoin: "Left", RightJoin: "Right", FullJoin: "Full", CrossJoin: "Cross"}[n.Kind]
+		kind := map[JoinKind]string{InnerJoin: "Inner", LeftJoin: "Left", RightJoin: "Right", FullJoin: "Full", CrossJoin: "Cross", SemiJoin: "Semi", AntiJoin: "Anti", NullAwareAntiJoin: "Null-aware anti", SingleJoin: "Single"}[n.Kind]
 		s := fmt.Sprintf("HashJoin %s", kind)
 		if len(n.LeftKeys) > 0 {
 			s += " keys=" + exprList(n.LeftKeys) + "=" + exprList(n.RightKeys)

@@ -56,6 +56,13 @@ const (
 	// Case is CASE WHEN Args[0] THEN Args[1] [WHEN Args[2] THEN Args[3]]...
 	// [ELSE Args[n-1]] END; Else is set when the last arg is the ELSE value.
 	Case
+	// Subquery is an uncorrelated scalar subquery (PostgreSQL's InitPlan):
+	// Sub, a plan with one output column of type Type, runs once before the
+	// plan that contains the expression; its single row's value (NULL for no
+	// row; more than one row is error 21000) replaces the expression. The
+	// coordinator evaluates every Subquery before it dispatches fragments,
+	// so participants only ever see constants.
+	Subquery
 )
 
 // Expr is a typed expression tree.
@@ -67,6 +74,7 @@ type Expr struct {
 	Op    string       `json:"op,omitempty"`
 	Args  []*Expr      `json:"a,omitempty"`
 	Else  bool         `json:"else,omitempty"`
+	Sub   Node         `json:"-"`
 }
 
 // Col returns a reference to input column i of type t.
@@ -207,10 +215,26 @@ const (
 	RightJoin
 	FullJoin
 	CrossJoin
+	// SemiJoin outputs each left row (left columns only) that has at least
+	// one matching right row (EXISTS, IN).
+	SemiJoin
+	// AntiJoin outputs each left row (left columns only) that has no
+	// matching right row (NOT EXISTS). A left row with a NULL key has none.
+	AntiJoin
+	// NullAwareAntiJoin is NOT IN over one key: a left row is output when
+	// the right side is empty; otherwise only when its key is not NULL, no
+	// right key is NULL, and no right row matches (with the residual).
+	NullAwareAntiJoin
+	// SingleJoin is a scalar subquery: left columns, then the columns of the
+	// one matching right row, NULL-padded when none matches; more than one
+	// match for a left row is error 21000 (more than one row returned by a
+	// subquery used as an expression).
+	SingleJoin
 )
 
 // Join joins Left and Right: equality on LeftKeys[i] = RightKeys[i] (each
-// over its own side's columns), then Residual over the concatenated row.
+// over its own side's columns), then Residual over the concatenated row
+// (left columns, then right columns, for every kind).
 type Join struct {
 	Left      Node     `json:"-"`
 	Right     Node     `json:"-"`
@@ -277,6 +301,9 @@ func (n *Aggregate) Types() []catalog.Type {
 	return ts
 }
 func (n *Join) Types() []catalog.Type {
+	if n.Kind == SemiJoin || n.Kind == AntiJoin || n.Kind == NullAwareAntiJoin {
+		return n.Left.Types()
+	}
 	return append(append([]catalog.Type(nil), n.Left.Types()...), n.Right.Types()...)
 }
 func (n *Sort) Types() []catalog.Type   { return n.Input.Types() }
