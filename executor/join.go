@@ -26,6 +26,8 @@ import (
 // residual is evaluated over the candidate pairs (only its columns are
 // gathered) and is part of the match condition for outer joins, as in SQL
 // ON. Without keys the join is a nested loop over the stored right rows.
+// Semi, anti, null-aware anti and single joins probe the same way but decide
+// each left row once (join_semi.go).
 
 type joinState uint8
 
@@ -83,6 +85,19 @@ type joinOp struct {
 	ridx     []int32
 	out      *ownedBatch
 	rb       *ownedBatch // residual scratch
+
+	// Semi, anti, null-aware anti and single joins (join_semi.go).
+	filtering bool
+	rightNull bool    // some build row has a NULL key (null-aware anti)
+	nullRows  []int32 // build rows with a NULL key (null-aware anti with residual)
+	mres      []int32 // per probe row: its matching build row, or -1
+	curs      []int32
+	mode      []uint8
+	act, act2 []int32
+	sel       []int32
+	semiOut   *ownedBatch
+	sbufs     []vecBuf
+	sout      vec.Batch
 }
 
 func newJoin(l, r Operator, n *plan.Join) (Operator, error) {
@@ -90,6 +105,13 @@ func newJoin(l, r Operator, n *plan.Join) (Operator, error) {
 	j.nleft = len(j.ltypes)
 	j.leftOuter = n.Kind == plan.LeftJoin || n.Kind == plan.FullJoin
 	j.rightOuter = n.Kind == plan.RightJoin || n.Kind == plan.FullJoin
+	switch n.Kind {
+	case plan.SemiJoin, plan.AntiJoin, plan.NullAwareAntiJoin, plan.SingleJoin:
+		j.filtering = true
+	case plan.InnerJoin, plan.LeftJoin, plan.RightJoin, plan.FullJoin, plan.CrossJoin:
+	default:
+		return nil, sqlerr.Errorf(sqlerr.Internal, "executor: unknown join kind %d", n.Kind)
+	}
 	if len(n.LeftKeys) != len(n.RightKeys) {
 		return nil, sqlerr.New(sqlerr.Internal, "executor: join key counts differ")
 	}
@@ -97,6 +119,9 @@ func newJoin(l, r Operator, n *plan.Join) (Operator, error) {
 		return nil, sqlerr.New(sqlerr.Internal, "executor: cross join with keys")
 	}
 	leftKeys, rightKeys := n.LeftKeys, n.RightKeys
+	if n.Kind == plan.NullAwareAntiJoin && len(leftKeys) != 1 {
+		return nil, sqlerr.Unsupported("executor: NOT IN over %d columns is not supported", len(leftKeys))
+	}
 	if len(leftKeys) == 0 && n.Residual != nil && n.Kind != plan.CrossJoin {
 		leftKeys, rightKeys = deriveJoinKeys(n.Residual, len(j.ltypes))
 	}
@@ -125,7 +150,7 @@ func newJoin(l, r Operator, n *plan.Join) (Operator, error) {
 			return nil, err
 		}
 		j.residual = res
-		j.rb = newOwnedBatch(j.types)
+		j.rb = newOwnedBatch(append(append([]catalog.Type(nil), j.ltypes...), j.rtypes...))
 	}
 	j.store = make([]*vec.Vector, len(j.rtypes))
 	for i, t := range j.rtypes {
@@ -143,6 +168,9 @@ func newJoin(l, r Operator, n *plan.Join) (Operator, error) {
 	}
 	j.pkeys = make([]*vec.Vector, len(j.lkeys))
 	j.out = newOwnedBatch(j.types)
+	if j.filtering {
+		j.initFiltering()
+	}
 	return j, nil
 }
 
@@ -193,6 +221,9 @@ func (j *joinOp) build(ctx context.Context) error {
 	}
 	if len(j.rkeys) == 0 {
 		return nil
+	}
+	if j.kind == plan.NullAwareAntiJoin {
+		j.findNullKeys()
 	}
 	j.next = make([]int32, j.nbuild)
 	j.unique = true
@@ -539,6 +570,9 @@ func (j *joinOp) Next(ctx context.Context) (*vec.Batch, error) {
 		if err := j.build(ctx); err != nil {
 			return nil, err
 		}
+	}
+	if j.filtering {
+		return j.nextFiltered(ctx)
 	}
 	for {
 		switch j.state {
