@@ -1,0 +1,166 @@
+package dbgen
+
+import (
+	"sync"
+	"time"
+)
+
+// Comments are substrings of one text pool: 300 MiB of pseudo-English
+// sentences generated once from stream 5 with the grammar of dists.dss
+// (grammar → noun/verb/prepositional phrases → words). A comment of a column
+// draws an offset in [0, poolSize−max] and a length in [min, max] from the
+// column's stream and copies that slice of the pool.
+
+const poolSize = 300 * 1024 * 1024
+
+// phrase forms, pre-parsed: each token names a word list and an optional
+// punctuation byte that follows the word.
+type phraseToken struct {
+	words *dist
+	punct byte
+}
+
+var (
+	npForms      [][]phraseToken
+	vpForms      [][]phraseToken
+	grammarForms [][]byte
+)
+
+func init() {
+	parse := func(d *dist, lists map[byte]*dist) [][]phraseToken {
+		var forms [][]phraseToken
+		for _, w := range d.words {
+			var toks []phraseToken
+			for i := 0; i < len(w); i++ {
+				if w[i] == ' ' {
+					continue
+				}
+				t := phraseToken{words: lists[w[i]]}
+				if i+1 < len(w) && w[i+1] != ' ' {
+					t.punct = w[i+1]
+					i++
+				}
+				toks = append(toks, t)
+			}
+			forms = append(forms, toks)
+		}
+		return forms
+	}
+	npForms = parse(dNounPhrases, map[byte]*dist{'A': newDist("articles"), 'J': dAdjectives, 'D': dAdverbs, 'N': dNouns})
+	vpForms = parse(dVerbPhrases, map[byte]*dist{'D': dAdverbs, 'V': dVerbs, 'X': dAuxiliaries})
+	for _, w := range dGrammar.words {
+		var toks []byte
+		for i := 0; i < len(w); i++ {
+			if w[i] != ' ' {
+				toks = append(toks, w[i])
+			}
+		}
+		grammarForms = append(grammarForms, toks)
+	}
+}
+
+// appendPhrase appends a noun or verb phrase: its words, each followed by its
+// punctuation if any and a space.
+func appendPhrase(b []byte, forms [][]phraseToken, formDist *dist, s *stream) []byte {
+	for _, t := range forms[formDist.pick(s)] {
+		b = append(b, t.words.bytes[t.words.pick(s)]...)
+		if t.punct != 0 {
+			b = append(b, t.punct)
+		}
+		b = append(b, ' ')
+	}
+	return b
+}
+
+// appendSentence appends one sentence (without a trailing space).
+func appendSentence(b []byte, s *stream) []byte {
+	for _, tok := range grammarForms[dGrammar.pick(s)] {
+		switch tok {
+		case 'N':
+			b = appendPhrase(b, npForms, dNounPhrases, s)
+		case 'V':
+			b = appendPhrase(b, vpForms, dVerbPhrases, s)
+		case 'P':
+			b = append(b, dPrepositions.bytes[dPrepositions.pick(s)]...)
+			b = append(b, " the "...)
+			b = appendPhrase(b, npForms, dNounPhrases, s)
+		case 'T':
+			// the terminator replaces the space after the previous word
+			b = append(b[:len(b)-1], dTerminators.bytes[dTerminators.pick(s)]...)
+		}
+	}
+	return b
+}
+
+func buildPool() []byte {
+	s := stream{cur: streamDefs[sText].seed}
+	b := make([]byte, 0, poolSize+512)
+	for len(b) < poolSize {
+		b = appendSentence(b, &s)
+		if len(b)+1 <= poolSize {
+			b = append(b, ' ')
+		} else {
+			b = b[:poolSize]
+		}
+	}
+	return b[:poolSize:poolSize]
+}
+
+// The pool is built on first use and shared; it is dropped a while after the
+// last generation that used it ends.
+var pool struct {
+	mu    sync.Mutex
+	text  []byte
+	users int
+	timer *time.Timer
+	build sync.Mutex // serializes building
+}
+
+const poolKeep = 2 * time.Minute
+
+func acquirePool() []byte {
+	pool.build.Lock()
+	defer pool.build.Unlock()
+	pool.mu.Lock()
+	if pool.text != nil {
+		pool.users++
+		if pool.timer != nil {
+			pool.timer.Stop()
+			pool.timer = nil
+		}
+		t := pool.text
+		pool.mu.Unlock()
+		return t
+	}
+	pool.mu.Unlock()
+	t := buildPool()
+	pool.mu.Lock()
+	pool.text = t
+	pool.users++
+	pool.mu.Unlock()
+	return t
+}
+
+func releasePool() {
+	pool.mu.Lock()
+	defer pool.mu.Unlock()
+	pool.users--
+	if pool.users == 0 && pool.timer == nil {
+		pool.timer = time.AfterFunc(poolKeep, func() {
+			pool.mu.Lock()
+			defer pool.mu.Unlock()
+			if pool.users == 0 {
+				pool.text = nil
+			}
+			pool.timer = nil
+		})
+	}
+}
+
+// appendText appends a comment of length drawn in [min, max] (dbgen's
+// dbg_text): first the pool offset, then the length.
+func appendText(b []byte, text []byte, s *stream, min, max int64) []byte {
+	off := s.unif(0, poolSize-max)
+	n := s.unif(min, max)
+	return append(b, text[off:off+n]...)
+}
