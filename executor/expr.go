@@ -132,6 +132,9 @@ func compileNode(e *plan.Expr) (node, error) {
 		return newCase(e)
 	case plan.Call:
 		return compileCall(e)
+	case plan.Subquery:
+		// Build substitutes every subquery before compiling.
+		return nil, sqlerr.New(sqlerr.Internal, "executor: scalar subquery was not evaluated")
 	}
 	return nil, sqlerr.Errorf(sqlerr.Internal, "executor: unknown expression kind %d", e.Kind)
 }

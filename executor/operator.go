@@ -39,7 +39,9 @@ type Env struct {
 	OpenRemote func(ctx context.Context, r *plan.Remote) (Operator, error)
 }
 
-// Build turns a plan tree into an operator tree. A panic inside the tree
+// Build turns a plan tree into an operator tree, after running the plan's
+// scalar subqueries (plan.Subquery) and substituting their values in a copy
+// of the plan; n itself is not modified. A panic inside the tree
 // (a bug) surfaces from Next as an XX000 error instead of taking the
 // process down.
 func Build(ctx context.Context, n plan.Node, env *Env) (op Operator, err error) {
@@ -51,6 +53,11 @@ func Build(ctx context.Context, n plan.Node, env *Env) (op Operator, err error) 
 			op, err = nil, sqlerr.Errorf(sqlerr.Internal, "executor: panic building %T: %v", n, r)
 		}
 	}()
+	// Scalar subqueries run first, so the plan built (and any fragment
+	// shipped) holds their values (initplan.go).
+	if n, err = substituteSubqueries(ctx, n, env); err != nil {
+		return nil, err
+	}
 	op, err = build(ctx, n, env)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,332 @@
+package executor
+
+import (
+	"context"
+
+	"github.com/cirrusdb/cirrus/catalog"
+	"github.com/cirrusdb/cirrus/internal/sqlerr"
+	"github.com/cirrusdb/cirrus/planner/plan"
+	"github.com/cirrusdb/cirrus/vec"
+)
+
+// Init plans. A plan.Subquery expression is an uncorrelated scalar
+// subquery: Build runs its Sub plan once, before building the plan that
+// contains it, and replaces the expression with the constant it produced.
+// The substitution happens on a copy of the plan (only the nodes and
+// expressions on the path to a subquery are copied; prepared statements
+// reuse the caller's plan) and before any operator is built, so Remote
+// fragments, which are shipped when their operator opens, carry constants.
+// Subquery expressions are found everywhere: in every node's expressions,
+// inside the Sub plans themselves and under Remote fragments. The same
+// Subquery pointer is evaluated once.
+//
+// Unlike PostgreSQL, which runs an init plan the first time its value is
+// needed, every subquery runs, even one whose value no row ever reaches
+// (so its errors surface regardless).
+
+type initPlans struct {
+	ctx  context.Context
+	env  *Env
+	done map[*plan.Expr]*plan.Expr
+}
+
+// substituteSubqueries returns n with every Subquery expression replaced
+// by its value; n itself when it has none.
+func substituteSubqueries(ctx context.Context, n plan.Node, env *Env) (plan.Node, error) {
+	ip := &initPlans{ctx: ctx, env: env}
+	return ip.node(n)
+}
+
+func (ip *initPlans) node(n plan.Node) (plan.Node, error) {
+	switch n := n.(type) {
+	case *plan.Scan:
+		f, err := ip.expr(n.Filter)
+		if err != nil || f == n.Filter {
+			return n, err
+		}
+		c := *n
+		c.Filter = f
+		return &c, nil
+	case *plan.Values:
+		var rows [][]*plan.Expr
+		for i, row := range n.Rows {
+			r, err := ip.exprs(row)
+			if err != nil {
+				return nil, err
+			}
+			if !sameExprs(r, row) && rows == nil {
+				rows = make([][]*plan.Expr, len(n.Rows))
+				copy(rows, n.Rows)
+			}
+			if rows != nil {
+				rows[i] = r
+			}
+		}
+		if rows == nil {
+			return n, nil
+		}
+		c := *n
+		c.Rows = rows
+		return &c, nil
+	case *plan.Filter:
+		in, err := ip.node(n.Input)
+		if err != nil {
+			return nil, err
+		}
+		p, err := ip.expr(n.Pred)
+		if err != nil {
+			return nil, err
+		}
+		if in == n.Input && p == n.Pred {
+			return n, nil
+		}
+		return &plan.Filter{Input: in, Pred: p}, nil
+	case *plan.Project:
+		in, err := ip.node(n.Input)
+		if err != nil {
+			return nil, err
+		}
+		es, err := ip.exprs(n.Exprs)
+		if err != nil {
+			return nil, err
+		}
+		if in == n.Input && sameExprs(es, n.Exprs) {
+			return n, nil
+		}
+		return &plan.Project{Input: in, Exprs: es}, nil
+	case *plan.Aggregate:
+		in, err := ip.node(n.Input)
+		if err != nil {
+			return nil, err
+		}
+		gs, err := ip.exprs(n.Groups)
+		if err != nil {
+			return nil, err
+		}
+		var aggs []*plan.AggCall
+		for i, a := range n.Aggs {
+			arg, err := ip.expr(a.Arg)
+			if err != nil {
+				return nil, err
+			}
+			if arg == a.Arg {
+				continue
+			}
+			if aggs == nil {
+				aggs = append([]*plan.AggCall(nil), n.Aggs...)
+			}
+			ca := *a
+			ca.Arg = arg
+			aggs[i] = &ca
+		}
+		if in == n.Input && sameExprs(gs, n.Groups) && aggs == nil {
+			return n, nil
+		}
+		c := *n
+		c.Input, c.Groups = in, gs
+		if aggs != nil {
+			c.Aggs = aggs
+		}
+		return &c, nil
+	case *plan.Join:
+		l, err := ip.node(n.Left)
+		if err != nil {
+			return nil, err
+		}
+		r, err := ip.node(n.Right)
+		if err != nil {
+			return nil, err
+		}
+		lk, err := ip.exprs(n.LeftKeys)
+		if err != nil {
+			return nil, err
+		}
+		rk, err := ip.exprs(n.RightKeys)
+		if err != nil {
+			return nil, err
+		}
+		res, err := ip.expr(n.Residual)
+		if err != nil {
+			return nil, err
+		}
+		if l == n.Left && r == n.Right && sameExprs(lk, n.LeftKeys) && sameExprs(rk, n.RightKeys) && res == n.Residual {
+			return n, nil
+		}
+		c := *n
+		c.Left, c.Right, c.LeftKeys, c.RightKeys, c.Residual = l, r, lk, rk, res
+		return &c, nil
+	case *plan.Sort:
+		in, err := ip.node(n.Input)
+		if err != nil {
+			return nil, err
+		}
+		var keys []plan.SortKey
+		for i, k := range n.Keys {
+			e, err := ip.expr(k.Expr)
+			if err != nil {
+				return nil, err
+			}
+			if e == k.Expr {
+				continue
+			}
+			if keys == nil {
+				keys = append([]plan.SortKey(nil), n.Keys...)
+			}
+			keys[i].Expr = e
+		}
+		if in == n.Input && keys == nil {
+			return n, nil
+		}
+		c := *n
+		c.Input = in
+		if keys != nil {
+			c.Keys = keys
+		}
+		return &c, nil
+	case *plan.Limit:
+		in, err := ip.node(n.Input)
+		if err != nil || in == n.Input {
+			return n, err
+		}
+		c := *n
+		c.Input = in
+		return &c, nil
+	case *plan.Remote:
+		f, err := ip.node(n.Fragment)
+		if err != nil || f == n.Fragment {
+			return n, err
+		}
+		c := *n
+		c.Fragment = f
+		return &c, nil
+	}
+	// nil or a node Build does not know: build reports it.
+	return n, nil
+}
+
+func sameExprs(a, b []*plan.Expr) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// exprs substitutes in a list; the list itself when nothing changed.
+func (ip *initPlans) exprs(es []*plan.Expr) ([]*plan.Expr, error) {
+	var out []*plan.Expr
+	for i, e := range es {
+		s, err := ip.expr(e)
+		if err != nil {
+			return nil, err
+		}
+		if s != e && out == nil {
+			out = append([]*plan.Expr(nil), es...)
+		}
+		if out != nil {
+			out[i] = s
+		}
+	}
+	if out == nil {
+		return es, nil
+	}
+	return out, nil
+}
+
+// expr substitutes in e; e itself when it holds no subquery.
+func (ip *initPlans) expr(e *plan.Expr) (*plan.Expr, error) {
+	if e == nil {
+		return nil, nil
+	}
+	if e.Kind == plan.Subquery {
+		return ip.eval(e)
+	}
+	args, err := ip.exprs(e.Args)
+	if err != nil {
+		return nil, err
+	}
+	if sameExprs(args, e.Args) {
+		return e, nil
+	}
+	c := *e
+	c.Args = args
+	return &c, nil
+}
+
+// eval runs the subquery e once and returns its value as a constant of
+// type e.Type.
+func (ip *initPlans) eval(e *plan.Expr) (*plan.Expr, error) {
+	if c, ok := ip.done[e]; ok {
+		return c, nil
+	}
+	if e.Sub == nil {
+		return nil, sqlerr.New(sqlerr.Internal, "executor: subquery without a plan")
+	}
+	if ts := e.Sub.Types(); len(ts) != 1 {
+		return nil, sqlerr.Errorf(sqlerr.Internal, "executor: subquery returns %d columns", len(ts))
+	}
+	sub, err := ip.node(e.Sub)
+	if err != nil {
+		return nil, err
+	}
+	op, err := build(ip.ctx, sub, ip.env)
+	if err != nil {
+		return nil, err
+	}
+	d, st, err := firstValue(ip.ctx, &guardOp{op}, sub.Types()[0])
+	if err != nil {
+		return nil, err
+	}
+	var c *plan.Expr
+	switch {
+	case d.Null:
+		c = plan.NullOf(e.Type)
+	case st == e.Type:
+		c = plan.ConstOf(e.Type, d)
+	default:
+		n, err := compile(plan.CastOf(plan.ConstOf(st, d), e.Type))
+		if err != nil {
+			return nil, err
+		}
+		v, err := n.eval(&vec.Batch{N: 1})
+		if err != nil {
+			return nil, err
+		}
+		c = plan.ConstOf(e.Type, datumOf(v, 0))
+	}
+	if ip.done == nil {
+		ip.done = map[*plan.Expr]*plan.Expr{}
+	}
+	ip.done[e] = c
+	return c, nil
+}
+
+// firstValue reads op's only value: NULL for no row, error 21000 for more
+// than one. It closes op.
+func firstValue(ctx context.Context, op Operator, t catalog.Type) (plan.Datum, catalog.Type, error) {
+	defer op.Close()
+	d := plan.Datum{Null: true}
+	rows := 0
+	for {
+		b, err := op.Next(ctx)
+		if err != nil {
+			return d, t, err
+		}
+		if b == nil {
+			return d, t, nil
+		}
+		if b.N == 0 {
+			continue
+		}
+		rows += b.N
+		if rows > 1 {
+			return d, t, errSingleRow
+		}
+		d = datumOf(b.Cols[0], 0)
+		t = b.Cols[0].Type
+	}
+}
