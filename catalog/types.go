@@ -33,6 +33,9 @@ const (
 	Bpchar
 	Date
 	Timestamp
+	// Interval exists only while binding: interval literals are folded into
+	// date/time arithmetic and never reach execution or storage.
+	Interval
 )
 
 // PostgreSQL type OIDs (pg_type.dat).
@@ -50,6 +53,7 @@ const (
 	OIDVarchar   OID = 1043
 	OIDDate      OID = 1082
 	OIDTimestamp OID = 1114
+	OIDInterval  OID = 1186
 	OIDNumeric   OID = 1700
 )
 
@@ -91,6 +95,7 @@ var (
 	TypeText      = Type{Kind: Text}
 	TypeDate      = Type{Kind: Date}
 	TypeTimestamp = Type{Kind: Timestamp}
+	TypeInterval  = Type{Kind: Interval}
 	TypeUnknown   = Type{Kind: Unknown}
 )
 
@@ -124,6 +129,8 @@ func (t Type) OID() OID {
 		return OIDDate
 	case Timestamp:
 		return OIDTimestamp
+	case Interval:
+		return OIDInterval
 	}
 	return OIDUnknown
 }
@@ -220,6 +227,8 @@ func (t Type) String() string {
 		return "date"
 	case Timestamp:
 		return "timestamp without time zone"
+	case Interval:
+		return "interval"
 	}
 	return "unknown"
 }

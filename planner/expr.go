@@ -29,6 +29,8 @@ type scopeCol struct {
 type scope struct {
 	cols []scopeCol
 	agg  *aggContext
+	// outer is the scope of the enclosing query block (for a subquery).
+	outer *scope
 }
 
 // aggContext collects the aggregate calls of a query block.
@@ -42,6 +44,19 @@ type aggContext struct {
 const aggIDBase = 1 << 24
 
 func (s *scope) resolve(rel, name string) scopeCol {
+	if c, ok := s.find(rel, name); ok {
+		return c
+	}
+	for o := s.outer; o != nil; o = o.outer {
+		if c, ok := o.find(rel, name); ok {
+			return c
+		}
+	}
+	return s.notFound(rel, name)
+}
+
+// find looks name up among the scope's own columns.
+func (s *scope) find(rel, name string) (scopeCol, bool) {
 	var found *scopeCol
 	for i := range s.cols {
 		c := &s.cols[i]
@@ -54,17 +69,24 @@ func (s *scope) resolve(rel, name string) scopeCol {
 		found = c
 	}
 	if found == nil {
-		if rel != "" {
-			for _, c := range s.cols {
+		return scopeCol{}, false
+	}
+	return *found, true
+}
+
+func (s *scope) notFound(rel, name string) scopeCol {
+	if rel != "" {
+		for o := s; o != nil; o = o.outer {
+			for _, c := range o.cols {
 				if c.rel == rel {
 					failf(sqlerr.UndefinedColumn, "column %s.%s does not exist", rel, name)
 				}
 			}
-			failf(sqlerr.UndefinedTable, "missing FROM-clause entry for table %q", rel)
 		}
-		failf(sqlerr.UndefinedColumn, "column %q does not exist", name)
+		failf(sqlerr.UndefinedTable, "missing FROM-clause entry for table %q", rel)
 	}
-	return *found
+	failf(sqlerr.UndefinedColumn, "column %q does not exist", name)
+	return scopeCol{}
 }
 
 // expr binds an expression. hint is the type the context expects (Unknown:
@@ -78,6 +100,9 @@ func (b *binder) expr(n *pg_query.Node, s *scope, hint catalog.Type) *plan.Expr 
 	case *pg_query.Node_ParamRef:
 		return b.param(int(x.ParamRef.Number), hint)
 	case *pg_query.Node_TypeCast:
+		if isIntervalType(x.TypeCast.TypeName) {
+			return b.intervalCast(x.TypeCast, s)
+		}
 		t := b.typeName(x.TypeCast.TypeName, false)
 		e := b.expr(x.TypeCast.Arg, s, t)
 		if t.IsDynamicNumeric() {
@@ -128,7 +153,7 @@ func (b *binder) expr(n *pg_query.Node, s *scope, hint catalog.Type) *plan.Expr 
 		}
 		return plan.CallOf("coalesce", t, args...)
 	case *pg_query.Node_SubLink:
-		failf(sqlerr.FeatureNotSupported, "subqueries are not supported yet")
+		return b.sublink(x.SubLink, s)
 	case *pg_query.Node_SqlvalueFunction:
 		failf(sqlerr.FeatureNotSupported, "%s is not supported yet", strings.TrimPrefix(x.SqlvalueFunction.Op.String(), "SVFOP_"))
 	}
@@ -409,6 +434,8 @@ func (b *binder) funcCall(fc *pg_query.FuncCall, s *scope) *plan.Expr {
 		}
 	}
 	switch name {
+	case "extract", "date_part":
+		return b.extract(args, name)
 	case "lower", "upper":
 		argc(1, 1)
 		return plan.CallOf(name, catalog.TypeText, coerceString(args[0]))
@@ -488,6 +515,8 @@ func (b *binder) aggregate(name string, fc *pg_query.FuncCall, s *scope) *plan.E
 				call.Type = catalog.TypeNumericDynamic
 			case t.Kind == catalog.Numeric && !t.IsDynamicNumeric():
 				call.Type = catalog.NumericType(0, t.Scale)
+			case t.IsDynamicNumeric():
+				call.Type = catalog.TypeNumericDynamic
 			case t.Kind == catalog.Float4:
 				call.Type = catalog.TypeFloat4
 			case t.Kind == catalog.Float8:
@@ -497,7 +526,7 @@ func (b *binder) aggregate(name string, fc *pg_query.FuncCall, s *scope) *plan.E
 			}
 		case "avg":
 			switch {
-			case t.IsInteger() || (t.Kind == catalog.Numeric && !t.IsDynamicNumeric()):
+			case t.IsInteger() || t.Kind == catalog.Numeric:
 				call.Type = catalog.TypeNumericDynamic
 			case t.Kind == catalog.Float4 || t.Kind == catalog.Float8:
 				call.Type = catalog.TypeFloat8
@@ -505,7 +534,7 @@ func (b *binder) aggregate(name string, fc *pg_query.FuncCall, s *scope) *plan.E
 				failf(sqlerr.UndefinedFunction, "function avg(%s) does not exist", t)
 			}
 		case "min", "max":
-			if t.Kind == catalog.Bool || t.IsDynamicNumeric() {
+			if t.Kind == catalog.Bool {
 				failf(sqlerr.UndefinedFunction, "function %s(%s) does not exist", name, t)
 			}
 			call.Type = t
@@ -681,6 +710,9 @@ func binaryOp(op string, l, r *plan.Expr) *plan.Expr {
 		if op == "!=" {
 			op = "<>"
 		}
+		if e := dateVsTimestamp(op, l, r); e != nil {
+			return e
+		}
 		t := comparisonType(l, r)
 		return plan.CallOf(op, catalog.TypeBool, coerce(l, t), coerce(r, t))
 	case "+", "-", "*", "/", "%":
@@ -712,6 +744,9 @@ func coerceString(e *plan.Expr) *plan.Expr {
 
 func arithmetic(op string, l, r *plan.Expr) *plan.Expr {
 	lt, rt := l.Type, r.Type
+	if lt.Kind == catalog.Interval || rt.Kind == catalog.Interval {
+		return intervalArithmetic(op, l, r)
+	}
 	// Dates: date ± int, date − date.
 	if lt.Kind == catalog.Date || rt.Kind == catalog.Date {
 		switch {
@@ -744,7 +779,12 @@ func arithmetic(op string, l, r *plan.Expr) *plan.Expr {
 		failf(sqlerr.UndefinedFunction, "operator does not exist: %s %s %s", lt, op, rt)
 	}
 	if lt.IsDynamicNumeric() || rt.IsDynamicNumeric() {
-		failf(sqlerr.FeatureNotSupported, "arithmetic on the result of a numeric division or avg is not supported yet")
+		// Per-value scales in, per-value scales out (PostgreSQL's numeric
+		// rules for each value), unless a float makes it a float.
+		if numericRank(lt) > 4 || numericRank(rt) > 4 {
+			return plan.CallOf(op, catalog.TypeFloat8, coerce(l, catalog.TypeFloat8), coerce(r, catalog.TypeFloat8))
+		}
+		return plan.CallOf(op, catalog.TypeNumericDynamic, castNumericKeepScale(l), castNumericKeepScale(r))
 	}
 	t := promote(lt, rt)
 	if t.Kind == catalog.Numeric {
@@ -758,8 +798,10 @@ func arithmetic(op string, l, r *plan.Expr) *plan.Expr {
 		switch op {
 		case "*":
 			t = catalog.NumericType(0, ls+rs)
-			if t.Scale > catalog.MaxNumericPrecision {
-				failf(sqlerr.FeatureNotSupported, "numeric product with scale %d is not supported yet", t.Scale)
+			if t.Scale >= wideProductScale {
+				// Few integer digits would be left in an int64: the
+				// product is exact per value instead (same scale).
+				t = catalog.TypeNumericDynamic
 			}
 			// Operands keep their own scales; the executor multiplies mantissas.
 			return plan.CallOf("*", t, castNumericKeepScale(l), castNumericKeepScale(r))
@@ -770,6 +812,10 @@ func arithmetic(op string, l, r *plan.Expr) *plan.Expr {
 	}
 	return plan.CallOf(op, t, coerce(l, t), coerce(r, t))
 }
+
+// wideProductScale is the smallest product scale held per value rather
+// than as a scaled int64, which would leave at most 8 integer digits.
+const wideProductScale = 10
 
 // castNumericKeepScale turns an integer operand of numeric arithmetic into a
 // numeric of scale 0, leaving numerics as they are.

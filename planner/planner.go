@@ -111,7 +111,7 @@ func Bind(ctx *Context, p Parsed) (st Statement, err error) {
 			st, err = nil, be.err
 		}
 	}()
-	b := &binder{ctx: ctx}
+	b := &binder{ctx: ctx, ids: new(int)}
 	st = b.statement(p.Stmt)
 	// Parameters nobody typed default to text, as PostgreSQL's unknown does.
 	for i, t := range ctx.Params.Types {
@@ -134,12 +134,28 @@ type binder struct {
 	ctx *Context
 	// targetHints type the untyped outputs of the top query of an INSERT.
 	targetHints []catalog.Type
+	// ids allocates global column ids, shared by every query block of the
+	// statement so that a correlated reference names one column.
+	ids *int
+	// ctes are the WITH queries visible here, innermost last.
+	ctes []*cte
+	// qb is the query block being bound; subqueries in its WHERE clause
+	// and expressions join it.
+	qb *queryBlock
+	// corr is set while binding a subquery that may reference columns of
+	// enclosing blocks; see subquery.go.
+	corr *correlation
+}
+
+// child returns a binder for a nested query block.
+func (b *binder) child() *binder {
+	return &binder{ctx: b.ctx, ids: b.ids, ctes: b.ctes}
 }
 
 func (b *binder) statement(n *pg_query.Node) Statement {
 	switch s := n.Node.(type) {
 	case *pg_query.Node_SelectStmt:
-		return b.query(s.SelectStmt)
+		return b.query(s.SelectStmt, nil)
 	case *pg_query.Node_ExplainStmt:
 		q, ok := b.statement(s.ExplainStmt.Query).(*Query)
 		if !ok {
@@ -600,7 +616,7 @@ func (b *binder) insert(is *pg_query.InsertStmt) Statement {
 		src = b.values(sel.ValuesLists, want)
 	} else {
 		b.targetHints = want
-		q := b.query(sel)
+		q := b.query(sel, nil)
 		b.targetHints = nil
 		src = q.Plan
 	}

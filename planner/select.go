@@ -21,10 +21,9 @@ const groupIDBase = 1 << 25
 type rangeEntry struct {
 	alias    string
 	table    *catalog.Table // a base table, or
-	sub      *Query         // a subquery
-	firstID  int
-	ncols    int
-	nullable bool // on the nullable side of an outer join
+	sub      *Query         // a subquery (its plan outputs ids, in order)
+	ids      []int          // global ids of the columns (of the table, or the subquery's plan outputs)
+	nullable bool           // on the nullable side of an outer join
 }
 
 // joinNode is the FROM clause's join tree: a leaf (rng >= 0) or a join.
@@ -36,12 +35,37 @@ type joinNode struct {
 }
 
 type queryBlock struct {
-	ranges []*rangeEntry
-	from   *joinNode
-	nextID int
+	ranges   []*rangeEntry
+	from     *joinNode
+	subJoins []*subJoin
 }
 
-func (b *binder) query(sel *pg_query.SelectStmt) *Query {
+// addRange adds a FROM item (or a subquery joined from WHERE) with n
+// columns, allocating their ids.
+func (b *binder) addRange(qb *queryBlock, r *rangeEntry, n int) *rangeEntry {
+	if r.ids == nil {
+		r.ids = b.newIDs(n)
+	}
+	qb.ranges = append(qb.ranges, r)
+	return r
+}
+
+// newIDs allocates n global column ids, unique in the statement.
+func (b *binder) newIDs(n int) []int {
+	ids := make([]int, n)
+	for i := range ids {
+		ids[i] = *b.ids
+		*b.ids++
+	}
+	if *b.ids >= aggIDBase {
+		failf(sqlerr.ProgramLimitExceeded, "statement has too many columns")
+	}
+	return ids
+}
+
+// query binds a SELECT. outer is the scope of the enclosing query blocks
+// (nil at the top): names not found in the block resolve there.
+func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 	if sel == nil {
 		failf(sqlerr.FeatureNotSupported, "query form not supported yet")
 	}
@@ -49,7 +73,7 @@ func (b *binder) query(sel *pg_query.SelectStmt) *Query {
 		failf(sqlerr.FeatureNotSupported, "UNION, INTERSECT and EXCEPT are not supported yet")
 	}
 	if sel.WithClause != nil {
-		failf(sqlerr.FeatureNotSupported, "WITH is not supported yet")
+		b = b.with(sel.WithClause)
 	}
 	if sel.IntoClause != nil || len(sel.LockingClause) > 0 || len(sel.WindowClause) > 0 {
 		failf(sqlerr.FeatureNotSupported, "SELECT INTO, locking clauses and windows are not supported yet")
@@ -65,8 +89,10 @@ func (b *binder) query(sel *pg_query.SelectStmt) *Query {
 
 	hints := b.targetHints
 	b.targetHints = nil
+	corr := b.corr
 	qb := &queryBlock{}
-	s := &scope{}
+	b.qb = qb
+	s := &scope{outer: outer}
 	for _, f := range sel.FromClause {
 		jn := b.fromItem(qb, f, s)
 		if qb.from == nil {
@@ -76,16 +102,19 @@ func (b *binder) query(sel *pg_query.SelectStmt) *Query {
 		}
 	}
 
-	// WHERE.
+	// WHERE: subqueries among its conjuncts become joins.
 	var where []*plan.Expr
 	if sel.WhereClause != nil {
-		w := boolArg(b.expr(sel.WhereClause, s, catalog.TypeBool), "WHERE")
-		where = conjuncts(w)
+		where = b.where(sel.WhereClause, s)
+	}
+	var hoisted []*plan.Expr
+	if corr != nil {
+		where, hoisted = corr.split(qb, where)
 	}
 
 	// Targets, with aggregates allowed.
 	agg := &aggContext{}
-	as := &scope{cols: s.cols, agg: agg}
+	as := &scope{cols: s.cols, agg: agg, outer: outer}
 	var targets []*plan.Expr
 	var cols []OutputColumn
 	for _, t := range sel.TargetList {
@@ -123,6 +152,9 @@ func (b *binder) query(sel *pg_query.SelectStmt) *Query {
 			} else {
 				e = coerce(e, catalog.TypeText)
 			}
+		}
+		if e.Type.Kind == catalog.Interval {
+			failf(sqlerr.FeatureNotSupported, "interval values in results are not supported yet")
 		}
 		oc := OutputColumn{Name: rt.Name, Type: e.Type}
 		if oc.Name == "" {
@@ -188,6 +220,17 @@ func (b *binder) query(sel *pg_query.SelectStmt) *Query {
 		}
 	}
 
+	if corr != nil {
+		targets, cols, groups = corr.finish(b, qb, sel, targets, cols, groups, agg, having, hoisted)
+	} else if outer != nil {
+		all := append(append(append([]*plan.Expr(nil), where...), targets...), groups...)
+		for _, e := range append(all, having) {
+			if e != nil && foreign(qb, e) {
+				failf(sqlerr.FeatureNotSupported, "a correlated reference in a subquery in FROM or WITH is not supported yet")
+			}
+		}
+	}
+
 	aggregated := len(agg.calls) > 0 || len(groups) > 0 || having != nil
 	post := func(e *plan.Expr) *plan.Expr { return e }
 	if aggregated {
@@ -210,6 +253,11 @@ func (b *binder) query(sel *pg_query.SelectStmt) *Query {
 		collect(e)
 	}
 	b.collectJoinIDs(qb.from, used)
+	for _, sj := range qb.subJoins {
+		for _, c := range sj.conds {
+			collect(c)
+		}
+	}
 	for _, c := range agg.calls {
 		if c.Arg != nil {
 			collect(c.Arg)
@@ -435,6 +483,11 @@ func (b *binder) groupOrOrderExpr(n *pg_query.Node, s *scope, targets []*plan.Ex
 func (b *binder) fromItem(qb *queryBlock, n *pg_query.Node, s *scope) *joinNode {
 	switch f := n.Node.(type) {
 	case *pg_query.Node_RangeVar:
+		if f.RangeVar.Schemaname == "" {
+			if c := b.lookupCTE(f.RangeVar.Relname); c != nil {
+				return b.cteRange(qb, f.RangeVar, c, s)
+			}
+		}
 		if vt, ok := b.virtual(f.RangeVar); ok {
 			return b.virtualRange(qb, f.RangeVar, vt, s)
 		}
@@ -452,16 +505,14 @@ func (b *binder) fromItem(qb *queryBlock, n *pg_query.Node, s *scope) *joinNode 
 			failf(sqlerr.InvalidColumnReference, "table %q has %d columns available but %d columns specified", alias, len(visible), len(colAliases))
 		}
 		b.checkAlias(qb, alias)
-		r := &rangeEntry{alias: alias, table: t, firstID: qb.nextID, ncols: len(t.Columns)}
-		qb.nextID += len(t.Columns)
-		qb.ranges = append(qb.ranges, r)
+		r := b.addRange(qb, &rangeEntry{alias: alias, table: t}, len(t.Columns))
 		for k, i := range visible {
 			c := t.Columns[i]
 			name := c.Name
 			if k < len(colAliases) {
 				name = colAliases[k]
 			}
-			s.cols = append(s.cols, scopeCol{id: r.firstID + i, rel: alias, name: name, typ: c.Type, tableOID: t.OID, attnum: int16(i + 1)})
+			s.cols = append(s.cols, scopeCol{id: r.ids[i], rel: alias, name: name, typ: c.Type, tableOID: t.OID, attnum: int16(i + 1)})
 		}
 		return &joinNode{rng: len(qb.ranges) - 1}
 	case *pg_query.Node_RangeSubselect:
@@ -469,7 +520,7 @@ func (b *binder) fromItem(qb *queryBlock, n *pg_query.Node, s *scope) *joinNode 
 		if rs.Lateral {
 			failf(sqlerr.FeatureNotSupported, "LATERAL is not supported yet")
 		}
-		sub := (&binder{ctx: b.ctx}).query(rs.Subquery.GetSelectStmt())
+		sub := b.child().query(rs.Subquery.GetSelectStmt(), s.outer)
 		if rs.Alias == nil {
 			failf(sqlerr.SyntaxError, "subquery in FROM must have an alias")
 		}
@@ -478,15 +529,13 @@ func (b *binder) fromItem(qb *queryBlock, n *pg_query.Node, s *scope) *joinNode 
 		}
 		alias := rs.Alias.Aliasname
 		b.checkAlias(qb, alias)
-		r := &rangeEntry{alias: alias, sub: sub, firstID: qb.nextID, ncols: len(sub.Columns)}
-		qb.nextID += len(sub.Columns)
-		qb.ranges = append(qb.ranges, r)
+		r := b.addRange(qb, &rangeEntry{alias: alias, sub: sub}, len(sub.Columns))
 		for i, c := range sub.Columns {
 			name := c.Name
 			if i < len(rs.Alias.Colnames) {
 				name = rs.Alias.Colnames[i].GetString_().Sval
 			}
-			s.cols = append(s.cols, scopeCol{id: r.firstID + i, rel: alias, name: name, typ: c.Type})
+			s.cols = append(s.cols, scopeCol{id: r.ids[i], rel: alias, name: name, typ: c.Type})
 		}
 		return &joinNode{rng: len(qb.ranges) - 1}
 	case *pg_query.Node_JoinExpr:
@@ -563,11 +612,9 @@ func (b *binder) virtualRange(qb *queryBlock, rv *pg_query.RangeVar, vt *Virtual
 		}
 		v.Rows = append(v.Rows, exprs)
 	}
-	r := &rangeEntry{alias: alias, sub: q, firstID: qb.nextID, ncols: len(q.Columns)}
-	qb.nextID += r.ncols
-	qb.ranges = append(qb.ranges, r)
+	r := b.addRange(qb, &rangeEntry{alias: alias, sub: q}, len(q.Columns))
 	for i, c := range q.Columns {
-		s.cols = append(s.cols, scopeCol{id: r.firstID + i, rel: alias, name: c.Name, typ: c.Type})
+		s.cols = append(s.cols, scopeCol{id: r.ids[i], rel: alias, name: c.Name, typ: c.Type})
 	}
 	return &joinNode{rng: len(qb.ranges) - 1}
 }
@@ -600,16 +647,26 @@ func (b *binder) collectJoinIDs(jn *joinNode, used map[int]bool) {
 	b.collectJoinIDs(jn.right, used)
 }
 
+// rangeOf returns the range that owns column id.
+func (qb *queryBlock) rangeOf(id int) (int, bool) {
+	for i, r := range qb.ranges {
+		for _, x := range r.ids {
+			if x == id {
+				return i, true
+			}
+		}
+	}
+	return 0, false
+}
+
 // rangesOf returns the FROM items an expression references.
 func rangesOf(qb *queryBlock, e *plan.Expr) map[int]bool {
 	ids := map[int]bool{}
 	collectIDs(e, ids)
 	out := map[int]bool{}
 	for id := range ids {
-		for i, r := range qb.ranges {
-			if id >= r.firstID && id < r.firstID+r.ncols {
-				out[i] = true
-			}
+		if i, ok := qb.rangeOf(id); ok {
+			out[i] = true
 		}
 	}
 	return out
@@ -656,18 +713,27 @@ func (b *binder) buildFrom(qb *queryBlock, jn *joinNode, where []*plan.Expr, use
 	if inner {
 		attach, rest = rest, nil
 	}
-	node, layout, _ := b.buildJoin(qb, jn, pushed, &attach, used)
+	node, layout, covered := b.buildJoin(qb, jn, pushed, &attach, used, inner)
+	node, layout, _ = b.applySubJoins(qb, node, layout, covered)
 	rest = append(rest, attach...)
 	return node, layout, rest
 }
 
-func (b *binder) buildJoin(qb *queryBlock, jn *joinNode, pushed [][]*plan.Expr, attach *[]*plan.Expr, used map[int]bool) (plan.Node, []int, map[int]bool) {
+// buildJoin builds a join (sub)tree. In an all-inner tree (inner), WHERE
+// conjuncts in attach are evaluated as soon as the tree built so far covers
+// their ranges, and WHERE subqueries join as soon as their conditions can
+// be evaluated; elsewhere only at leaves that no outer join can null.
+func (b *binder) buildJoin(qb *queryBlock, jn *joinNode, pushed [][]*plan.Expr, attach *[]*plan.Expr, used map[int]bool, inner bool) (plan.Node, []int, map[int]bool) {
 	if jn.rng >= 0 {
 		n, layout := b.buildRange(qb, jn.rng, pushed[jn.rng], used)
-		return n, layout, map[int]bool{jn.rng: true}
+		covered := map[int]bool{jn.rng: true}
+		if qb.ranges[jn.rng].nullable {
+			return n, layout, covered
+		}
+		return b.settle(qb, n, layout, covered, attach, inner)
 	}
-	ln, ll, lr := b.buildJoin(qb, jn.left, pushed, attach, used)
-	rn, rl, rr := b.buildJoin(qb, jn.right, pushed, attach, used)
+	ln, ll, lr := b.buildJoin(qb, jn.left, pushed, attach, used, inner)
+	rn, rl, rr := b.buildJoin(qb, jn.right, pushed, attach, used, inner)
 	all := map[int]bool{}
 	for r := range lr {
 		all[r] = true
@@ -676,16 +742,8 @@ func (b *binder) buildJoin(qb *queryBlock, jn *joinNode, pushed [][]*plan.Expr, 
 		all[r] = true
 	}
 	conds := append([]*plan.Expr(nil), jn.on...)
-	if jn.kind == plan.InnerJoin || jn.kind == plan.CrossJoin {
-		var keep []*plan.Expr
-		for _, c := range *attach {
-			if subset(rangesOf(qb, c), all) {
-				conds = append(conds, c)
-			} else {
-				keep = append(keep, c)
-			}
-		}
-		*attach = keep
+	if inner {
+		conds = append(conds, takeCovered(qb, attach, all)...)
 	}
 	kind := jn.kind
 	if kind == plan.CrossJoin && len(conds) > 0 {
@@ -714,7 +772,36 @@ func (b *binder) buildJoin(qb *queryBlock, jn *joinNode, pushed [][]*plan.Expr, 
 	if len(residual) > 0 {
 		j.Residual = remap(andAll(residual), layout)
 	}
-	return j, layout, all
+	if !inner {
+		return j, layout, all
+	}
+	return b.settle(qb, j, layout, all, attach, inner)
+}
+
+// settle joins the WHERE subqueries a node can evaluate, then filters it by
+// the attachable conjuncts it now covers.
+func (b *binder) settle(qb *queryBlock, n plan.Node, layout []int, covered map[int]bool, attach *[]*plan.Expr, inner bool) (plan.Node, []int, map[int]bool) {
+	n, layout, covered = b.applySubJoins(qb, n, layout, covered)
+	if inner {
+		if cs := takeCovered(qb, attach, covered); len(cs) > 0 {
+			n = &plan.Filter{Input: n, Pred: remap(andAll(cs), layout)}
+		}
+	}
+	return n, layout, covered
+}
+
+// takeCovered removes and returns the conjuncts whose ranges are covered.
+func takeCovered(qb *queryBlock, attach *[]*plan.Expr, covered map[int]bool) []*plan.Expr {
+	var take, keep []*plan.Expr
+	for _, c := range *attach {
+		if subset(rangesOf(qb, c), covered) {
+			take = append(take, c)
+		} else {
+			keep = append(keep, c)
+		}
+	}
+	*attach = keep
+	return take
 }
 
 func subset(a, b map[int]bool) bool {
@@ -731,10 +818,7 @@ func subset(a, b map[int]bool) bool {
 func (b *binder) buildRange(qb *queryBlock, i int, filters []*plan.Expr, used map[int]bool) (plan.Node, []int) {
 	r := qb.ranges[i]
 	if r.sub != nil {
-		layout := make([]int, r.ncols)
-		for k := range layout {
-			layout[k] = r.firstID + k
-		}
+		layout := append([]int(nil), r.ids...)
 		var n plan.Node = r.sub.Plan
 		if len(filters) > 0 {
 			n = &plan.Filter{Input: n, Pred: remap(andAll(filters), layout)}
@@ -743,16 +827,16 @@ func (b *binder) buildRange(qb *queryBlock, i int, filters []*plan.Expr, used ma
 	}
 	var cols []int
 	var layout []int
-	for k := 0; k < r.ncols; k++ {
-		if used[r.firstID+k] {
+	for k, id := range r.ids {
+		if used[id] {
 			cols = append(cols, k)
-			layout = append(layout, r.firstID+k)
+			layout = append(layout, id)
 		}
 	}
 	if len(cols) == 0 {
 		// Nothing is read but the row count: scan the narrowest column.
 		k := narrowestColumn(r.table)
-		cols, layout = []int{k}, []int{r.firstID + k}
+		cols, layout = []int{k}, []int{r.ids[k]}
 	}
 	scan := &plan.Scan{Table: r.table, Cols: cols}
 	if len(filters) > 0 {

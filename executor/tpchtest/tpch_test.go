@@ -150,6 +150,8 @@ func canonical(v *vec.Vector, i int) string {
 	switch {
 	case t.Kind == catalog.Float4 || t.Kind == catalog.Float8:
 		return strconv.FormatFloat(v.F64[i], 'f', 4, 64)
+	case t.Kind == catalog.Numeric && t.Scale == 0:
+		return string(pgtype.AppendText(nil, v, i)) // an integral numeric (extract) prints as an integer
 	case t.Kind == catalog.Numeric:
 		f, _ := strconv.ParseFloat(string(pgtype.AppendText(nil, v, i)), 64)
 		return strconv.FormatFloat(f, 'f', 4, 64)

@@ -1,0 +1,565 @@
+package planner
+
+import (
+	pg_query "github.com/pganalyze/pg_query_go/v5"
+
+	"github.com/cirrusdb/cirrus/catalog"
+	"github.com/cirrusdb/cirrus/internal/sqlerr"
+	"github.com/cirrusdb/cirrus/planner/plan"
+)
+
+// Subqueries are never run once per outer row. Each becomes one of:
+//
+//   - an init plan (plan.Subquery): an uncorrelated scalar subquery, or an
+//     uncorrelated EXISTS, runs once before the query and becomes a
+//     constant;
+//   - a join of the enclosing query block with the decorrelated subquery:
+//     EXISTS / IN among the WHERE conjuncts → semi join, NOT EXISTS → anti
+//     join, NOT IN → null-aware anti join, a correlated scalar subquery →
+//     single join whose value column replaces the subquery.
+//
+// Decorrelation: the WHERE conjuncts of the subquery that reference
+// columns of the enclosing block are pulled out of it and become the
+// join's condition; the subquery outputs the inner columns they use. When
+// the subquery aggregates, each pulled-out conjunct must be an equality
+// between an inner and an outer expression, and the inner expression
+// becomes a grouping key (one group per correlation value). A scalar
+// aggregate over no rows still yields a row (count = 0), which the grouped
+// form cannot: the subquery then also outputs a constant TRUE, and a NULL
+// there (no group matched) selects the aggregate's value over no rows.
+
+type subMode uint8
+
+const (
+	subExists subMode = iota
+	subIn
+	subScalar
+)
+
+// correlation collects, while a subquery is bound, what its decorrelation
+// needs; see query() and finish.
+type correlation struct {
+	mode subMode
+	// hoisted are the pulled-out conjuncts (over outer ids and outIDs).
+	hoisted []*plan.Expr
+	// nvisible is the number of the subquery's own output columns; the
+	// marker (if any) and the correlation outputs follow.
+	nvisible int
+	// marker is set when a constant TRUE column follows the visible ones.
+	marker bool
+	// emptyVal is the first output's value over no rows (with marker).
+	emptyVal *plan.Expr
+	// outIDs are the ids, at the enclosing level, of the outputs after the
+	// visible ones and the marker.
+	outIDs []int
+}
+
+// subJoin is a WHERE subquery joined with the query block.
+type subJoin struct {
+	kind  plan.JoinKind
+	rng   int
+	conds []*plan.Expr
+	done  bool
+}
+
+// owns reports whether id is a column of the block (a FROM item, a
+// subquery joined to it, or an aggregate or grouping output).
+func owns(qb *queryBlock, id int) bool {
+	if id >= aggIDBase {
+		return true
+	}
+	_, ok := qb.rangeOf(id)
+	return ok
+}
+
+func foreign(qb *queryBlock, e *plan.Expr) bool {
+	ids := map[int]bool{}
+	collectIDs(e, ids)
+	for id := range ids {
+		if !owns(qb, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// split separates the WHERE conjuncts that reference enclosing blocks.
+func (c *correlation) split(qb *queryBlock, where []*plan.Expr) (keep, hoisted []*plan.Expr) {
+	for _, e := range where {
+		if foreign(qb, e) {
+			hoisted = append(hoisted, e)
+		} else {
+			keep = append(keep, e)
+		}
+	}
+	return keep, hoisted
+}
+
+// finish shapes a decorrelated subquery's outputs: it returns the targets
+// (the visible ones, then the marker and the correlation outputs) and the
+// grouping keys, and rewrites the hoisted conjuncts over the outputs' ids.
+func (c *correlation) finish(b *binder, qb *queryBlock, sel *pg_query.SelectStmt, targets []*plan.Expr, cols []OutputColumn, groups []*plan.Expr, agg *aggContext, having *plan.Expr, hoisted []*plan.Expr) ([]*plan.Expr, []OutputColumn, []*plan.Expr) {
+	aggregated := len(agg.calls) > 0 || len(groups) > 0 || having != nil
+	for _, e := range append(append(append([]*plan.Expr(nil), targets...), groups...), having) {
+		if e != nil && foreign(qb, e) {
+			failf(sqlerr.FeatureNotSupported, "a correlated reference outside the WHERE clause of a subquery is not supported yet")
+		}
+	}
+	if c.mode == subExists {
+		if len(hoisted) > 0 && aggregated {
+			failf(sqlerr.FeatureNotSupported, "correlated EXISTS over an aggregate is not supported yet")
+		}
+		targets, cols = nil, nil
+		if len(hoisted) == 0 {
+			targets = []*plan.Expr{plan.ConstOf(catalog.TypeBool, plan.Datum{B: true})}
+			cols = []OutputColumn{{Name: "?column?", Type: catalog.TypeBool}}
+		}
+	}
+	c.nvisible = len(targets)
+	if len(hoisted) == 0 {
+		return targets, cols, groups
+	}
+	if sel.LimitCount != nil || sel.LimitOffset != nil {
+		failf(sqlerr.FeatureNotSupported, "LIMIT in a correlated subquery is not supported yet")
+	}
+	extra := func(e *plan.Expr, id int) {
+		targets = append(targets, e)
+		cols = append(cols, OutputColumn{Name: "?column?", Type: e.Type})
+		c.outIDs = append(c.outIDs, id)
+	}
+	if !aggregated {
+		// Output the inner columns the hoisted conjuncts read, under their
+		// own ids.
+		seen := map[int]bool{}
+		for _, h := range hoisted {
+			forRefs(h, func(r *plan.Expr) {
+				if owns(qb, r.Col) && !seen[r.Col] {
+					seen[r.Col] = true
+					extra(plan.Col(r.Col, r.Type), r.Col)
+				}
+			})
+		}
+		c.hoisted = hoisted
+		return targets, cols, groups
+	}
+	if having != nil {
+		failf(sqlerr.FeatureNotSupported, "HAVING in a correlated subquery is not supported yet")
+	}
+	if len(groups) == 0 && c.mode == subScalar {
+		c.emptyVal = substituteEmptyAggs(targets[0], agg.calls)
+		if !definitelyNull(c.emptyVal) {
+			c.marker = true
+			targets = append(targets, plan.ConstOf(catalog.TypeBool, plan.Datum{B: true}))
+			cols = append(cols, OutputColumn{Name: "?column?", Type: catalog.TypeBool})
+		}
+	}
+	for _, h := range hoisted {
+		inner, outer, ok := splitEquality(qb, h)
+		if !ok {
+			failf(sqlerr.FeatureNotSupported, "a correlated aggregate subquery needs equality conditions on the outer columns")
+		}
+		groups = append(groups, inner)
+		id := b.newIDs(1)[0]
+		extra(inner, id)
+		c.hoisted = append(c.hoisted, plan.CallOf("=", catalog.TypeBool, plan.Col(id, inner.Type), outer))
+	}
+	return targets, cols, groups
+}
+
+// splitEquality splits inner = outer (either order).
+func splitEquality(qb *queryBlock, e *plan.Expr) (inner, outer *plan.Expr, ok bool) {
+	if e.Kind != plan.Call || e.Op != "=" {
+		return nil, nil, false
+	}
+	a, b := e.Args[0], e.Args[1]
+	fa, fb := foreign(qb, a), foreign(qb, b)
+	local := func(x *plan.Expr) bool {
+		ids := map[int]bool{}
+		collectIDs(x, ids)
+		for id := range ids {
+			if !owns(qb, id) {
+				return false
+			}
+		}
+		return len(ids) > 0
+	}
+	switch {
+	case !fa && fb && local(a) && !refsAny(qb, b):
+		return a, b, true
+	case fa && !fb && local(b) && !refsAny(qb, a):
+		return b, a, true
+	}
+	return nil, nil, false
+}
+
+// refsAny reports whether e references a column of the block.
+func refsAny(qb *queryBlock, e *plan.Expr) bool {
+	ids := map[int]bool{}
+	collectIDs(e, ids)
+	for id := range ids {
+		if owns(qb, id) {
+			return true
+		}
+	}
+	return false
+}
+
+func forRefs(e *plan.Expr, f func(*plan.Expr)) {
+	if e == nil {
+		return
+	}
+	if e.Kind == plan.ColumnRef {
+		f(e)
+	}
+	for _, a := range e.Args {
+		forRefs(a, f)
+	}
+}
+
+// substituteEmptyAggs replaces aggregate results by their values over no
+// rows: count is 0, every other aggregate NULL.
+func substituteEmptyAggs(e *plan.Expr, calls []*plan.AggCall) *plan.Expr {
+	if e.Kind == plan.ColumnRef && e.Col >= aggIDBase && e.Col < groupIDBase {
+		call := calls[e.Col-aggIDBase]
+		if call.Func == "count" {
+			return plan.ConstOf(e.Type, plan.Datum{})
+		}
+		return plan.NullOf(e.Type)
+	}
+	if len(e.Args) == 0 {
+		return e
+	}
+	c := *e
+	c.Args = make([]*plan.Expr, len(e.Args))
+	for i, a := range e.Args {
+		c.Args[i] = substituteEmptyAggs(a, calls)
+	}
+	return &c
+}
+
+// definitelyNull reports whether e is NULL whatever its input: a NULL
+// constant, or a strict operator or cast over such.
+func definitelyNull(e *plan.Expr) bool {
+	switch e.Kind {
+	case plan.Const:
+		return e.Value.Null
+	case plan.Cast:
+		return definitelyNull(e.Args[0])
+	case plan.Call:
+		switch e.Op {
+		case "+", "-", "*", "/", "%", "neg", "=", "<>", "<", "<=", ">", ">=", "abs", "concat", "lower", "upper", "length", "substr":
+			for _, a := range e.Args {
+				if definitelyNull(a) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// boundSub is a bound subquery: its plan outputs the visible columns, the
+// marker and the correlation outputs.
+type boundSub struct {
+	q    *Query
+	corr *correlation
+}
+
+func (bs *boundSub) correlated() bool { return len(bs.corr.hoisted) > 0 }
+
+// bindSub binds a subquery of the current block with scope s.
+func (b *binder) bindSub(n *pg_query.Node, s *scope, mode subMode) *boundSub {
+	sel := n.GetSelectStmt()
+	if sel == nil {
+		failf(sqlerr.FeatureNotSupported, "subquery form not supported yet")
+	}
+	cb := b.child()
+	cb.corr = &correlation{mode: mode}
+	q := cb.query(sel, s)
+	c := cb.corr
+	if c == nil {
+		failf(sqlerr.Internal, "planner: subquery lost its correlation state")
+	}
+	if mode != subExists && c.nvisible != 1 {
+		if c.nvisible > 1 {
+			failf(sqlerr.SyntaxError, "subquery must return only one column")
+		}
+		failf(sqlerr.SyntaxError, "subquery has too few columns")
+	}
+	return &boundSub{q: q, corr: c}
+}
+
+// where binds a WHERE clause into conjuncts; EXISTS, NOT EXISTS, IN and
+// NOT IN subqueries among them join the query block instead.
+func (b *binder) where(n *pg_query.Node, s *scope) []*plan.Expr {
+	var out []*plan.Expr
+	for _, c := range rawConjuncts(n) {
+		if b.whereSubquery(c, s) {
+			continue
+		}
+		out = append(out, conjuncts(boolArg(b.expr(c, s, catalog.TypeBool), "WHERE"))...)
+	}
+	return out
+}
+
+func rawConjuncts(n *pg_query.Node) []*pg_query.Node {
+	if be := n.GetBoolExpr(); be != nil && be.Boolop == pg_query.BoolExprType_AND_EXPR {
+		var out []*pg_query.Node
+		for _, a := range be.Args {
+			out = append(out, rawConjuncts(a)...)
+		}
+		return out
+	}
+	return []*pg_query.Node{n}
+}
+
+// whereSubquery turns a WHERE conjunct that is [NOT] EXISTS or [NOT] IN
+// over a subquery into a join, reporting whether it did.
+func (b *binder) whereSubquery(n *pg_query.Node, s *scope) bool {
+	negated := false
+	if be := n.GetBoolExpr(); be != nil && be.Boolop == pg_query.BoolExprType_NOT_EXPR {
+		negated, n = true, be.Args[0]
+	}
+	sl := n.GetSubLink()
+	if sl == nil || b.qb == nil {
+		return false
+	}
+	switch sl.SubLinkType {
+	case pg_query.SubLinkType_EXISTS_SUBLINK:
+		bs := b.bindSub(sl.Subselect, s, subExists)
+		if !bs.correlated() {
+			return false // an init plan
+		}
+		kind := plan.SemiJoin
+		if negated {
+			kind = plan.AntiJoin
+		}
+		b.joinSub(bs, kind, nil)
+		return true
+	case pg_query.SubLinkType_ANY_SUBLINK:
+		if len(sl.OperName) > 0 && opName(sl.OperName) != "=" {
+			return false
+		}
+		lhs := b.expr(sl.Testexpr, s, catalog.TypeUnknown)
+		if lhs.Kind == plan.Call && lhs.Op == "row" {
+			failf(sqlerr.FeatureNotSupported, "row comparisons with subqueries are not supported yet")
+		}
+		bs := b.bindSub(sl.Subselect, s, subIn)
+		kind := plan.SemiJoin
+		if negated {
+			if bs.correlated() {
+				failf(sqlerr.FeatureNotSupported, "NOT IN with a correlated subquery is not supported yet")
+			}
+			kind = plan.NullAwareAntiJoin
+		}
+		b.joinSub(bs, kind, lhs)
+		return true
+	}
+	return false
+}
+
+// joinSub adds a subquery range and its join to the current block. For IN,
+// lhs = the subquery's first column is part of the condition. It returns
+// the range's ids.
+func (b *binder) joinSub(bs *boundSub, kind plan.JoinKind, lhs *plan.Expr) []int {
+	qb := b.qb
+	c := bs.corr
+	nhead := c.nvisible
+	if c.marker {
+		nhead++
+	}
+	ids := append(b.newIDs(nhead), c.outIDs...)
+	r := b.addRange(qb, &rangeEntry{sub: bs.q, ids: ids}, len(ids))
+	conds := append([]*plan.Expr(nil), c.hoisted...)
+	if lhs != nil {
+		conds = append(conds, binaryOp("=", lhs, plan.Col(ids[0], bs.q.Columns[0].Type)))
+	}
+	for _, e := range conds {
+		if foreign(qb, e) {
+			failf(sqlerr.FeatureNotSupported, "a subquery referencing a query block more than one level out is not supported yet")
+		}
+	}
+	qb.subJoins = append(qb.subJoins, &subJoin{kind: kind, rng: len(qb.ranges) - 1, conds: conds})
+	_ = r
+	return ids
+}
+
+// sublink binds a subquery used as a value: an uncorrelated one becomes an
+// init plan; a correlated scalar subquery joins the block (single join).
+func (b *binder) sublink(sl *pg_query.SubLink, s *scope) *plan.Expr {
+	switch sl.SubLinkType {
+	case pg_query.SubLinkType_EXPR_SUBLINK:
+		bs := b.bindSub(sl.Subselect, s, subScalar)
+		t := bs.q.Columns[0].Type
+		if !bs.correlated() {
+			return &plan.Expr{Kind: plan.Subquery, Type: t, Sub: bs.q.Plan}
+		}
+		if b.qb == nil {
+			failf(sqlerr.FeatureNotSupported, "a correlated subquery is not supported here")
+		}
+		ids := b.joinSub(bs, plan.SingleJoin, nil)
+		v := plan.Col(ids[0], t)
+		if bs.corr.marker {
+			empty := coerce(bs.corr.emptyVal, t)
+			return &plan.Expr{Kind: plan.Case, Type: t, Else: true, Args: []*plan.Expr{
+				plan.CallOf("isnull", catalog.TypeBool, plan.Col(ids[1], catalog.TypeBool)), empty, v}}
+		}
+		return v
+	case pg_query.SubLinkType_EXISTS_SUBLINK:
+		bs := b.bindSub(sl.Subselect, s, subExists)
+		if bs.correlated() {
+			failf(sqlerr.FeatureNotSupported, "a correlated EXISTS is only supported as a WHERE condition")
+		}
+		one := &plan.Limit{Input: bs.q.Plan, Count: 1}
+		sub := &plan.Expr{Kind: plan.Subquery, Type: catalog.TypeBool, Sub: one}
+		return plan.CallOf("coalesce", catalog.TypeBool, sub, plan.ConstOf(catalog.TypeBool, plan.Datum{B: false}))
+	case pg_query.SubLinkType_ANY_SUBLINK, pg_query.SubLinkType_ALL_SUBLINK:
+		failf(sqlerr.FeatureNotSupported, "IN, ANY and ALL with a subquery are only supported as WHERE conditions")
+	case pg_query.SubLinkType_ARRAY_SUBLINK:
+		failf(sqlerr.FeatureNotSupported, "ARRAY(subquery) is not supported yet")
+	}
+	failf(sqlerr.FeatureNotSupported, "subquery form not supported yet")
+	return nil
+}
+
+// applySubJoins joins the block's pending WHERE subqueries whose
+// conditions node (covering ranges covered) can evaluate.
+func (b *binder) applySubJoins(qb *queryBlock, node plan.Node, layout []int, covered map[int]bool) (plan.Node, []int, map[int]bool) {
+	for progress := true; progress; {
+		progress = false
+		for _, sj := range qb.subJoins {
+			if sj.done {
+				continue
+			}
+			need := map[int]bool{}
+			for _, c := range sj.conds {
+				for r := range rangesOf(qb, c) {
+					if r != sj.rng {
+						need[r] = true
+					}
+				}
+			}
+			if !subset(need, covered) {
+				continue
+			}
+			sj.done, progress = true, true
+			node, layout, covered = b.joinSubquery(qb, sj, node, layout, covered)
+		}
+	}
+	return node, layout, covered
+}
+
+func (b *binder) joinSubquery(qb *queryBlock, sj *subJoin, node plan.Node, layout []int, covered map[int]bool) (plan.Node, []int, map[int]bool) {
+	r := qb.ranges[sj.rng]
+	right, rl := b.buildRange(qb, sj.rng, nil, nil)
+	j := &plan.Join{Left: node, Right: right, Kind: sj.kind}
+	own := map[int]bool{sj.rng: true}
+	var residual []*plan.Expr
+	for _, c := range sj.conds {
+		if c.Kind == plan.Call && c.Op == "=" {
+			a, bb := c.Args[0], c.Args[1]
+			ra, rb := rangesOf(qb, a), rangesOf(qb, bb)
+			switch {
+			case len(ra) > 0 && len(rb) > 0 && subset(ra, covered) && subset(rb, own):
+				j.LeftKeys = append(j.LeftKeys, remap(a, layout))
+				j.RightKeys = append(j.RightKeys, remap(bb, rl))
+				continue
+			case len(ra) > 0 && len(rb) > 0 && subset(rb, covered) && subset(ra, own):
+				j.LeftKeys = append(j.LeftKeys, remap(bb, layout))
+				j.RightKeys = append(j.RightKeys, remap(a, rl))
+				continue
+			}
+		}
+		residual = append(residual, c)
+	}
+	if sj.kind == plan.NullAwareAntiJoin && len(j.LeftKeys) != 1 {
+		failf(sqlerr.FeatureNotSupported, "NOT IN over this condition is not supported yet")
+	}
+	both := append(append([]int(nil), layout...), rl...)
+	if len(residual) > 0 {
+		j.Residual = remap(andAll(residual), both)
+	}
+	_ = r
+	if sj.kind == plan.SingleJoin {
+		nc := map[int]bool{sj.rng: true}
+		for k := range covered {
+			nc[k] = true
+		}
+		return j, both, nc
+	}
+	return j, layout, covered
+}
+
+// cte is a WITH query, bound afresh where it is referenced.
+type cte struct {
+	name    string
+	query   *pg_query.Node
+	colv    []string
+	visible []*cte // the CTEs its own body may reference
+}
+
+// with returns a binder that sees the WITH clause's queries.
+func (b *binder) with(w *pg_query.WithClause) *binder {
+	if w.Recursive {
+		failf(sqlerr.FeatureNotSupported, "WITH RECURSIVE is not supported yet")
+	}
+	nb := *b
+	nb.ctes = append([]*cte(nil), b.ctes...)
+	seen := map[string]bool{}
+	for _, n := range w.Ctes {
+		ce := n.GetCommonTableExpr()
+		if seen[ce.Ctename] {
+			failf(sqlerr.DuplicateAlias, "WITH query name %q specified more than once", ce.Ctename)
+		}
+		seen[ce.Ctename] = true
+		if ce.Ctequery.GetSelectStmt() == nil {
+			failf(sqlerr.FeatureNotSupported, "data-modifying statements in WITH are not supported")
+		}
+		c := &cte{name: ce.Ctename, query: ce.Ctequery, visible: append([]*cte(nil), nb.ctes...)}
+		for _, a := range ce.Aliascolnames {
+			c.colv = append(c.colv, a.GetString_().Sval)
+		}
+		nb.ctes = append(nb.ctes, c)
+	}
+	return &nb
+}
+
+func (b *binder) lookupCTE(name string) *cte {
+	for i := len(b.ctes) - 1; i >= 0; i-- {
+		if b.ctes[i].name == name {
+			return b.ctes[i]
+		}
+	}
+	return nil
+}
+
+// cteRange binds a reference to a WITH query as a FROM item.
+func (b *binder) cteRange(qb *queryBlock, rv *pg_query.RangeVar, c *cte, s *scope) *joinNode {
+	cb := b.child()
+	cb.ctes = c.visible
+	sub := cb.query(c.query.GetSelectStmt(), s.outer)
+	if len(c.colv) > len(sub.Columns) {
+		failf(sqlerr.InvalidColumnReference, "WITH query %q has %d columns available but %d columns specified", c.name, len(sub.Columns), len(c.colv))
+	}
+	alias := c.name
+	var colAliases []string
+	if rv.Alias != nil {
+		alias = rv.Alias.Aliasname
+		for _, a := range rv.Alias.Colnames {
+			colAliases = append(colAliases, a.GetString_().Sval)
+		}
+	}
+	b.checkAlias(qb, alias)
+	r := b.addRange(qb, &rangeEntry{alias: alias, sub: sub}, len(sub.Columns))
+	for i, col := range sub.Columns {
+		name := col.Name
+		if i < len(c.colv) {
+			name = c.colv[i]
+		}
+		if i < len(colAliases) {
+			name = colAliases[i]
+		}
+		s.cols = append(s.cols, scopeCol{id: r.ids[i], rel: alias, name: name, typ: col.Type})
+	}
+	return &joinNode{rng: len(qb.ranges) - 1}
+}
