@@ -134,7 +134,7 @@ func newCast(arg *plan.Expr, to catalog.Type) (node, error) {
 	case fi && to.Kind == catalog.Bool:
 		n.kind, canErr = castIntToBool, false
 	case from.Kind == catalog.Date && to.Kind == catalog.Timestamp:
-		n.kind, canErr = castDateToTs, false
+		n.kind, canErr = castDateToTs, true
 	case from.Kind == catalog.Timestamp && to.Kind == catalog.Date:
 		n.kind, canErr = castTsToDate, false
 	case fp == tp && (from.Kind == to.Kind):
@@ -377,13 +377,38 @@ func (n *castNode) eval(b *vec.Batch) (*vec.Vector, error) {
 		}
 	case castDateToTs:
 		r, x := o.i64(rows), v.I64[:rows]
+		bad := false
 		for i := range r {
 			r[i] = x[i] * usecPerDay
+			bad = bad || x[i] < minDate || x[i] >= endTsDay
+		}
+		if bad {
+			// Infinite dates are infinite timestamps; dates past
+			// 294276 AD do not fit.
+			for i, d := range x {
+				switch {
+				case !valid(i):
+					r[i] = 0
+				case d == pgtype.DateNegInfinity:
+					r[i] = pgtype.TimestampNegInfinity
+				case d == pgtype.DatePosInfinity:
+					r[i] = pgtype.TimestampPosInfinity
+				case d >= endTsDay:
+					return nil, errDateForTimestamp
+				}
+			}
 		}
 	case castTsToDate:
 		r, x := o.i64(rows), v.I64[:rows]
 		for i := range r {
-			r[i] = floorDiv(x[i], usecPerDay)
+			switch t := x[i]; t {
+			case pgtype.TimestampNegInfinity:
+				r[i] = pgtype.DateNegInfinity
+			case pgtype.TimestampPosInfinity:
+				r[i] = pgtype.DatePosInfinity
+			default:
+				r[i] = floorDiv(t, usecPerDay)
+			}
 		}
 	}
 	o.zeroNullSlots()

@@ -240,6 +240,11 @@ func compileCall(e *plan.Expr) (node, error) {
 			return nil, err
 		}
 		return newCoalesce(e)
+	case "addinterval":
+		if err := nargs(4, 4); err != nil {
+			return nil, err
+		}
+		return newAddInterval(e)
 	case "extract", "date_part":
 		if err := nargs(2, 2); err != nil {
 			return nil, err

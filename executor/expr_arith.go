@@ -21,6 +21,9 @@ import (
 func isFloat(t catalog.Type) bool { return t.Kind == catalog.Float4 || t.Kind == catalog.Float8 }
 
 func newArith(e *plan.Expr) (node, error) {
+	if n, ok, err := newDateArith(e); ok {
+		return n, err
+	}
 	rt := e.Type
 	a, b := e.Args[0], e.Args[1]
 	op := e.Op[0]
