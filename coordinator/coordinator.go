@@ -50,6 +50,7 @@ type Coordinator struct {
 	cat   *catsync.Node
 
 	manifests sync.Map // manifest key → *storage.Manifest (immutable objects)
+	stats     statsCache
 }
 
 // New connects to metad, loads the catalog (from the relcache file when

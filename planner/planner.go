@@ -89,6 +89,9 @@ type Context struct {
 	// Virtual resolves system views (such as cirrus_stat_catalog) that are
 	// not in the catalog; nil for none.
 	Virtual func(name string) (*VirtualTable, bool)
+	// Stats returns what is known of a table's data, for join ordering;
+	// nil (or a nil result) when nothing is.
+	Stats func(t *catalog.Table) *TableStats
 }
 
 // VirtualTable is a system view's contents, computed when it is bound.

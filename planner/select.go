@@ -32,6 +32,7 @@ type joinNode struct {
 	kind        plan.JoinKind
 	left, right *joinNode
 	on          []*plan.Expr
+	swap        bool // build the left side's rows (an inner join's inputs trade places)
 }
 
 type queryBlock struct {
@@ -712,6 +713,7 @@ func (b *binder) buildFrom(qb *queryBlock, jn *joinNode, where []*plan.Expr, use
 	var attach []*plan.Expr
 	if inner {
 		attach, rest = rest, nil
+		jn = b.reorderJoins(qb, jn, pushed, &attach)
 	}
 	node, layout, covered := b.buildJoin(qb, jn, pushed, &attach, used, inner)
 	node, layout, _ = b.applySubJoins(qb, node, layout, covered)
@@ -734,6 +736,9 @@ func (b *binder) buildJoin(qb *queryBlock, jn *joinNode, pushed [][]*plan.Expr, 
 	}
 	ln, ll, lr := b.buildJoin(qb, jn.left, pushed, attach, used, inner)
 	rn, rl, rr := b.buildJoin(qb, jn.right, pushed, attach, used, inner)
+	if jn.swap {
+		ln, ll, lr, rn, rl, rr = rn, rl, rr, ln, ll, lr
+	}
 	all := map[int]bool{}
 	for r := range lr {
 		all[r] = true

@@ -1,0 +1,69 @@
+package coordinator
+
+import (
+	"context"
+	"math"
+	"sync"
+
+	"github.com/cirrusdb/cirrus/catalog"
+	"github.com/cirrusdb/cirrus/internal/pgtype"
+	"github.com/cirrusdb/cirrus/planner"
+	"github.com/cirrusdb/cirrus/storage"
+)
+
+// statsCache maps a manifest key to the planner statistics derived from
+// it (manifests are immutable, so the statistics are too).
+type statsCache struct{ m sync.Map }
+
+// tableStats returns join-ordering statistics for a table as this session
+// sees it: row counts from the manifest, and for int64-backed columns an
+// upper bound of their distinct values from the files' min/max.
+func (s *session) tableStats(t *catalog.Table) *planner.TableStats {
+	m, err := s.manifestFor(context.Background(), t)
+	if err != nil {
+		return nil
+	}
+	key := t.Manifest
+	if s.txn != nil {
+		if _, ok := s.txn.manifests[t.OID]; ok {
+			key = "" // the transaction's own files: not cached
+		}
+	}
+	if key != "" {
+		if st, ok := s.c.stats.m.Load(key); ok {
+			return st.(*planner.TableStats)
+		}
+	}
+	st := deriveStats(t, m)
+	if key != "" {
+		s.c.stats.m.Store(key, st)
+	}
+	return st
+}
+
+func deriveStats(t *catalog.Table, m *storage.Manifest) *planner.TableStats {
+	st := &planner.TableStats{Rows: float64(m.Rows()), NDV: make([]float64, len(t.Columns))}
+	for i, c := range t.Columns {
+		if !c.Type.IsInt64Backed() || c.Dropped {
+			continue
+		}
+		lo, hi, ok := int64(math.MaxInt64), int64(math.MinInt64), true
+		for _, f := range m.Files {
+			if i >= len(f.Stats) || !f.Stats[i].HasMinMax {
+				ok = false
+				break
+			}
+			a, err1 := pgtype.ParseText(c.Type, []byte(f.Stats[i].Min))
+			b, err2 := pgtype.ParseText(c.Type, []byte(f.Stats[i].Max))
+			if err1 != nil || err2 != nil {
+				ok = false
+				break
+			}
+			lo, hi = min(lo, a.I), max(hi, b.I)
+		}
+		if ok && hi >= lo {
+			st.NDV[i] = math.Min(float64(hi)-float64(lo)+1, st.Rows)
+		}
+	}
+	return st
+}
