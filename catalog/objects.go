@@ -62,10 +62,17 @@ type Table struct {
 	Columns    []Column `json:"columns"`
 	PrimaryKey []int    `json:"pkey,omitempty"` // column indexes, recorded not enforced
 	Manifest   string   `json:"manifest,omitempty"`
+	// ViewQuery is set for a view (PostgreSQL's relkind 'v'): the SELECT
+	// it stands for, bound afresh wherever the view is used; Columns are
+	// its output columns and there is no data.
+	ViewQuery string `json:"view,omitempty"`
 	// Version is the etcd revision at which this version of the object was
 	// committed; metad sets it, commits compare it to detect conflicts.
 	Version int64 `json:"version,omitempty"`
 }
+
+// IsView reports whether t is a view.
+func (t *Table) IsView() bool { return t.ViewQuery != "" }
 
 // ColumnIndex returns the index of the named (visible) column, or -1.
 func (t *Table) ColumnIndex(name string) int {

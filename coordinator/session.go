@@ -486,21 +486,35 @@ func (s *session) run(ctx context.Context, st planner.Statement, w pgwire.Result
 			w.Notice(sqlerr.Errorf("42P07", "relation %q already exists, skipping", st.Name))
 			return "CREATE TABLE", nil
 		}
+		tag := "CREATE TABLE"
+		if st.ViewQuery != "" {
+			tag = "CREATE VIEW"
+		}
+		if old := st.Replaces; old != nil {
+			t := *old
+			t.Columns, t.ViewQuery = st.Columns, st.ViewQuery
+			s.txn.put(s, &catalog.Object{Table: &t}, false)
+			return tag, nil
+		}
 		oid, err := s.c.metad.AllocOIDs(ctx, 1)
 		if err != nil {
 			return "", err
 		}
-		t := &catalog.Table{OID: oid, Namespace: st.Namespace, Name: st.Name, Columns: st.Columns, PrimaryKey: st.PrimaryKey}
+		t := &catalog.Table{OID: oid, Namespace: st.Namespace, Name: st.Name, Columns: st.Columns, PrimaryKey: st.PrimaryKey, ViewQuery: st.ViewQuery}
 		s.txn.put(s, &catalog.Object{Table: t}, true)
-		return "CREATE TABLE", nil
+		return tag, nil
 	case *planner.DropTable:
+		what, tag := "table", "DROP TABLE"
+		if st.View {
+			what, tag = "view", "DROP VIEW"
+		}
 		for _, name := range st.Missing {
-			w.Notice(sqlerr.Errorf("00000", "table %q does not exist, skipping", name))
+			w.Notice(sqlerr.Errorf("00000", "%s %q does not exist, skipping", what, name))
 		}
 		for _, t := range st.Tables {
 			s.txn.drop(s, t.OID, catalog.KindTable, t.Version)
 		}
-		return "DROP TABLE", nil
+		return tag, nil
 	case *planner.CreateSchema:
 		if st.Exists {
 			w.Notice(sqlerr.Errorf(sqlerr.DuplicateSchema, "schema %q already exists, skipping", st.Name))

@@ -167,6 +167,8 @@ func (b *binder) statement(n *pg_query.Node) Statement {
 		return &Explain{Query: q}
 	case *pg_query.Node_CreateStmt:
 		return b.createTable(s.CreateStmt)
+	case *pg_query.Node_ViewStmt:
+		return b.createView(s.ViewStmt)
 	case *pg_query.Node_DropStmt:
 		return b.drop(s.DropStmt)
 	case *pg_query.Node_CreateSchemaStmt:
@@ -307,7 +309,17 @@ func (b *binder) lookupTable(schema, name string) (*catalog.Table, bool) {
 	return nil, false
 }
 
+// table resolves a table that is written or altered (not a view).
 func (b *binder) table(rv *pg_query.RangeVar) *catalog.Table {
+	t := b.relation(rv)
+	if t.IsView() {
+		failf(sqlerr.WrongObjectType, "%q is a view", t.Name)
+	}
+	return t
+}
+
+// relation resolves a table or view.
+func (b *binder) relation(rv *pg_query.RangeVar) *catalog.Table {
 	t, ok := b.lookupTable(rv.Schemaname, rv.Relname)
 	if !ok {
 		if rv.Schemaname != "" {
@@ -525,8 +537,9 @@ func (b *binder) lengthType(k catalog.Kind, mods []int32, def int32) catalog.Typ
 func (b *binder) drop(ds *pg_query.DropStmt) Statement {
 	cascade := ds.Behavior == pg_query.DropBehavior_DROP_CASCADE
 	switch ds.RemoveType {
-	case pg_query.ObjectType_OBJECT_TABLE:
-		dt := &DropTable{}
+	case pg_query.ObjectType_OBJECT_TABLE, pg_query.ObjectType_OBJECT_VIEW:
+		view := ds.RemoveType == pg_query.ObjectType_OBJECT_VIEW
+		dt := &DropTable{View: view}
 		for _, o := range ds.Objects {
 			var parts []string
 			for _, it := range o.GetList().Items {
@@ -542,7 +555,17 @@ func (b *binder) drop(ds *pg_query.DropStmt) Statement {
 					dt.Missing = append(dt.Missing, strings.Join(parts, "."))
 					continue
 				}
+				if view {
+					failf(sqlerr.UndefinedTable, "view %q does not exist", strings.Join(parts, "."))
+				}
 				failf(sqlerr.UndefinedTable, "table %q does not exist", strings.Join(parts, "."))
+			}
+			if t.IsView() != view {
+				what := "a table"
+				if view {
+					what = "a view"
+				}
+				failf(sqlerr.WrongObjectType, "%q is not %s", t.Name, what)
 			}
 			dt.Tables = append(dt.Tables, t)
 		}

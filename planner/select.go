@@ -492,7 +492,10 @@ func (b *binder) fromItem(qb *queryBlock, n *pg_query.Node, s *scope) *joinNode 
 		if vt, ok := b.virtual(f.RangeVar); ok {
 			return b.virtualRange(qb, f.RangeVar, vt, s)
 		}
-		t := b.table(f.RangeVar)
+		t := b.relation(f.RangeVar)
+		if t.IsView() {
+			return b.viewRange(qb, f.RangeVar, t, s)
+		}
 		alias := t.Name
 		var colAliases []string
 		if f.RangeVar.Alias != nil {

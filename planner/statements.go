@@ -42,10 +42,15 @@ type CreateTable struct {
 	IfNotExists bool
 	// Exists is set when IfNotExists and the table already exists.
 	Exists bool
+	// ViewQuery makes it CREATE VIEW; Replaces is the view that CREATE OR
+	// REPLACE VIEW replaces.
+	ViewQuery string
+	Replaces  *catalog.Table
 }
 
 // DropTable drops tables. Missing lists names not found under IF EXISTS.
 type DropTable struct {
+	View    bool // DROP VIEW
 	Tables  []*catalog.Table
 	Missing []string
 }

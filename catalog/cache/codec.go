@@ -12,16 +12,18 @@ import (
 // written as its length + 1, with 0 for nil, so that nil and empty survive
 // (they encode differently in JSON, and so in the catalog hash).
 //
-//	object     byte tag (1 namespace, 2 table), then the value
+//	object     byte tag (1 namespace, 2 table, 3 view), then the value
 //	namespace  uvarint OID, string Name
 //	table      uvarint OID, uvarint Namespace, string Name, slice of column,
 //	           slice of varint PrimaryKey, string Manifest, varint Version
+//	view       a table, then string ViewQuery
 //	column     string Name, type, byte flags (1 NotNull, 2 Dropped)
 //	type       byte Kind, varint Precision, varint Scale, varint Length
 //	string     uvarint length, bytes
 const (
 	tagNamespace = 1
 	tagTable     = 2
+	tagView      = 3
 )
 
 func appendString(b []byte, s string) []byte {
@@ -43,7 +45,11 @@ func appendObject(b []byte, o *catalog.Object) []byte {
 		return appendString(b, n.Name)
 	}
 	t := o.Table
-	b = append(b, tagTable)
+	if t.IsView() {
+		b = append(b, tagView)
+	} else {
+		b = append(b, tagTable)
+	}
 	b = binary.AppendUvarint(b, uint64(t.OID))
 	b = binary.AppendUvarint(b, uint64(t.Namespace))
 	b = appendString(b, t.Name)
@@ -68,7 +74,11 @@ func appendObject(b []byte, o *catalog.Object) []byte {
 		b = binary.AppendVarint(b, int64(k))
 	}
 	b = appendString(b, t.Manifest)
-	return binary.AppendVarint(b, t.Version)
+	b = binary.AppendVarint(b, t.Version)
+	if t.IsView() {
+		b = appendString(b, t.ViewQuery)
+	}
+	return b
 }
 
 var errShort = errors.New("truncated")
@@ -175,7 +185,7 @@ func (d *decoder) object() *catalog.Object {
 	case tagNamespace:
 		n := &catalog.Namespace{OID: d.oid(), Name: d.string(true)}
 		return &catalog.Object{Namespace: n}
-	case tagTable:
+	case tagTable, tagView:
 		t := &catalog.Table{OID: d.oid(), Namespace: d.oid(), Name: d.string(false)}
 		if n := d.count(6); n >= 0 {
 			t.Columns = make([]catalog.Column, n)
@@ -198,6 +208,9 @@ func (d *decoder) object() *catalog.Object {
 		}
 		t.Manifest = d.string(false)
 		t.Version = d.varint()
+		if tag == tagView {
+			t.ViewQuery = d.string(false)
+		}
 		return &catalog.Object{Table: t}
 	default:
 		if d.err == nil {

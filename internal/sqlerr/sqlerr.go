@@ -55,6 +55,7 @@ const (
 	QueryCanceled              = "57014" // query_canceled
 	AdminShutdown              = "57P01" // admin_shutdown
 	ProgramLimitExceeded       = "54000" // program_limit_exceeded
+	WrongObjectType            = "42809" // wrong_object_type
 	IOError                    = "58030" // io_error
 	Internal                   = "XX000" // internal_error
 	ConnectionFailure          = "08006" // connection_failure

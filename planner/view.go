@@ -1,0 +1,107 @@
+package planner
+
+import (
+	pg_query "github.com/pganalyze/pg_query_go/v5"
+
+	"github.com/cirrusdb/cirrus/catalog"
+	"github.com/cirrusdb/cirrus/internal/sqlerr"
+)
+
+// Views are stored as their SELECT's text (deparsed by the PostgreSQL
+// parser, so it is normalised) and bound afresh, as a subquery, wherever
+// they are used; their columns are recorded at creation.
+
+func (b *binder) createView(vs *pg_query.ViewStmt) Statement {
+	if vs.View.Relpersistence == "t" {
+		failf(sqlerr.FeatureNotSupported, "temporary views are not supported yet")
+	}
+	if vs.WithCheckOption != pg_query.ViewCheckOption_NO_CHECK_OPTION {
+		failf(sqlerr.FeatureNotSupported, "WITH CHECK OPTION is not supported")
+	}
+	sel := vs.Query.GetSelectStmt()
+	if sel == nil {
+		failf(sqlerr.FeatureNotSupported, "view query form not supported")
+	}
+	q := b.child().query(sel, nil)
+	text, err := pg_query.Deparse(&pg_query.ParseResult{Stmts: []*pg_query.RawStmt{{Stmt: vs.Query}}})
+	if err != nil {
+		failf(sqlerr.Internal, "planner: cannot deparse view query: %v", err)
+	}
+	if len(vs.Aliases) > len(q.Columns) {
+		failf(sqlerr.SyntaxError, "CREATE VIEW specifies more column names than columns")
+	}
+	ns := b.namespaceFor(vs.View.Schemaname)
+	ct := &CreateTable{Namespace: ns.OID, Name: vs.View.Relname, ViewQuery: text}
+	seen := map[string]bool{}
+	for i, c := range q.Columns {
+		name := c.Name
+		if i < len(vs.Aliases) {
+			name = vs.Aliases[i].GetString_().Sval
+		}
+		if seen[name] {
+			failf(sqlerr.DuplicateColumn, "column %q specified more than once", name)
+		}
+		seen[name] = true
+		if c.Type.Kind == catalog.Unknown {
+			c.Type = catalog.TypeText
+		}
+		ct.Columns = append(ct.Columns, catalog.Column{Name: name, Type: c.Type})
+	}
+	if old, exists := b.ctx.Catalog.Table(ns.OID, ct.Name); exists {
+		if !vs.Replace || !old.IsView() {
+			if vs.Replace {
+				failf(sqlerr.WrongObjectType, "%q is not a view", ct.Name)
+			}
+			failf(sqlerr.DuplicateTable, "relation %q already exists", ct.Name)
+		}
+		// As PostgreSQL: a replacement may add columns at the end only.
+		if len(ct.Columns) < len(old.Columns) {
+			failf(sqlerr.InvalidTableDefinition, "cannot drop columns from view")
+		}
+		for i, c := range old.Columns {
+			if ct.Columns[i].Name != c.Name {
+				failf(sqlerr.InvalidTableDefinition, "cannot change name of view column %q to %q", c.Name, ct.Columns[i].Name)
+			}
+			if ct.Columns[i].Type != c.Type {
+				failf(sqlerr.InvalidTableDefinition, "cannot change data type of view column %q from %s to %s", c.Name, c.Type, ct.Columns[i].Type)
+			}
+		}
+		ct.Replaces = old
+	}
+	return ct
+}
+
+// viewRange binds a view used as a FROM item.
+func (b *binder) viewRange(qb *queryBlock, rv *pg_query.RangeVar, t *catalog.Table, s *scope) *joinNode {
+	tree, err := pg_query.Parse(t.ViewQuery)
+	if err != nil || len(tree.Stmts) != 1 || tree.Stmts[0].Stmt.GetSelectStmt() == nil {
+		failf(sqlerr.Internal, "planner: view %q has an unreadable query", t.Name)
+	}
+	cb := &binder{ctx: b.ctx, ids: b.ids}
+	sub := cb.query(tree.Stmts[0].Stmt.GetSelectStmt(), nil)
+	if len(sub.Columns) < len(t.Columns) {
+		failf(sqlerr.UndefinedColumn, "view %q no longer matches its definition", t.Name)
+	}
+	alias := t.Name
+	var colAliases []string
+	if rv.Alias != nil {
+		alias = rv.Alias.Aliasname
+		for _, a := range rv.Alias.Colnames {
+			colAliases = append(colAliases, a.GetString_().Sval)
+		}
+	}
+	if len(colAliases) > len(t.Columns) {
+		failf(sqlerr.InvalidColumnReference, "table %q has %d columns available but %d columns specified", alias, len(t.Columns), len(colAliases))
+	}
+	b.checkAlias(qb, alias)
+	r := b.addRange(qb, &rangeEntry{alias: alias, sub: sub}, len(sub.Columns))
+	for i, c := range t.Columns {
+		name := c.Name
+		if i < len(colAliases) {
+			name = colAliases[i]
+		}
+		typ := sub.Columns[i].Type
+		s.cols = append(s.cols, scopeCol{id: r.ids[i], rel: alias, name: name, typ: typ})
+	}
+	return &joinNode{rng: len(qb.ranges) - 1}
+}
