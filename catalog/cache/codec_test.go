@@ -17,7 +17,7 @@ func TestCodecCoversEveryField(t *testing.T) {
 		"Object":    "Namespace *catalog.Namespace, Table *catalog.Table",
 		"Namespace": "OID catalog.OID, Name string",
 		"Table": "OID catalog.OID, Namespace catalog.OID, Name string, Columns []catalog.Column, " +
-			"PrimaryKey []int, Manifest string, Version int64",
+			"PrimaryKey []int, Manifest string, ViewQuery string, Version int64",
 		"Column": "Name string, Type catalog.Type, NotNull bool, Dropped bool",
 		"Type":   "Kind catalog.Kind, Precision int32, Scale int32, Length int32",
 	}
@@ -51,6 +51,9 @@ func randomObject(rng *rand.Rand, oid catalog.OID) *catalog.Object {
 			t.Columns = append(t.Columns, catalog.Column{Name: fmt.Sprintf("c%d", i%7), NotNull: rng.Intn(2) == 0, Dropped: rng.Intn(4) == 0,
 				Type: catalog.Type{Kind: catalog.Kind(rng.Intn(13)), Precision: rng.Int31() - rng.Int31(), Scale: -rng.Int31n(3), Length: rng.Int31()}})
 		}
+	}
+	if rng.Intn(4) == 0 {
+		t.ViewQuery = fmt.Sprintf("SELECT %d", rng.Int())
 	}
 	switch rng.Intn(3) {
 	case 0:

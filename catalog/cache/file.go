@@ -36,7 +36,7 @@ import (
 // directory, fsynced, renamed over the old one, and the directory fsynced.
 const (
 	fileMagic   = "CIRRELCF"
-	fileVersion = 1
+	fileVersion = 2
 	headerSize  = 8 + 4 + 4 + 8 + 8 + 4
 )
 
