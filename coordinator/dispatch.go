@@ -14,7 +14,7 @@ import (
 )
 
 // openRemote dispatches a fragment: each participant gets a share of the
-// scanned table's files (the same files go to the same participant every
+// files of the fragment's split scan and all files of its broadcast scans (the same files go to the same participant every
 // time, so its caches stay warm) and the outputs are gathered.
 func (s *session) openRemote(ctx context.Context, r *plan.Remote) (executor.Operator, error) {
 	scan := plan.FindScan(r.Fragment)
@@ -24,6 +24,16 @@ func (s *session) openRemote(ctx context.Context, r *plan.Remote) (executor.Oper
 	m, err := s.manifestFor(ctx, scan.Table)
 	if err != nil {
 		return nil, err
+	}
+	// Broadcast scans (join build sides) read every file everywhere.
+	for _, bs := range plan.Scans(r.Fragment) {
+		if bs.Broadcast {
+			bm, err := s.manifestFor(ctx, bs.Table)
+			if err != nil {
+				return nil, err
+			}
+			bs.Files = bm.Files
+		}
 	}
 	seq := s.c.cat.ShipSeq()
 	shares := assignFiles(m.Files, len(s.c.parts))

@@ -158,7 +158,7 @@ func (b *binder) child() *binder {
 func (b *binder) statement(n *pg_query.Node) Statement {
 	switch s := n.Node.(type) {
 	case *pg_query.Node_SelectStmt:
-		return b.query(s.SelectStmt, nil)
+		return b.top(b.query(s.SelectStmt, nil))
 	case *pg_query.Node_ExplainStmt:
 		q, ok := b.statement(s.ExplainStmt.Query).(*Query)
 		if !ok {
@@ -642,7 +642,7 @@ func (b *binder) insert(is *pg_query.InsertStmt) Statement {
 		src = b.values(sel.ValuesLists, want)
 	} else {
 		b.targetHints = want
-		q := b.query(sel, nil)
+		q := b.top(b.query(sel, nil))
 		b.targetHints = nil
 		src = q.Plan
 	}

@@ -867,22 +867,18 @@ func narrowestColumn(t *catalog.Table) int {
 	return best
 }
 
-// buildAggregate adds aggregation. When the input is a single Remote scan and
-// no aggregate is DISTINCT, participants aggregate partially and the
-// coordinator merges; otherwise the coordinator aggregates.
+// buildAggregate adds aggregation (distribute splits it into phases).
 func (b *binder) buildAggregate(qb *queryBlock, node plan.Node, layout []int, groups []*plan.Expr, calls []*plan.AggCall) (plan.Node, []int) {
 	var g []*plan.Expr
 	for _, e := range groups {
 		g = append(g, remap(e, layout))
 	}
 	var aggs []*plan.AggCall
-	distinct := false
 	for _, c := range calls {
 		nc := *c
 		if c.Arg != nil {
 			nc.Arg = remap(c.Arg, layout)
 		}
-		distinct = distinct || c.Distinct
 		aggs = append(aggs, &nc)
 	}
 	var out []int
@@ -891,10 +887,6 @@ func (b *binder) buildAggregate(qb *queryBlock, node plan.Node, layout []int, gr
 	}
 	for i := range calls {
 		out = append(out, aggIDBase+i)
-	}
-	if r, ok := node.(*plan.Remote); ok && !distinct {
-		partial := &plan.Aggregate{Input: r.Fragment, Groups: g, Aggs: aggs, Phase: plan.Partial}
-		return &plan.Aggregate{Input: &plan.Remote{Fragment: partial}, Groups: g, Aggs: aggs, Phase: plan.Final}, out
 	}
 	return &plan.Aggregate{Input: node, Groups: g, Aggs: aggs, Phase: plan.Complete}, out
 }

@@ -33,6 +33,9 @@ func describe(n Node) string {
 			cols[i] = n.Table.Columns[c].Name
 		}
 		s := fmt.Sprintf("Scan %s cols=[%s]", n.Table.Name, strings.Join(cols, " "))
+		if n.Broadcast {
+			s = "Broadcast " + s
+		}
 		if n.Filter != nil {
 			s += " filter=" + n.Filter.String()
 		}

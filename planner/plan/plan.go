@@ -109,11 +109,16 @@ type Node interface {
 // keeping rows where Filter (over the scanned columns, in Cols order) is true.
 // The planner leaves Files empty; the coordinator fills each participant's
 // share when it dispatches.
+//
+// In a fragment, one scan (the leftmost) is split: each participant, and
+// each of its pipelines, reads a share of the files. Broadcast scans are
+// read whole by every participant (the build side of a join).
 type Scan struct {
-	Table  *catalog.Table     `json:"table"`
-	Cols   []int              `json:"cols"`
-	Filter *Expr              `json:"filter,omitempty"`
-	Files  []storage.DataFile `json:"files,omitempty"`
+	Table     *catalog.Table     `json:"table"`
+	Cols      []int              `json:"cols"`
+	Filter    *Expr              `json:"filter,omitempty"`
+	Files     []storage.DataFile `json:"files,omitempty"`
+	Broadcast bool               `json:"broadcast,omitempty"`
 }
 
 // Values produces literal rows.
@@ -339,9 +344,26 @@ func Children(n Node) []Node {
 	return nil
 }
 
-// FindScan returns the first Scan in a tree, depth first.
+// Scans returns every Scan in a tree, depth first.
+func Scans(n Node) []*Scan {
+	var out []*Scan
+	var walk func(Node)
+	walk = func(n Node) {
+		if s, ok := n.(*Scan); ok {
+			out = append(out, s)
+		}
+		for _, c := range Children(n) {
+			walk(c)
+		}
+	}
+	walk(n)
+	return out
+}
+
+// FindScan returns the first split (not broadcast) Scan in a tree, depth
+// first.
 func FindScan(n Node) *Scan {
-	if s, ok := n.(*Scan); ok {
+	if s, ok := n.(*Scan); ok && !s.Broadcast {
 		return s
 	}
 	for _, c := range Children(n) {
@@ -350,4 +372,41 @@ func FindScan(n Node) *Scan {
 		}
 	}
 	return nil
+}
+
+// VisitExprs calls f on each expression a node holds directly (not on its
+// inputs' expressions, nor on the sub-expressions).
+func VisitExprs(n Node, f func(*Expr)) {
+	visit := func(es ...*Expr) {
+		for _, e := range es {
+			if e != nil {
+				f(e)
+			}
+		}
+	}
+	switch n := n.(type) {
+	case *Scan:
+		visit(n.Filter)
+	case *Values:
+		for _, r := range n.Rows {
+			visit(r...)
+		}
+	case *Filter:
+		visit(n.Pred)
+	case *Project:
+		visit(n.Exprs...)
+	case *Aggregate:
+		visit(n.Groups...)
+		for _, a := range n.Aggs {
+			visit(a.Arg)
+		}
+	case *Join:
+		visit(n.LeftKeys...)
+		visit(n.RightKeys...)
+		visit(n.Residual)
+	case *Sort:
+		for _, k := range n.Keys {
+			visit(k.Expr)
+		}
+	}
 }

@@ -1,0 +1,199 @@
+package planner
+
+import (
+	"math"
+
+	"github.com/cirrusdb/cirrus/planner/plan"
+)
+
+// Distribution. Binding puts every table scan under its own Remote node;
+// distribute then moves work into the fragments participants run, bottom
+// up:
+//
+//   - a filter or projection over a Remote runs inside it;
+//   - a join whose left (probe) input is a Remote joins inside that
+//     fragment when its right (build) input is a Remote of scans, filters,
+//     projections and joins only and is estimated small enough: every
+//     participant reads that side whole from shared storage (its scans are
+//     marked Broadcast) while the probe side stays split by file;
+//   - an aggregate over a Remote becomes a partial aggregate on the
+//     participants and a final one on the coordinator (unless an aggregate
+//     is DISTINCT);
+//   - LIMIT (over ORDER BY: top-N) over a Remote also runs per participant,
+//     keeping count+offset rows each, before the coordinator's.
+//
+// A fragment thus has one split scan, its leftmost leaf, and any number of
+// broadcast scans.
+
+// broadcastLimit is the largest estimated build side read whole by every
+// participant.
+const broadcastLimit = 2_000_000
+
+func (b *binder) distribute(n plan.Node) plan.Node {
+	switch n := n.(type) {
+	case *plan.Filter:
+		in := b.distribute(n.Input)
+		if r, ok := in.(*plan.Remote); ok {
+			return &plan.Remote{Fragment: &plan.Filter{Input: r.Fragment, Pred: n.Pred}}
+		}
+		return &plan.Filter{Input: in, Pred: n.Pred}
+	case *plan.Project:
+		in := b.distribute(n.Input)
+		if r, ok := in.(*plan.Remote); ok {
+			return &plan.Remote{Fragment: &plan.Project{Input: r.Fragment, Exprs: n.Exprs}}
+		}
+		return &plan.Project{Input: in, Exprs: n.Exprs}
+	case *plan.Join:
+		l, r := b.distribute(n.Left), b.distribute(n.Right)
+		j := *n
+		j.Left, j.Right = l, r
+		lr, lok := l.(*plan.Remote)
+		rr, rok := r.(*plan.Remote)
+		if lok && rok && probeSplit(j.Kind) && broadcastable(rr.Fragment) && b.estimate(rr.Fragment) <= broadcastLimit {
+			j.Left, j.Right = lr.Fragment, markBroadcast(rr.Fragment)
+			return &plan.Remote{Fragment: &j}
+		}
+		return &j
+	case *plan.Aggregate:
+		in := b.distribute(n.Input)
+		a := *n
+		a.Input = in
+		r, ok := in.(*plan.Remote)
+		if !ok || n.Phase != plan.Complete {
+			return &a
+		}
+		for _, c := range n.Aggs {
+			if c.Distinct {
+				return &a
+			}
+		}
+		partial := &plan.Aggregate{Input: r.Fragment, Groups: n.Groups, Aggs: n.Aggs, Phase: plan.Partial}
+		return &plan.Aggregate{Input: &plan.Remote{Fragment: partial}, Groups: n.Groups, Aggs: n.Aggs, Phase: plan.Final}
+	case *plan.Limit:
+		in := b.distribute(n.Input)
+		l := *n
+		l.Input = in
+		if l.Count < 0 {
+			return &l
+		}
+		keep := l.Count + l.Offset
+		switch x := in.(type) {
+		case *plan.Remote:
+			l.Input = &plan.Remote{Fragment: &plan.Limit{Input: x.Fragment, Count: keep}}
+		case *plan.Sort:
+			if r, ok := x.Input.(*plan.Remote); ok {
+				top := &plan.Limit{Input: &plan.Sort{Input: r.Fragment, Keys: x.Keys}, Count: keep}
+				l.Input = &plan.Sort{Input: &plan.Remote{Fragment: top}, Keys: x.Keys}
+			}
+		}
+		return &l
+	case *plan.Sort:
+		s := *n
+		s.Input = b.distribute(n.Input)
+		return &s
+	}
+	return n
+}
+
+// probeSplit reports whether a join can run on any share of its left
+// input's rows with the whole right input: every left row's output depends
+// only on it and the right side.
+func probeSplit(k plan.JoinKind) bool {
+	switch k {
+	case plan.InnerJoin, plan.CrossJoin, plan.LeftJoin, plan.SemiJoin, plan.AntiJoin, plan.NullAwareAntiJoin, plan.SingleJoin:
+		return true
+	}
+	return false
+}
+
+// broadcastable reports whether a fragment gives the same rows however its
+// scans are split: no aggregate or limit inside.
+func broadcastable(n plan.Node) bool {
+	switch n.(type) {
+	case *plan.Scan, *plan.Filter, *plan.Project, *plan.Join, *plan.Values:
+	default:
+		return false
+	}
+	for _, c := range plan.Children(n) {
+		if !broadcastable(c) {
+			return false
+		}
+	}
+	return true
+}
+
+func markBroadcast(n plan.Node) plan.Node {
+	for _, s := range plan.Scans(n) {
+		s.Broadcast = true
+	}
+	return n
+}
+
+// estimate guesses a plan's output rows from table statistics.
+func (b *binder) estimate(n plan.Node) float64 {
+	switch n := n.(type) {
+	case *plan.Scan:
+		rows := 1000.0
+		if b.ctx.Stats != nil {
+			if st := b.ctx.Stats(n.Table); st != nil {
+				rows = st.Rows
+			}
+		}
+		if n.Filter != nil {
+			rows *= selectivity(n.Filter)
+		}
+		return rows
+	case *plan.Filter:
+		return b.estimate(n.Input) * selectivity(n.Pred)
+	case *plan.Join:
+		l, r := b.estimate(n.Left), b.estimate(n.Right)
+		switch n.Kind {
+		case plan.SemiJoin, plan.AntiJoin, plan.NullAwareAntiJoin, plan.SingleJoin:
+			return l
+		case plan.CrossJoin:
+			return l * r
+		}
+		return math.Max(l, r)
+	case *plan.Values:
+		return float64(len(n.Rows))
+	case *plan.Limit:
+		if n.Count >= 0 {
+			return math.Min(float64(n.Count), b.estimate(n.Input))
+		}
+	}
+	var most float64
+	for _, c := range plan.Children(n) {
+		most = math.Max(most, b.estimate(c))
+	}
+	return most
+}
+
+// top finishes a statement's query: the plan and the plans of its init
+// plans are distributed.
+func (b *binder) top(q *Query) *Query {
+	q.Plan = b.distribute(q.Plan)
+	seen := map[*plan.Expr]bool{}
+	var walkNode func(plan.Node)
+	var walkExpr func(e *plan.Expr)
+	walkExpr = func(e *plan.Expr) {
+		if e == nil || seen[e] {
+			return
+		}
+		seen[e] = true
+		if e.Kind == plan.Subquery && e.Sub != nil {
+			e.Sub = b.distribute(e.Sub)
+			walkNode(e.Sub)
+		}
+		for _, a := range e.Args {
+			walkExpr(a)
+		}
+	}
+	walkNode = func(n plan.Node) {
+		plan.VisitExprs(n, walkExpr)
+		for _, c := range plan.Children(n) {
+			walkNode(c)
+		}
+	}
+	walkNode(q.Plan)
+	return q
+}
