@@ -237,7 +237,54 @@ type job struct {
 
 // Generate writes each requested table to dir/<table>.tbl, through a
 // temporary file renamed when the table is complete.
-func Generate(ctx context.Context, dir string, o Options) (err error) {
+func Generate(ctx context.Context, dir string, o Options) error {
+	var (
+		mu   sync.Mutex
+		temp = map[string]*os.File{}
+	)
+	defer func() {
+		for _, f := range temp { // tables not completed
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	return GenerateTo(ctx, o, func(table string) (io.WriteCloser, error) {
+		f, err := os.CreateTemp(dir, table+".tbl.*.tmp")
+		if err != nil {
+			return nil, err
+		}
+		mu.Lock()
+		temp[table] = f
+		mu.Unlock()
+		return &renameOnClose{f, filepath.Join(dir, table+".tbl"), func() {
+			mu.Lock()
+			delete(temp, table)
+			mu.Unlock()
+		}}, nil
+	})
+}
+
+type renameOnClose struct {
+	*os.File
+	name string
+	done func()
+}
+
+func (r *renameOnClose) Close() error {
+	if err := r.File.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(r.File.Name(), r.name); err != nil {
+		return err
+	}
+	r.done()
+	return nil
+}
+
+// GenerateTo generates the requested tables in parallel and streams each, in
+// order, to a writer obtained from open. Close is called on a table's writer
+// once all its bytes are written (not when GenerateTo fails).
+func GenerateTo(ctx context.Context, o Options, open func(table string) (io.WriteCloser, error)) error {
 	sc, err := newScaling(o.SF)
 	if err != nil {
 		return err
@@ -258,40 +305,17 @@ func Generate(ctx context.Context, dir string, o Options) (err error) {
 		par = runtime.GOMAXPROCS(0)
 	}
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-
 	// the chunks of all requested tables, in output order
 	var jobs []*job
-	type outFile struct {
-		f         *os.File
-		rows, tot int64
-	}
-	files := map[string]*outFile{}
-	defer func() {
-		for _, f := range files {
-			if f.f != nil {
-				f.f.Close()
-				os.Remove(f.f.Name())
-			}
-		}
-	}()
 	for gi := range groups {
 		g := &groups[gi]
 		var want [2]bool
-		any := false
+		some := false
 		for k, t := range g.tables {
-			if wanted[t] {
-				want[k] = true
-				any = true
-				f, err := os.CreateTemp(dir, t+".tbl.*.tmp")
-				if err != nil {
-					return err
-				}
-				files[t] = &outFile{f: f}
-			}
+			want[k] = wanted[t]
+			some = some || want[k]
 		}
-		if !any {
+		if !some {
 			continue
 		}
 		n := sc.units(g)
@@ -299,21 +323,33 @@ func Generate(ctx context.Context, dir string, o Options) (err error) {
 			jobs = append(jobs, &job{g: g, want: want, first: first, count: min(g.chunk, n-first+1), done: make(chan *chunkOut, 1)})
 		}
 	}
-	if o.Progress != nil {
-		for t, f := range files {
+	type outFile struct {
+		w         io.WriteCloser
+		rows, tot int64
+	}
+	files := map[string]*outFile{}
+	for t := range wanted {
+		f := &outFile{}
+		if o.Progress != nil {
 			f.tot = RowCount(t, o.SF)
 		}
+		files[t] = f
 	}
 
 	text := acquirePool()
 	defer releasePool()
 
+	ctx, cancel := context.WithCancel(ctx)
 	var (
 		next   atomic.Int64
 		tokens = make(chan struct{}, 2*par) // bounds the chunks in memory
-		free   = make(chan *chunkOut, 2*par+par)
+		free   = make(chan *chunkOut, 3*par)
 		wg     sync.WaitGroup
 	)
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
 	for w := 0; w < par; w++ {
 		wg.Add(1)
 		go func() {
@@ -346,10 +382,6 @@ func Generate(ctx context.Context, dir string, o Options) (err error) {
 			}
 		}()
 	}
-	defer func() {
-		cancel()
-		wg.Wait()
-	}()
 
 	for i, j := range jobs {
 		var out *chunkOut
@@ -363,7 +395,12 @@ func Generate(ctx context.Context, dir string, o Options) (err error) {
 				continue
 			}
 			f := files[t]
-			if _, err := f.f.Write(out.buf[k]); err != nil {
+			if f.w == nil {
+				if f.w, err = open(t); err != nil {
+					return err
+				}
+			}
+			if _, err := f.w.Write(out.buf[k]); err != nil {
 				return err
 			}
 			f.rows += out.rows[k]
@@ -371,13 +408,7 @@ func Generate(ctx context.Context, dir string, o Options) (err error) {
 				o.Progress(t, f.rows, f.tot)
 			}
 			if i+1 == len(jobs) || jobs[i+1].g != j.g {
-				if err := f.f.Close(); err != nil {
-					return err
-				}
-				name := f.f.Name()
-				f.f = nil
-				if err := os.Rename(name, filepath.Join(dir, t+".tbl")); err != nil {
-					os.Remove(name)
+				if err := f.w.Close(); err != nil {
 					return err
 				}
 			}

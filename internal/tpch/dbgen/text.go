@@ -92,9 +92,12 @@ func appendSentence(b []byte, s *stream) []byte {
 	return b
 }
 
-func buildPool() []byte {
+// buildPool fills a pool of poolSize bytes: sentences separated by a space,
+// the last one cut at the end of the pool. free releases it.
+func buildPool() (pool []byte, free func()) {
 	s := stream{cur: streamDefs[sText].seed}
-	b := make([]byte, 0, poolSize+512)
+	mem, free := allocPool(poolSize + 512)
+	b := mem[:0]
 	for len(b) < poolSize {
 		b = appendSentence(b, &s)
 		if len(b)+1 <= poolSize {
@@ -103,7 +106,10 @@ func buildPool() []byte {
 			b = b[:poolSize]
 		}
 	}
-	return b[:poolSize:poolSize]
+	if &b[0] != &mem[0] {
+		panic("dbgen: text pool reallocated")
+	}
+	return b[:poolSize:poolSize], free
 }
 
 // The pool is built on first use and shared; it is dropped a while after the
@@ -111,6 +117,7 @@ func buildPool() []byte {
 var pool struct {
 	mu    sync.Mutex
 	text  []byte
+	free  func()
 	users int
 	timer *time.Timer
 	build sync.Mutex // serializes building
@@ -133,9 +140,9 @@ func acquirePool() []byte {
 		return t
 	}
 	pool.mu.Unlock()
-	t := buildPool()
+	t, free := buildPool()
 	pool.mu.Lock()
-	pool.text = t
+	pool.text, pool.free = t, free
 	pool.users++
 	pool.mu.Unlock()
 	return t
@@ -149,8 +156,9 @@ func releasePool() {
 		pool.timer = time.AfterFunc(poolKeep, func() {
 			pool.mu.Lock()
 			defer pool.mu.Unlock()
-			if pool.users == 0 {
-				pool.text = nil
+			if pool.users == 0 && pool.text != nil {
+				pool.free()
+				pool.text, pool.free = nil, nil
 			}
 			pool.timer = nil
 		})
