@@ -3,6 +3,7 @@ package coordinator
 import (
 	"context"
 	"math"
+	"strconv"
 	"sync"
 
 	"github.com/cirrusdb/cirrus/catalog"
@@ -66,4 +67,22 @@ func deriveStats(t *catalog.Table, m *storage.Manifest) *planner.TableStats {
 		}
 	}
 	return st
+}
+
+// broadcastRows reads the session's cirrus.broadcast_rows setting: the
+// largest estimated join build side read whole by every participant (a
+// negative value repartitions every join with keys).
+func (s *session) broadcastRows() float64 {
+	v, ok := s.vars["cirrus.broadcast_rows"]
+	if !ok {
+		return 0
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return 0
+	}
+	if f == 0 {
+		return -1
+	}
+	return f
 }

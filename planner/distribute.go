@@ -16,14 +16,17 @@ import (
 //     projections and joins only and is estimated small enough: every
 //     participant reads that side whole from shared storage (its scans are
 //     marked Broadcast) while the probe side stays split by file;
+//   - a join of two large Remote inputs with equality keys repartitions
+//     both by the keys (Shuffle producers on every participant, exchanged
+//     over Flight) and joins each partition on its participant;
 //   - an aggregate over a Remote becomes a partial aggregate on the
 //     participants and a final one on the coordinator (unless an aggregate
 //     is DISTINCT);
 //   - LIMIT (over ORDER BY: top-N) over a Remote also runs per participant,
 //     keeping count+offset rows each, before the coordinator's.
 //
-// A fragment thus has one split scan, its leftmost leaf, and any number of
-// broadcast scans.
+// A fragment thus has one split scan (its leftmost leaf) or reads exchange
+// sources, and has any number of broadcast scans.
 
 // broadcastLimit is the largest estimated build side read whole by every
 // participant.
@@ -34,13 +37,13 @@ func (b *binder) distribute(n plan.Node) plan.Node {
 	case *plan.Filter:
 		in := b.distribute(n.Input)
 		if r, ok := in.(*plan.Remote); ok {
-			return &plan.Remote{Fragment: &plan.Filter{Input: r.Fragment, Pred: n.Pred}}
+			return &plan.Remote{Fragment: &plan.Filter{Input: r.Fragment, Pred: n.Pred}, Shuffles: r.Shuffles}
 		}
 		return &plan.Filter{Input: in, Pred: n.Pred}
 	case *plan.Project:
 		in := b.distribute(n.Input)
 		if r, ok := in.(*plan.Remote); ok {
-			return &plan.Remote{Fragment: &plan.Project{Input: r.Fragment, Exprs: n.Exprs}}
+			return &plan.Remote{Fragment: &plan.Project{Input: r.Fragment, Exprs: n.Exprs}, Shuffles: r.Shuffles}
 		}
 		return &plan.Project{Input: in, Exprs: n.Exprs}
 	case *plan.Join:
@@ -49,9 +52,27 @@ func (b *binder) distribute(n plan.Node) plan.Node {
 		j.Left, j.Right = l, r
 		lr, lok := l.(*plan.Remote)
 		rr, rok := r.(*plan.Remote)
-		if lok && rok && probeSplit(j.Kind) && broadcastable(rr.Fragment) && b.estimate(rr.Fragment) <= broadcastLimit {
+		if !lok || !rok {
+			return &j
+		}
+		limit := float64(broadcastLimit)
+		if b.ctx.BroadcastRows != 0 {
+			limit = b.ctx.BroadcastRows
+		}
+		if probeSplit(j.Kind) && broadcastable(rr.Fragment) && b.estimate(rr.Fragment) <= limit {
 			j.Left, j.Right = lr.Fragment, markBroadcast(rr.Fragment)
-			return &plan.Remote{Fragment: &j}
+			return &plan.Remote{Fragment: &j, Shuffles: lr.Shuffles}
+		}
+		if len(j.LeftKeys) > 0 && j.Kind != plan.NullAwareAntiJoin && shuffleable(lr.Fragment) && shuffleable(rr.Fragment) {
+			// Both sides large: repartition both by the join keys, and join
+			// each partition on its participant.
+			ids := b.newIDs(2)
+			ls := &plan.Shuffle{ID: ids[0], Input: lr.Fragment, Keys: j.LeftKeys}
+			rs := &plan.Shuffle{ID: ids[1], Input: rr.Fragment, Keys: j.RightKeys}
+			j.Left = &plan.ExchangeSource{ID: ids[0], ColTypes: lr.Fragment.Types()}
+			j.Right = &plan.ExchangeSource{ID: ids[1], ColTypes: rr.Fragment.Types()}
+			shuffles := append(append([]*plan.Shuffle{ls, rs}, lr.Shuffles...), rr.Shuffles...)
+			return &plan.Remote{Fragment: &j, Shuffles: shuffles}
 		}
 		return &j
 	case *plan.Aggregate:
@@ -68,7 +89,7 @@ func (b *binder) distribute(n plan.Node) plan.Node {
 			}
 		}
 		partial := &plan.Aggregate{Input: r.Fragment, Groups: n.Groups, Aggs: n.Aggs, Phase: plan.Partial}
-		return &plan.Aggregate{Input: &plan.Remote{Fragment: partial}, Groups: n.Groups, Aggs: n.Aggs, Phase: plan.Final}
+		return &plan.Aggregate{Input: &plan.Remote{Fragment: partial, Shuffles: r.Shuffles}, Groups: n.Groups, Aggs: n.Aggs, Phase: plan.Final}
 	case *plan.Limit:
 		in := b.distribute(n.Input)
 		l := *n
@@ -79,11 +100,11 @@ func (b *binder) distribute(n plan.Node) plan.Node {
 		keep := l.Count + l.Offset
 		switch x := in.(type) {
 		case *plan.Remote:
-			l.Input = &plan.Remote{Fragment: &plan.Limit{Input: x.Fragment, Count: keep}}
+			l.Input = &plan.Remote{Fragment: &plan.Limit{Input: x.Fragment, Count: keep}, Shuffles: x.Shuffles}
 		case *plan.Sort:
 			if r, ok := x.Input.(*plan.Remote); ok {
 				top := &plan.Limit{Input: &plan.Sort{Input: r.Fragment, Keys: x.Keys}, Count: keep}
-				l.Input = &plan.Sort{Input: &plan.Remote{Fragment: top}, Keys: x.Keys}
+				l.Input = &plan.Sort{Input: &plan.Remote{Fragment: top, Shuffles: r.Shuffles}, Keys: x.Keys}
 			}
 		}
 		return &l
@@ -116,6 +137,22 @@ func broadcastable(n plan.Node) bool {
 	}
 	for _, c := range plan.Children(n) {
 		if !broadcastable(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// shuffleable reports whether a fragment's rows can be repartitioned: it
+// has no aggregate or limit (whose result depends on the split).
+func shuffleable(n plan.Node) bool {
+	switch n.(type) {
+	case *plan.Scan, *plan.Filter, *plan.Project, *plan.Join, *plan.Values, *plan.ExchangeSource:
+	default:
+		return false
+	}
+	for _, c := range plan.Children(n) {
+		if !shuffleable(c) {
 			return false
 		}
 	}

@@ -92,6 +92,9 @@ type Context struct {
 	// Stats returns what is known of a table's data, for join ordering;
 	// nil (or a nil result) when nothing is.
 	Stats func(t *catalog.Table) *TableStats
+	// BroadcastRows is the largest estimated join build side every
+	// participant reads whole; larger ones are repartitioned (0: default).
+	BroadcastRows float64
 }
 
 // VirtualTable is a system view's contents, computed when it is bound.

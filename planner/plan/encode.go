@@ -7,15 +7,17 @@ import (
 
 // wire is the JSON form of a node tree: one field set per node, inputs nested.
 type wire struct {
-	Scan      *Scan      `json:"scan,omitempty"`
-	Values    *Values    `json:"values,omitempty"`
-	Filter    *Filter    `json:"filter,omitempty"`
-	Project   *Project   `json:"project,omitempty"`
-	Aggregate *Aggregate `json:"aggregate,omitempty"`
-	Join      *Join      `json:"join,omitempty"`
-	Sort      *Sort      `json:"sort,omitempty"`
-	Limit     *Limit     `json:"limit,omitempty"`
-	Inputs    []*wire    `json:"inputs,omitempty"`
+	Scan      *Scan           `json:"scan,omitempty"`
+	Values    *Values         `json:"values,omitempty"`
+	Filter    *Filter         `json:"filter,omitempty"`
+	Project   *Project        `json:"project,omitempty"`
+	Aggregate *Aggregate      `json:"aggregate,omitempty"`
+	Join      *Join           `json:"join,omitempty"`
+	Sort      *Sort           `json:"sort,omitempty"`
+	Limit     *Limit          `json:"limit,omitempty"`
+	Shuffle   *Shuffle        `json:"shuffle,omitempty"`
+	Exchange  *ExchangeSource `json:"exchange,omitempty"`
+	Inputs    []*wire         `json:"inputs,omitempty"`
 }
 
 // Encode serializes a node tree (Remote nodes cannot travel).
@@ -46,6 +48,10 @@ func toWire(n Node) (*wire, error) {
 		w.Sort = n
 	case *Limit:
 		w.Limit = n
+	case *Shuffle:
+		w.Shuffle = n
+	case *ExchangeSource:
+		w.Exchange = n
 	default:
 		return nil, fmt.Errorf("plan: cannot encode %T", n)
 	}
@@ -86,6 +92,14 @@ func fromWire(w *wire) (Node, error) {
 	switch {
 	case w.Scan != nil:
 		return w.Scan, need(0)
+	case w.Exchange != nil:
+		return w.Exchange, need(0)
+	case w.Shuffle != nil:
+		if err := need(1); err != nil {
+			return nil, err
+		}
+		w.Shuffle.Input = in[0]
+		return w.Shuffle, nil
 	case w.Values != nil:
 		return w.Values, need(0)
 	case w.Filter != nil:

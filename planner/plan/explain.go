@@ -23,6 +23,11 @@ func explain(n Node, depth int, out *[]string) {
 	for _, c := range Children(n) {
 		explain(c, depth+1, out)
 	}
+	if r, ok := n.(*Remote); ok {
+		for _, s := range r.Shuffles {
+			explain(s, depth+1, out)
+		}
+	}
 }
 
 func describe(n Node) string {
@@ -76,6 +81,10 @@ func describe(n Node) string {
 		return fmt.Sprintf("Limit count=%d offset=%d", n.Count, n.Offset)
 	case *Remote:
 		return "Remote (on participants)"
+	case *Shuffle:
+		return fmt.Sprintf("Shuffle #%d by %s", n.ID, exprList(n.Keys))
+	case *ExchangeSource:
+		return fmt.Sprintf("Exchange #%d", n.ID)
 	}
 	return fmt.Sprintf("%T", n)
 }

@@ -272,8 +272,32 @@ type Limit struct {
 
 // Remote runs Fragment on participants, each over a share of the files of
 // the fragment's Scan, and yields the union of their outputs.
+//
+// A fragment that reads ExchangeSource leaves instead of a split scan runs
+// on every participant; Shuffles are the producers that feed those
+// sources, started on every participant with the query.
 type Remote struct {
-	Fragment Node `json:"-"`
+	Fragment Node       `json:"-"`
+	Shuffles []*Shuffle `json:"-"`
+}
+
+// Shuffle is a repartitioning producer: Input (a fragment with a split
+// scan) runs on every participant over its share, and each output row goes
+// to participant hash(Keys) mod n, where the ExchangeSource with the same
+// ID reads it. Rows whose keys contain a NULL go to participant 0. The hash
+// of a row depends only on the key values and types (it must agree across
+// participants and sides of a join: both sides' keys have the same types).
+type Shuffle struct {
+	ID    int     `json:"id"`
+	Input Node    `json:"-"`
+	Keys  []*Expr `json:"keys"`
+}
+
+// ExchangeSource is, on one participant, the rows every participant's
+// Shuffle ID sent to it.
+type ExchangeSource struct {
+	ID       int            `json:"id"`
+	ColTypes []catalog.Type `json:"types"`
 }
 
 // Types implementations.
@@ -311,9 +335,13 @@ func (n *Join) Types() []catalog.Type {
 	}
 	return append(append([]catalog.Type(nil), n.Left.Types()...), n.Right.Types()...)
 }
-func (n *Sort) Types() []catalog.Type   { return n.Input.Types() }
-func (n *Limit) Types() []catalog.Type  { return n.Input.Types() }
-func (n *Remote) Types() []catalog.Type { return n.Fragment.Types() }
+func (n *Sort) Types() []catalog.Type    { return n.Input.Types() }
+func (n *Limit) Types() []catalog.Type   { return n.Input.Types() }
+func (n *Remote) Types() []catalog.Type  { return n.Fragment.Types() }
+func (n *Shuffle) Types() []catalog.Type { return n.Input.Types() }
+func (n *ExchangeSource) Types() []catalog.Type {
+	return n.ColTypes
+}
 
 func exprTypes(es []*Expr) []catalog.Type {
 	ts := make([]catalog.Type, len(es))
@@ -340,6 +368,8 @@ func Children(n Node) []Node {
 		return []Node{n.Input}
 	case *Remote:
 		return []Node{n.Fragment}
+	case *Shuffle:
+		return []Node{n.Input}
 	}
 	return nil
 }
