@@ -43,6 +43,7 @@ type aggState struct {
 	wide  bool
 	hi    []int64
 	ovErr error
+	dsum  *dynSum // sum/avg over dynamic-scale numerics
 
 	cnt   []int64
 	i64   []int64
@@ -67,6 +68,9 @@ func (s *aggState) grow(n int) {
 	s.has = extend(s.has, n)
 	if s.wide {
 		s.hi = extend(s.hi, n)
+	}
+	if s.dsum != nil {
+		s.dsum.grow(n)
 	}
 	switch s.p {
 	case pI64:
@@ -171,8 +175,8 @@ func newAggregate(in Operator, n *plan.Aggregate) (Operator, error) {
 				s.valT = call.SumType()
 			}
 		}
-		if isDynamic(s.valT) && s.fn != fCount && s.fn != fCountStar {
-			return nil, sqlerr.Unsupported("%s over the result of a numeric division or avg is not supported yet", call.Func)
+		if isDynamic(s.valT) && (s.fn == fSum || s.fn == fAvg) {
+			s.dsum = &dynSum{}
 		}
 		s.p = physOf(s.valT)
 		s.wide = (s.fn == fSum || s.fn == fAvg) && s.p == pI64
@@ -312,6 +316,9 @@ func (a *aggOp) update(s *aggState, b *vec.Batch, gids []int32) error {
 func (a *aggOp) accumulate(s *aggState, v *vec.Vector, gids []int32, n int) error {
 	switch s.fn {
 	case fSum, fAvg:
+		if s.dsum != nil {
+			return s.dsum.add(s.has, gids, v, n)
+		}
 		switch s.p {
 		case pI64:
 			add128(s.hi, s.i64, s.has, gids, v.I64[:n], v.Nulls)
@@ -364,6 +371,15 @@ func (a *aggOp) minMaxStr(s *aggState, v *vec.Vector, gids []int32, isMax bool) 
 			c := 0
 			if s.trim {
 				c = bytes.Compare(trimSpaces(x), trimSpaces(cur))
+			} else if isDynamic(s.valT) {
+				// PostgreSQL's numeric_larger/smaller keep the later of
+				// equal values (1.5 vs 1.50).
+				if c = cmpDecimal(x, cur); c == 0 {
+					c = 1
+					if !isMax {
+						c = -1
+					}
+				}
 			} else {
 				c = bytes.Compare(x, cur)
 			}
@@ -566,7 +582,11 @@ func (a *aggOp) emit(s *aggState, ob *ownedBatch, c, from, to int) (int, error) 
 			c++
 			o = &ob.bufs[c]
 		}
-		a.emitValue(s, o, from, to)
+		if s.dsum != nil {
+			s.dsum.emitSum(o, s.has, from, to)
+		} else {
+			a.emitValue(s, o, from, to)
+		}
 		if s.fn == fAvg {
 			o2 := &ob.bufs[c+1]
 			copy(o2.i64(n), s.cnt[from:to])
@@ -578,6 +598,10 @@ func (a *aggOp) emit(s *aggState, ob *ownedBatch, c, from, to int) (int, error) 
 	rt := s.call.Type
 	switch s.fn {
 	case fSum:
+		if s.dsum != nil {
+			s.dsum.emitSum(o, s.has, from, to)
+			return c + 1, nil
+		}
 		if s.wide && isDynamic(rt) {
 			nl := o.nullsLen(n)
 			o.resetStr()
@@ -604,6 +628,9 @@ func (a *aggOp) emit(s *aggState, ob *ownedBatch, c, from, to int) (int, error) 
 		a.emitValue(s, o, from, to)
 		return c + 1, convertSum(o, s.valT, rt)
 	case fAvg:
+		if s.dsum != nil {
+			return c + 1, s.dsum.emitAvg(o, s.cnt, from, to)
+		}
 		nl := o.nullsLen(n)
 		if isDynamic(rt) {
 			o.resetStr()

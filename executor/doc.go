@@ -37,7 +37,9 @@
 // the dynamic-scale results of numeric division and avg (Scale
 // catalog.DynamicScale) as decimal text with PostgreSQL's select_div_scale
 // scale. The latter are compared numerically and hashed in a canonical form
-// (see decimal.go); arithmetic on them is not supported, as in the planner.
+// (see decimal.go). Arithmetic and sum/avg/min/max over them follow
+// PostgreSQL's per-value scales exactly, through int64 mantissas that widen
+// to math/big when needed (see dynamic.go).
 //
 // # Hash tables
 //

@@ -27,14 +27,11 @@ func newArith(e *plan.Expr) (node, error) {
 	rt := e.Type
 	a, b := e.Args[0], e.Args[1]
 	op := e.Op[0]
-	if isDynamic(a.Type) || isDynamic(b.Type) {
-		return nil, sqlerr.Unsupported("arithmetic on the result of a numeric division or avg is not supported yet")
+	if n, ok, err := newDynArithFor(e); ok {
+		return n, err
 	}
 	switch {
 	case isDynamic(rt):
-		if op != '/' {
-			return nil, sqlerr.Unsupported("numeric %c with a dynamic-scale result is not supported", op)
-		}
 		for _, x := range []*plan.Expr{a, b} {
 			if !x.Type.IsInt64Backed() && x.Type.Kind != catalog.Unknown {
 				return nil, sqlerr.Errorf(sqlerr.DatatypeMismatch, "executor: numeric / with %s argument", x.Type)
