@@ -17,7 +17,7 @@ build:
 	$(GO) build -o $(BIN) ./cmd/cirrus
 
 run: build
-	./$(BIN) dev --data $(DATA) --port $(PORT)
+	./$(BIN) dev --data $(DATA) --port $(PORT) --tpch 0.1
 
 vet:
 	$(GO) vet ./...

@@ -1,9 +1,10 @@
 // Command cirrus runs any Cirrus role.
 //
-//	cirrus dev [--data DIR] [--port 5433] [--coordinators N] [--participants M]
+//	cirrus dev [--data DIR] [--port 5433] [--coordinators N] [--participants M] [--tpch SF]
 //	cirrus metad [--listen ADDR] [--etcd-endpoints URLS | --etcd-dir DIR]
 //	cirrus participant [--listen ADDR] [--data DIR]
 //	cirrus coordinator [--listen ADDR] --metad ADDR --participants ADDR,... [--data DIR]
+//	cirrus tpch load|run|gen [flags]   (cirrus tpch for details)
 package main
 
 import (
@@ -42,6 +43,8 @@ func main() {
 		err = runParticipant(ctx, os.Args[2:])
 	case "coordinator":
 		err = runCoordinator(ctx, os.Args[2:])
+	case "tpch":
+		err = runTPCH(ctx, os.Args[2:])
 	default:
 		usage()
 	}
@@ -52,7 +55,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: cirrus dev|metad|coordinator|participant [flags]")
+	fmt.Fprintln(os.Stderr, "usage: cirrus dev|metad|coordinator|participant|tpch [flags]")
 	os.Exit(2)
 }
 
@@ -62,12 +65,18 @@ func runDev(ctx context.Context, args []string) error {
 	port := fs.Int("port", 5433, "PostgreSQL port of the first coordinator")
 	nc := fs.Int("coordinators", 1, "number of coordinators")
 	np := fs.Int("participants", 2, "number of participants")
+	tpchSF := fs.Float64("tpch", 0, "on a data directory without tables, generate and load TPC-H at this scale factor first")
 	fs.Parse(args)
 	c, err := devcluster.Start(ctx, devcluster.Config{Dir: *dir, Port: *port, Coordinators: *nc, Participants: *np})
 	if err != nil {
 		return err
 	}
 	defer c.Close()
+	if *tpchSF > 0 {
+		if err := devLoadTPCH(ctx, c, *tpchSF); err != nil {
+			return fmt.Errorf("--tpch: %w", err)
+		}
+	}
 	fmt.Printf("Cirrus is running: metad %s, participants %s\n", c.MetadAddr, strings.Join(c.ParticipantAddrs, ", "))
 	for _, a := range c.PGAddrs {
 		_, p, _ := net.SplitHostPort(a)

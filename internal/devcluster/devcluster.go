@@ -42,6 +42,8 @@ type Cluster struct {
 	etcd         *metad.EmbeddedEtcd
 	metad        *metad.Server
 	store        storage.ObjectStore
+	objects      string // the object store's directory
+	infoFile     string // cluster.json written at start, removed at close
 	participants []*participant.Server
 	coords       []*coordinator.Coordinator
 	servers      []*pgwire.Server
@@ -88,7 +90,10 @@ func Start(ctx context.Context, cfg Config) (_ *Cluster, err error) {
 	c.MetadAddr = ml.Addr().String()
 	go c.metad.Serve(ml)
 
-	c.store, err = storage.NewLocal(filepath.Join(cfg.Dir, "objects"))
+	if c.objects, err = filepath.Abs(filepath.Join(cfg.Dir, "objects")); err != nil {
+		return nil, err
+	}
+	c.store, err = storage.NewLocal(c.objects)
 	if err != nil {
 		return nil, err
 	}
@@ -133,6 +138,10 @@ func Start(ctx context.Context, cfg Config) (_ *Cluster, err error) {
 		c.PGAddrs = append(c.PGAddrs, l.Addr().String())
 		go srv.Serve(l)
 	}
+	if err := writeInfo(cfg.Dir, c.Info()); err != nil {
+		return nil, err
+	}
+	c.infoFile = filepath.Join(cfg.Dir, InfoFile)
 	return c, nil
 }
 
@@ -140,6 +149,9 @@ func Start(ctx context.Context, cfg Config) (_ *Cluster, err error) {
 func (c *Cluster) Close() { c.closeOnce.Do(c.close) }
 
 func (c *Cluster) close() {
+	if c.infoFile != "" {
+		os.Remove(c.infoFile)
+	}
 	for _, s := range c.servers {
 		s.Close()
 	}
