@@ -151,6 +151,9 @@ type binder struct {
 	// corr is set while binding a subquery that may reference columns of
 	// enclosing blocks; see subquery.go.
 	corr *correlation
+	// keepUnknown leaves untyped literal outputs untyped (a set operation's
+	// branches: their type comes from the other branch).
+	keepUnknown bool
 }
 
 // child returns a binder for a nested query block.
