@@ -33,6 +33,7 @@ func (s *session) openRemote(ctx context.Context, r *plan.Remote) (executor.Oper
 				return nil, err
 			}
 			bs.Files = bm.Files
+			bs.FileOrdinals = fileOrdinals(bs, bm, bm.Files)
 		}
 	}
 	seq := s.c.cat.ShipSeq()
@@ -43,6 +44,7 @@ func (s *session) openRemote(ctx context.Context, r *plan.Remote) (executor.Oper
 			continue
 		}
 		scan.Files = files
+		scan.FileOrdinals = fileOrdinals(scan, m, files)
 		st, err := s.c.parts[p].Run(g.ctx, r.Fragment, seq)
 		if err != nil {
 			g.Close()
@@ -50,7 +52,7 @@ func (s *session) openRemote(ctx context.Context, r *plan.Remote) (executor.Oper
 		}
 		g.add(st)
 	}
-	scan.Files = nil
+	scan.Files, scan.FileOrdinals = nil, nil
 	g.start()
 	return g, nil
 }

@@ -563,6 +563,12 @@ func (s *session) run(ctx context.Context, st planner.Statement, w pgwire.Result
 	case *planner.CopyFrom:
 		n, err := s.copyFrom(ctx, st, w)
 		return fmt.Sprintf("COPY %d", n), err
+	case *planner.Delete:
+		n, err := s.delete(ctx, st)
+		return fmt.Sprintf("DELETE %d", n), err
+	case *planner.Update:
+		n, err := s.update(ctx, st)
+		return fmt.Sprintf("UPDATE %d", n), err
 	}
 	return "", sqlerr.Unsupported("statement not supported yet")
 }

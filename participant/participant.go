@@ -167,6 +167,7 @@ func (s *Server) DoGet(t *flight.Ticket, stream flight.FlightService_DoGetServer
 			return exchange.ToStatus(err)
 		}
 		plan.FindScan(node).Files = files
+		plan.FindScan(node).FileOrdinals = fileOrdinals(scan, files)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -323,8 +324,14 @@ func newScan(ctx context.Context, store storage.ObjectStore, sc *plan.Scan) *sca
 func (o *scanOp) run() {
 	defer close(o.done)
 	defer close(o.ch)
-	for _, f := range o.scan.Files {
+	rowIDs := o.scan.ReadsRowID()
+	for fi, f := range o.scan.Files {
 		err := storage.ScanFile(o.ctx, o.store, f, o.cols, o.scan.Cols, func(b *vec.Batch) error {
+			if rowIDs {
+				if err := setRowIDs(o.scan, fi, b); err != nil {
+					return err
+				}
+			}
 			select {
 			case o.ch <- b:
 			case <-o.ctx.Done():
@@ -378,9 +385,11 @@ func (o *scanOp) Close() {
 	}
 }
 
-// DoAction serves small requests: catalog_stats.
+// DoAction serves small requests: catalog_stats, rewrite.
 func (s *Server) DoAction(a *flight.Action, stream flight.FlightService_DoActionServer) error {
 	switch a.Type {
+	case exchange.RewriteAction:
+		return s.rewrite(a, stream)
 	case exchange.CatalogStatsAction:
 		ns := exchange.NodeStats{Node: s.cfg.NodeID, Role: "participant"}
 		if s.cat != nil {

@@ -22,6 +22,7 @@ type scopeCol struct {
 	typ      catalog.Type
 	tableOID catalog.OID
 	attnum   int16
+	hidden   bool // a system column: not part of *
 }
 
 // scope is the set of columns an expression may reference; agg is non-nil

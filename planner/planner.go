@@ -151,9 +151,9 @@ type binder struct {
 	// corr is set while binding a subquery that may reference columns of
 	// enclosing blocks; see subquery.go.
 	corr *correlation
-	// keepUnknown leaves untyped literal outputs untyped (a set operation's
-	// branches: their type comes from the other branch).
-	keepUnknown bool
+	// rowID asks for the hidden column ctid on the next base table bound
+	// (the target of a DELETE or UPDATE; see dml.go).
+	rowID bool
 }
 
 // child returns a binder for a nested query block.
@@ -192,6 +192,10 @@ func (b *binder) statement(n *pg_query.Node) Statement {
 		return &CreateSchema{Name: cs.Schemaname, IfNotExists: cs.IfNotExists, Exists: exists}
 	case *pg_query.Node_InsertStmt:
 		return b.insert(s.InsertStmt)
+	case *pg_query.Node_DeleteStmt:
+		return b.deleteStmt(s.DeleteStmt)
+	case *pg_query.Node_UpdateStmt:
+		return b.updateStmt(s.UpdateStmt)
 	case *pg_query.Node_AlterTableStmt:
 		return b.alterTable(s.AlterTableStmt)
 	case *pg_query.Node_RenameStmt:

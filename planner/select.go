@@ -71,10 +71,7 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 		failf(sqlerr.FeatureNotSupported, "query form not supported yet")
 	}
 	if sel.Op != pg_query.SetOperation_SETOP_NONE {
-		if b.corr != nil {
-			failf(sqlerr.FeatureNotSupported, "UNION, INTERSECT and EXCEPT in a subquery used as an expression are not supported yet")
-		}
-		return b.setOp(sel, outer)
+		failf(sqlerr.FeatureNotSupported, "UNION, INTERSECT and EXCEPT are not supported yet")
 	}
 	if sel.WithClause != nil {
 		b = b.with(sel.WithClause)
@@ -130,7 +127,7 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 			}
 			found := false
 			for _, c := range s.cols {
-				if rel != "" && c.rel != rel {
+				if (rel != "" && c.rel != rel) || c.hidden {
 					continue
 				}
 				found = true
@@ -151,10 +148,9 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 		}
 		e := b.expr(rt.Val, as, hint)
 		if e.Type.Kind == catalog.Unknown {
-			switch {
-			case hint.Kind != catalog.Unknown:
+			if hint.Kind != catalog.Unknown {
 				e = coerce(e, hint)
-			case !b.keepUnknown || len(sel.DistinctClause) > 0 || len(sel.GroupClause) > 0:
+			} else {
 				e = coerce(e, catalog.TypeText)
 			}
 		}
@@ -522,6 +518,7 @@ func (b *binder) fromItem(qb *queryBlock, n *pg_query.Node, s *scope) *joinNode 
 			}
 			s.cols = append(s.cols, scopeCol{id: r.ids[i], rel: alias, name: name, typ: c.Type, tableOID: t.OID, attnum: int16(i + 1)})
 		}
+		b.addRowID(qb, r, s)
 		return &joinNode{rng: len(qb.ranges) - 1}
 	case *pg_query.Node_RangeSubselect:
 		rs := f.RangeSubselect
@@ -841,7 +838,7 @@ func (b *binder) buildRange(qb *queryBlock, i int, filters []*plan.Expr, used ma
 	var layout []int
 	for k, id := range r.ids {
 		if used[id] {
-			cols = append(cols, k)
+			cols = append(cols, scanColumn(r.table, k))
 			layout = append(layout, id)
 		}
 	}

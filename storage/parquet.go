@@ -606,7 +606,8 @@ func (r *DataFileReader) Close() error {
 // returned.
 //
 // Columns the file does not have (added to the table after the file was
-// written) read as NULL.
+// written) read as NULL. A proj entry RowPosition reads each row's position
+// in the file (int8, counting from 0).
 func ScanFile(ctx context.Context, store ObjectStore, f DataFile, cols []catalog.Column, proj []int, fn func(b *vec.Batch) error) error {
 	r, err := OpenDataFile(ctx, store, f)
 	if err != nil {
@@ -636,6 +637,9 @@ func (r *DataFileReader) Scan(ctx context.Context, cols []catalog.Column, proj [
 		if rgi < 0 || rgi >= r.pr.NumRowGroups() {
 			return fmt.Errorf("storage: row group %d out of range [0, %d)", rgi, r.pr.NumRowGroups())
 		}
+		if s.rowPos {
+			s.rgStart = r.rowGroupStart(rgi)
+		}
 		if err := s.scanRowGroup(ctx, r.pr.RowGroup(rgi), fn); err != nil {
 			return err
 		}
@@ -643,10 +647,29 @@ func (r *DataFileReader) Scan(ctx context.Context, cols []catalog.Column, proj [
 	return nil
 }
 
+// RowPosition in a scan's projection reads the row's position in its file
+// (the row group's first row plus the offset in the row group) instead of
+// a column.
+const RowPosition = -1
+
+// rowGroupStart returns the position of row group i's first row.
+func (r *DataFileReader) rowGroupStart(i int) int64 {
+	var n int64
+	md := r.pr.MetaData()
+	for k := 0; k < i; k++ {
+		n += md.RowGroup(k).NumRows()
+	}
+	return n
+}
+
 // scanner holds the reused buffers of one scan.
 type scanner struct {
 	cols  []scanCol
 	batch vec.Batch
+	// rowPos is set when a column reads RowPosition; rgStart is then the
+	// current row group's first row.
+	rowPos  bool
+	rgStart int64
 }
 
 // scanCol reads one projected column.
@@ -656,6 +679,9 @@ type scanCol struct {
 	idx      int  // column index in the file, -1 when absent
 	optional bool // the file column has definition levels
 	v        *vec.Vector
+	// rowPos reads row positions, next being the next row's.
+	rowPos bool
+	next   int64
 
 	// One of these is set for the current row group.
 	i32r *file.Int32ColumnChunkReader
@@ -677,6 +703,13 @@ func (r *DataFileReader) newScanner(cols []catalog.Column, proj []int) (*scanner
 	s := &scanner{cols: make([]scanCol, len(proj))}
 	s.batch.Cols = make([]*vec.Vector, len(proj))
 	for k, ci := range proj {
+		if ci == RowPosition {
+			v := vec.NewVector(catalog.TypeInt8, vec.BatchSize)
+			s.cols[k] = scanCol{name: "row position", kind: pkInt64, idx: -1, v: v, rowPos: true}
+			s.batch.Cols[k] = v
+			s.rowPos = true
+			continue
+		}
 		if ci < 0 || ci >= len(cols) {
 			return nil, fmt.Errorf("storage: projected column %d out of range [0, %d)", ci, len(cols))
 		}
@@ -708,6 +741,7 @@ func (r *DataFileReader) newScanner(cols []catalog.Column, proj []int) (*scanner
 func (s *scanner) scanRowGroup(ctx context.Context, rg *file.RowGroupReader, fn func(b *vec.Batch) error) error {
 	for k := range s.cols {
 		c := &s.cols[k]
+		c.next = s.rgStart
 		if c.idx < 0 {
 			continue
 		}
@@ -766,6 +800,15 @@ var errShortColumn = errors.New("column chunk has fewer values than its row grou
 // read fills c.v with the next n values.
 func (c *scanCol) read(n int) error {
 	v := c.v
+	if c.rowPos {
+		v.I64 = grow(v.I64, n)
+		for j := range v.I64 {
+			v.I64[j] = c.next + int64(j)
+		}
+		v.Nulls = nil
+		c.next += int64(n)
+		return nil
+	}
 	if c.idx < 0 {
 		c.readNulls(n)
 		return nil

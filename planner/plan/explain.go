@@ -35,6 +35,10 @@ func describe(n Node) string {
 	case *Scan:
 		cols := make([]string, len(n.Cols))
 		for i, c := range n.Cols {
+			if c == RowID {
+				cols[i] = "ctid"
+				continue
+			}
 			cols[i] = n.Table.Columns[c].Name
 		}
 		s := fmt.Sprintf("Scan %s cols=[%s]", n.Table.Name, strings.Join(cols, " "))
@@ -81,8 +85,6 @@ func describe(n Node) string {
 		return fmt.Sprintf("Limit count=%d offset=%d", n.Count, n.Offset)
 	case *Remote:
 		return "Remote (on participants)"
-	case *Append:
-		return "Append"
 	case *Shuffle:
 		return fmt.Sprintf("Shuffle #%d by %s", n.ID, exprList(n.Keys))
 	case *ExchangeSource:

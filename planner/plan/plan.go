@@ -105,20 +105,38 @@ type Node interface {
 	Types() []catalog.Type
 }
 
-// Scan reads columns Cols (indexes into Table.Columns) of the files Files,
-// keeping rows where Filter (over the scanned columns, in Cols order) is true.
-// The planner leaves Files empty; the coordinator fills each participant's
-// share when it dispatches.
+// Scan reads columns Cols (indexes into Table.Columns, or RowID) of the
+// files Files, keeping rows where Filter (over the scanned columns, in Cols
+// order) is true. The planner leaves Files empty; the coordinator fills each
+// participant's share when it dispatches, and, when Cols holds RowID, each
+// file's ordinal in the table's manifest in FileOrdinals (parallel to Files).
 //
 // In a fragment, one scan (the leftmost) is split: each participant, and
 // each of its pipelines, reads a share of the files. Broadcast scans are
 // read whole by every participant (the build side of a join).
 type Scan struct {
-	Table     *catalog.Table     `json:"table"`
-	Cols      []int              `json:"cols"`
-	Filter    *Expr              `json:"filter,omitempty"`
-	Files     []storage.DataFile `json:"files,omitempty"`
-	Broadcast bool               `json:"broadcast,omitempty"`
+	Table        *catalog.Table     `json:"table"`
+	Cols         []int              `json:"cols"`
+	Filter       *Expr              `json:"filter,omitempty"`
+	Files        []storage.DataFile `json:"files,omitempty"`
+	FileOrdinals []int              `json:"ords,omitempty"`
+	Broadcast    bool               `json:"broadcast,omitempty"`
+}
+
+// RowID in Scan.Cols reads a row's identity (the system column ctid, bound
+// only for DELETE and UPDATE) instead of a table column: an int8 holding the
+// file's ordinal in the table's manifest as the coordinator sees it in the
+// high 32 bits and the row's position in that file in the low 32 bits.
+const RowID = storage.RowPosition
+
+// ReadsRowID reports whether the scan reads RowID.
+func (n *Scan) ReadsRowID() bool {
+	for _, c := range n.Cols {
+		if c == RowID {
+			return true
+		}
+	}
+	return false
 }
 
 // Values produces literal rows.
@@ -257,12 +275,6 @@ type SortKey struct {
 	NullsFirst bool  `json:"nulls_first,omitempty"`
 }
 
-// Append yields the rows of each input in turn (UNION ALL); the inputs
-// have the same column types.
-type Append struct {
-	Inputs []Node `json:"-"`
-}
-
 // Sort orders its input.
 type Sort struct {
 	Input Node      `json:"-"`
@@ -311,6 +323,10 @@ type ExchangeSource struct {
 func (n *Scan) Types() []catalog.Type {
 	ts := make([]catalog.Type, len(n.Cols))
 	for i, c := range n.Cols {
+		if c == RowID {
+			ts[i] = catalog.TypeInt8
+			continue
+		}
 		ts[i] = n.Table.Columns[c].Type
 	}
 	return ts
@@ -342,7 +358,6 @@ func (n *Join) Types() []catalog.Type {
 	return append(append([]catalog.Type(nil), n.Left.Types()...), n.Right.Types()...)
 }
 func (n *Sort) Types() []catalog.Type    { return n.Input.Types() }
-func (n *Append) Types() []catalog.Type  { return n.Inputs[0].Types() }
 func (n *Limit) Types() []catalog.Type   { return n.Input.Types() }
 func (n *Remote) Types() []catalog.Type  { return n.Fragment.Types() }
 func (n *Shuffle) Types() []catalog.Type { return n.Input.Types() }
@@ -377,8 +392,6 @@ func Children(n Node) []Node {
 		return []Node{n.Fragment}
 	case *Shuffle:
 		return []Node{n.Input}
-	case *Append:
-		return n.Inputs
 	}
 	return nil
 }
