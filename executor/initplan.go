@@ -193,11 +193,32 @@ func (ip *initPlans) node(n plan.Node) (plan.Node, error) {
 		return &c, nil
 	case *plan.Remote:
 		f, err := ip.node(n.Fragment)
-		if err != nil || f == n.Fragment {
+		if err != nil {
 			return n, err
+		}
+		var shuffles []*plan.Shuffle
+		for i, sh := range n.Shuffles {
+			in, err := ip.node(sh.Input)
+			if err != nil {
+				return n, err
+			}
+			if in != sh.Input {
+				if shuffles == nil {
+					shuffles = append([]*plan.Shuffle(nil), n.Shuffles...)
+				}
+				cs := *sh
+				cs.Input = in
+				shuffles[i] = &cs
+			}
+		}
+		if f == n.Fragment && shuffles == nil {
+			return n, nil
 		}
 		c := *n
 		c.Fragment = f
+		if shuffles != nil {
+			c.Shuffles = shuffles
+		}
 		return &c, nil
 	}
 	// nil or a node Build does not know: build reports it.

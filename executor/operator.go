@@ -37,6 +37,10 @@ type Env struct {
 	// OpenRemote opens a Remote node (the coordinator gathers from
 	// participants over Arrow Flight).
 	OpenRemote func(ctx context.Context, r *plan.Remote) (Operator, error)
+	// OpenExchange opens an exchange source (on a participant: the rows
+	// every participant's Shuffle sent to this one). Its output has
+	// x.ColTypes columns.
+	OpenExchange func(ctx context.Context, x *plan.ExchangeSource) (Operator, error)
 }
 
 // Build turns a plan tree into an operator tree, after running the plan's
@@ -152,6 +156,15 @@ func build(ctx context.Context, n plan.Node, env *Env) (Operator, error) {
 			return nil, sqlerr.New(sqlerr.Internal, "executor: no remote opener")
 		}
 		op, err := env.OpenRemote(ctx, n)
+		if err != nil {
+			return nil, err
+		}
+		return withTypes(op, n.Types()), nil
+	case *plan.ExchangeSource:
+		if env.OpenExchange == nil {
+			return nil, sqlerr.New(sqlerr.Internal, "executor: no exchange opener")
+		}
+		op, err := env.OpenExchange(ctx, n)
 		if err != nil {
 			return nil, err
 		}
