@@ -61,6 +61,13 @@
 // A record may be preceded by "skipif NAME" or "onlyif NAME" lines, where
 // NAME is a DB.Name: the record then does not run on (only runs on) that
 // database. A line "halt" ends the file early.
+//
+// A line "load DATASET" before the first record says that the file needs a
+// data set ("tpch", DatasetTPCH: the TPC-H schema with its SF 0.01 data).
+// Before the first record runs, the runner creates and fills its tables on
+// every database that does not already hold it (DB.Loaded), through the same
+// connections the records use. Such a file should leave the data set as it
+// found it, so that one loaded database can serve several files.
 package sqllogic
 
 import (
@@ -69,6 +76,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -136,9 +144,10 @@ type Record struct {
 
 // File is a parsed test file.
 type File struct {
-	Path    string
-	Records []*Record
-	lines   []string
+	Path     string
+	Datasets []string // data sets named by "load" lines, in file order
+	Records  []*Record
+	lines    []string
 }
 
 // ParseFile reads and parses a test file.
@@ -195,6 +204,21 @@ func Parse(name string, r io.Reader) (*File, error) {
 				skipIf = append(skipIf, fields[1])
 			} else {
 				onlyIf = append(onlyIf, fields[1])
+			}
+			i++
+			continue
+		case "load":
+			if len(fields) != 2 {
+				return nil, errf(i, "want \"load DATASET\"")
+			}
+			if len(f.Records) > 0 || len(skipIf) > 0 || len(onlyIf) > 0 {
+				return nil, errf(i, "\"load\" must come before the first record")
+			}
+			if _, ok := datasets[fields[1]]; !ok {
+				return nil, errf(i, "unknown data set %q", fields[1])
+			}
+			if !slices.Contains(f.Datasets, fields[1]) {
+				f.Datasets = append(f.Datasets, fields[1])
 			}
 			i++
 			continue

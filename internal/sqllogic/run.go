@@ -30,6 +30,10 @@ type DB struct {
 	Name string // used in messages and by skipif/onlyif
 	Conn *pgx.Conn
 	DSN  string
+	// Loaded names the data sets the database already holds; the runner
+	// loads any other data set a file asks for ("load" lines) before the
+	// file's first record.
+	Loaded []string
 }
 
 // Protocol is the wire-protocol flow statements are sent with.
@@ -235,6 +239,9 @@ func Check(ctx context.Context, f *File, opts Options, dbs ...DB) (*Report, erro
 			return nil, fmt.Errorf("sqllogic: database %s has neither Conn nor DSN", s.name)
 		}
 		sessions[i] = s
+	}
+	if err := loadDatasets(ctx, f, dbs, sessions); err != nil {
+		return nil, err
 	}
 	r := &runner{f: f, opts: opts, sessions: sessions, labels: map[string]map[string][]string{}}
 	err := r.run(ctx)

@@ -134,47 +134,52 @@ type chunkOut struct {
 	rows [2]int64
 }
 
-// genRange generates units [first, first+count) of group g; want says which
-// of the group's tables to produce.
+// genRange generates units [first, first+count) (1-based) of group g into
+// out; want says which of the group's tables to produce (a nil buffer tells a
+// generator to skip a table).
 func genRange(gen *generator, g *group, want [2]bool, first, count int64, out *chunkOut) {
-	for k := range out.buf {
-		out.buf[k] = out.buf[k][:0]
+	var b [2][]byte
+	for k := range b {
 		out.rows[k] = 0
-		if want[k] && out.buf[k] == nil {
-			out.buf[k] = make([]byte, 0, 1<<20)
+		if want[k] {
+			if out.buf[k] == nil {
+				out.buf[k] = make([]byte, 0, 1<<20)
+			}
+			b[k] = out.buf[k][:0]
 		}
 	}
 	gen.seek(first)
+	var rows [2]int64
 	end := first + count
 	for i := first; i < end; i++ {
 		switch g.name {
 		case "part":
-			out.buf[0], out.buf[1] = gen.part(out.buf[0], out.buf[1], i)
-			out.rows[0]++
-			out.rows[1] += 4
+			b[0], b[1] = gen.part(b[0], b[1], i)
+			rows[0]++
+			rows[1] += 4
 		case "supplier":
-			out.buf[0] = gen.supplier(out.buf[0], i)
-			out.rows[0]++
+			b[0] = gen.supplier(b[0], i)
+			rows[0]++
 		case "customer":
-			out.buf[0] = gen.customer(out.buf[0], i)
-			out.rows[0]++
+			b[0] = gen.customer(b[0], i)
+			rows[0]++
 		case "orders":
 			var n int
-			out.buf[0], out.buf[1], n = gen.order(out.buf[0], out.buf[1], i, 0)
-			out.rows[0]++
-			out.rows[1] += int64(n)
+			b[0], b[1], n = gen.order(b[0], b[1], i, 0)
+			rows[0]++
+			rows[1] += int64(n)
 		case "nation":
-			out.buf[0] = gen.nation(out.buf[0], i)
-			out.rows[0]++
+			b[0] = gen.nation(b[0], i)
+			rows[0]++
 		case "region":
-			out.buf[0] = gen.region(out.buf[0], i)
-			out.rows[0]++
+			b[0] = gen.region(b[0], i)
+			rows[0]++
 		}
 		gen.nextRow()
 	}
-	for k := range want {
-		if !want[k] {
-			out.rows[k] = 0
+	for k := range b {
+		if want[k] {
+			out.buf[k], out.rows[k] = b[k], rows[k]
 		}
 	}
 }

@@ -1,7 +1,9 @@
 package dbgen
 
 import (
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -92,24 +94,71 @@ func appendSentence(b []byte, s *stream) []byte {
 	return b
 }
 
-// buildPool fills a pool of poolSize bytes: sentences separated by a space,
-// the last one cut at the end of the pool. free releases it.
-func buildPool() (pool []byte, free func()) {
-	s := stream{cur: streamDefs[sText].seed}
+type poolCheckpoint struct {
+	draws  int64
+	offset int
+}
+
+// buildPool builds the text pool in parallel segments (see poolCheckpoints).
+// The pool is the first poolSize bytes of the sentences, each followed by a
+// space. free releases it.
+func buildPool(par int) (pool []byte, free func()) {
 	mem, free := allocPool(poolSize + 512)
-	b := mem[:0]
-	for len(b) < poolSize {
-		b = appendSentence(b, &s)
-		if len(b)+1 <= poolSize {
-			b = append(b, ' ')
-		} else {
-			b = b[:poolSize]
+	if !buildPoolFrom(mem, poolCheckpoints, par) {
+		buildPoolFrom(mem, nil, 1) // cannot happen unless the checkpoints are wrong
+	}
+	return mem[:poolSize:poolSize], free
+}
+
+// buildPoolFrom fills mem with the pool, each segment between checkpoints by
+// one of par goroutines, and reports whether every segment ended exactly at
+// the next checkpoint.
+func buildPoolFrom(mem []byte, cps []poolCheckpoint, par int) bool {
+	cps = append([]poolCheckpoint{{0, 0}}, cps...)
+	seed := streamDefs[sText].seed
+	var (
+		next atomic.Int64
+		bad  atomic.Bool
+		wg   sync.WaitGroup
+	)
+	segment := func(k int) bool {
+		start := cps[k]
+		s := stream{cur: mulMod(seed, powMod(start.draws))}
+		if k == len(cps)-1 { // the last segment is cut at poolSize
+			b := mem[start.offset:start.offset]
+			n := poolSize - start.offset
+			for len(b) < n {
+				b = appendSentence(b, &s)
+				b = append(b, ' ')
+			}
+			return &mem[start.offset] == &b[0]
 		}
+		end := cps[k+1]
+		b := mem[start.offset:start.offset:end.offset]
+		for len(b) < end.offset-start.offset {
+			b = appendSentence(b, &s)
+			b = append(b, ' ')
+		}
+		return len(b) == end.offset-start.offset && &mem[start.offset] == &b[0] &&
+			s.cur == mulMod(seed, powMod(end.draws))
 	}
-	if &b[0] != &mem[0] {
-		panic("dbgen: text pool reallocated")
+	for w := 0; w < max(par, 1); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				k := int(next.Add(1) - 1)
+				if k >= len(cps) {
+					return
+				}
+				if !segment(k) {
+					bad.Store(true)
+				}
+			}
+		}()
 	}
-	return b[:poolSize:poolSize], free
+	wg.Wait()
+	return !bad.Load()
 }
 
 // The pool is built on first use and shared; it is dropped a while after the
@@ -140,7 +189,7 @@ func acquirePool() []byte {
 		return t
 	}
 	pool.mu.Unlock()
-	t, free := buildPool()
+	t, free := buildPool(runtime.GOMAXPROCS(0))
 	pool.mu.Lock()
 	pool.text, pool.free = t, free
 	pool.users++
