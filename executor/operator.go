@@ -104,6 +104,19 @@ func build(ctx context.Context, n plan.Node, env *Env) (Operator, error) {
 		return withTypes(op, n.Types()), nil
 	case *plan.Values:
 		return newValues(n)
+	case *plan.Append:
+		ins := make([]Operator, 0, len(n.Inputs))
+		for _, c := range n.Inputs {
+			op, err := build(ctx, c, env)
+			if err != nil {
+				for _, o := range ins {
+					o.Close()
+				}
+				return nil, err
+			}
+			ins = append(ins, op)
+		}
+		return &appendOp{ins: ins, types: n.Types()}, nil
 	case *plan.Filter:
 		in, err := build(ctx, n.Input, env)
 		if err != nil {

@@ -112,6 +112,12 @@ func (b *binder) distribute(n plan.Node) plan.Node {
 		s := *n
 		s.Input = b.distribute(n.Input)
 		return &s
+	case *plan.Append:
+		a := &plan.Append{}
+		for _, c := range n.Inputs {
+			a.Inputs = append(a.Inputs, b.distribute(c))
+		}
+		return a
 	}
 	return n
 }

@@ -154,6 +154,9 @@ type binder struct {
 	// rowID asks for the hidden column ctid on the next base table bound
 	// (the target of a DELETE or UPDATE; see dml.go).
 	rowID bool
+	// keepUnknown leaves untyped literal outputs untyped (a set operation's
+	// branches: their type comes from the other branch).
+	keepUnknown bool
 }
 
 // child returns a binder for a nested query block.

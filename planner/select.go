@@ -71,7 +71,10 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 		failf(sqlerr.FeatureNotSupported, "query form not supported yet")
 	}
 	if sel.Op != pg_query.SetOperation_SETOP_NONE {
-		failf(sqlerr.FeatureNotSupported, "UNION, INTERSECT and EXCEPT are not supported yet")
+		if b.corr != nil {
+			failf(sqlerr.FeatureNotSupported, "UNION, INTERSECT and EXCEPT in a subquery used as an expression are not supported yet")
+		}
+		return b.setOp(sel, outer)
 	}
 	if sel.WithClause != nil {
 		b = b.with(sel.WithClause)
@@ -148,9 +151,10 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 		}
 		e := b.expr(rt.Val, as, hint)
 		if e.Type.Kind == catalog.Unknown {
-			if hint.Kind != catalog.Unknown {
+			switch {
+			case hint.Kind != catalog.Unknown:
 				e = coerce(e, hint)
-			} else {
+			case !b.keepUnknown || len(sel.DistinctClause) > 0 || len(sel.GroupClause) > 0:
 				e = coerce(e, catalog.TypeText)
 			}
 		}

@@ -9,15 +9,14 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/cirrusdb/cirrus/catalog"
 	"github.com/cirrusdb/cirrus/executor"
+	"github.com/cirrusdb/cirrus/internal/tpch/canon"
 	"github.com/cirrusdb/cirrus/internal/pgtype"
 	"github.com/cirrusdb/cirrus/planner"
 	"github.com/cirrusdb/cirrus/planner/plan"
@@ -150,41 +149,6 @@ func (d *db) env() *executor.Env {
 	return env
 }
 
-// canonical renders a value as the reference answers do.
-func canonical(v *vec.Vector, i int) string {
-	if v.IsNull(i) {
-		return "NULL"
-	}
-	t := v.Type
-	switch {
-	case t.Kind == catalog.Float4 || t.Kind == catalog.Float8:
-		return strconv.FormatFloat(v.F64[i], 'f', 4, 64)
-	case t.Kind == catalog.Numeric && t.Scale == 0:
-		return string(pgtype.AppendText(nil, v, i)) // an integral numeric (extract) prints as an integer
-	case t.Kind == catalog.Numeric:
-		f, _ := strconv.ParseFloat(string(pgtype.AppendText(nil, v, i)), 64)
-		return strconv.FormatFloat(f, 'f', 4, 64)
-	case t.IsString():
-		return strings.TrimRight(string(v.Bytes(i)), " ")
-	case t.Kind == catalog.Bool:
-		return strconv.FormatBool(v.Bool[i])
-	}
-	return string(pgtype.AppendText(nil, v, i))
-}
-
-// sameValue compares a field with the tolerance the answers' README asks.
-func sameValue(got, want string) bool {
-	if got == want {
-		return true
-	}
-	g, err1 := strconv.ParseFloat(got, 64)
-	w, err2 := strconv.ParseFloat(want, 64)
-	if err1 != nil || err2 != nil || !strings.Contains(want, ".") {
-		return false
-	}
-	return math.Abs(g-w) <= 0.0001+1e-9*math.Abs(w)
-}
-
 func TestTPCH(t *testing.T) {
 	d := open(t)
 	ctx := context.Background()
@@ -221,28 +185,10 @@ func TestTPCH(t *testing.T) {
 			}
 			var got []string
 			for i := range b.N {
-				var fs []string
-				for _, c := range b.Cols {
-					fs = append(fs, canonical(c, i))
-				}
-				got = append(got, strings.Join(fs, "|"))
+				got = append(got, canon.Row(b, i))
 			}
-			wantLines := strings.Split(strings.TrimSuffix(string(want), "\n"), "\n")
-			if len(want) == 0 {
-				wantLines = nil
-			}
-			if len(got) != len(wantLines) {
-				t.Fatalf("%d rows, want %d\ngot:\n%s\nwant:\n%s", len(got), len(wantLines), strings.Join(got, "\n"), want)
-			}
-			for i := range got {
-				gf, wf := strings.Split(got[i], "|"), strings.Split(wantLines[i], "|")
-				same := len(gf) == len(wf)
-				for k := 0; same && k < len(gf); k++ {
-					same = sameValue(gf[k], wf[k])
-				}
-				if !same {
-					t.Fatalf("row %d:\n got %s\nwant %s", i, got[i], wantLines[i])
-				}
+			if err := canon.Compare(got, canon.Lines(string(want))); err != nil {
+				t.Fatalf("%v\ngot:\n%s", err, strings.Join(got, "\n"))
 			}
 		})
 	}

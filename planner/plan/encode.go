@@ -16,6 +16,7 @@ type wire struct {
 	Sort      *Sort           `json:"sort,omitempty"`
 	Limit     *Limit          `json:"limit,omitempty"`
 	Shuffle   *Shuffle        `json:"shuffle,omitempty"`
+	Append    *Append         `json:"append,omitempty"`
 	Exchange  *ExchangeSource `json:"exchange,omitempty"`
 	Inputs    []*wire         `json:"inputs,omitempty"`
 }
@@ -50,6 +51,8 @@ func toWire(n Node) (*wire, error) {
 		w.Limit = n
 	case *Shuffle:
 		w.Shuffle = n
+	case *Append:
+		w.Append = n
 	case *ExchangeSource:
 		w.Exchange = n
 	default:
@@ -94,6 +97,12 @@ func fromWire(w *wire) (Node, error) {
 		return w.Scan, need(0)
 	case w.Exchange != nil:
 		return w.Exchange, need(0)
+	case w.Append != nil:
+		if len(in) == 0 {
+			return nil, fmt.Errorf("plan: append without inputs")
+		}
+		w.Append.Inputs = in
+		return w.Append, nil
 	case w.Shuffle != nil:
 		if err := need(1); err != nil {
 			return nil, err

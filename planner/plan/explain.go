@@ -85,6 +85,8 @@ func describe(n Node) string {
 		return fmt.Sprintf("Limit count=%d offset=%d", n.Count, n.Offset)
 	case *Remote:
 		return "Remote (on participants)"
+	case *Append:
+		return "Append"
 	case *Shuffle:
 		return fmt.Sprintf("Shuffle #%d by %s", n.ID, exprList(n.Keys))
 	case *ExchangeSource:

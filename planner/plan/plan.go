@@ -275,6 +275,12 @@ type SortKey struct {
 	NullsFirst bool  `json:"nulls_first,omitempty"`
 }
 
+// Append yields the rows of each input in turn (UNION ALL); the inputs
+// have the same column types.
+type Append struct {
+	Inputs []Node `json:"-"`
+}
+
 // Sort orders its input.
 type Sort struct {
 	Input Node      `json:"-"`
@@ -358,6 +364,7 @@ func (n *Join) Types() []catalog.Type {
 	return append(append([]catalog.Type(nil), n.Left.Types()...), n.Right.Types()...)
 }
 func (n *Sort) Types() []catalog.Type    { return n.Input.Types() }
+func (n *Append) Types() []catalog.Type  { return n.Inputs[0].Types() }
 func (n *Limit) Types() []catalog.Type   { return n.Input.Types() }
 func (n *Remote) Types() []catalog.Type  { return n.Fragment.Types() }
 func (n *Shuffle) Types() []catalog.Type { return n.Input.Types() }
@@ -392,6 +399,8 @@ func Children(n Node) []Node {
 		return []Node{n.Fragment}
 	case *Shuffle:
 		return []Node{n.Input}
+	case *Append:
+		return n.Inputs
 	}
 	return nil
 }
