@@ -8,9 +8,17 @@
 // own; Generate uses that to build chunks of a table on all cores and writes
 // them in order.
 //
-// Comments are cut from a 300 MiB text pool that is built (in about a
-// second) on first use, shared, and released a while after the last
-// generation ends.
+// Comments are cut from a 300 MiB text pool that is built (about a second of
+// CPU, spread over all cores) on first use, shared, and released a couple of
+// minutes after the last generation ends.
+//
+// Scale factors follow dbgen: for SF >= 1 only the integer part counts (SF
+// 1.5 generates SF 1); below 1, the base row counts are scaled by
+// int(1000·SF)/1000. SF must be below 30000 (from there on dbgen draws two
+// columns from a different generator, which this package does not implement).
+//
+// The update sets of dbgen -U (refresh functions RF1 and RF2) are given by
+// RefreshSet.
 package dbgen
 
 import (
@@ -143,7 +151,7 @@ func genRange(gen *generator, g *group, want [2]bool, first, count int64, out *c
 		out.rows[k] = 0
 		if want[k] {
 			if out.buf[k] == nil {
-				out.buf[k] = make([]byte, 0, 1<<20)
+				out.buf[k] = make([]byte, 0, 64<<10)
 			}
 			b[k] = out.buf[k][:0]
 		}
@@ -222,9 +230,9 @@ func WriteTable(ctx context.Context, w io.Writer, table string, sf float64, firs
 	return nil
 }
 
-// Options control Generate.
+// Options control Generate and GenerateTo.
 type Options struct {
-	SF       float64
+	SF       float64  // scale factor
 	Tables   []string // nil: all
 	Parallel int      // goroutines; 0: runtime.GOMAXPROCS(0)
 	// Progress, if set, is called from one goroutine after each chunk written.

@@ -1,4 +1,4 @@
-// Code generated from the TPC-H dbgen 2.17.3 dists.dss distribution file; DO NOT EDIT.
+// Distributions of the TPC-H dbgen 2.17.3 distribution file dists.dss, as Go data.
 
 package dbgen
 
