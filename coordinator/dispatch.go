@@ -17,6 +17,9 @@ import (
 // files of the fragment's split scan and all files of its broadcast scans (the same files go to the same participant every
 // time, so its caches stay warm) and the outputs are gathered.
 func (s *session) openRemote(ctx context.Context, r *plan.Remote) (executor.Operator, error) {
+	if len(r.Shuffles) > 0 {
+		return s.openShuffled(ctx, r)
+	}
 	scan := plan.FindScan(r.Fragment)
 	if scan == nil {
 		return nil, sqlerr.New(sqlerr.Internal, "remote fragment without a scan")
@@ -73,8 +76,9 @@ type gather struct {
 	cancel  context.CancelFunc
 	streams []*exchange.Stream
 	ch      chan *vec.Batch
-	errOnce sync.Once
+	errMu   sync.Mutex
 	err     error
+	errRank int
 	wg      sync.WaitGroup
 	done    chan struct{}
 	started bool
@@ -96,8 +100,7 @@ func (g *gather) start() {
 			for {
 				b, err := st.Next()
 				if err != nil {
-					g.errOnce.Do(func() { g.err = err })
-					g.cancel()
+					g.fail(err)
 					return
 				}
 				if b == nil {

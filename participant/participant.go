@@ -53,6 +53,7 @@ type Server struct {
 	grpc  *grpc.Server
 	metad *metad.Client
 	cat   *catsync.Node
+	xs    exchangeState // repartitioning (shuffle.go)
 }
 
 // New returns a participant server.
@@ -101,6 +102,7 @@ func (s *Server) Serve(l net.Listener) error { return s.grpc.Serve(l) }
 // Close stops the server, ending running fragments.
 func (s *Server) Close() {
 	s.grpc.Stop()
+	s.closeExchange()
 	if s.cat != nil {
 		s.cat.Close()
 		s.metad.Close()
@@ -128,6 +130,9 @@ func (s *Server) DoGet(t *flight.Ticket, stream flight.FlightService_DoGetServer
 		if err := s.cat.Shipped(ctx, req.Seq, nil, s.cfg.CatchUpTimeout); err != nil {
 			return exchange.ToStatus(err)
 		}
+	}
+	if req.Exchange != nil {
+		return s.runExchange(ctx, &req, stream)
 	}
 
 	// Split the fragment's files into one group per worker; each group runs
@@ -398,6 +403,9 @@ func (s *Server) DoAction(a *flight.Action, stream flight.FlightService_DoAction
 		}
 		body, _ := json.Marshal(ns)
 		return stream.Send(&flight.Result{Body: body})
+	case exchange.AbortSessionAction:
+		s.xreg().abort(string(a.Body))
+		return nil
 	}
 	return exchange.Errorf(sqlerr.FeatureNotSupported, "unknown action %q", a.Type)
 }

@@ -39,6 +39,9 @@ type FragmentRequest struct {
 	Fragment json.RawMessage `json:"fragment"`
 	Seq      int64           `json:"seq"`
 	QueryID  string          `json:"query_id,omitempty"`
+	// Exchange is set for the fragments of a repartitioned query: Shuffle
+	// producers and the fragments that read exchange sources (shuffle.go).
+	Exchange *ExchangeInfo `json:"exchange,omitempty"`
 }
 
 // WriteRequest is a DoPut descriptor: write the streamed rows (all columns
@@ -68,8 +71,13 @@ func Dial(addr string) (*Client, error) {
 // Close closes the connection.
 func (c *Client) Close() error { return c.fc.Close() }
 
-// Stream is the output of a fragment on one participant.
+// Stream is the output of a fragment on one participant. Its reader is
+// opened at the first Next (reading the stream's schema waits for the
+// participant's first batch), so starting fragments on many participants
+// never waits for any of them.
 type Stream struct {
+	addr   string
+	stream flight.FlightService_DoGetClient
 	rdr    *flight.Reader
 	cancel context.CancelFunc
 }
@@ -80,28 +88,37 @@ func (c *Client) Run(ctx context.Context, fragment plan.Node, seq int64) (*Strea
 	if err != nil {
 		return nil, err
 	}
-	ticket, _ := json.Marshal(FragmentRequest{Fragment: enc, Seq: seq})
+	return c.run(ctx, FragmentRequest{Fragment: enc, Seq: seq})
+}
+
+func (c *Client) run(ctx context.Context, req FragmentRequest) (*Stream, error) {
+	ticket, _ := json.Marshal(req)
 	ctx, cancel := context.WithCancel(ctx)
 	stream, err := c.fc.DoGet(ctx, &flight.Ticket{Ticket: ticket})
 	if err != nil {
 		cancel()
 		return nil, c.fromStatus(err)
 	}
-	rdr, err := flight.NewRecordReader(stream)
-	if err != nil {
-		cancel()
-		return nil, c.fromStatus(err)
-	}
-	return &Stream{rdr: rdr, cancel: cancel}, nil
+	return &Stream{addr: c.Addr, stream: stream, cancel: cancel}, nil
 }
 
 // Next returns the next batch, or nil at the end.
 func (s *Stream) Next() (*vec.Batch, error) {
+	if s.rdr == nil {
+		rdr, err := flight.NewRecordReader(s.stream)
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil, nil // no schema: the fragment sent nothing
+			}
+			return nil, fromStatus(s.addr, err)
+		}
+		s.rdr = rdr
+	}
 	if s.rdr.Next() {
 		return vec.FromRecord(s.rdr.Record())
 	}
 	if err := s.rdr.Err(); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fromStatus("", err)
+		return nil, fromStatus(s.addr, err)
 	}
 	return nil, nil
 }
@@ -109,7 +126,9 @@ func (s *Stream) Next() (*vec.Batch, error) {
 // Close stops the stream.
 func (s *Stream) Close() {
 	s.cancel()
-	s.rdr.Release()
+	if s.rdr != nil {
+		s.rdr.Release()
+	}
 }
 
 // Writer streams rows of one table to a participant, which writes them as
@@ -212,8 +231,9 @@ func fromStatus(addr string, err error) error {
 		return err
 	}
 	msg := st.Message()
-	if strings.HasPrefix(msg, "SQLSTATE ") && len(msg) > 16 && msg[14] == ':' {
-		return sqlerr.New(msg[9:14], msg[16:])
+	// Readers may wrap the status (its message then has a prefix).
+	if i := strings.Index(msg, "SQLSTATE "); i >= 0 && len(msg) > i+16 && msg[i+14] == ':' {
+		return sqlerr.New(msg[i+9:i+14], msg[i+16:])
 	}
 	switch st.Code() {
 	case codes.Canceled:
