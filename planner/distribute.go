@@ -59,7 +59,15 @@ func (b *binder) distribute(n plan.Node) plan.Node {
 		if b.ctx.BroadcastRows != 0 {
 			limit = b.ctx.BroadcastRows
 		}
-		if probeSplit(j.Kind) && broadcastable(rr.Fragment) && b.estimate(rr.Fragment) <= limit {
+		// Broadcast the side that costs less to read whole everywhere; the
+		// other is split (an inner join's inputs can trade places).
+		canR := probeSplit(j.Kind) && broadcastable(rr.Fragment) && b.estimate(rr.Fragment) <= limit
+		canL := (j.Kind == plan.InnerJoin || j.Kind == plan.CrossJoin) && len(lr.Shuffles) == 0 && broadcastable(lr.Fragment) &&
+			plan.FindScan(rr.Fragment) != nil && b.estimate(lr.Fragment) <= limit
+		if canL && (!canR || b.scanRows(lr.Fragment) < b.scanRows(rr.Fragment)) {
+			return &plan.Remote{Fragment: swapJoin(&j, rr.Fragment, markBroadcast(lr.Fragment)), Shuffles: rr.Shuffles}
+		}
+		if canR {
 			j.Left, j.Right = lr.Fragment, markBroadcast(rr.Fragment)
 			return &plan.Remote{Fragment: &j, Shuffles: lr.Shuffles}
 		}
@@ -239,4 +247,58 @@ func (b *binder) top(q *Query) *Query {
 	}
 	walkNode(q.Plan)
 	return q
+}
+
+// scanRows is the number of table rows a fragment's scans read.
+func (b *binder) scanRows(n plan.Node) float64 {
+	var rows float64
+	for _, s := range plan.Scans(n) {
+		r := 1000.0
+		if b.ctx.Stats != nil {
+			if st := b.ctx.Stats(s.Table); st != nil {
+				r = st.Rows
+			}
+		}
+		rows += r
+	}
+	return rows
+}
+
+// swapJoin returns inner join j with its inputs traded (left = the old
+// right input, now probed) under a projection restoring j's column order.
+func swapJoin(j *plan.Join, left, right plan.Node) plan.Node {
+	nl, nr := len(j.Left.Types()), len(j.Right.Types())
+	// Old position i: left columns 0..nl-1, right nl..; new: right first.
+	pos := func(i int) int {
+		if i < nl {
+			return nr + i
+		}
+		return i - nl
+	}
+	s := &plan.Join{Left: left, Right: right, Kind: j.Kind, LeftKeys: j.RightKeys, RightKeys: j.LeftKeys, Residual: moveCols(j.Residual, pos)}
+	types := j.Types()
+	out := make([]*plan.Expr, len(types))
+	for i, t := range types {
+		out[i] = plan.Col(pos(i), t)
+	}
+	return &plan.Project{Input: s, Exprs: out}
+}
+
+// moveCols renumbers an expression's column references.
+func moveCols(e *plan.Expr, pos func(int) int) *plan.Expr {
+	if e == nil {
+		return nil
+	}
+	if e.Kind == plan.ColumnRef {
+		return plan.Col(pos(e.Col), e.Type)
+	}
+	if len(e.Args) == 0 {
+		return e
+	}
+	c := *e
+	c.Args = make([]*plan.Expr, len(e.Args))
+	for i, a := range e.Args {
+		c.Args[i] = moveCols(a, pos)
+	}
+	return &c
 }

@@ -704,6 +704,7 @@ func allInner(jn *joinNode) bool {
 func (b *binder) buildFrom(qb *queryBlock, jn *joinNode, where []*plan.Expr, used map[int]bool) (plan.Node, []int, []*plan.Expr) {
 	pushed := make([][]*plan.Expr, len(qb.ranges))
 	var rest []*plan.Expr
+	where = factorOr(qb, where)
 	for _, c := range where {
 		rs := rangesOf(qb, c)
 		if len(rs) == 1 {
