@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -146,6 +147,208 @@ func TestShuffledJoins(t *testing.T) {
 		bc := sortedRows(t, broadcast, q.sql)
 		if strings.Join(bc, "\n") != strings.Join(want, "\n") {
 			t.Errorf("%s default plan: %d rows, want %d", q.sql, len(bc), len(want))
+		}
+	}
+}
+
+// liveSessions returns the exchange sessions still live on the cluster's
+// participants.
+func liveSessions(c *devcluster.Cluster) int {
+	live := 0
+	for i := range c.ParticipantAddrs {
+		_, l := c.Participant(i).ExchangeSessions()
+		live += l
+	}
+	return live
+}
+
+// settle waits until cond holds (or fails the test after 15 s).
+func settle(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: did not settle", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// slowShuffle is a repartitioned query that runs for a long time: a
+// three-way self join on a key with few values.
+const slowShuffle = `SELECT count(*) FROM t1 a JOIN t1 b ON a.k2 = b.k2 JOIN t1 c ON b.k2 = c.k2 JOIN t2 d ON c.k2 = d.k2`
+
+func TestShuffleErrorsAndCancel(t *testing.T) {
+	c := startCluster3(t)
+	conn := connect(t, c)
+	shuffleSchema(t, conn)
+	exec1(t, conn, `SET cirrus.broadcast_rows = 0`)
+	const check = `SELECT count(*) FROM t1 JOIN t2 ON t1.k = t2.k`
+	want := rows(t, conn, check)
+	ctx := context.Background()
+
+	// An error in a producer (the filter runs in t1's Shuffle) and in the
+	// fragment joining the partitions keep their SQLSTATE.
+	for _, q := range []string{
+		`SELECT count(*) FROM t1 JOIN t2 ON t1.k = t2.k WHERE 10 / (t1.v - 1500) > 0`,
+		`SELECT sum(t1.v / (t2.w - t2.w)) FROM t1 JOIN t2 ON t1.k = t2.k`,
+	} {
+		if !strings.Contains(explainText(t, conn, q), "Shuffle") {
+			t.Fatalf("%s: not shuffled", q)
+		}
+		_, err := conn.Exec(ctx, q)
+		wantCode(t, err, "22012")
+		if got := rows(t, conn, check); strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Fatalf("after an error: %v, want %v", got, want)
+		}
+	}
+	settle(t, "sessions after errors", func() bool { return liveSessions(c) == 0 })
+
+	// Cancel a long query mid-way: the participants stop, drop the session
+	// and leave no goroutines behind.
+	rows(t, conn, check)
+	settle(t, "sessions", func() bool { return liveSessions(c) == 0 })
+	time.Sleep(200 * time.Millisecond)
+	base := runtime.NumGoroutine()
+	qctx, cancel := context.WithTimeout(ctx, 1500*time.Millisecond)
+	start := time.Now()
+	_, err := conn.Exec(qctx, slowShuffle)
+	cancel()
+	if err == nil {
+		t.Fatalf("slow query finished in %v; make it slower", time.Since(start))
+	}
+	if el := time.Since(start); el > 5*time.Second {
+		t.Fatalf("cancel took %v", el)
+	}
+	t.Logf("cancelled after %v: %v", time.Since(start), err)
+	// pgx closes the connection when its context ends mid-query.
+	conn = connect(t, c)
+	exec1(t, conn, `SET cirrus.broadcast_rows = 0`)
+	settle(t, "sessions after cancel", func() bool { return liveSessions(c) == 0 })
+	settle(t, "goroutines after cancel", func() bool {
+		n := runtime.NumGoroutine()
+		if n > base+10 {
+			return false
+		}
+		return true
+	})
+	if got := rows(t, conn, check); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("after cancel: %v, want %v", got, want)
+	}
+}
+
+func TestShuffleParticipantDies(t *testing.T) {
+	c := startCluster3(t)
+	conn := connect(t, c)
+	shuffleSchema(t, conn)
+	exec1(t, conn, `SET cirrus.broadcast_rows = 0`)
+	const check = `SELECT count(*), sum(t2.w) FROM t1 JOIN t2 ON t1.k = t2.k`
+	want, err := textRows(context.Background(), conn, check)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() {
+		_, err := conn.Exec(context.Background(), slowShuffle)
+		done <- err
+	}()
+	time.Sleep(700 * time.Millisecond)
+	c.StopParticipant(1)
+	select {
+	case err = <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("query still running 20 s after a participant died")
+	}
+	if err == nil {
+		t.Fatalf("query finished in %v despite a dead participant", time.Since(start))
+	}
+	wantCode(t, err, "08006")
+	t.Logf("error after %v: %v", time.Since(start), err)
+	settle(t, "sessions on the survivors", func() bool {
+		live := 0
+		for _, i := range []int{0, 2} {
+			_, l := c.Participant(i).ExchangeSessions()
+			live += l
+		}
+		return live == 0
+	})
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := c.RestartParticipant(ctx, 1, t.Logf); err != nil {
+		t.Fatal(err)
+	}
+	// The next query works once the connections are back.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		got, err := textRows(ctx, conn, check)
+		if err == nil {
+			if strings.Join(got, ",") != strings.Join(want, ",") {
+				t.Fatalf("after restart: %v, want %v", got, want)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after restart: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// fillNumbers creates table name (i int, j int) with rows (a*1000+b, (a*1000+b) % mod)
+// for a < thousands, b < 1000, written by INSERT … SELECT (one file per
+// participant and statement).
+func fillNumbers(t testing.TB, conn *pgx.Conn, name string, thousands, mod int) {
+	t.Helper()
+	exec1(t, conn, `CREATE TABLE IF NOT EXISTS nums1000 (i int)`)
+	var n int64
+	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM nums1000`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
+		var tuples []string
+		for i := 0; i < 1000; i++ {
+			tuples = append(tuples, fmt.Sprintf("(%d)", i))
+		}
+		insertRows(t, conn, "nums1000", tuples, 1000)
+	}
+	exec1(t, conn, fmt.Sprintf(`CREATE TABLE %s (i int, j int)`, name))
+	for a := 0; a < thousands; a += 100 {
+		exec1(t, conn, fmt.Sprintf(`INSERT INTO %s SELECT a.i * 1000 + b.i, (a.i * 1000 + b.i) %% %d FROM nums1000 a CROSS JOIN nums1000 b WHERE a.i >= %d AND a.i < %d`,
+			name, mod, a, min(a+100, thousands)))
+	}
+}
+
+// TestShuffleBackpressure joins inputs far larger than the exchange queues,
+// so producers of the probe side wait while the build side arrives.
+func TestShuffleBackpressure(t *testing.T) {
+	c := startCluster3(t)
+	conn := connect(t, c)
+	fillNumbers(t, conn, "big", 300, 97)
+	exec1(t, conn, `SET cirrus.broadcast_rows = 0`)
+	for _, tc := range []struct{ sql, want string }{
+		{`SELECT count(*), sum(x.j) FROM big x JOIN big y ON x.i = y.i`, "300000|14399202"},
+		{`SELECT count(*) FROM big x JOIN big y ON x.i = y.i + 1 WHERE y.j < 50`, ""},
+		{`SELECT count(*) FROM big x LEFT JOIN big y ON x.i = y.i * 2`, "300000"},
+		{`SELECT x.j, count(*) FROM big x JOIN big y ON x.i = y.i JOIN big z ON y.i = z.i + 5 GROUP BY x.j ORDER BY x.j LIMIT 3`, ""},
+	} {
+		var want []string
+		exec1(t, conn, `SET cirrus.broadcast_rows = 100000000`)
+		want = rows(t, conn, tc.sql)
+		if tc.want != "" && strings.Join(want, ",") != tc.want {
+			t.Fatalf("%s broadcast: %v, want %s", tc.sql, want, tc.want)
+		}
+		exec1(t, conn, `SET cirrus.broadcast_rows = 0`)
+		for _, pipes := range []string{"1", "4"} {
+			exec1(t, conn, `SET cirrus.shuffle_pipelines = `+pipes)
+			start := time.Now()
+			got := rows(t, conn, tc.sql)
+			t.Logf("%s (%s pipelines): %v", tc.sql, pipes, time.Since(start))
+			if strings.Join(got, ",") != strings.Join(want, ",") {
+				t.Fatalf("%s shuffled (%s pipelines): %v, want %v", tc.sql, pipes, got, want)
+			}
 		}
 	}
 }
