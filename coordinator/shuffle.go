@@ -71,6 +71,7 @@ func (s *session) openShuffled(ctx context.Context, r *plan.Remote) (executor.Op
 					return nil, err
 				}
 				bs.Files = bm.Files
+				bs.FileOrdinals = fileOrdinals(bs, bm, bm.Files)
 			}
 		}
 	}
@@ -97,8 +98,10 @@ func (s *session) openShuffled(ctx context.Context, r *plan.Remote) (executor.Op
 	for _, sh := range r.Shuffles {
 		scan := plan.FindScan(sh.Input)
 		var shares [][]storage.DataFile
+		var m *storage.Manifest
 		if scan != nil {
-			m, err := s.manifestFor(ctx, scan.Table)
+			var err error
+			m, err = s.manifestFor(ctx, scan.Table)
 			if err != nil {
 				return fail(err)
 			}
@@ -107,10 +110,11 @@ func (s *session) openShuffled(ctx context.Context, r *plan.Remote) (executor.Op
 		for p := range n {
 			if scan != nil {
 				scan.Files = shares[p]
+				scan.FileOrdinals = fileOrdinals(scan, m, shares[p])
 			}
 			st, err := s.c.parts[p].RunExchange(g.ctx, sh, seq, info(p))
 			if scan != nil {
-				scan.Files = nil
+				scan.Files, scan.FileOrdinals = nil, nil
 			}
 			if err != nil {
 				return fail(err)

@@ -123,6 +123,7 @@ func (s *Server) pipelines(raw json.RawMessage, info *exchange.ExchangeInfo, inp
 				return nil, err
 			}
 			plan.FindScan(input(n)).Files = files
+			plan.FindScan(input(n)).FileOrdinals = fileOrdinals(scan, files)
 			out[i] = input(n)
 		}
 		return out, nil

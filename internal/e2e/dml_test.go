@@ -278,3 +278,28 @@ func TestDMLRaceNoLostUpdate(t *testing.T) {
 	}
 	t.Logf("%d increments and %d inserts committed after %d conflicts", incs, inserts, conflicts)
 }
+
+// TestDMLRepartitionedJoin runs DELETE ... USING and UPDATE ... FROM whose
+// joins are repartitioned (cirrus.broadcast_rows = 0 shuffles every join
+// with keys), so the target's scan feeds a Shuffle.
+func TestDMLRepartitionedJoin(t *testing.T) {
+	c := startCluster(t, "")
+	conn := connect(t, c)
+	exec1(t, conn, `CREATE TABLE t (k int NOT NULL, v text)`)
+	exec1(t, conn, `CREATE TABLE u (k int, w text)`)
+	for f := 0; f < 4; f++ {
+		exec1(t, conn, fmt.Sprintf(`INSERT INTO t VALUES (%d, 'a'), (%d, 'b'), (%d, 'c')`, f*10, f*10+1, f*10+2))
+	}
+	exec1(t, conn, `INSERT INTO u VALUES (1, 'x'), (12, 'y'), (12, 'z'), (30, 'w'), (NULL, 'n')`)
+	exec1(t, conn, `SET cirrus.broadcast_rows = 0`)
+	if plan := strings.Join(rows(t, conn, `EXPLAIN SELECT t.k FROM t, u WHERE t.k = u.k`), "\n"); !strings.Contains(plan, "Shuffle") {
+		t.Fatalf("join is not repartitioned:\n%s", plan)
+	}
+	mustTag(t, conn, `DELETE FROM t USING u WHERE t.k = u.k AND u.w <> 'w'`, "DELETE 2")
+	mustTag(t, conn, `UPDATE t SET v = v || u.w FROM u WHERE t.k = u.k`, "UPDATE 1")
+	got := rows(t, conn, `SELECT k, v FROM t ORDER BY k`)
+	want := []string{"0|a", "2|c", "10|a", "11|b", "20|a", "21|b", "22|c", "30|aw", "31|b", "32|c"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("rows %v, want %v", got, want)
+	}
+}
