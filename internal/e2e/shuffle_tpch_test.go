@@ -1,0 +1,138 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/cirrusdb/cirrus/internal/tpch/canon"
+)
+
+const tpchDir = "/work/shared/tpch"
+
+var tpchDDL = []string{
+	`create table nation (n_nationkey integer not null, n_name char(25) not null, n_regionkey integer not null, n_comment varchar(152))`,
+	`create table region (r_regionkey integer not null, r_name char(25) not null, r_comment varchar(152))`,
+	`create table part (p_partkey integer not null, p_name varchar(55) not null, p_mfgr char(25) not null, p_brand char(10) not null, p_type varchar(25) not null, p_size integer not null, p_container char(10) not null, p_retailprice decimal(15,2) not null, p_comment varchar(23) not null)`,
+	`create table supplier (s_suppkey integer not null, s_name char(25) not null, s_address varchar(40) not null, s_nationkey integer not null, s_phone char(15) not null, s_acctbal decimal(15,2) not null, s_comment varchar(101) not null)`,
+	`create table partsupp (ps_partkey integer not null, ps_suppkey integer not null, ps_availqty integer not null, ps_supplycost decimal(15,2) not null, ps_comment varchar(199) not null)`,
+	`create table customer (c_custkey integer not null, c_name varchar(25) not null, c_address varchar(40) not null, c_nationkey integer not null, c_phone char(15) not null, c_acctbal decimal(15,2) not null, c_mktsegment char(10) not null, c_comment varchar(117) not null)`,
+	`create table orders (o_orderkey integer not null, o_custkey integer not null, o_orderstatus char(1) not null, o_totalprice decimal(15,2) not null, o_orderdate date not null, o_orderpriority char(15) not null, o_clerk char(15) not null, o_shippriority integer not null, o_comment varchar(79) not null)`,
+	`create table lineitem (l_orderkey integer not null, l_partkey integer not null, l_suppkey integer not null, l_linenumber integer not null, l_quantity decimal(15,2) not null, l_extendedprice decimal(15,2) not null, l_discount decimal(15,2) not null, l_tax decimal(15,2) not null, l_returnflag char(1) not null, l_linestatus char(1) not null, l_shipdate date not null, l_commitdate date not null, l_receiptdate date not null, l_shipinstruct char(25) not null, l_shipmode char(10) not null, l_comment varchar(44) not null)`,
+}
+
+// copyTbl loads a dbgen .tbl file (fields ending in '|') with COPY, in
+// chunks of rows so a table gets several files.
+func copyTbl(t testing.TB, conn *pgx.Conn, table, path string, chunk int) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	var buf bytes.Buffer
+	n := 0
+	flush := func() {
+		if buf.Len() == 0 {
+			return
+		}
+		if _, err := conn.PgConn().CopyFrom(context.Background(), bytes.NewReader(buf.Bytes()), "COPY "+table+" FROM STDIN WITH (DELIMITER '|')"); err != nil {
+			t.Fatalf("COPY %s: %v", table, err)
+		}
+		buf.Reset()
+		n = 0
+	}
+	for sc.Scan() {
+		buf.WriteString(strings.TrimSuffix(sc.Text(), "|"))
+		buf.WriteByte('\n')
+		if n++; n == chunk {
+			flush()
+		}
+	}
+	if err := sc.Err(); err != nil && err != io.EOF {
+		t.Fatal(err)
+	}
+	flush()
+}
+
+// canonRows runs sql and returns its rows in the reference answers' form.
+func canonRows(ctx context.Context, conn *pgx.Conn, sql string) ([]string, error) {
+	results, err := conn.PgConn().Exec(ctx, sql).ReadAll()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, r := range results {
+		for _, row := range r.Rows {
+			fs := make([]string, len(row))
+			for i, v := range row {
+				fs[i] = canon.Text(canon.KindOfOID(r.FieldDescriptions[i].DataTypeOID), v)
+			}
+			out = append(out, strings.Join(fs, "|"))
+		}
+	}
+	return out, nil
+}
+
+// TestShuffledTPCH runs the 22 TPC-H queries at SF 0.01 on three
+// participants with the default plans and with every join with keys
+// repartitioned, and compares both with the reference answers.
+func TestShuffledTPCH(t *testing.T) {
+	if _, err := os.Stat(filepath.Join(tpchDir, "sf0.01", "lineitem.tbl")); err != nil {
+		t.Skip("TPC-H SF 0.01 data not available")
+	}
+	c := startCluster3(t)
+	conn := connect(t, c)
+	for _, d := range tpchDDL {
+		exec1(t, conn, d)
+	}
+	for _, tab := range []string{"nation", "region", "part", "supplier", "partsupp", "customer", "orders", "lineitem"} {
+		copyTbl(t, conn, tab, filepath.Join(tpchDir, "sf0.01", tab+".tbl"), 10000)
+	}
+	ctx := context.Background()
+	for q := 1; q <= 22; q++ {
+		name := fmt.Sprintf("q%02d", q)
+		t.Run(name, func(t *testing.T) {
+			sql, err := os.ReadFile(filepath.Join(tpchDir, "queries", name+".sql"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := os.ReadFile(filepath.Join(tpchDir, "answers-sf0.01", name+".out"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, mode := range []string{"default", "0"} {
+				exec1(t, conn, "SET cirrus.broadcast_rows = "+mode)
+				start := time.Now()
+				got, err := canonRows(ctx, conn, string(sql))
+				el := time.Since(start)
+				if err != nil {
+					t.Fatalf("broadcast_rows=%s: %v", mode, err)
+				}
+				if err := canon.Compare(got, canon.Lines(string(want))); err != nil {
+					t.Fatalf("broadcast_rows=%s: %v\ngot:\n%s", mode, err, strings.Join(got, "\n"))
+				}
+				shuffles := 0
+				if mode == "0" {
+					plan, err := textRows(ctx, conn, "EXPLAIN "+string(sql))
+					if err != nil {
+						t.Fatal(err)
+					}
+					shuffles = strings.Count(strings.Join(plan, "\n"), "Shuffle #")
+				}
+				t.Logf("broadcast_rows=%s: %d rows in %v (%d shuffles)", mode, len(got), el, shuffles)
+			}
+		})
+	}
+}
