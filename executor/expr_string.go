@@ -229,6 +229,10 @@ type likeNode struct {
 	pc      *constNode
 	m       *likeMatcher
 	not, ci bool
+	// pad is CHAR(n)'s length: bpchar LIKE matches the value padded with
+	// spaces to n characters (values are held without the padding).
+	pad     int
+	padA    []byte
 	lastPat []byte
 	lowA    []byte
 	lowP    []byte
@@ -249,6 +253,9 @@ func newLike(e *plan.Expr) (node, error) {
 		return nil, err
 	}
 	n := &likeNode{a: a, pat: p, pc: asConst(p), not: strings.HasPrefix(e.Op, "not"), ci: strings.HasSuffix(e.Op, "ilike")}
+	if arg.Type.Kind == catalog.Bpchar {
+		n.pad = int(arg.Type.Length)
+	}
 	n.nodeMeta = metaOf(catalog.TypeBool, n.pc == nil, a, p)
 	if n.pc != nil && !n.pc.d.Null {
 		pat := n.pc.bytes
@@ -287,6 +294,15 @@ func (n *likeNode) eval(b *vec.Batch) (*vec.Vector, error) {
 	m := n.m
 	for i := range r {
 		s := data[off[i]:off[i+1]]
+		if n.pad > 0 {
+			if k := utf8.RuneCount(s); k < n.pad {
+				n.padA = append(n.padA[:0], s...)
+				for ; k < n.pad; k++ {
+					n.padA = append(n.padA, ' ')
+				}
+				s = n.padA
+			}
+		}
 		if n.ci {
 			n.lowA = appendLower(n.lowA[:0], s)
 			s = n.lowA

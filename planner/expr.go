@@ -323,7 +323,10 @@ func (b *binder) aexpr(a *pg_query.A_Expr, s *scope) *plan.Expr {
 		return binaryOp(op, l, r)
 	case pg_query.A_Expr_Kind_AEXPR_LIKE, pg_query.A_Expr_Kind_AEXPR_ILIKE:
 		l, r := b.bindPair(a.Lexpr, a.Rexpr, s)
-		l, r = coerceString(l), coerceString(r)
+		if l.Type.Kind != catalog.Bpchar { // bpcharlike matches the padded value
+			l = coerceString(l)
+		}
+		r = coerceString(r)
 		name := "like"
 		if a.Kind == pg_query.A_Expr_Kind_AEXPR_ILIKE {
 			name = "ilike"
@@ -604,13 +607,17 @@ func numericRank(t catalog.Type) int {
 // (CASE results, COALESCE, VALUES columns), as PostgreSQL's select_common_type.
 func commonType(es []*plan.Expr, what string) catalog.Type {
 	t := catalog.TypeUnknown
+	untyped := false
 	for _, e := range es {
 		et := e.Type
 		switch {
 		case et.Kind == catalog.Unknown:
+			untyped = true
 		case t.Kind == catalog.Unknown:
 			t = et
 		case t == et:
+		case t.IsString() && et.Kind == t.Kind:
+			t.Length = 0 // lengths differ: PostgreSQL's typmod -1
 		case t.IsNumeric() && et.IsNumeric():
 			// PostgreSQL's numerics keep each value's own scale: mixing
 			// scales (an integer counts as scale 0) gives per-value scales.
@@ -635,6 +642,9 @@ func commonType(es []*plan.Expr, what string) catalog.Type {
 	}
 	if t.Kind == catalog.Unknown {
 		return catalog.TypeText
+	}
+	if untyped && t.IsString() {
+		t.Length = 0 // an untyped literal has no length: PostgreSQL's typmod -1
 	}
 	return t
 }
@@ -692,7 +702,9 @@ func comparisonType(l, r *plan.Expr) catalog.Type {
 		}
 		return promote(lt, rt)
 	case lt.IsString() && rt.IsString():
-		if lt.Kind == catalog.Bpchar && rt.Kind == catalog.Bpchar {
+		// bpchar meets bpchar or varchar as bpchar (trailing spaces do
+		// not count), text as text.
+		if (lt.Kind == catalog.Bpchar || rt.Kind == catalog.Bpchar) && lt.Kind != catalog.Text && rt.Kind != catalog.Text {
 			return catalog.Type{Kind: catalog.Bpchar}
 		}
 		return catalog.TypeText
@@ -722,7 +734,10 @@ func binaryOp(op string, l, r *plan.Expr) *plan.Expr {
 		return plan.CallOf("concat", catalog.TypeText, toText(l), toText(r))
 	case "~~", "!~~", "~~*", "!~~*":
 		name := map[string]string{"~~": "like", "!~~": "notlike", "~~*": "ilike", "!~~*": "notilike"}[op]
-		return plan.CallOf(name, catalog.TypeBool, coerceString(l), coerceString(r))
+		if l.Type.Kind != catalog.Bpchar { // bpcharlike matches the padded value
+			l = coerceString(l)
+		}
+		return plan.CallOf(name, catalog.TypeBool, l, coerceString(r))
 	}
 	failf(sqlerr.UndefinedFunction, "operator does not exist: %s %s %s", l.Type, op, r.Type)
 	return nil
