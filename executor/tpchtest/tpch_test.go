@@ -16,8 +16,8 @@ import (
 
 	"github.com/cirrusdb/cirrus/catalog"
 	"github.com/cirrusdb/cirrus/executor"
-	"github.com/cirrusdb/cirrus/internal/tpch/canon"
 	"github.com/cirrusdb/cirrus/internal/pgtype"
+	"github.com/cirrusdb/cirrus/internal/tpch/canon"
 	"github.com/cirrusdb/cirrus/planner"
 	"github.com/cirrusdb/cirrus/planner/plan"
 	"github.com/cirrusdb/cirrus/vec"
