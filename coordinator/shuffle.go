@@ -30,7 +30,7 @@ import (
 const shufflePipelinesVar = "cirrus.shuffle_pipelines"
 
 // defaultShufflePipelines is the partitions per participant by default.
-const defaultShufflePipelines = 2
+const defaultShufflePipelines = 1
 
 // abortGrace is how long the gather waits, after a fragment reports that
 // it was aborted because of another failure, for the original error to

@@ -68,7 +68,7 @@ func New(cfg Config) *Server {
 		cfg.CatchUpTimeout = time.Second
 	}
 	s := &Server{cfg: cfg}
-	s.grpc = grpc.NewServer(grpc.MaxRecvMsgSize(exchange.MaxMessageBytes), grpc.MaxSendMsgSize(exchange.MaxMessageBytes))
+	s.grpc = grpc.NewServer(exchange.ServerOptions()...)
 	flight.RegisterFlightServiceServer(s.grpc, s)
 	return s
 }
