@@ -23,6 +23,13 @@ type scopeCol struct {
 	tableOID catalog.OID
 	attnum   int16
 	hidden   bool // a system column: not part of *
+	// merged marks a column that a USING/NATURAL join merged into one
+	// output column: visible only qualified, and not part of an
+	// unqualified *.
+	merged bool
+	// expr, when set, is what the column stands for (a USING column of a
+	// FULL join: COALESCE of both sides).
+	expr *plan.Expr
 }
 
 // scope is the set of columns an expression may reference; agg is non-nil
@@ -61,7 +68,7 @@ func (s *scope) find(rel, name string) (scopeCol, bool) {
 	var found *scopeCol
 	for i := range s.cols {
 		c := &s.cols[i]
-		if c.name != name || (rel != "" && c.rel != rel) {
+		if c.name != name || (rel != "" && c.rel != rel) || (rel == "" && c.merged) {
 			continue
 		}
 		if found != nil {
@@ -194,6 +201,9 @@ func (b *binder) columnRef(cr *pg_query.ColumnRef, s *scope) *plan.Expr {
 		failf(sqlerr.SyntaxError, "improper qualified name (too many dotted names): %s", strings.Join(parts, "."))
 	}
 	c := s.resolve(rel, name)
+	if c.expr != nil {
+		return c.expr
+	}
 	return plan.Col(c.id, c.typ)
 }
 

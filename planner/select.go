@@ -36,9 +36,10 @@ type joinNode struct {
 }
 
 type queryBlock struct {
-	ranges   []*rangeEntry
-	from     *joinNode
-	subJoins []*subJoin
+	ranges     []*rangeEntry
+	from       *joinNode
+	subJoins   []*subJoin
+	aggregated bool
 }
 
 // addRange adds a FROM item (or a subquery joined from WHERE) with n
@@ -71,10 +72,11 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 		failf(sqlerr.FeatureNotSupported, "query form not supported yet")
 	}
 	if sel.Op != pg_query.SetOperation_SETOP_NONE {
+		q := b.setOp(sel, outer)
 		if b.corr != nil {
-			failf(sqlerr.FeatureNotSupported, "UNION, INTERSECT and EXCEPT in a subquery used as an expression are not supported yet")
+			b.corr.nvisible = len(q.Columns) // branches cannot be correlated (see query)
 		}
-		return b.setOp(sel, outer)
+		return q
 	}
 	if sel.WithClause != nil {
 		b = b.with(sel.WithClause)
@@ -130,11 +132,15 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 			}
 			found := false
 			for _, c := range s.cols {
-				if (rel != "" && c.rel != rel) || c.hidden {
+				if (rel != "" && c.rel != rel) || c.hidden || (rel == "" && c.merged) {
 					continue
 				}
 				found = true
-				targets = append(targets, plan.Col(c.id, c.typ))
+				if c.expr != nil {
+					targets = append(targets, c.expr)
+				} else {
+					targets = append(targets, plan.Col(c.id, c.typ))
+				}
 				cols = append(cols, OutputColumn{Name: c.name, Type: c.typ, TableOID: c.tableOID, Attnum: c.attnum})
 			}
 			if rel != "" && !found {
@@ -237,9 +243,11 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 	}
 
 	aggregated := len(agg.calls) > 0 || len(groups) > 0 || having != nil
+	qb.aggregated = aggregated
 	post := func(e *plan.Expr) *plan.Expr { return e }
 	if aggregated {
-		post = func(e *plan.Expr) *plan.Expr { return rewritePostAgg(e, groups, s) }
+		keep := postAggIDs(qb)
+		post = func(e *plan.Expr) *plan.Expr { return rewritePostAgg(e, groups, s, keep) }
 		for i := range targets {
 			targets[i] = post(targets[i])
 		}
@@ -285,6 +293,7 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 	var layout []int
 	if qb.from == nil {
 		node = &plan.Values{Rows: [][]*plan.Expr{{}}}
+		node, layout, _ = b.applySubJoins(qb, node, layout, map[int]bool{})
 	} else {
 		node, layout, where = b.buildFrom(qb, qb.from, where, used)
 	}
@@ -294,6 +303,7 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 
 	if aggregated {
 		node, layout = b.buildAggregate(qb, node, layout, groups, agg.calls)
+		node, layout = b.joinPostAgg(qb, node, layout, post)
 		if having != nil {
 			node = &plan.Filter{Input: node, Pred: remap(having, layout)}
 		}
@@ -549,14 +559,12 @@ func (b *binder) fromItem(qb *queryBlock, n *pg_query.Node, s *scope) *joinNode 
 		return &joinNode{rng: len(qb.ranges) - 1}
 	case *pg_query.Node_JoinExpr:
 		j := f.JoinExpr
-		if j.IsNatural || len(j.UsingClause) > 0 {
-			failf(sqlerr.FeatureNotSupported, "NATURAL joins and USING are not supported yet")
-		}
-		if j.Alias != nil {
+		if j.Alias != nil || j.JoinUsingAlias != nil {
 			failf(sqlerr.FeatureNotSupported, "aliases on joins are not supported yet")
 		}
 		first := len(s.cols)
 		left := b.fromItem(qb, j.Larg, s)
+		mid := len(s.cols)
 		right := b.fromItem(qb, j.Rarg, s)
 		jn := &joinNode{rng: -1, left: left, right: right}
 		switch j.Jointype {
@@ -582,6 +590,9 @@ func (b *binder) fromItem(qb *queryBlock, n *pg_query.Node, s *scope) *joinNode 
 			// ON sees only the join's own inputs, as in PostgreSQL.
 			on := boolArg(b.expr(j.Quals, &scope{cols: s.cols[first:]}, catalog.TypeBool), "JOIN/ON")
 			jn.on = conjuncts(on)
+		}
+		if j.IsNatural || len(j.UsingClause) > 0 {
+			jn.on = b.usingJoin(j, jn, s, first, mid)
 		}
 		return jn
 	}
@@ -899,14 +910,14 @@ func (b *binder) buildAggregate(qb *queryBlock, node plan.Node, layout []int, gr
 
 // rewritePostAgg replaces grouping expressions with references to the
 // aggregate's group outputs; a base column left over is a grouping error.
-func rewritePostAgg(e *plan.Expr, groups []*plan.Expr, s *scope) *plan.Expr {
+func rewritePostAgg(e *plan.Expr, groups []*plan.Expr, s *scope, keep map[int]bool) *plan.Expr {
 	for i, g := range groups {
 		if exprEqual(e, g) {
 			return plan.Col(groupIDBase+i, e.Type)
 		}
 	}
 	if e.Kind == plan.ColumnRef {
-		if e.Col >= aggIDBase {
+		if e.Col >= aggIDBase || keep[e.Col] {
 			return e
 		}
 		name := "?"
@@ -923,7 +934,7 @@ func rewritePostAgg(e *plan.Expr, groups []*plan.Expr, s *scope) *plan.Expr {
 	c := *e
 	c.Args = make([]*plan.Expr, len(e.Args))
 	for i, a := range e.Args {
-		c.Args[i] = rewritePostAgg(a, groups, s)
+		c.Args[i] = rewritePostAgg(a, groups, s, keep)
 	}
 	return &c
 }
@@ -1014,6 +1025,21 @@ func figureColname(n *pg_query.Node) string {
 			return "bpchar"
 		}
 		return tn
+	case *pg_query.Node_SubLink:
+		switch x.SubLink.SubLinkType {
+		case pg_query.SubLinkType_EXISTS_SUBLINK:
+			return "exists"
+		case pg_query.SubLinkType_ARRAY_SUBLINK:
+			return "array"
+		case pg_query.SubLinkType_EXPR_SUBLINK:
+			if sel := x.SubLink.Subselect.GetSelectStmt(); sel != nil && len(sel.TargetList) > 0 {
+				rt := sel.TargetList[0].GetResTarget()
+				if rt.Name != "" {
+					return rt.Name
+				}
+				return figureColname(rt.Val)
+			}
+		}
 	case *pg_query.Node_CaseExpr:
 		return "case"
 	case *pg_query.Node_CoalesceExpr:
@@ -1035,4 +1061,93 @@ func appendInt(b []byte, i int) []byte {
 		b = appendInt(b, i/10)
 	}
 	return append(b, byte('0'+i%10))
+}
+
+// usingJoin binds JOIN ... USING (cols) and NATURAL JOIN: each named column
+// pair must be equal, and becomes one output column (the left one; the
+// right one for RIGHT JOIN; COALESCE of both for FULL JOIN), listed first
+// by *, while the two inputs' columns stay reachable qualified only.
+func (b *binder) usingJoin(j *pg_query.JoinExpr, jn *joinNode, s *scope, first, mid int) []*plan.Expr {
+	visible := func(lo, hi int) []int {
+		var out []int
+		for i := lo; i < hi; i++ {
+			if !s.cols[i].hidden && !s.cols[i].merged {
+				out = append(out, i)
+			}
+		}
+		return out
+	}
+	lcols, rcols := visible(first, mid), visible(mid, len(s.cols))
+	var names []string
+	if j.IsNatural {
+		for _, li := range lcols {
+			for _, ri := range rcols {
+				if s.cols[li].name == s.cols[ri].name {
+					names = append(names, s.cols[li].name)
+					break
+				}
+			}
+		}
+	} else {
+		for _, n := range j.UsingClause {
+			names = append(names, n.GetString_().Sval)
+		}
+	}
+	find := func(idx []int, name, side string) int {
+		found := -1
+		for _, i := range idx {
+			if s.cols[i].name == name {
+				if found >= 0 {
+					failf(sqlerr.AmbiguousColumn, "common column name %q appears more than once in %s table", name, side)
+				}
+				found = i
+			}
+		}
+		if found < 0 {
+			failf(sqlerr.UndefinedColumn, "column %q specified in USING clause does not exist in %s table", name, side)
+		}
+		return found
+	}
+	var conds []*plan.Expr
+	var merged []scopeCol
+	seen := map[string]bool{}
+	for _, name := range names {
+		if seen[name] {
+			failf(sqlerr.DuplicateColumn, "column name %q appears more than once in USING clause", name)
+		}
+		seen[name] = true
+		li, ri := find(lcols, name, "left"), find(rcols, name, "right")
+		lc, rc := s.cols[li], s.cols[ri]
+		l, r := plan.Col(lc.id, lc.typ), plan.Col(rc.id, rc.typ)
+		if lc.expr != nil {
+			l = lc.expr
+		}
+		if rc.expr != nil {
+			r = rc.expr
+		}
+		conds = append(conds, binaryOp("=", l, r))
+		t := commonType([]*plan.Expr{l, r}, "JOIN/USING")
+		m := scopeCol{name: name, typ: t}
+		switch jn.kind {
+		case plan.RightJoin:
+			m.id, m.expr = rc.id, coerce(r, t)
+		case plan.FullJoin:
+			m.id, m.expr = lc.id, plan.CallOf("coalesce", t, coerce(l, t), coerce(r, t))
+		default:
+			m.id, m.expr = lc.id, coerce(l, t)
+			m.tableOID, m.attnum = lc.tableOID, lc.attnum
+		}
+		if m.expr.Kind == plan.ColumnRef {
+			m.expr = nil
+		}
+		merged = append(merged, m)
+		s.cols[li].merged, s.cols[ri].merged = true, true
+	}
+	if jn.kind == plan.CrossJoin && len(conds) > 0 {
+		jn.kind = plan.InnerJoin
+	}
+	// The merged columns come first, as PostgreSQL lists them.
+	rest := append([]scopeCol(nil), s.cols[first:]...)
+	s.cols = append(append(s.cols[:first], merged...), rest...)
+	return append(jn.on, conds...)
 }

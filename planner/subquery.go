@@ -60,6 +60,10 @@ type subJoin struct {
 	rng   int
 	conds []*plan.Expr
 	done  bool
+	// postAgg marks a subquery in a select list, HAVING or ORDER BY: in an
+	// aggregated block it joins the aggregate's output (its outer
+	// references must be grouping expressions), else the FROM tree.
+	postAgg bool
 }
 
 // owns reports whether id is a column of the block (a FROM item, a
@@ -362,6 +366,10 @@ func (b *binder) whereSubquery(n *pg_query.Node, s *scope) bool {
 // lhs = the subquery's first column is part of the condition. It returns
 // the range's ids.
 func (b *binder) joinSub(bs *boundSub, kind plan.JoinKind, lhs *plan.Expr) []int {
+	return b.joinSubAt(bs, kind, lhs, false)
+}
+
+func (b *binder) joinSubAt(bs *boundSub, kind plan.JoinKind, lhs *plan.Expr, postAgg bool) []int {
 	qb := b.qb
 	c := bs.corr
 	nhead := c.nvisible
@@ -379,7 +387,7 @@ func (b *binder) joinSub(bs *boundSub, kind plan.JoinKind, lhs *plan.Expr) []int
 			failf(sqlerr.FeatureNotSupported, "a subquery referencing a query block more than one level out is not supported yet")
 		}
 	}
-	qb.subJoins = append(qb.subJoins, &subJoin{kind: kind, rng: len(qb.ranges) - 1, conds: conds})
+	qb.subJoins = append(qb.subJoins, &subJoin{kind: kind, rng: len(qb.ranges) - 1, conds: conds, postAgg: postAgg})
 	_ = r
 	return ids
 }
@@ -397,7 +405,7 @@ func (b *binder) sublink(sl *pg_query.SubLink, s *scope) *plan.Expr {
 		if b.qb == nil {
 			failf(sqlerr.FeatureNotSupported, "a correlated subquery is not supported here")
 		}
-		ids := b.joinSub(bs, plan.SingleJoin, nil)
+		ids := b.joinSubAt(bs, plan.SingleJoin, nil, s.agg != nil && !s.agg.inAgg)
 		v := plan.Col(ids[0], t)
 		if bs.corr.marker {
 			empty := coerce(bs.corr.emptyVal, t)
@@ -408,13 +416,13 @@ func (b *binder) sublink(sl *pg_query.SubLink, s *scope) *plan.Expr {
 	case pg_query.SubLinkType_EXISTS_SUBLINK:
 		bs := b.bindSub(sl.Subselect, s, subExists)
 		if bs.correlated() {
-			failf(sqlerr.FeatureNotSupported, "a correlated EXISTS is only supported as a WHERE condition")
+			return b.existsValue(bs, s)
 		}
 		one := &plan.Limit{Input: bs.q.Plan, Count: 1}
 		sub := &plan.Expr{Kind: plan.Subquery, Type: catalog.TypeBool, Sub: one}
 		return plan.CallOf("coalesce", catalog.TypeBool, sub, plan.ConstOf(catalog.TypeBool, plan.Datum{B: false}))
 	case pg_query.SubLinkType_ANY_SUBLINK, pg_query.SubLinkType_ALL_SUBLINK:
-		failf(sqlerr.FeatureNotSupported, "IN, ANY and ALL with a subquery are only supported as WHERE conditions")
+		return b.quantified(sl, s)
 	case pg_query.SubLinkType_ARRAY_SUBLINK:
 		failf(sqlerr.FeatureNotSupported, "ARRAY(subquery) is not supported yet")
 	}
@@ -428,7 +436,7 @@ func (b *binder) applySubJoins(qb *queryBlock, node plan.Node, layout []int, cov
 	for progress := true; progress; {
 		progress = false
 		for _, sj := range qb.subJoins {
-			if sj.done {
+			if sj.done || (sj.postAgg && qb.aggregated) {
 				continue
 			}
 			need := map[int]bool{}
@@ -562,4 +570,77 @@ func (b *binder) cteRange(qb *queryBlock, rv *pg_query.RangeVar, c *cte, s *scop
 		s.cols = append(s.cols, scopeCol{id: r.ids[i], rel: alias, name: name, typ: col.Type})
 	}
 	return &joinNode{rng: len(qb.ranges) - 1}
+}
+
+// joinPostAgg joins, over an aggregate's output, the subqueries of a select
+// list, HAVING or ORDER BY whose outer references are grouping expressions
+// (rewritten by post to the aggregate's outputs).
+func (b *binder) joinPostAgg(qb *queryBlock, node plan.Node, layout []int, post func(*plan.Expr) *plan.Expr) (plan.Node, []int) {
+	for _, sj := range qb.subJoins {
+		if !sj.postAgg || sj.done {
+			continue
+		}
+		sj.done = true
+		r := qb.ranges[sj.rng]
+		own := map[int]bool{}
+		for _, id := range r.ids {
+			own[id] = true
+		}
+		mine := func(e *plan.Expr) (in, out bool) {
+			ids := map[int]bool{}
+			collectIDs(e, ids)
+			for id := range ids {
+				if own[id] {
+					in = true
+				} else {
+					out = true
+				}
+			}
+			return in, out
+		}
+		right, rl := b.buildRange(qb, sj.rng, nil, nil)
+		j := &plan.Join{Left: node, Right: right, Kind: sj.kind}
+		var residual []*plan.Expr
+		for _, c := range sj.conds {
+			c = post(c)
+			if c.Kind == plan.Call && c.Op == "=" {
+				ai, ao := mine(c.Args[0])
+				bi, bo := mine(c.Args[1])
+				switch {
+				case ao && !ai && bi && !bo:
+					j.LeftKeys = append(j.LeftKeys, remap(c.Args[0], layout))
+					j.RightKeys = append(j.RightKeys, remap(c.Args[1], rl))
+					continue
+				case bo && !bi && ai && !ao:
+					j.LeftKeys = append(j.LeftKeys, remap(c.Args[1], layout))
+					j.RightKeys = append(j.RightKeys, remap(c.Args[0], rl))
+					continue
+				}
+			}
+			residual = append(residual, c)
+		}
+		both := append(append([]int(nil), layout...), rl...)
+		if len(residual) > 0 {
+			j.Residual = remap(andAll(residual), both)
+		}
+		node = j
+		if sj.kind == plan.SingleJoin {
+			layout = both
+		}
+	}
+	return node, layout
+}
+
+// postAggIDs are the columns of the subqueries joined after aggregation,
+// which the post-aggregation rewrite must leave alone.
+func postAggIDs(qb *queryBlock) map[int]bool {
+	out := map[int]bool{}
+	for _, sj := range qb.subJoins {
+		if sj.postAgg {
+			for _, id := range qb.ranges[sj.rng].ids {
+				out[id] = true
+			}
+		}
+	}
+	return out
 }
