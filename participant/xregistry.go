@@ -197,13 +197,16 @@ func newXBuf(producers int) *xbuf {
 }
 
 // push queues a batch, waiting while the queue is full. Rows for a closed
-// queue are dropped.
+// queue are dropped; a failed queue returns its error.
 func (b *xbuf) push(ctx context.Context, batch *vec.Batch) error {
+	select {
+	case <-b.failed:
+		return b.err
+	default:
+	}
 	select {
 	case <-b.closed:
 		return nil
-	case <-b.failed:
-		return b.err
 	default:
 	}
 	select {
@@ -211,7 +214,12 @@ func (b *xbuf) push(ctx context.Context, batch *vec.Batch) error {
 		return nil
 	case <-b.closed:
 		b.drain()
-		return nil
+		select {
+		case <-b.failed:
+			return b.err
+		default:
+			return nil
+		}
 	case <-b.failed:
 		return b.err
 	case <-ctx.Done():

@@ -105,6 +105,7 @@ func TestSessionAbortAndIdleGC(t *testing.T) {
 	// A sender blocked on the full queue is released by the abort.
 	blocked := make(chan error, 1)
 	go func() { blocked <- b.push(context.Background(), oneRow()) }()
+	time.Sleep(20 * time.Millisecond)
 	r.release(s)
 	r.abort("q1")
 	if err := <-blocked; err == nil {

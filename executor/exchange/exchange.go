@@ -61,7 +61,7 @@ type Client struct {
 // Dial connects to a participant (lazily: the connection is made on first use).
 func Dial(addr string) (*Client, error) {
 	fc, err := flight.NewClientWithMiddleware(addr, nil, nil,
-		grpc.WithTransportCredentials(insecure.NewCredentials()), experimental.WithBufferPool(bufferPool),
+		grpc.WithTransportCredentials(insecure.NewCredentials()), experimental.WithBufferPool(bufferPool), reconnect,
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxMessageBytes), grpc.MaxCallSendMsgSize(MaxMessageBytes)))
 	if err != nil {
 		return nil, err

@@ -1,7 +1,10 @@
 package exchange
 
 import (
+	"time"
+
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/experimental"
 	"google.golang.org/grpc/mem"
 )
@@ -31,3 +34,11 @@ func init() { experimental.SetDefaultBufferPool(bufferPool) }
 func ServerOptions() []grpc.ServerOption {
 	return []grpc.ServerOption{grpc.MaxRecvMsgSize(MaxMessageBytes), grpc.MaxSendMsgSize(MaxMessageBytes), experimental.BufferPool(bufferPool)}
 }
+
+// reconnect retries a lost participant connection at most 2 s apart
+// (gRPC's default backs off to 2 minutes, so a participant back after a
+// crash would stay unreachable long after it is up).
+var reconnect = grpc.WithConnectParams(grpc.ConnectParams{
+	Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 2 * time.Second},
+	MinConnectTimeout: 5 * time.Second,
+})
