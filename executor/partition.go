@@ -59,6 +59,7 @@ type Partitioner struct {
 	part  []int32
 	sels  [][]int32
 	pend  []*vec.Batch
+	free  []*vec.Batch
 }
 
 // NewPartitioner returns a partitioner of rows of the given column types
@@ -220,7 +221,11 @@ func (p *Partitioner) Add(b *vec.Batch, emit func(part int, b *vec.Batch) error)
 		for len(sel) > 0 {
 			pb := p.pend[j]
 			if pb == nil {
-				pb = vec.NewBatch(b.Types(), vec.BatchSize)
+				if k := len(p.free); k > 0 {
+					pb, p.free = p.free[k-1], p.free[:k-1]
+				} else {
+					pb = vec.NewBatch(b.Types(), vec.BatchSize)
+				}
 				p.pend[j] = pb
 			}
 			take := min(len(sel), vec.BatchSize-pb.N)
@@ -238,6 +243,15 @@ func (p *Partitioner) Add(b *vec.Batch, emit func(part int, b *vec.Batch) error)
 		}
 	}
 	return nil
+}
+
+// Recycle hands back a batch Add or Flush emitted once its receiver is done
+// with it (e.g. it has been sent); later batches reuse its buffers.
+func (p *Partitioner) Recycle(b *vec.Batch) {
+	if len(p.free) < len(p.pend) {
+		b.Reset()
+		p.free = append(p.free, b)
+	}
 }
 
 // Flush emits every non-empty pending batch.

@@ -268,13 +268,14 @@ type partSender struct {
 	producer int
 }
 
-func (p *partSender) send(ctx context.Context, b *vec.Batch) error {
+// send sends b; it reports whether b may be reused (it was copied out).
+func (p *partSender) send(ctx context.Context, b *vec.Batch) (reuse bool, err error) {
 	if p.local != nil {
-		return p.local.push(ctx, b)
+		return false, p.local.push(ctx, b)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.remote.Send(b)
+	return true, p.remote.Send(b)
 }
 
 func (p *partSender) finish() error {
@@ -343,7 +344,6 @@ func (s *Server) produce(ctx context.Context, req *exchange.FragmentRequest, sh 
 		}
 		senders[j] = p
 	}
-	emit := func(j int, b *vec.Batch) error { return senders[j].send(ctx, b) }
 	err = runAll(ctx, cancel, len(nodes), func(i int) error {
 		op, err := executor.Build(ctx, nodes[i], s.env(sess, info, i))
 		if err != nil {
@@ -352,6 +352,13 @@ func (s *Server) produce(ctx context.Context, req *exchange.FragmentRequest, sh 
 		defer op.Close()
 		part, err := executor.NewPartitioner(sh.Keys, types, parts)
 		if err != nil {
+			return err
+		}
+		emit := func(j int, b *vec.Batch) error {
+			reuse, err := senders[j].send(ctx, b)
+			if reuse {
+				part.Recycle(b)
+			}
 			return err
 		}
 		for {
