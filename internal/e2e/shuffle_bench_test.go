@@ -8,11 +8,12 @@ import (
 )
 
 // BenchmarkShuffleJoin joins two 1M-row tables on a three-participant
-// cluster with a broadcast join (every participant builds the whole right
-// side) and repartitioned (each builds a third), reporting median query
-// latency:
+// cluster with a broadcast join (every participant's pipelines each build
+// the whole right side) and repartitioned (each participant builds a third;
+// with one and with two partitions per participant), reporting each plan's
+// median query latency:
 //
-//	go test -run '^$' -bench ShuffleJoin -benchtime 10x ./internal/e2e/
+//	go test -run '^$' -bench ShuffleJoin -benchtime 15x ./internal/e2e/
 func BenchmarkShuffleJoin(b *testing.B) {
 	c := startCluster3(b)
 	conn := connect(b, c)
@@ -23,29 +24,32 @@ func BenchmarkShuffleJoin(b *testing.B) {
 	const q = `SELECT count(*), sum(x.j + y.j) FROM big1 x JOIN big2 y ON x.i = y.i`
 	const want = "1000000|91998885"
 	ctx := context.Background()
-	run := func(b *testing.B, settings ...string) {
-		for _, s := range settings {
-			exec1(b, conn, s)
-		}
-		var lat []time.Duration
-		for b.Loop() {
+	// The plans alternate within each iteration, so a machine's changing
+	// load affects them alike.
+	modes := []struct{ name, broadcast, pipes string }{
+		{"broadcast", "100000000", "1"},
+		{"shuffled", "0", "1"},
+		{"shuffled-2pipelines", "0", "2"},
+	}
+	lat := make([][]time.Duration, len(modes))
+	for b.Loop() {
+		for m, mode := range modes {
+			exec1(b, conn, `SET cirrus.broadcast_rows = `+mode.broadcast)
+			exec1(b, conn, `SET cirrus.shuffle_pipelines = `+mode.pipes)
 			start := time.Now()
 			got, err := textRows(ctx, conn, q)
 			if err != nil {
 				b.Fatal(err)
 			}
-			lat = append(lat, time.Since(start))
+			lat[m] = append(lat[m], time.Since(start))
 			if len(got) != 1 || got[0] != want {
-				b.Fatalf("got %v, want %s", got, want)
+				b.Fatalf("%s: got %v, want %s", mode.name, got, want)
 			}
 		}
-		sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "median-ms")
 	}
-	b.Run("broadcast", func(b *testing.B) { run(b, `SET cirrus.broadcast_rows = 100000000`) })
-	for _, pipes := range []string{"1", "2", "4"} {
-		b.Run("shuffled-"+pipes+"pipelines", func(b *testing.B) {
-			run(b, `SET cirrus.broadcast_rows = 0`, `SET cirrus.shuffle_pipelines = `+pipes)
-		})
+	for m, mode := range modes {
+		l := lat[m]
+		sort.Slice(l, func(i, j int) bool { return l[i] < l[j] })
+		b.ReportMetric(float64(l[len(l)/2].Microseconds())/1000, mode.name+"-median-ms")
 	}
 }
