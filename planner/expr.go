@@ -329,6 +329,9 @@ func (b *binder) aexpr(a *pg_query.A_Expr, s *scope) *plan.Expr {
 			}
 			failf(sqlerr.UndefinedFunction, "operator does not exist: %s %s", op, r.Type)
 		}
+		if lr, rr := a.Lexpr.GetRowExpr(), a.Rexpr.GetRowExpr(); lr != nil && rr != nil {
+			return b.rowCompare(op, lr.Args, rr.Args, s)
+		}
 		l, r := b.bindPair(a.Lexpr, a.Rexpr, s)
 		return binaryOp(op, l, r)
 	case pg_query.A_Expr_Kind_AEXPR_LIKE, pg_query.A_Expr_Kind_AEXPR_ILIKE:
@@ -346,11 +349,31 @@ func (b *binder) aexpr(a *pg_query.A_Expr, s *scope) *plan.Expr {
 		}
 		return plan.CallOf(name, catalog.TypeBool, l, r)
 	case pg_query.A_Expr_Kind_AEXPR_IN:
-		l := b.expr(a.Lexpr, s, catalog.TypeUnknown)
 		items := a.Rexpr.GetList().GetItems()
 		if len(items) == 0 {
 			failf(sqlerr.SyntaxError, "syntax error in IN list")
 		}
+		if lr := a.Lexpr.GetRowExpr(); lr != nil {
+			cmp, join := "=", "or"
+			if op == "<>" {
+				cmp, join = "<>", "and"
+			}
+			var out *plan.Expr
+			for _, it := range items {
+				rr := it.GetRowExpr()
+				if rr == nil {
+					failf(sqlerr.SyntaxError, "IN with a row needs rows in its list")
+				}
+				e := b.rowCompare(cmp, lr.Args, rr.Args, s)
+				if out == nil {
+					out = e
+				} else {
+					out = plan.CallOf(join, catalog.TypeBool, out, e)
+				}
+			}
+			return out
+		}
+		l := b.expr(a.Lexpr, s, catalog.TypeUnknown)
 		cmp, join := "=", "or"
 		if op == "<>" {
 			cmp, join = "<>", "and"
@@ -906,4 +929,31 @@ func withoutLength(t catalog.Type) catalog.Type {
 		return catalog.TypeText
 	}
 	return t
+}
+
+// rowCompare binds (a, b, ...) = (c, d, ...) as a = c AND b = d ... and
+// <> as a <> c OR b <> d ... (SQL's three-valued row comparison).
+func (b *binder) rowCompare(op string, l, r []*pg_query.Node, s *scope) *plan.Expr {
+	if len(l) != len(r) {
+		failf(sqlerr.SyntaxError, "unequal number of entries in row expressions")
+	}
+	join := "and"
+	switch op {
+	case "=":
+	case "<>", "!=":
+		op, join = "<>", "or"
+	default:
+		failf(sqlerr.FeatureNotSupported, "row comparison with %s is not supported yet", op)
+	}
+	var out *plan.Expr
+	for i := range l {
+		x, y := b.bindPair(l[i], r[i], s)
+		e := binaryOp(op, x, y)
+		if out == nil {
+			out = e
+		} else {
+			out = plan.CallOf(join, catalog.TypeBool, out, e)
+		}
+	}
+	return out
 }

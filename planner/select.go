@@ -233,6 +233,9 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 
 	if corr != nil {
 		targets, cols, groups = corr.finish(b, qb, sel, targets, cols, groups, agg, having, hoisted)
+		if corr.dropAgg {
+			agg.calls, having, order = nil, nil, nil
+		}
 	} else if outer != nil {
 		all := append(append(append([]*plan.Expr(nil), where...), targets...), groups...)
 		for _, e := range append(all, having) {

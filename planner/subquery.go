@@ -52,6 +52,9 @@ type correlation struct {
 	// outIDs are the ids, at the enclosing level, of the outputs after the
 	// visible ones and the marker.
 	outIDs []int
+	// dropAgg tells the block to ignore its aggregation (a correlated
+	// EXISTS over GROUP BY without HAVING: rows exist iff groups do).
+	dropAgg bool
 }
 
 // subJoin is a WHERE subquery joined with the query block.
@@ -111,7 +114,17 @@ func (c *correlation) finish(b *binder, qb *queryBlock, sel *pg_query.SelectStmt
 	}
 	if c.mode == subExists {
 		if len(hoisted) > 0 && aggregated {
-			failf(sqlerr.FeatureNotSupported, "correlated EXISTS over an aggregate is not supported yet")
+			switch {
+			case len(groups) == 0 && having == nil:
+				// An aggregate without GROUP BY always yields a row.
+				hoisted = nil
+			case having == nil:
+				// Groups exist exactly where rows do: the aggregation does
+				// not change the answer.
+				c.dropAgg, aggregated, groups = true, false, nil
+			case len(groups) == 0 && !falseOverNoRows(substituteEmptyAggs(having, agg.calls)):
+				failf(sqlerr.FeatureNotSupported, "a correlated EXISTS over an aggregate whose HAVING may hold over no rows is not supported yet")
+			}
 		}
 		targets, cols = nil, nil
 		if len(hoisted) == 0 {
@@ -146,7 +159,7 @@ func (c *correlation) finish(b *binder, qb *queryBlock, sel *pg_query.SelectStmt
 		c.hoisted = hoisted
 		return targets, cols, groups
 	}
-	if having != nil {
+	if having != nil && c.mode != subExists {
 		failf(sqlerr.FeatureNotSupported, "HAVING in a correlated subquery is not supported yet")
 	}
 	if len(groups) == 0 && c.mode == subScalar {
@@ -273,6 +286,11 @@ func (bs *boundSub) correlated() bool { return len(bs.corr.hoisted) > 0 }
 
 // bindSub binds a subquery of the current block with scope s.
 func (b *binder) bindSub(n *pg_query.Node, s *scope, mode subMode) *boundSub {
+	return b.bindSubN(n, s, mode, 1)
+}
+
+// bindSubN binds a subquery that must output width columns (unless EXISTS).
+func (b *binder) bindSubN(n *pg_query.Node, s *scope, mode subMode, width int) *boundSub {
 	sel := n.GetSelectStmt()
 	if sel == nil {
 		failf(sqlerr.FeatureNotSupported, "subquery form not supported yet")
@@ -284,8 +302,8 @@ func (b *binder) bindSub(n *pg_query.Node, s *scope, mode subMode) *boundSub {
 	if c == nil {
 		failf(sqlerr.Internal, "planner: subquery lost its correlation state")
 	}
-	if mode != subExists && c.nvisible != 1 {
-		if c.nvisible > 1 {
+	if mode != subExists && c.nvisible != width {
+		if c.nvisible > width {
 			failf(sqlerr.SyntaxError, "subquery must return only one column")
 		}
 		failf(sqlerr.SyntaxError, "subquery has too few columns")
@@ -344,16 +362,23 @@ func (b *binder) whereSubquery(n *pg_query.Node, s *scope) bool {
 		if len(sl.OperName) > 0 && opName(sl.OperName) != "=" {
 			return false
 		}
-		lhs := b.expr(sl.Testexpr, s, catalog.TypeUnknown)
-		if lhs.Kind == plan.Call && lhs.Op == "row" {
-			failf(sqlerr.FeatureNotSupported, "row comparisons with subqueries are not supported yet")
+		if row := sl.Testexpr.GetRowExpr(); row != nil {
+			// (a, b) IN (SELECT x, y ...): a semi join on every column.
+			if negated {
+				failf(sqlerr.FeatureNotSupported, "NOT IN with a row of values is not supported yet")
+			}
+			var lhs []*plan.Expr
+			for _, a := range row.Args {
+				lhs = append(lhs, b.expr(a, s, catalog.TypeUnknown))
+			}
+			bs := b.bindSubN(sl.Subselect, s, subIn, len(lhs))
+			b.joinSubRow(bs, plan.SemiJoin, lhs)
+			return true
 		}
+		lhs := b.expr(sl.Testexpr, s, catalog.TypeUnknown)
 		bs := b.bindSub(sl.Subselect, s, subIn)
 		kind := plan.SemiJoin
 		if negated {
-			if bs.correlated() {
-				failf(sqlerr.FeatureNotSupported, "NOT IN with a correlated subquery is not supported yet")
-			}
 			kind = plan.NullAwareAntiJoin
 		}
 		b.joinSub(bs, kind, lhs)
@@ -367,6 +392,15 @@ func (b *binder) whereSubquery(n *pg_query.Node, s *scope) bool {
 // the range's ids.
 func (b *binder) joinSub(bs *boundSub, kind plan.JoinKind, lhs *plan.Expr) []int {
 	return b.joinSubAt(bs, kind, lhs, false)
+}
+
+// joinSubRow is joinSub for IN with a row of values on the left.
+func (b *binder) joinSubRow(bs *boundSub, kind plan.JoinKind, lhs []*plan.Expr) {
+	ids := b.joinSubAt(bs, kind, nil, false)
+	sj := b.qb.subJoins[len(b.qb.subJoins)-1]
+	for i, l := range lhs {
+		sj.conds = append(sj.conds, binaryOp("=", l, plan.Col(ids[i], bs.q.Columns[i].Type)))
+	}
 }
 
 func (b *binder) joinSubAt(bs *boundSub, kind plan.JoinKind, lhs *plan.Expr, postAgg bool) []int {
@@ -463,7 +497,13 @@ func (b *binder) joinSubquery(qb *queryBlock, sj *subJoin, node plan.Node, layou
 	j := &plan.Join{Left: node, Right: right, Kind: sj.kind}
 	own := map[int]bool{sj.rng: true}
 	var residual []*plan.Expr
-	for _, c := range sj.conds {
+	for i, c := range sj.conds {
+		// NOT IN's key is its own comparison (the last condition); the
+		// correlation decides which right rows count, per left row.
+		if sj.kind == plan.NullAwareAntiJoin && i < len(sj.conds)-1 {
+			residual = append(residual, c)
+			continue
+		}
 		if c.Kind == plan.Call && c.Op == "=" {
 			a, bb := c.Args[0], c.Args[1]
 			ra, rb := rangesOf(qb, a), rangesOf(qb, bb)
@@ -643,4 +683,70 @@ func postAggIDs(qb *queryBlock) map[int]bool {
 		}
 	}
 	return out
+}
+
+// falseOverNoRows reports whether e, a HAVING condition with aggregates
+// replaced by their values over no rows, is surely not true: it folds
+// integer comparisons, casts between integers and boolean connectives.
+func falseOverNoRows(e *plan.Expr) bool {
+	v, null, ok := foldBool(e)
+	return ok && (null || !v)
+}
+
+func foldInt(e *plan.Expr) (v int64, null, ok bool) {
+	switch {
+	case e.Kind == plan.Const && (e.Type.IsInteger() || e.Value.Null):
+		return e.Value.I, e.Value.Null, true
+	case e.Kind == plan.Cast && e.Type.IsInteger():
+		return foldInt(e.Args[0])
+	}
+	return 0, false, false
+}
+
+func foldBool(e *plan.Expr) (v, null, ok bool) {
+	if e.Kind == plan.Const && (e.Type.Kind == catalog.Bool || e.Value.Null) {
+		return e.Value.B, e.Value.Null, true
+	}
+	if e.Kind != plan.Call {
+		return false, false, false
+	}
+	switch e.Op {
+	case "=", "<>", "<", "<=", ">", ">=":
+		a, an, aok := foldInt(e.Args[0])
+		b, bn, bok := foldInt(e.Args[1])
+		if !aok || !bok {
+			return false, false, false
+		}
+		if an || bn {
+			return false, true, true
+		}
+		r := map[string]bool{"=": a == b, "<>": a != b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[e.Op]
+		return r, false, true
+	case "not":
+		a, an, ok := foldBool(e.Args[0])
+		return !a, an, ok
+	case "and", "or":
+		a, an, aok := foldBool(e.Args[0])
+		b, bn, bok := foldBool(e.Args[1])
+		if !aok || !bok {
+			return false, false, false
+		}
+		if e.Op == "and" {
+			switch {
+			case (!a && !an) || (!b && !bn):
+				return false, false, true
+			case an || bn:
+				return false, true, true
+			}
+			return true, false, true
+		}
+		switch {
+		case (a && !an) || (b && !bn):
+			return true, false, true
+		case an || bn:
+			return false, true, true
+		}
+		return false, false, true
+	}
+	return false, false, false
 }
