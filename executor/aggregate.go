@@ -55,9 +55,14 @@ type aggState struct {
 	arena []byte
 
 	distinct *distinctFilter
+	sagg     *stringAgg // string_agg (agg_string.go)
 }
 
 func (s *aggState) grow(n int) {
+	if s.sagg != nil {
+		s.sagg.grow(n)
+		return
+	}
 	switch s.fn {
 	case fCountStar, fCount:
 		s.cnt = extend(s.cnt, n)
@@ -122,6 +127,15 @@ func newAggregate(in Operator, n *plan.Aggregate) (Operator, error) {
 	}
 	col := len(n.Groups)
 	for _, call := range n.Aggs {
+		if call.Func == "string_agg" {
+			sa, err := newStringAgg(call, n.Phase, col)
+			if err != nil {
+				return nil, err
+			}
+			a.aggs = append(a.aggs, &aggState{call: call, sagg: sa})
+			col++
+			continue
+		}
 		s := &aggState{call: call}
 		switch call.Func {
 		case "count":
@@ -265,6 +279,9 @@ func (a *aggOp) zeroGids(n int) []int32 {
 }
 
 func (a *aggOp) update(s *aggState, b *vec.Batch, gids []int32) error {
+	if s.sagg != nil {
+		return s.sagg.update(b, gids)
+	}
 	if a.phase == plan.Final {
 		v := b.Cols[s.cols[0]]
 		switch s.fn {
@@ -566,6 +583,10 @@ func (a *aggOp) Next(ctx context.Context) (*vec.Batch, error) {
 func (a *aggOp) emit(s *aggState, ob *ownedBatch, c, from, to int) (int, error) {
 	n := to - from
 	o := &ob.bufs[c]
+	if s.sagg != nil {
+		s.sagg.emit(o, from, to)
+		return c + 1, nil
+	}
 	switch s.fn {
 	case fCountStar, fCount:
 		copy(o.i64(n), s.cnt[from:to])

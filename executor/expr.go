@@ -251,6 +251,9 @@ func compileCall(e *plan.Expr) (node, error) {
 		}
 		return newExtract(e)
 	}
+	if n, ok, err := compileFunc(e); ok {
+		return n, err
+	}
 	return nil, sqlerr.Unsupported("executor: function or operator %q is not supported", e.Op)
 }
 

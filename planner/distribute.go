@@ -92,7 +92,7 @@ func (b *binder) distribute(n plan.Node) plan.Node {
 			return &a
 		}
 		for _, c := range n.Aggs {
-			if c.Distinct {
+			if c.Distinct || aggOnePhase(c) {
 				return &a
 			}
 		}

@@ -163,7 +163,9 @@ func (b *binder) expr(n *pg_query.Node, s *scope, hint catalog.Type) *plan.Expr 
 	case *pg_query.Node_SubLink:
 		return b.sublink(x.SubLink, s)
 	case *pg_query.Node_SqlvalueFunction:
-		failf(sqlerr.FeatureNotSupported, "%s is not supported yet", strings.TrimPrefix(x.SqlvalueFunction.Op.String(), "SVFOP_"))
+		return b.sqlValueFunction(x.SqlvalueFunction)
+	case *pg_query.Node_MinMaxExpr:
+		return b.minMaxExpr(x.MinMaxExpr, s)
 	}
 	failf(sqlerr.FeatureNotSupported, "expression not supported yet: %s", stmtName(n))
 	return nil
@@ -419,6 +421,8 @@ func (b *binder) aexpr(a *pg_query.A_Expr, s *scope) *plan.Expr {
 			e = plan.CallOf("not", catalog.TypeBool, e)
 		}
 		return e
+	case pg_query.A_Expr_Kind_AEXPR_OP_ANY, pg_query.A_Expr_Kind_AEXPR_OP_ALL:
+		return b.anyAll(a, s)
 	}
 	failf(sqlerr.FeatureNotSupported, "operator kind %s is not supported yet", strings.TrimPrefix(a.Kind.String(), "AEXPR_"))
 	return nil
@@ -455,6 +459,9 @@ var aggFuncs = map[string]bool{"count": true, "sum": true, "avg": true, "min": t
 
 func (b *binder) funcCall(fc *pg_query.FuncCall, s *scope) *plan.Expr {
 	name := opName(fc.Funcname)
+	if e := b.aggregateExt(name, fc, s); e != nil {
+		return e
+	}
 	if aggFuncs[name] {
 		return b.aggregate(name, fc, s)
 	}
@@ -503,6 +510,9 @@ func (b *binder) funcCall(fc *pg_query.FuncCall, s *scope) *plan.Expr {
 			args[i] = coerce(args[i], t)
 		}
 		return plan.CallOf("coalesce", t, args...)
+	}
+	if e := b.builtinFunc(name, args); e != nil {
+		return e
 	}
 	failf(sqlerr.UndefinedFunction, "function %s does not exist", name)
 	return nil

@@ -1,6 +1,8 @@
 package planner
 
 import (
+	"time"
+
 	"errors"
 	"fmt"
 	"strings"
@@ -95,6 +97,9 @@ type Context struct {
 	// BroadcastRows is the largest estimated join build side every
 	// participant reads whole; larger ones are repartitioned (0: default).
 	BroadcastRows float64
+	// Now is the statement's start (current_date, now()); set when first
+	// needed.
+	Now time.Time
 }
 
 // VirtualTable is a system view's contents, computed when it is bound.

@@ -1,0 +1,144 @@
+package planner
+
+import (
+	pg_query "github.com/pganalyze/pg_query_go/v5"
+
+	"github.com/cirrusdb/cirrus/catalog"
+	"github.com/cirrusdb/cirrus/internal/sqlerr"
+	"github.com/cirrusdb/cirrus/planner/plan"
+)
+
+// Aggregates beyond aggregate()'s count/sum/avg/min/max, and the FILTER
+// clause of every aggregate.
+//
+//	agg(x) FILTER (WHERE c)     → agg(CASE WHEN c THEN x END)
+//	count(*) FILTER (WHERE c)   → count(CASE WHEN c THEN 1 END)
+//
+// which is exact for aggregates that skip NULL inputs (all of these).
+//
+//	bool_and(b), every(b)       → min(b) over booleans (false < true)
+//	bool_or(b)                  → max(b)
+//	string_agg(s, d [ORDER BY]) → AggCall string_agg whose Arg is the call
+//	                              string_agg(s, d, key...) (see below)
+
+var extAggFuncs = map[string]bool{"string_agg": true, "bool_and": true, "bool_or": true, "every": true}
+
+// aggregateExt binds an aggregate call that has a FILTER clause or is one
+// of extAggFuncs; nil when it is neither.
+func (b *binder) aggregateExt(name string, fc *pg_query.FuncCall, s *scope) *plan.Expr {
+	if !extAggFuncs[name] && (!aggFuncs[name] || fc.AggFilter == nil) {
+		return nil
+	}
+	if fc.AggFilter != nil && fc.Over == nil {
+		nf := &pg_query.FuncCall{Funcname: fc.Funcname, AggOrder: fc.AggOrder, AggDistinct: fc.AggDistinct, Funcformat: fc.Funcformat, Location: fc.Location}
+		nf.Args = append(nf.Args, fc.Args...)
+		first := pg_query.MakeAConstIntNode(1, -1)
+		if !fc.AggStar {
+			if len(fc.Args) == 0 {
+				failf(sqlerr.UndefinedFunction, "function %s() does not exist", name)
+			}
+			first = fc.Args[0]
+		}
+		when := &pg_query.Node{Node: &pg_query.Node_CaseWhen{CaseWhen: &pg_query.CaseWhen{Expr: fc.AggFilter, Result: first, Location: -1}}}
+		cs := &pg_query.Node{Node: &pg_query.Node_CaseExpr{CaseExpr: &pg_query.CaseExpr{Args: []*pg_query.Node{when}, Location: -1}}}
+		if fc.AggStar {
+			nf.Args = []*pg_query.Node{cs}
+		} else {
+			nf.Args[0] = cs
+		}
+		fc = nf
+	}
+	if aggFuncs[name] {
+		return b.aggregate(name, fc, s)
+	}
+	if s.agg == nil {
+		failf(sqlerr.GroupingError, "aggregate functions are not allowed here")
+	}
+	if s.agg.inAgg {
+		failf(sqlerr.GroupingError, "aggregate function calls cannot be nested")
+	}
+	if fc.Over != nil {
+		failf(sqlerr.FeatureNotSupported, "window functions are not supported yet")
+	}
+	if fc.AggStar {
+		failf(sqlerr.SyntaxError, "%s(*) is not allowed", name)
+	}
+	bind := func(n *pg_query.Node, hint catalog.Type) *plan.Expr {
+		s.agg.inAgg = true
+		defer func() { s.agg.inAgg = false }()
+		return b.expr(n, s, hint)
+	}
+	call := &plan.AggCall{Func: name, Distinct: fc.AggDistinct}
+	switch name {
+	case "bool_and", "bool_or", "every":
+		if len(fc.Args) != 1 {
+			failf(sqlerr.UndefinedFunction, "function %s with %d arguments does not exist", name, len(fc.Args))
+		}
+		arg := bind(fc.Args[0], catalog.TypeBool)
+		if arg.Type.Kind == catalog.Unknown {
+			arg = coerce(arg, catalog.TypeBool)
+		}
+		if arg.Type.Kind != catalog.Bool {
+			failf(sqlerr.UndefinedFunction, "function %s(%s) does not exist", name, arg.Type)
+		}
+		call.Func, call.Arg, call.Type = "min", arg, catalog.TypeBool
+		if name == "bool_or" {
+			call.Func = "max"
+		}
+	case "string_agg":
+		if len(fc.Args) != 2 {
+			failf(sqlerr.UndefinedFunction, "function string_agg with %d arguments does not exist", len(fc.Args))
+		}
+		if fc.AggDistinct {
+			failf(sqlerr.FeatureNotSupported, "string_agg(DISTINCT ...) is not supported yet")
+		}
+		x := bind(fc.Args[0], catalog.TypeText)
+		d := bind(fc.Args[1], catalog.TypeText)
+		if !(x.Type.IsString() || x.Type.Kind == catalog.Unknown) || !(d.Type.IsString() || d.Type.Kind == catalog.Unknown) {
+			failf(sqlerr.UndefinedFunction, "function string_agg(%s, %s) does not exist", x.Type, d.Type)
+		}
+		args := []*plan.Expr{coerce(x, catalog.TypeText), coerce(d, catalog.TypeText)}
+		for _, o := range fc.AggOrder {
+			sb := o.GetSortBy()
+			if sb.UseOp != nil {
+				failf(sqlerr.FeatureNotSupported, "ORDER BY ... USING is not supported")
+			}
+			k := bind(sb.Node, catalog.TypeUnknown)
+			if k.Type.Kind == catalog.Unknown {
+				k = coerce(k, catalog.TypeText)
+			}
+			desc := sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC
+			nullsFirst := desc
+			switch sb.SortbyNulls {
+			case pg_query.SortByNulls_SORTBY_NULLS_FIRST:
+				nullsFirst = true
+			case pg_query.SortByNulls_SORTBY_NULLS_LAST:
+				nullsFirst = false
+			}
+			op := "asc"
+			if desc {
+				op = "desc"
+			}
+			if nullsFirst {
+				op += " nulls first"
+			} else {
+				op += " nulls last"
+			}
+			args = append(args, plan.CallOf(op, k.Type, k))
+		}
+		call.Arg = plan.CallOf("string_agg", catalog.TypeText, args...)
+		call.Type = catalog.TypeText
+	}
+	s.agg.calls = append(s.agg.calls, call)
+	return plan.Col(aggIDBase+len(s.agg.calls)-1, call.Type)
+}
+
+// aggOnePhase reports whether an aggregate must see its whole input in one
+// place (no partial states merged from participants): string_agg with an
+// ORDER BY or a delimiter that is not a constant.
+func aggOnePhase(c *plan.AggCall) bool {
+	if c.Func != "string_agg" || c.Arg == nil {
+		return false
+	}
+	return len(c.Arg.Args) > 2 || c.Arg.Args[1].Kind != plan.Const
+}

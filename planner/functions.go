@@ -1,0 +1,423 @@
+package planner
+
+import (
+	"strings"
+	"time"
+
+	pg_query "github.com/pganalyze/pg_query_go/v5"
+
+	"github.com/cirrusdb/cirrus/catalog"
+	"github.com/cirrusdb/cirrus/internal/sqlerr"
+	"github.com/cirrusdb/cirrus/planner/plan"
+)
+
+// Scalar functions beyond the core set of funcCall, typed as PostgreSQL 15
+// resolves them (func.sgml; the candidates of pg_proc and the implicit
+// casts between them). The executor evaluates the calls (executor/
+// expr_func.go); the Op names are documented there.
+
+// builtinFunc binds a call of a scalar function; nil when name is not one.
+func (b *binder) builtinFunc(name string, args []*plan.Expr) *plan.Expr {
+	argc := func(lo, hi int) {
+		if len(args) < lo || len(args) > hi {
+			failf(sqlerr.UndefinedFunction, "function %s(%s) does not exist", name, argTypes(args))
+		}
+	}
+	noFunc := func() {
+		failf(sqlerr.UndefinedFunction, "function %s(%s) does not exist", name, argTypes(args))
+	}
+	switch name {
+	// ---- numbers ----
+	case "round", "trunc":
+		argc(1, 2)
+		x := args[0]
+		if len(args) == 1 {
+			switch {
+			case x.Type.Kind == catalog.Numeric:
+				return plan.CallOf(name, roundType(x.Type, 0, true), x)
+			case x.Type.IsNumeric() || x.Type.Kind == catalog.Unknown:
+				return plan.CallOf(name, catalog.TypeFloat8, coerce(x, catalog.TypeFloat8))
+			}
+			noFunc()
+		}
+		x = numericArg(x)
+		if x == nil {
+			noFunc()
+		}
+		k := intArg(args[1])
+		if k == nil {
+			noFunc()
+		}
+		t := catalog.TypeNumericDynamic
+		if k.Kind == plan.Const {
+			if k.Value.Null {
+				return plan.NullOf(catalog.NumericType(0, 0))
+			}
+			t = roundType(x.Type, k.Value.I, false)
+		}
+		return plan.CallOf(name, t, x, k)
+	case "ceil", "ceiling", "floor", "sign":
+		argc(1, 1)
+		op := name
+		if op == "ceiling" {
+			op = "ceil"
+		}
+		x := args[0]
+		switch {
+		case x.Type.Kind == catalog.Numeric:
+			return plan.CallOf(op, roundType(x.Type, 0, true), x)
+		case x.Type.IsNumeric() || x.Type.Kind == catalog.Unknown:
+			return plan.CallOf(op, catalog.TypeFloat8, coerce(x, catalog.TypeFloat8))
+		}
+		noFunc()
+	case "sqrt", "exp", "ln", "log", "log10":
+		argc(1, 2)
+		if len(args) == 2 {
+			if name != "log" {
+				noFunc()
+			}
+			bs, x := numericArg(args[0]), numericArg(args[1])
+			if bs == nil || x == nil {
+				noFunc()
+			}
+			return plan.CallOf("log", catalog.TypeNumericDynamic, bs, x)
+		}
+		op := name
+		if op == "log" {
+			op = "log10"
+		}
+		x := args[0]
+		switch {
+		case x.Type.Kind == catalog.Numeric:
+			return plan.CallOf(op, catalog.TypeNumericDynamic, x)
+		case x.Type.IsNumeric() || x.Type.Kind == catalog.Unknown:
+			return plan.CallOf(op, catalog.TypeFloat8, coerce(x, catalog.TypeFloat8))
+		}
+		noFunc()
+	case "power", "pow":
+		argc(2, 2)
+		x, y := args[0], args[1]
+		if !numberOrUnknown(x) || !numberOrUnknown(y) {
+			noFunc()
+		}
+		isFloat := func(t catalog.Type) bool { return t.Kind == catalog.Float4 || t.Kind == catalog.Float8 }
+		if isFloat(x.Type) || isFloat(y.Type) || (x.Type.Kind != catalog.Numeric && y.Type.Kind != catalog.Numeric) {
+			return plan.CallOf("power", catalog.TypeFloat8, coerce(x, catalog.TypeFloat8), coerce(y, catalog.TypeFloat8))
+		}
+		return plan.CallOf("power", catalog.TypeNumericDynamic, numericArg(x), numericArg(y))
+	case "mod":
+		argc(2, 2)
+		x, y := args[0], args[1]
+		for _, a := range args {
+			if !numberOrUnknown(a) || a.Type.Kind == catalog.Float4 || a.Type.Kind == catalog.Float8 {
+				noFunc()
+			}
+		}
+		return arithmetic("%", x, y)
+	case "div":
+		argc(2, 2)
+		x, y := numericArg(args[0]), numericArg(args[1])
+		if x == nil || y == nil {
+			noFunc()
+		}
+		return plan.CallOf("div", catalog.TypeNumericDynamic, x, y)
+	case "pi":
+		argc(0, 0)
+		return plan.ConstOf(catalog.TypeFloat8, plan.Datum{F: 3.141592653589793})
+
+	// ---- strings ----
+	case "btrim", "ltrim", "rtrim":
+		argc(1, 2)
+		return plan.CallOf(name, catalog.TypeText, stringArgs(name, args)...)
+	case "strpos", "position":
+		argc(2, 2)
+		return plan.CallOf("strpos", catalog.TypeInt4, stringArgs(name, args)...)
+	case "octet_length":
+		argc(1, 1)
+		x := args[0]
+		if x.Type.Kind == catalog.Bpchar {
+			// bpcharoctetlen counts the padding.
+			return plan.CallOf("octet_length", catalog.TypeInt4, x)
+		}
+		return plan.CallOf("octet_length", catalog.TypeInt4, stringArgs(name, args)...)
+	case "concat":
+		argc(1, 1<<20)
+		out := make([]*plan.Expr, len(args))
+		for i, a := range args {
+			out[i] = concatArg(a)
+		}
+		return plan.CallOf("concat_func", catalog.TypeText, out...)
+	case "concat_ws":
+		argc(2, 1<<20)
+		out := make([]*plan.Expr, len(args))
+		out[0] = coerceStringFor(name, args[0])
+		for i, a := range args[1:] {
+			out[i+1] = concatArg(a)
+		}
+		return plan.CallOf("concat_ws", catalog.TypeText, out...)
+	case "replace":
+		argc(3, 3)
+		return plan.CallOf(name, catalog.TypeText, stringArgs(name, args)...)
+	case "left", "right", "repeat":
+		argc(2, 2)
+		n := intArg(args[1])
+		if n == nil {
+			noFunc()
+		}
+		return plan.CallOf(name, catalog.TypeText, coerceStringFor(name, args[0]), n)
+	case "lpad", "rpad":
+		argc(2, 3)
+		n := intArg(args[1])
+		if n == nil {
+			noFunc()
+		}
+		out := []*plan.Expr{coerceStringFor(name, args[0]), n}
+		if len(args) == 3 {
+			out = append(out, coerceStringFor(name, args[2]))
+		}
+		return plan.CallOf(name, catalog.TypeText, out...)
+	case "reverse", "initcap", "md5":
+		argc(1, 1)
+		return plan.CallOf(name, catalog.TypeText, stringArgs(name, args)...)
+	case "split_part":
+		argc(3, 3)
+		n := intArg(args[2])
+		if n == nil {
+			noFunc()
+		}
+		return plan.CallOf(name, catalog.TypeText, coerceStringFor(name, args[0]), coerceStringFor(name, args[1]), n)
+	case "starts_with":
+		argc(2, 2)
+		return plan.CallOf(name, catalog.TypeBool, stringArgs(name, args)...)
+	case "to_char":
+		argc(2, 2)
+		x, f := args[0], coerceStringFor(name, args[1])
+		switch {
+		case x.Type.Kind == catalog.Date:
+			return plan.CallOf("to_char", catalog.TypeText, coerce(x, catalog.TypeTimestamp), f)
+		case x.Type.Kind == catalog.Timestamp, x.Type.IsNumeric():
+			return plan.CallOf("to_char", catalog.TypeText, x, f)
+		}
+		noFunc()
+
+	// ---- dates and times ----
+	case "to_date":
+		argc(2, 2)
+		return plan.CallOf(name, catalog.TypeDate, stringArgs(name, args)...)
+	case "make_date":
+		argc(3, 3)
+		out := make([]*plan.Expr, 3)
+		for i, a := range args {
+			if out[i] = intArg(a); out[i] == nil {
+				noFunc()
+			}
+		}
+		return plan.CallOf(name, catalog.TypeDate, out...)
+	case "date_trunc":
+		argc(2, 2)
+		f, x := args[0], args[1]
+		if x.Type.Kind == catalog.Date || x.Type.Kind == catalog.Unknown {
+			x = coerce(x, catalog.TypeTimestamp)
+		}
+		if x.Type.Kind != catalog.Timestamp {
+			noFunc()
+		}
+		f = coerceStringFor(name, f)
+		if f.Kind != plan.Const {
+			failf(sqlerr.FeatureNotSupported, "date_trunc needs a constant field name")
+		}
+		if f.Value.Null {
+			return plan.NullOf(catalog.TypeTimestamp)
+		}
+		switch strings.ToLower(f.Value.S) {
+		case "microseconds", "milliseconds", "second", "minute", "hour", "day", "week", "month", "quarter", "year", "decade", "century", "millennium":
+		default:
+			failf(sqlerr.FeatureNotSupported, "unit %q not supported for type timestamp without time zone", f.Value.S)
+		}
+		return plan.CallOf(name, catalog.TypeTimestamp, f, x)
+	case "now", "transaction_timestamp", "statement_timestamp", "localtimestamp":
+		argc(0, 0)
+		return b.clock(catalog.TypeTimestamp)
+	}
+	return nil
+}
+
+// concatArg is an argument of concat/concat_ws: its text output form.
+// Booleans (t/f) and char(n) (padded) are left to the executor, whose
+// casts to text give true/false and drop the padding.
+func concatArg(e *plan.Expr) *plan.Expr {
+	if e.Type.Kind == catalog.Bool || e.Type.Kind == catalog.Bpchar {
+		return e
+	}
+	return toText(e)
+}
+
+// argTypes lists argument types for an error message.
+func argTypes(args []*plan.Expr) string {
+	var s []string
+	for _, a := range args {
+		s = append(s, a.Type.String())
+	}
+	return strings.Join(s, ", ")
+}
+
+func numberOrUnknown(e *plan.Expr) bool {
+	return e.Type.IsNumeric() || e.Type.Kind == catalog.Unknown
+}
+
+// numericArg makes e a numeric argument (integers and untyped literals
+// become numeric; numerics stay as they are); nil for other types.
+func numericArg(e *plan.Expr) *plan.Expr {
+	switch {
+	case e.Type.Kind == catalog.Numeric:
+		return e
+	case e.Type.IsInteger():
+		return coerce(e, catalog.NumericType(0, 0))
+	case e.Type.Kind == catalog.Unknown:
+		return coerce(e, unconstrainedNumeric(e))
+	}
+	return nil
+}
+
+// intArg makes e an integer argument (int4); nil when it is not one.
+func intArg(e *plan.Expr) *plan.Expr {
+	switch {
+	case e.Type.IsInteger() || e.Type.Kind == catalog.Unknown:
+		return coerce(e, catalog.TypeInt4)
+	}
+	return nil
+}
+
+func stringArgs(name string, args []*plan.Expr) []*plan.Expr {
+	out := make([]*plan.Expr, len(args))
+	for i, a := range args {
+		out[i] = coerceStringFor(name, a)
+	}
+	return out
+}
+
+// coerceStringFor makes e a text argument of function name.
+func coerceStringFor(name string, e *plan.Expr) *plan.Expr {
+	if e.Type.Kind == catalog.Unknown || e.Type.IsString() {
+		return coerce(e, catalog.TypeText)
+	}
+	failf(sqlerr.UndefinedFunction, "function %s(%s) does not exist", name, e.Type)
+	return nil
+}
+
+// roundType is the type of round/trunc(x, k) (and ceil/floor/sign with
+// k = 0) over numeric x: scale max(k, 0) (PostgreSQL sets the display
+// scale to k); a fixed scale when every result fits a scaled int64.
+// zeroScale: the result scale is 0 whatever x's (ceil, floor, sign).
+func roundType(t catalog.Type, k int64, zeroScale bool) catalog.Type {
+	rs := max(k, 0)
+	if t.IsDynamicNumeric() || rs > catalog.MaxNumericPrecision {
+		return catalog.TypeNumericDynamic
+	}
+	if zeroScale || rs <= int64(t.Scale) {
+		return catalog.NumericType(0, int32(rs))
+	}
+	// The scale grows: the integer digits must still fit.
+	if t.Precision > 0 && int64(t.Precision-t.Scale)+rs <= catalog.MaxNumericPrecision {
+		return catalog.NumericType(0, int32(rs))
+	}
+	return catalog.TypeNumericDynamic
+}
+
+// clock returns the statement's start time as a constant of type t (date
+// or timestamp; UTC, Cirrus has no time zones). Every use in a statement
+// sees the same value.
+func (b *binder) clock(t catalog.Type) *plan.Expr {
+	if b.ctx.Now.IsZero() {
+		b.ctx.Now = time.Now()
+	}
+	us := b.ctx.Now.UTC().Sub(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)).Microseconds()
+	if t.Kind == catalog.Date {
+		d := us / 86_400_000_000
+		if us < 0 && us%86_400_000_000 != 0 {
+			d--
+		}
+		return plan.ConstOf(catalog.TypeDate, plan.Datum{I: d})
+	}
+	return plan.ConstOf(catalog.TypeTimestamp, plan.Datum{I: us})
+}
+
+// sqlValueFunction binds CURRENT_DATE, CURRENT_TIMESTAMP, LOCALTIMESTAMP.
+// CURRENT_TIMESTAMP is a timestamp (without time zone, in UTC): Cirrus has
+// no timestamptz.
+func (b *binder) sqlValueFunction(f *pg_query.SQLValueFunction) *plan.Expr {
+	switch f.Op {
+	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_DATE:
+		return b.clock(catalog.TypeDate)
+	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP, pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP:
+		if f.Typmod >= 0 {
+			failf(sqlerr.FeatureNotSupported, "%s with a precision is not supported", strings.TrimPrefix(f.Op.String(), "SVFOP_"))
+		}
+		return b.clock(catalog.TypeTimestamp)
+	}
+	failf(sqlerr.FeatureNotSupported, "%s is not supported yet", strings.TrimPrefix(f.Op.String(), "SVFOP_"))
+	return nil
+}
+
+// minMaxExpr binds GREATEST(...) / LEAST(...): the arguments' common type;
+// NULLs are ignored, the result is NULL only when every argument is.
+func (b *binder) minMaxExpr(m *pg_query.MinMaxExpr, s *scope) *plan.Expr {
+	var args []*plan.Expr
+	for _, a := range m.Args {
+		args = append(args, b.expr(a, s, catalog.TypeUnknown))
+	}
+	what, op := "GREATEST", "greatest"
+	if m.Op == pg_query.MinMaxOp_IS_LEAST {
+		what, op = "LEAST", "least"
+	}
+	t := commonType(args, what)
+	if t.Kind == catalog.Bool {
+		failf(sqlerr.UndefinedFunction, "could not identify a comparison function for type boolean")
+	}
+	if t.Kind == catalog.Varchar {
+		t = catalog.TypeText
+	}
+	for i := range args {
+		args[i] = coerce(args[i], t)
+	}
+	return plan.CallOf(op, t, args...)
+}
+
+// anyAll binds x op ANY (ARRAY[...]) and x op ALL (ARRAY[...]) over an
+// array constructor: the OR (AND) of x op element, which is exactly
+// PostgreSQL's three-valued result (true if some comparison is true, else
+// NULL if some is NULL, else false; dually for ALL). The elements take
+// their common type first, as the array's element type.
+func (b *binder) anyAll(a *pg_query.A_Expr, s *scope) *plan.Expr {
+	arr := a.Rexpr.GetAArrayExpr()
+	if arr == nil {
+		failf(sqlerr.FeatureNotSupported, "%s over a non-constructor array is not supported (arrays are not a Cirrus type)", strings.TrimPrefix(a.Kind.String(), "AEXPR_OP_"))
+	}
+	if len(arr.Elements) == 0 {
+		failf("42P18", "cannot determine type of empty array")
+	}
+	op := opName(a.Name)
+	l := b.expr(a.Lexpr, s, catalog.TypeUnknown)
+	var elems []*plan.Expr
+	for _, e := range arr.Elements {
+		elems = append(elems, b.expr(e, s, l.Type))
+	}
+	et := commonType(elems, "ARRAY")
+	join := "or"
+	if a.Kind == pg_query.A_Expr_Kind_AEXPR_OP_ALL {
+		join = "and"
+	}
+	var out *plan.Expr
+	for _, e := range elems {
+		c := binaryOp(op, l, coerce(e, et))
+		if c.Type.Kind != catalog.Bool {
+			failf(sqlerr.WrongObjectType, "op ANY/ALL (array) requires operator to yield boolean")
+		}
+		if out == nil {
+			out = c
+		} else {
+			out = plan.CallOf(join, catalog.TypeBool, out, c)
+		}
+	}
+	return out
+}
