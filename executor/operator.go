@@ -104,6 +104,12 @@ func build(ctx context.Context, n plan.Node, env *Env) (Operator, error) {
 		return withTypes(op, n.Types()), nil
 	case *plan.Values:
 		return newValues(n)
+	case *plan.DistinctOn:
+		in, err := build(ctx, n.Input, env)
+		if err != nil {
+			return nil, err
+		}
+		return newDistinctOn(in, n), nil
 	case *plan.Append:
 		ins := make([]Operator, 0, len(n.Inputs))
 		for _, c := range n.Inputs {

@@ -120,6 +120,8 @@ func (b *binder) distribute(n plan.Node) plan.Node {
 		s := *n
 		s.Input = b.distribute(n.Input)
 		return &s
+	case *plan.DistinctOn:
+		return &plan.DistinctOn{Input: b.distribute(n.Input), Keys: n.Keys}
 	case *plan.Append:
 		a := &plan.Append{}
 		for _, c := range n.Inputs {

@@ -224,10 +224,27 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 	}
 
 	distinct := len(sel.DistinctClause) > 0
-	if distinct && sel.DistinctClause[0] != nil && len(sel.DistinctClause) > 0 {
-		// DISTINCT ON (...) has non-nil items; plain DISTINCT is a single nil.
-		if sel.DistinctClause[0].Node != nil {
-			failf(sqlerr.FeatureNotSupported, "DISTINCT ON is not supported yet")
+	// DISTINCT ON (...) has non-nil items; plain DISTINCT is a single nil.
+	var distinctOn []*plan.Expr
+	if distinct && sel.DistinctClause[0] != nil && sel.DistinctClause[0].Node != nil {
+		distinct = false
+		for _, d := range sel.DistinctClause {
+			distinctOn = append(distinctOn, b.groupOrOrderExpr(d, as, targets, cols, true))
+		}
+		// As PostgreSQL: the ORDER BY must start with the DISTINCT ON
+		// expressions (in any order).
+		for i := 0; i < len(order) && i < len(distinctOn); i++ {
+			if !containsExpr(distinctOn, order[i].expr) {
+				failf(sqlerr.InvalidColumnReference, "SELECT DISTINCT ON expressions must match initial ORDER BY expressions")
+			}
+		}
+		if len(order) > 0 && len(order) < len(distinctOn) {
+			failf(sqlerr.InvalidColumnReference, "SELECT DISTINCT ON expressions must match initial ORDER BY expressions")
+		}
+		if len(order) == 0 {
+			for _, d := range distinctOn {
+				order = append(order, orderTerm{expr: d})
+			}
 		}
 	}
 
@@ -235,6 +252,15 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 		targets, cols, groups = corr.finish(b, qb, sel, targets, cols, groups, agg, having, hoisted)
 		if corr.dropAgg {
 			agg.calls, having, order = nil, nil, nil
+		}
+		if corr.firstPerKey {
+			var keys []orderTerm
+			for i, id := range corr.outIDs {
+				e := plan.Col(id, targets[len(targets)-len(corr.outIDs)+i].Type)
+				distinctOn = append(distinctOn, e)
+				keys = append(keys, orderTerm{expr: e})
+			}
+			order = append(keys, order...)
 		}
 	} else if outer != nil {
 		all := append(append(append([]*plan.Expr(nil), where...), targets...), groups...)
@@ -247,6 +273,12 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 
 	aggregated := len(agg.calls) > 0 || len(groups) > 0 || having != nil
 	qb.aggregated = aggregated
+	if aggregated {
+		keep := postAggIDs(qb)
+		for i := range distinctOn {
+			distinctOn[i] = rewritePostAgg(distinctOn[i], groups, s, keep)
+		}
+	}
 	post := func(e *plan.Expr) *plan.Expr { return e }
 	if aggregated {
 		keep := postAggIDs(qb)
@@ -290,6 +322,9 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 	}
 	for _, o := range order {
 		collect(o.expr)
+	}
+	for _, d := range distinctOn {
+		collect(d)
 	}
 
 	var node plan.Node
@@ -335,6 +370,15 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 		}
 		keys = append(keys, plan.SortKey{Expr: plan.Col(pos, proj[pos].Type), Desc: o.desc, NullsFirst: o.nullsFirst})
 	}
+	var onKeys []int
+	for _, d := range distinctOn {
+		for _, k := range keys {
+			if exprEqual(remap(d, layout), proj[k.Expr.Col]) {
+				onKeys = append(onKeys, k.Expr.Col)
+				break
+			}
+		}
+	}
 	node = project(node, proj)
 	if distinct {
 		var g []*plan.Expr
@@ -347,7 +391,12 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 	if len(keys) > 0 {
 		q.Plan = &plan.Sort{Input: q.Plan, Keys: keys}
 	}
-	q = b.limit(q, sel)
+	if len(distinctOn) > 0 {
+		q.Plan = &plan.DistinctOn{Input: q.Plan, Keys: onKeys}
+	}
+	if corr == nil || !corr.dropLimit {
+		q = b.limit(q, sel)
+	}
 	if len(proj) > len(targets) {
 		var out []*plan.Expr
 		for i, t := range targets {

@@ -55,6 +55,9 @@ type correlation struct {
 	// dropAgg tells the block to ignore its aggregation (a correlated
 	// EXISTS over GROUP BY without HAVING: rows exist iff groups do).
 	dropAgg bool
+	// dropLimit tells the block to ignore its LIMIT; with firstPerKey it
+	// keeps the first row (in its ORDER BY) per correlation value instead.
+	dropLimit, firstPerKey bool
 }
 
 // subJoin is a WHERE subquery joined with the query block.
@@ -137,7 +140,23 @@ func (c *correlation) finish(b *binder, qb *queryBlock, sel *pg_query.SelectStmt
 		return targets, cols, groups
 	}
 	if sel.LimitCount != nil || sel.LimitOffset != nil {
-		failf(sqlerr.FeatureNotSupported, "LIMIT in a correlated subquery is not supported yet")
+		count := int64(-1)
+		if sel.LimitCount != nil {
+			count = b.limitValue(sel.LimitCount, "LIMIT", -1)
+		}
+		switch {
+		case sel.LimitOffset != nil:
+			failf(sqlerr.FeatureNotSupported, "OFFSET in a correlated subquery is not supported yet")
+		case c.mode == subExists && count != 0:
+			// EXISTS asks for one row: a positive LIMIT changes nothing.
+			c.dropLimit = true
+		case c.mode == subScalar && count == 1 && !aggregated:
+			// The first row per correlation value: DISTINCT ON the
+			// correlation columns, ordered as the subquery orders.
+			c.dropLimit, c.firstPerKey = true, true
+		default:
+			failf(sqlerr.FeatureNotSupported, "LIMIT in a correlated subquery is not supported yet")
+		}
 	}
 	extra := func(e *plan.Expr, id int) {
 		targets = append(targets, e)
@@ -157,6 +176,19 @@ func (c *correlation) finish(b *binder, qb *queryBlock, sel *pg_query.SelectStmt
 			})
 		}
 		c.hoisted = hoisted
+		if c.firstPerKey {
+			out := map[int]bool{}
+			for _, id := range c.outIDs {
+				out[id] = true
+			}
+			for _, h := range hoisted {
+				ok := h.Kind == plan.Call && h.Op == "=" && len(h.Args) == 2 &&
+					((innerCol(h.Args[0], out) && !refsIDs(h.Args[1], out)) || (innerCol(h.Args[1], out) && !refsIDs(h.Args[0], out)))
+				if !ok {
+					failf(sqlerr.FeatureNotSupported, "LIMIT in a correlated subquery needs equality conditions on its columns")
+				}
+			}
+		}
 		return targets, cols, groups
 	}
 	if having != nil && c.mode != subExists {

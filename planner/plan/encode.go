@@ -7,18 +7,19 @@ import (
 
 // wire is the JSON form of a node tree: one field set per node, inputs nested.
 type wire struct {
-	Scan      *Scan           `json:"scan,omitempty"`
-	Values    *Values         `json:"values,omitempty"`
-	Filter    *Filter         `json:"filter,omitempty"`
-	Project   *Project        `json:"project,omitempty"`
-	Aggregate *Aggregate      `json:"aggregate,omitempty"`
-	Join      *Join           `json:"join,omitempty"`
-	Sort      *Sort           `json:"sort,omitempty"`
-	Limit     *Limit          `json:"limit,omitempty"`
-	Shuffle   *Shuffle        `json:"shuffle,omitempty"`
-	Append    *Append         `json:"append,omitempty"`
-	Exchange  *ExchangeSource `json:"exchange,omitempty"`
-	Inputs    []*wire         `json:"inputs,omitempty"`
+	Scan       *Scan           `json:"scan,omitempty"`
+	Values     *Values         `json:"values,omitempty"`
+	Filter     *Filter         `json:"filter,omitempty"`
+	Project    *Project        `json:"project,omitempty"`
+	Aggregate  *Aggregate      `json:"aggregate,omitempty"`
+	Join       *Join           `json:"join,omitempty"`
+	Sort       *Sort           `json:"sort,omitempty"`
+	Limit      *Limit          `json:"limit,omitempty"`
+	Shuffle    *Shuffle        `json:"shuffle,omitempty"`
+	Append     *Append         `json:"append,omitempty"`
+	DistinctOn *DistinctOn     `json:"distinct_on,omitempty"`
+	Exchange   *ExchangeSource `json:"exchange,omitempty"`
+	Inputs     []*wire         `json:"inputs,omitempty"`
 }
 
 // Encode serializes a node tree (Remote nodes cannot travel).
@@ -53,6 +54,8 @@ func toWire(n Node) (*wire, error) {
 		w.Shuffle = n
 	case *Append:
 		w.Append = n
+	case *DistinctOn:
+		w.DistinctOn = n
 	case *ExchangeSource:
 		w.Exchange = n
 	default:
@@ -97,6 +100,12 @@ func fromWire(w *wire) (Node, error) {
 		return w.Scan, need(0)
 	case w.Exchange != nil:
 		return w.Exchange, need(0)
+	case w.DistinctOn != nil:
+		if err := need(1); err != nil {
+			return nil, err
+		}
+		w.DistinctOn.Input = in[0]
+		return w.DistinctOn, nil
 	case w.Append != nil:
 		if len(in) == 0 {
 			return nil, fmt.Errorf("plan: append without inputs")

@@ -87,6 +87,8 @@ func describe(n Node) string {
 		return "Remote (on participants)"
 	case *Append:
 		return "Append"
+	case *DistinctOn:
+		return fmt.Sprintf("DistinctOn %v", n.Keys)
 	case *Shuffle:
 		return fmt.Sprintf("Shuffle #%d by %s", n.ID, exprList(n.Keys))
 	case *ExchangeSource:

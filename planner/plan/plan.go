@@ -275,6 +275,14 @@ type SortKey struct {
 	NullsFirst bool  `json:"nulls_first,omitempty"`
 }
 
+// DistinctOn keeps the first row of each run of rows with equal Keys
+// (input column positions; NULLs equal) — SELECT DISTINCT ON over input
+// sorted by those keys first.
+type DistinctOn struct {
+	Input Node  `json:"-"`
+	Keys  []int `json:"keys"`
+}
+
 // Append yields the rows of each input in turn (UNION ALL); the inputs
 // have the same column types.
 type Append struct {
@@ -363,8 +371,11 @@ func (n *Join) Types() []catalog.Type {
 	}
 	return append(append([]catalog.Type(nil), n.Left.Types()...), n.Right.Types()...)
 }
-func (n *Sort) Types() []catalog.Type    { return n.Input.Types() }
-func (n *Append) Types() []catalog.Type  { return n.Inputs[0].Types() }
+func (n *Sort) Types() []catalog.Type   { return n.Input.Types() }
+func (n *Append) Types() []catalog.Type { return n.Inputs[0].Types() }
+func (n *DistinctOn) Types() []catalog.Type {
+	return n.Input.Types()
+}
 func (n *Limit) Types() []catalog.Type   { return n.Input.Types() }
 func (n *Remote) Types() []catalog.Type  { return n.Fragment.Types() }
 func (n *Shuffle) Types() []catalog.Type { return n.Input.Types() }
@@ -401,6 +412,8 @@ func Children(n Node) []Node {
 		return []Node{n.Input}
 	case *Append:
 		return n.Inputs
+	case *DistinctOn:
+		return []Node{n.Input}
 	}
 	return nil
 }
