@@ -536,8 +536,9 @@ func bigExp(x *big.Float, prec uint) *big.Float {
 func appendRoundDec(dst, x []byte, k int64, mode string) []byte {
 	neg, ip, fp := decParts(x)
 	var buf [64]byte
-	all := append(append(buf[:0], ip...), fp...)
-	keep := int64(len(ip)) + k
+	// A leading 0 takes a carry out of the first digit (9.96 → 10.0).
+	all := append(append(append(buf[:0], '0'), ip...), fp...)
+	keep := int64(len(ip)) + 1 + k
 	nonzero := func(b []byte) bool {
 		for _, c := range b {
 			if c != '0' {
@@ -586,9 +587,7 @@ func appendRoundDec(dst, x []byte, k int64, mode string) []byte {
 			kept[i]++
 			break
 		}
-		if i < 0 {
-			kept = append([]byte{'1'}, kept...)
-		}
+
 	}
 	for len(kept) > 0 && kept[0] == '0' {
 		kept = kept[1:]

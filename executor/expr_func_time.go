@@ -241,14 +241,20 @@ var (
 )
 
 // casedName writes name as the field's letter case asks (MONTH, Month, month).
+// The field is all upper case (MONTH), all lower case (month) or mixed.
 func casedName(dst []byte, name, field string, pad int, fm bool) []byte {
-	switch {
-	case field == strings.ToUpper(field):
-		name = strings.ToUpper(name)
-	case field == strings.ToLower(field):
-		name = strings.ToLower(name)
+	upper := field[1] >= 'A' && field[1] <= 'Z'
+	lower := field[0] >= 'a' && field[0] <= 'z'
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case upper && c >= 'a' && c <= 'z':
+			c -= 'a' - 'A'
+		case lower && c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
 	}
-	dst = append(dst, name...)
 	if !fm {
 		for i := len(name); i < pad; i++ {
 			dst = append(dst, ' ')
@@ -262,7 +268,8 @@ func appendPadded(dst []byte, v int64, width int, fm bool) []byte {
 		dst = append(dst, '-')
 		v = -v
 	}
-	s := strconv.FormatInt(v, 10)
+	var buf [20]byte
+	s := strconv.AppendInt(buf[:0], v, 10)
 	if !fm {
 		for i := len(s); i < width; i++ {
 			dst = append(dst, '0')
@@ -512,6 +519,7 @@ type toCharNode struct {
 	nf   *numFormat
 	calc decCalc
 	buf  []byte
+	rbuf []byte // the rounded value of a number
 	out  vecBuf
 }
 
@@ -533,7 +541,9 @@ func newToChar(e *plan.Expr) (node, error) {
 		if n.xt.Kind == catalog.Timestamp {
 			n.dt = parseDateFormat(c.d.S)
 		} else {
-			n.nf = parseNumFormat(c.d.S)
+			if n.nf, err = parseNumFormat(c.d.S); err != nil {
+				return nil, err
+			}
 		}
 	}
 	n.out.init(catalog.TypeText)
@@ -568,7 +578,9 @@ func (n *toCharNode) eval(b *vec.Batch) (*vec.Vector, error) {
 		} else {
 			nf := n.nf
 			if nf == nil {
-				nf = parseNumFormat(string(fs))
+				if nf, err = parseNumFormat(string(fs)); err != nil {
+					return nil, err
+				}
 			}
 			// The value as decimal text.
 			n.buf = n.buf[:0]
@@ -580,7 +592,7 @@ func (n *toCharNode) eval(b *vec.Batch) (*vec.Vector, error) {
 			default:
 				n.buf = n.calc.appendDec(n.buf, dec{m: xv.I64[i], s: scaleOf(n.xt)})
 			}
-			o.Data = nf.format(o.Data, n.buf)
+			o.Data = nf.format(o.Data, n.buf, &n.rbuf)
 		}
 		o.Offsets = append(o.Offsets, int32(len(o.Data)))
 	}
@@ -589,57 +601,112 @@ func (n *toCharNode) eval(b *vec.Batch) (*vec.Vector, error) {
 
 // numFormat is a compiled number format: '9' (digit or blank), '0' (digit
 // or zero), '.'/'D' (decimal point), ','/'G' (group separator), FM (no
-// padding, no trailing fraction zeros in '9' places), other characters
-// literally.
+// padding, no trailing fraction zeros in '9' places), text in double quotes
+// and other characters literally. The sign goes right before the first
+// digit, a blank in its place for positive values (without FM).
 type numFormat struct {
 	fm        bool
-	intPos    []byte // '9', '0' or ',' before the point
-	fracPos   []byte // '9' or '0' after the point
+	intPos    []numTok // '9', '0', ',' or literal before the point
+	fracPos   []numTok // '9', '0' or literal after the point
 	point     bool
-	nint      int
-	zeroStart int // index among digit positions of the first '0' (nint: none)
+	nint      int // digit places before the point
+	nfrac     int // digit places after the point
+	zeroStart int // index among integer digit places of the first '0' (nint: none)
 	prefix    string
 	suffix    string
 }
 
-func parseNumFormat(f string) *numFormat {
+type numTok struct {
+	kind byte // '9', '0', ',' or 'l' (literal)
+	lit  string
+}
+
+// unsupportedNumPatterns are number format patterns numFormat does not
+// implement.
+var unsupportedNumPatterns = []string{"EEEE", "MI", "PL", "SG", "PR", "RN", "rn", "TH", "th", "S", "L", "V"}
+
+func parseNumFormat(f string) (*numFormat, error) {
 	nf := &numFormat{}
-	if strings.HasPrefix(strings.ToUpper(f), "FM") {
+	if strings.HasPrefix(f, "FM") || strings.HasPrefix(f, "fm") {
 		nf.fm = true
 		f = f[2:]
 	}
-	i := 0
-	for i < len(f) && !strings.ContainsRune("90.,DG", rune(f[i])) {
-		i++
-	}
-	nf.prefix = f[:i]
-	f = f[i:]
+	var toks []numTok
 	for len(f) > 0 {
 		c := f[0]
 		switch {
 		case c == '9' || c == '0':
-			if nf.point {
-				nf.fracPos = append(nf.fracPos, c)
-			} else {
-				nf.intPos = append(nf.intPos, c)
-			}
+			toks = append(toks, numTok{kind: c})
 		case (c == '.' || c == 'D') && !nf.point:
+			toks = append(toks, numTok{kind: '.'})
 			nf.point = true
-		case (c == ',' || c == 'G') && !nf.point:
-			nf.intPos = append(nf.intPos, ',')
-		default:
-			nf.suffix = f
-			f = ""
+		case c == ',' || c == 'G':
+			toks = append(toks, numTok{kind: ','})
+		case c == '"':
+			end := strings.IndexByte(f[1:], '"')
+			if end < 0 {
+				end = len(f) - 1
+			}
+			toks = append(toks, numTok{kind: 'l', lit: f[1 : 1+end]})
+			f = f[min(end+2, len(f)):]
 			continue
+		case c == '\\' && len(f) > 1:
+			toks = append(toks, numTok{kind: 'l', lit: f[1:2]})
+			f = f[2:]
+			continue
+		default:
+			for _, p := range unsupportedNumPatterns {
+				if strings.HasPrefix(f, p) {
+					return nil, sqlerr.Unsupported("to_char number format pattern %q is not supported", p)
+				}
+			}
+			toks = append(toks, numTok{kind: 'l', lit: f[:1]})
 		}
 		f = f[1:]
 	}
+	// Literals before the first place and after the last one are the
+	// prefix and the suffix.
+	first, last := len(toks), -1
+	for i, t := range toks {
+		if t.kind != 'l' {
+			first = min(first, i)
+			last = i
+		}
+	}
+	var pre, suf strings.Builder
+	for i, t := range toks {
+		switch {
+		case i < first:
+			pre.WriteString(t.lit)
+		case i > last:
+			suf.WriteString(t.lit)
+		}
+	}
+	nf.prefix, nf.suffix = pre.String(), suf.String()
+	point := false
+	for i := first; i <= last; i++ {
+		t := toks[i]
+		switch {
+		case t.kind == '.':
+			point = true
+		case point:
+			if t.kind == ',' {
+				t = numTok{kind: 'l', lit: ","}
+			}
+			nf.fracPos = append(nf.fracPos, t)
+			if t.kind == '9' || t.kind == '0' {
+				nf.nfrac++
+			}
+		default:
+			nf.intPos = append(nf.intPos, t)
+		}
+	}
 	nf.zeroStart = -1
-	for _, c := range nf.intPos {
-		if c == ',' {
+	for _, t := range nf.intPos {
+		if t.kind != '9' && t.kind != '0' {
 			continue
 		}
-		if c == '0' && nf.zeroStart < 0 {
+		if t.kind == '0' && nf.zeroStart < 0 {
 			nf.zeroStart = nf.nint
 		}
 		nf.nint++
@@ -647,39 +714,43 @@ func parseNumFormat(f string) *numFormat {
 	if nf.zeroStart < 0 {
 		nf.zeroStart = nf.nint
 	}
-	return nf
+	return nf, nil
 }
 
-// format appends the decimal text x formatted.
-func (nf *numFormat) format(dst, x []byte) []byte {
-	rounded := appendRoundDec(nil, x, int64(len(nf.fracPos)), "round")
-	neg, ip, fp := decParts(rounded)
-	for len(fp) < len(nf.fracPos) {
-		fp = append(fp, '0')
-	}
+// format appends the decimal text x formatted; scratch holds the rounded
+// value between calls.
+func (nf *numFormat) format(dst, x []byte, scratch *[]byte) []byte {
+	*scratch = appendRoundDec((*scratch)[:0], x, int64(nf.nfrac), "round")
+	neg, ip, fp := decParts(*scratch)
 	dst = append(dst, nf.prefix...)
 	if len(ip) > nf.nint {
 		// Overflow: every digit place shows '#'.
 		dst = append(dst, ' ')
-		for _, c := range nf.intPos {
-			if c == ',' {
+		for _, t := range nf.intPos {
+			switch t.kind {
+			case ',':
 				dst = append(dst, ',')
-			} else {
+			case 'l':
+				dst = append(dst, t.lit...)
+			default:
 				dst = append(dst, '#')
 			}
 		}
 		if nf.point {
 			dst = append(dst, '.')
 		}
-		for range nf.fracPos {
-			dst = append(dst, '#')
+		for _, t := range nf.fracPos {
+			if t.kind == 'l' {
+				dst = append(dst, t.lit...)
+			} else {
+				dst = append(dst, '#')
+			}
 		}
 		return append(dst, nf.suffix...)
 	}
 	// A zero integer part prints a 0 in the last place when nothing else
 	// would show a digit.
-	zeroInt := len(ip) == 0 && len(nf.fracPos) == 0 && nf.nint > 0
-	var body []byte
+	zeroInt := len(ip) == 0 && nf.nfrac == 0 && nf.nint > 0
 	started := false
 	signDone := false
 	sign := func() {
@@ -688,58 +759,81 @@ func (nf *numFormat) format(dst, x []byte) []byte {
 		}
 		signDone = true
 		if neg {
-			body = append(body, '-')
+			dst = append(dst, '-')
 		} else if !nf.fm {
-			body = append(body, ' ')
+			dst = append(dst, ' ')
 		}
 	}
 	pos := 0
-	for _, c := range nf.intPos {
-		if c == ',' {
+	for _, t := range nf.intPos {
+		switch t.kind {
+		case 'l':
+			dst = append(dst, t.lit...)
+			continue
+		case ',':
 			if started {
-				body = append(body, ',')
+				dst = append(dst, ',')
 			} else if !nf.fm {
-				body = append(body, ' ')
+				dst = append(dst, ' ')
 			}
 			continue
 		}
 		di := pos - (nf.nint - len(ip))
 		switch {
 		case di >= 0:
-			if !started {
-				sign()
-			}
+			sign()
 			started = true
-			body = append(body, ip[di])
+			dst = append(dst, ip[di])
 		case pos >= nf.zeroStart || (zeroInt && pos == nf.nint-1):
-			if !started {
-				sign()
-			}
+			sign()
 			started = true
-			body = append(body, '0')
+			dst = append(dst, '0')
 		default:
 			if !nf.fm {
-				body = append(body, ' ')
+				dst = append(dst, ' ')
 			}
 		}
 		pos++
 	}
-	if !signDone {
-		sign()
-	}
+	sign()
 	if nf.point {
-		frac := fp[:len(nf.fracPos)]
-		if nf.fm {
-			// Trailing zeros in '9' places go.
-			end := len(frac)
-			for end > 0 && frac[end-1] == '0' && nf.fracPos[end-1] == '9' {
-				end--
+		// fp has no trailing zeros; the places beyond it show 0.
+		digit := func(j int) byte {
+			if j < len(fp) {
+				return fp[j]
 			}
-			frac = frac[:end]
+			return '0'
 		}
-		body = append(body, '.')
-		body = append(body, frac...)
+		// With FM, trailing zeros in '9' places go.
+		keep := nf.nfrac
+		if nf.fm {
+			j := nf.nfrac
+			for k := len(nf.fracPos) - 1; k >= 0 && j > 0; k-- {
+				t := nf.fracPos[k]
+				if t.kind == 'l' {
+					continue
+				}
+				if t.kind != '9' || digit(j-1) != '0' {
+					break
+				}
+				j--
+			}
+			keep = j
+		}
+		dst = append(dst, '.')
+		j := 0
+		for _, t := range nf.fracPos {
+			if t.kind == 'l' {
+				if j < keep {
+					dst = append(dst, t.lit...)
+				}
+				continue
+			}
+			if j < keep {
+				dst = append(dst, digit(j))
+			}
+			j++
+		}
 	}
-	dst = append(dst, body...)
 	return append(dst, nf.suffix...)
 }

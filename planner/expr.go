@@ -774,6 +774,9 @@ func binaryOp(op string, l, r *plan.Expr) *plan.Expr {
 	case "+", "-", "*", "/", "%":
 		return arithmetic(op, l, r)
 	case "||":
+		if !concatOperand(l) && !concatOperand(r) {
+			break // textcat and anynonarray || text need a string side
+		}
 		return plan.CallOf("concat", catalog.TypeText, toText(l), toText(r))
 	case "~~", "!~~", "~~*", "!~~*":
 		name := map[string]string{"~~": "like", "!~~": "notlike", "~~*": "ilike", "!~~*": "notilike"}[op]

@@ -40,9 +40,13 @@ func (b *binder) builtinFunc(name string, args []*plan.Expr) *plan.Expr {
 			}
 			noFunc()
 		}
+		xt := intPrecision(x.Type)
 		x = numericArg(x)
 		if x == nil {
 			noFunc()
+		}
+		if xt.Kind == catalog.Unknown {
+			xt = x.Type
 		}
 		k := intArg(args[1])
 		if k == nil {
@@ -53,7 +57,7 @@ func (b *binder) builtinFunc(name string, args []*plan.Expr) *plan.Expr {
 			if k.Value.Null {
 				return plan.NullOf(catalog.NumericType(0, 0))
 			}
-			t = roundType(x.Type, k.Value.I, false)
+			t = roundType(xt, k.Value.I, false)
 		}
 		return plan.CallOf(name, t, x, k)
 	case "ceil", "ceiling", "floor", "sign":
@@ -252,6 +256,12 @@ func concatArg(e *plan.Expr) *plan.Expr {
 	return toText(e)
 }
 
+// concatOperand reports whether e can be the string side of || (a string
+// or an untyped literal).
+func concatOperand(e *plan.Expr) bool {
+	return e.Type.IsString() || e.Type.Kind == catalog.Unknown
+}
+
 // argTypes lists argument types for an error message.
 func argTypes(args []*plan.Expr) string {
 	var s []string
@@ -259,6 +269,20 @@ func argTypes(args []*plan.Expr) string {
 		s = append(s, a.Type.String())
 	}
 	return strings.Join(s, ", ")
+}
+
+// intPrecision is the numeric type that holds every value of integer type
+// t (Unknown for other types).
+func intPrecision(t catalog.Type) catalog.Type {
+	switch t.Kind {
+	case catalog.Int2:
+		return catalog.NumericType(5, 0)
+	case catalog.Int4:
+		return catalog.NumericType(10, 0)
+	case catalog.Int8:
+		return catalog.NumericType(19, 0)
+	}
+	return catalog.TypeUnknown
 }
 
 func numberOrUnknown(e *plan.Expr) bool {
