@@ -58,6 +58,11 @@ type correlation struct {
 	// dropLimit tells the block to ignore its LIMIT; with firstPerKey it
 	// keeps the first row (in its ORDER BY) per correlation value instead.
 	dropLimit, firstPerKey bool
+	// lifted is a scalar subquery's value computed by the enclosing block
+	// (it mixes aggregates with outer columns); the subquery outputs the
+	// aggregates liftedAggs (ids of its block) instead.
+	lifted     *plan.Expr
+	liftedAggs []int
 }
 
 // subJoin is a WHERE subquery joined with the query block.
@@ -110,6 +115,23 @@ func (c *correlation) split(qb *queryBlock, where []*plan.Expr) (keep, hoisted [
 // grouping keys, and rewrites the hoisted conjuncts over the outputs' ids.
 func (c *correlation) finish(b *binder, qb *queryBlock, sel *pg_query.SelectStmt, targets []*plan.Expr, cols []OutputColumn, groups []*plan.Expr, agg *aggContext, having *plan.Expr, hoisted []*plan.Expr) ([]*plan.Expr, []OutputColumn, []*plan.Expr) {
 	aggregated := len(agg.calls) > 0 || len(groups) > 0 || having != nil
+	if c.mode == subScalar && aggregated && len(groups) == 0 && having == nil && len(targets) == 1 && foreign(qb, targets[0]) && len(hoisted) > 0 {
+		// The value mixes the aggregates with outer columns (max(x) -
+		// outer.y): the subquery outputs the aggregates, the enclosing
+		// block computes the value.
+		c.lifted = targets[0]
+		targets, cols = nil, nil
+		forRefs(c.lifted, func(r *plan.Expr) {
+			if r.Col >= aggIDBase && r.Col < groupIDBase && !containsExpr(targets, r) {
+				targets = append(targets, plan.Col(r.Col, r.Type))
+				cols = append(cols, OutputColumn{Name: "?column?", Type: r.Type})
+				c.liftedAggs = append(c.liftedAggs, r.Col)
+			}
+		})
+		if len(targets) == 0 {
+			failf(sqlerr.FeatureNotSupported, "a correlated reference outside the WHERE clause of a subquery is not supported yet")
+		}
+	}
 	for _, e := range append(append(append([]*plan.Expr(nil), targets...), groups...), having) {
 		if e != nil && foreign(qb, e) {
 			failf(sqlerr.FeatureNotSupported, "a correlated reference outside the WHERE clause of a subquery is not supported yet")
@@ -195,7 +217,11 @@ func (c *correlation) finish(b *binder, qb *queryBlock, sel *pg_query.SelectStmt
 		failf(sqlerr.FeatureNotSupported, "HAVING in a correlated subquery is not supported yet")
 	}
 	if len(groups) == 0 && c.mode == subScalar {
-		c.emptyVal = substituteEmptyAggs(targets[0], agg.calls)
+		value := targets[0]
+		if c.lifted != nil {
+			value = c.lifted
+		}
+		c.emptyVal = substituteEmptyAggs(value, agg.calls)
 		if !definitelyNull(c.emptyVal) {
 			c.marker = true
 			targets = append(targets, plan.ConstOf(catalog.TypeBool, plan.Datum{B: true}))
@@ -334,7 +360,7 @@ func (b *binder) bindSubN(n *pg_query.Node, s *scope, mode subMode, width int) *
 	if c == nil {
 		failf(sqlerr.Internal, "planner: subquery lost its correlation state")
 	}
-	if mode != subExists && c.nvisible != width {
+	if mode != subExists && c.lifted == nil && c.nvisible != width {
 		if c.nvisible > width {
 			failf(sqlerr.SyntaxError, "subquery must return only one column")
 		}
@@ -390,9 +416,17 @@ func (b *binder) whereSubquery(n *pg_query.Node, s *scope) bool {
 		}
 		b.joinSub(bs, kind, nil)
 		return true
+	case pg_query.SubLinkType_ALL_SUBLINK:
+		if opName(sl.OperName) == "<>" && !negated && sl.Testexpr.GetRowExpr() == nil {
+			// <> ALL is NOT IN.
+			lhs := b.expr(sl.Testexpr, s, catalog.TypeUnknown)
+			b.joinSub(b.bindSub(sl.Subselect, s, subIn), plan.NullAwareAntiJoin, lhs)
+			return true
+		}
+		return b.quantifiedJoin(sl, s, true, negated)
 	case pg_query.SubLinkType_ANY_SUBLINK:
 		if len(sl.OperName) > 0 && opName(sl.OperName) != "=" {
-			return false
+			return b.quantifiedJoin(sl, s, false, negated)
 		}
 		if row := sl.Testexpr.GetRowExpr(); row != nil {
 			// (a, b) IN (SELECT x, y ...): a semi join on every column.
@@ -465,6 +499,9 @@ func (b *binder) sublink(sl *pg_query.SubLink, s *scope) *plan.Expr {
 	case pg_query.SubLinkType_EXPR_SUBLINK:
 		bs := b.bindSub(sl.Subselect, s, subScalar)
 		t := bs.q.Columns[0].Type
+		if bs.corr.lifted != nil {
+			t = bs.corr.lifted.Type
+		}
 		if !bs.correlated() {
 			return &plan.Expr{Kind: plan.Subquery, Type: t, Sub: bs.q.Plan}
 		}
@@ -473,10 +510,17 @@ func (b *binder) sublink(sl *pg_query.SubLink, s *scope) *plan.Expr {
 		}
 		ids := b.joinSubAt(bs, plan.SingleJoin, nil, s.agg != nil && !s.agg.inAgg)
 		v := plan.Col(ids[0], t)
+		if c := bs.corr; c.lifted != nil {
+			at := map[int]*plan.Expr{}
+			for i, id := range c.liftedAggs {
+				at[id] = plan.Col(ids[i], bs.q.Columns[i].Type)
+			}
+			v = replaceRefs(c.lifted, at)
+		}
 		if bs.corr.marker {
 			empty := coerce(bs.corr.emptyVal, t)
 			return &plan.Expr{Kind: plan.Case, Type: t, Else: true, Args: []*plan.Expr{
-				plan.CallOf("isnull", catalog.TypeBool, plan.Col(ids[1], catalog.TypeBool)), empty, v}}
+				plan.CallOf("isnull", catalog.TypeBool, plan.Col(ids[bs.corr.nvisible], catalog.TypeBool)), empty, v}}
 		}
 		return v
 	case pg_query.SubLinkType_EXISTS_SUBLINK:
@@ -781,4 +825,59 @@ func foldBool(e *plan.Expr) (v, null, ok bool) {
 		return false, false, true
 	}
 	return false, false, false
+}
+
+// quantifiedJoin turns a WHERE conjunct x op ANY/ALL (S), maybe negated,
+// into a semi or anti join whose residual compares x with each row of S
+// (where a NULL answer filters the row out as false does):
+//
+//	x op ANY (S)       semi  (x op s)
+//	NOT x op ANY (S)   anti  (x op s) OR x IS NULL OR s IS NULL
+//	x op ALL (S)       anti  NOT (x op s) OR x IS NULL OR s IS NULL
+//	NOT x op ALL (S)   semi  NOT (x op s)
+func (b *binder) quantifiedJoin(sl *pg_query.SubLink, s *scope, all, negated bool) bool {
+	if sl.Testexpr.GetRowExpr() != nil || b.qb == nil {
+		return false
+	}
+	op := opName(sl.OperName)
+	lhs := b.expr(sl.Testexpr, s, catalog.TypeUnknown)
+	bs := b.bindSub(sl.Subselect, s, subIn)
+	ids := b.joinSubAt(bs, plan.SemiJoin, nil, false)
+	sj := b.qb.subJoins[len(b.qb.subJoins)-1]
+	col := plan.Col(ids[0], bs.q.Columns[0].Type)
+	cmp := binaryOp(op, lhs, col)
+	unknown := plan.CallOf("or", catalog.TypeBool, plan.CallOf("isnull", catalog.TypeBool, lhs), plan.CallOf("isnull", catalog.TypeBool, col))
+	not := func(e *plan.Expr) *plan.Expr { return plan.CallOf("not", catalog.TypeBool, e) }
+	switch {
+	case !all && !negated:
+		sj.conds = append(sj.conds, cmp)
+	case !all && negated:
+		sj.kind = plan.AntiJoin
+		sj.conds = append(sj.conds, plan.CallOf("or", catalog.TypeBool, cmp, unknown))
+	case all && !negated:
+		sj.kind = plan.AntiJoin
+		sj.conds = append(sj.conds, plan.CallOf("or", catalog.TypeBool, not(cmp), unknown))
+	default:
+		sj.conds = append(sj.conds, not(cmp))
+	}
+	return true
+}
+
+// replaceRefs substitutes column references by id.
+func replaceRefs(e *plan.Expr, at map[int]*plan.Expr) *plan.Expr {
+	if e.Kind == plan.ColumnRef {
+		if r, ok := at[e.Col]; ok {
+			return r
+		}
+		return e
+	}
+	if len(e.Args) == 0 {
+		return e
+	}
+	c := *e
+	c.Args = make([]*plan.Expr, len(e.Args))
+	for i, a := range e.Args {
+		c.Args[i] = replaceRefs(a, at)
+	}
+	return &c
 }
