@@ -236,10 +236,15 @@ func (n *numFuncNode) row(dst []byte, i int) ([]byte, error) {
 		xf := decFloat64(c, x)
 		val := xf * 0.434294481903252
 		val = max(min(val, 2000), -2000)
-		if xf > 300000 {
-			return dst, errNumericOverflow
-		}
 		rs := clampScale(max(int64(16-int(val)), int64(x.s)))
+		// exp_var's guard: |x| >= NUMERIC_MAX_RESULT_SCALE·3 overflows or
+		// is 0.
+		if math.Abs(xf) >= 6000 {
+			if xf > 0 {
+				return dst, errNumericOverflow
+			}
+			return appendScaledDigits(dst, false, []byte{'0'}, int32(rs)), nil
+		}
 		prec := precFor(rs, int64(math.Abs(val))+int64(math.Abs(xf)/2.3)+8)
 		f := bigExp(decFloat(c, x, prec), prec)
 		return appendFloatScaled(dst, f, rs), nil
