@@ -22,6 +22,8 @@ const tpchUsage = `usage:
   cirrus tpch run  [--data DIR] [--dsn URL] [--queries LIST] [--runs N] [--check ANSWERDIR]
                    [--dir QUERYDIR] [--timeout D]
   cirrus tpch gen  --sf X [--out DIR] [--tables LIST]
+  cirrus tpch refresh [--data DIR] [--dsn URL] [--sf X] [--set N] [--rf1] [--rf2]
+                   [--rf2-dbgen] [--checksums]
 
 load creates the 8 TPC-H tables (with SQL through a coordinator) and loads
 them: .tbl rows (TBLDIR/<table>.tbl, or generated in process at scale
@@ -43,6 +45,19 @@ query; with --check it compares each answer with ANSWERDIR/qNN.out
 reported and the run goes on. LIST is e.g. 1,3,5-7.
 
 gen writes OUT/<table>.tbl (default .) with the in-process generator.
+
+refresh runs the TPC-H refresh functions of refresh set N (default 1) over
+the PostgreSQL protocol (default: both, RF1 then RF2). RF1 inserts the set's
+new orders and their lineitems (dbgen -U N's orders.tbl.uN and
+lineitem.tbl.uN, generated in process) with COPY, in one transaction. RF2
+deletes orders and their lineitems in one transaction (keys copied into a
+scratch table, DELETE ... WHERE key IN (SELECT ...), scratch table dropped):
+by default the orders RF1 of set N inserts, so that RF1 then RF2 leave the
+tables exactly as they were; with --rf2-dbgen dbgen's delete list (delete.N:
+old orders, as the specification's RF2 deletes). The scale factor is read
+from the customer table unless --sf. --checksums prints checksums of orders
+and lineitem (row count, key and price sums, hash of the rows) before and
+after each function.
 `
 
 func runTPCH(ctx context.Context, args []string) error {
@@ -57,6 +72,8 @@ func runTPCH(ctx context.Context, args []string) error {
 		return tpchRun(ctx, args[1:])
 	case "gen":
 		return tpchGen(ctx, args[1:])
+	case "refresh":
+		return tpchRefresh(ctx, args[1:])
 	}
 	fmt.Fprint(os.Stderr, tpchUsage)
 	os.Exit(2)
