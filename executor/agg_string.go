@@ -21,7 +21,8 @@ import (
 // the keys, then arrival, and each group's values are joined: every value
 // after the first is preceded by its own row's delimiter (a NULL delimiter
 // counts as empty), as PostgreSQL's string_agg_transfn does. A group
-// without values is NULL.
+// without values is NULL. With DISTINCT (one phase; the planner orders by
+// the value) only the first of adjacent equal values is kept.
 //
 // Partial phase (only for a constant delimiter and no ORDER BY; see
 // planner.aggOnePhase) emits each group's joined text; the Final phase
@@ -33,6 +34,9 @@ type stringAgg struct {
 	keys  []node
 	kinfo []sortKeyRT
 	col   int    // Final: the state column
+	// distinct: keep one of equal values (the planner orders by the value,
+	// so equal values are adjacent)
+	distinct bool
 	cdel  []byte // Final: the constant delimiter
 
 	gids     []int32
@@ -50,10 +54,10 @@ func newStringAgg(call *plan.AggCall, phase plan.AggPhase, col int) (*stringAgg,
 	if call.Arg == nil || call.Arg.Kind != plan.Call || call.Arg.Op != "string_agg" || len(call.Arg.Args) < 2 {
 		return nil, sqlerr.New(sqlerr.Internal, "executor: malformed string_agg")
 	}
-	if call.Distinct {
-		return nil, sqlerr.Unsupported("string_agg(DISTINCT) is not supported")
+	if call.Distinct && (phase != plan.Complete || len(call.Arg.Args) < 3) {
+		return nil, sqlerr.New(sqlerr.Internal, "executor: string_agg(DISTINCT) needs one phase ordered by its value")
 	}
-	a := &stringAgg{phase: phase, col: col}
+	a := &stringAgg{phase: phase, col: col, distinct: call.Distinct}
 	a.vals.init(catalog.TypeText)
 	a.dels.init(catalog.TypeText)
 	args := call.Arg.Args
@@ -221,11 +225,17 @@ func (a *stringAgg) emit(o *vecBuf, from, to int) {
 		if len(rows) == 0 {
 			nl[g-from] = true
 		}
+		prev := int32(-1)
 		for j, r := range rows {
+			v := vd[vo[r]:vo[r+1]]
+			if a.distinct && prev >= 0 && bytes.Equal(v, vd[vo[prev]:vo[prev+1]]) {
+				continue
+			}
 			if j > 0 {
 				o.Data = append(o.Data, dd[do[r]:do[r+1]]...)
 			}
-			o.Data = append(o.Data, vd[vo[r]:vo[r+1]]...)
+			o.Data = append(o.Data, v...)
+			prev = r
 		}
 		o.Offsets = append(o.Offsets, int32(len(o.Data)))
 	}

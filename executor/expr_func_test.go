@@ -226,6 +226,13 @@ func TestStringAgg(t *testing.T) {
 	if !reflect.DeepEqual(rows, want) {
 		t.Errorf("string_agg order by: got %v, want %v", rows, want)
 	}
+	// DISTINCT, ordered by the value.
+	sa = &plan.AggCall{Func: "string_agg", Distinct: true, Arg: call("string_agg", tT, col(1, tT), txt(","), call("asc nulls last", tT, col(1, tT))), Type: tT}
+	dup := mkBatch(types, []any{1, "b", nil}, []any{1, "a", nil}, []any{1, "b", nil}, []any{1, nil, nil}, []any{1, "a", nil})
+	rows = runPlan(t, aggNode(srcNode(types, dup), plan.Complete, nil, sa), testEnv)
+	if want := [][]any{{"a,b"}}; !reflect.DeepEqual(rows, want) {
+		t.Errorf("string_agg(DISTINCT): got %v, want %v", rows, want)
+	}
 	// Two phases with a constant delimiter.
 	two := &plan.AggCall{Func: "string_agg", Arg: call("string_agg", tT, col(1, tT), txt("/")), Type: tT}
 	p1 := aggNode(srcNode(types, mkBatch(types, []any{1, "a", nil}, []any{2, "x", nil})), plan.Partial, nil, two)

@@ -1,6 +1,8 @@
 package planner
 
 import (
+	"reflect"
+
 	pg_query "github.com/pganalyze/pg_query_go/v5"
 
 	"github.com/cirrusdb/cirrus/catalog"
@@ -21,16 +23,51 @@ import (
 //	string_agg(s, d [ORDER BY]) → AggCall string_agg whose Arg is the call
 //	                              string_agg(s, d, key...) (see below)
 
+// orderInsensitiveAggs are the aggregates whose result an ORDER BY in the
+// call cannot change (for sums of floats only in the last bits, and the
+// order of an unordered sum is arbitrary anyway).
+var orderInsensitiveAggs = map[string]bool{"count": true, "sum": true, "avg": true, "min": true, "max": true, "bool_and": true, "bool_or": true, "every": true}
+
 var extAggFuncs = map[string]bool{"string_agg": true, "bool_and": true, "bool_or": true, "every": true}
 
 // aggregateExt binds an aggregate call that has a FILTER clause or is one
 // of extAggFuncs; nil when it is neither.
 func (b *binder) aggregateExt(name string, fc *pg_query.FuncCall, s *scope) *plan.Expr {
-	if !extAggFuncs[name] && (!aggFuncs[name] || fc.AggFilter == nil) {
+	if !aggFuncs[name] && !extAggFuncs[name] && scalarFuncs[name] && fc.Over == nil {
+		what := ""
+		switch {
+		case fc.AggFilter != nil:
+			what = "FILTER"
+		case fc.AggDistinct:
+			what = "DISTINCT"
+		case len(fc.AggOrder) > 0:
+			what = "ORDER BY"
+		case fc.AggStar:
+			what = name + "(*)"
+		}
+		if what != "" {
+			failf(sqlerr.WrongObjectType, "%s specified, but %s is not an aggregate function", what, name)
+		}
+	}
+	// ORDER BY does not change these results: it is dropped.
+	order := fc.AggOrder
+	if orderInsensitiveAggs[name] {
+		order = nil
+	}
+	if !extAggFuncs[name] && (!aggFuncs[name] || (fc.AggFilter == nil && len(order) == len(fc.AggOrder))) {
 		return nil
 	}
+	filtered := false
+	if (fc.AggFilter != nil || len(order) != len(fc.AggOrder)) && fc.Over == nil {
+		nf := &pg_query.FuncCall{Funcname: fc.Funcname, AggOrder: order, AggDistinct: fc.AggDistinct, AggStar: fc.AggStar, Funcformat: fc.Funcformat, Location: fc.Location}
+		nf.Args = append(nf.Args, fc.Args...)
+		if fc.AggFilter == nil {
+			fc = nf
+		}
+	}
 	if fc.AggFilter != nil && fc.Over == nil {
-		nf := &pg_query.FuncCall{Funcname: fc.Funcname, AggOrder: fc.AggOrder, AggDistinct: fc.AggDistinct, Funcformat: fc.Funcformat, Location: fc.Location}
+		filtered = true
+		nf := &pg_query.FuncCall{Funcname: fc.Funcname, AggOrder: order, AggDistinct: fc.AggDistinct, Funcformat: fc.Funcformat, Location: fc.Location}
 		nf.Args = append(nf.Args, fc.Args...)
 		first := pg_query.MakeAConstIntNode(1, -1)
 		if !fc.AggStar {
@@ -89,11 +126,11 @@ func (b *binder) aggregateExt(name string, fc *pg_query.FuncCall, s *scope) *pla
 		if len(fc.Args) != 2 {
 			failf(sqlerr.UndefinedFunction, "function string_agg with %d arguments does not exist", len(fc.Args))
 		}
-		if fc.AggDistinct {
-			failf(sqlerr.FeatureNotSupported, "string_agg(DISTINCT ...) is not supported yet")
-		}
 		x := bind(fc.Args[0], catalog.TypeText)
 		d := bind(fc.Args[1], catalog.TypeText)
+		if fc.AggDistinct && d.Kind != plan.Const {
+			failf(sqlerr.FeatureNotSupported, "string_agg(DISTINCT ...) with a delimiter that is not a constant is not supported")
+		}
 		if !(x.Type.IsString() || x.Type.Kind == catalog.Unknown) || !(d.Type.IsString() || d.Type.Kind == catalog.Unknown) {
 			failf(sqlerr.UndefinedFunction, "function string_agg(%s, %s) does not exist", x.Type, d.Type)
 		}
@@ -124,7 +161,22 @@ func (b *binder) aggregateExt(name string, fc *pg_query.FuncCall, s *scope) *pla
 			} else {
 				op += " nulls last"
 			}
+			if fc.AggDistinct {
+				// The distinct values are the sort keys.
+				v := args[0]
+				if filtered && v.Kind == plan.Case && len(v.Args) >= 2 {
+					v = v.Args[1]
+				}
+				if !reflect.DeepEqual(coerce(k, catalog.TypeText), v) {
+					failf("42P10", "in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list")
+				}
+				k = args[0]
+			}
 			args = append(args, plan.CallOf(op, k.Type, k))
+		}
+		if fc.AggDistinct && len(fc.AggOrder) == 0 {
+			// PostgreSQL sorts the input of a DISTINCT aggregate.
+			args = append(args, plan.CallOf("asc nulls last", catalog.TypeText, args[0]))
 		}
 		call.Arg = plan.CallOf("string_agg", catalog.TypeText, args...)
 		call.Type = catalog.TypeText

@@ -16,6 +16,21 @@ import (
 // casts between them). The executor evaluates the calls (executor/
 // expr_func.go); the Op names are documented there.
 
+// scalarFuncs are the scalar functions Cirrus knows (funcCall and
+// builtinFunc), for PostgreSQL's error on aggregate syntax applied to them.
+var scalarFuncs = map[string]bool{
+	"extract": true, "date_part": true, "lower": true, "upper": true, "length": true, "char_length": true,
+	"character_length": true, "substr": true, "substring": true, "abs": true, "coalesce": true,
+	"round": true, "trunc": true, "ceil": true, "ceiling": true, "floor": true, "sign": true, "sqrt": true,
+	"exp": true, "ln": true, "log": true, "log10": true, "power": true, "pow": true, "mod": true, "div": true,
+	"pi": true, "btrim": true, "ltrim": true, "rtrim": true, "strpos": true, "position": true,
+	"octet_length": true, "concat": true, "concat_ws": true, "replace": true, "left": true, "right": true,
+	"repeat": true, "lpad": true, "rpad": true, "reverse": true, "initcap": true, "md5": true,
+	"split_part": true, "starts_with": true, "to_char": true, "to_date": true, "make_date": true,
+	"date_trunc": true, "now": true, "transaction_timestamp": true, "statement_timestamp": true,
+	"localtimestamp": true,
+}
+
 // builtinFunc binds a call of a scalar function; nil when name is not one.
 func (b *binder) builtinFunc(name string, args []*plan.Expr) *plan.Expr {
 	argc := func(lo, hi int) {

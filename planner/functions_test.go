@@ -104,6 +104,11 @@ func TestFunctionErrors(t *testing.T) {
 		{`SELECT string_agg(txt, ',') FROM t WHERE string_agg(txt, ',') = ''`, sqlerr.GroupingError},
 		{`SELECT count(*) FILTER (WHERE count(*) > 1) FROM t`, sqlerr.GroupingError},
 		{`SELECT bool_or(bool_and(b)) FROM t`, sqlerr.GroupingError},
+		{`SELECT string_agg(DISTINCT txt, ',' ORDER BY id) FROM t`, "42P10"},
+		{`SELECT string_agg(DISTINCT txt, txt) FROM t`, sqlerr.FeatureNotSupported},
+		{`SELECT lower(txt) FILTER (WHERE b) FROM t`, sqlerr.WrongObjectType},
+		{`SELECT round(DISTINCT n) FROM t`, sqlerr.WrongObjectType},
+		{`SELECT 1 || 2`, sqlerr.UndefinedFunction},
 	} {
 		_, err := bindOne(t, cat, c.sql)
 		if got := sqlerr.Code(err); got != c.code {
@@ -150,6 +155,14 @@ func TestAggregateRewrites(t *testing.T) {
 	sa := a[3].Arg
 	if a[3].Func != "string_agg" || sa.Op != "string_agg" || len(sa.Args) != 3 || sa.Args[2].Op != "desc nulls first" {
 		t.Errorf("string_agg: %+v", sa)
+	}
+	// DISTINCT orders by the value; ORDER BY in count/min/max/sum is dropped.
+	a = aggs(`SELECT string_agg(DISTINCT txt, ','), count(id ORDER BY txt), sum(n ORDER BY id) FROM t`)
+	if sa := a[0].Arg; !a[0].Distinct || len(sa.Args) != 3 || sa.Args[2].Op != "asc nulls last" {
+		t.Errorf("string_agg(DISTINCT): %+v", a[0])
+	}
+	if a[1].Func != "count" || a[2].Func != "sum" {
+		t.Errorf("ordered count/sum: %+v %+v", a[1], a[2])
 	}
 }
 
