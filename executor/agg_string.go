@@ -33,11 +33,11 @@ type stringAgg struct {
 	delim node
 	keys  []node
 	kinfo []sortKeyRT
-	col   int    // Final: the state column
+	col   int // Final: the state column
 	// distinct: keep one of equal values (the planner orders by the value,
 	// so equal values are adjacent)
 	distinct bool
-	cdel  []byte // Final: the constant delimiter
+	cdel     []byte // Final: the constant delimiter
 
 	gids     []int32
 	vals     vecBuf // stored values
