@@ -182,11 +182,13 @@ type fmtTok struct {
 	field string
 	lit   string
 	fm    bool // FM prefix: no padding
+	th    byte // TH / th suffix: 'T' or 't' (ordinal suffix), 0 for none
 }
 
 // dtFields are the date/time format fields, longest first where one is a
 // prefix of another.
 var dtFields = []string{
+	"Y,YYY", "SSSSS", "SSSS", "CC", "TZ", "tz", "OF", "FF1", "FF2", "FF3", "FF4", "FF5", "FF6",
 	"HH24", "HH12", "HH", "YYYY", "YYY", "YY", "Y", "MONTH", "Month", "month", "MON", "Mon", "mon",
 	"MM", "MI", "MS", "DAY", "Day", "day", "DY", "Dy", "dy", "DDD", "DD", "D", "SS", "US",
 	"Q", "WW", "IW", "W", "AM", "PM", "am", "pm", "A.M.", "P.M.", "a.m.", "p.m.", "IYYY", "ID", "J",
@@ -220,8 +222,13 @@ func parseDateFormat(f string) []fmtTok {
 		matched := false
 		for _, k := range dtFields {
 			if strings.HasPrefix(f, k) {
-				toks = append(toks, fmtTok{field: k, fm: fm})
+				t := fmtTok{field: k, fm: fm}
 				f = f[len(k):]
+				if strings.HasPrefix(f, "TH") || strings.HasPrefix(f, "th") {
+					t.th = f[0]
+					f = f[2:]
+				}
+				toks = append(toks, t)
 				matched = true
 				break
 			}
@@ -296,7 +303,26 @@ func appendTimestampFormat(dst []byte, ts int64, toks []fmtTok) []byte {
 			continue
 		}
 		fm := t.fm
+		start := len(dst)
 		switch t.field {
+		case "Y,YYY":
+			dst = appendPadded(dst, yy/1000, 1, fm)
+			dst = append(dst, ',')
+			dst = appendPadded(dst, yy%1000, 3, false)
+		case "CC":
+			cc := (yy + 99) / 100
+			if y <= 0 {
+				cc = -cc
+			}
+			dst = appendPadded(dst, cc, 2, fm)
+		case "SSSS", "SSSSS":
+			dst = appendPadded(dst, rem/1_000_000, 1, fm)
+		case "TZ", "tz":
+		case "OF":
+			dst = append(dst, "+00"...)
+		case "FF1", "FF2", "FF3", "FF4", "FF5", "FF6":
+			k := int(t.field[2] - '0')
+			dst = appendPadded(dst, us/pow10[6-k], k, false)
 		case "YYYY":
 			dst = appendPadded(dst, yy, 4, fm)
 		case "YYY":
@@ -382,8 +408,39 @@ func appendTimestampFormat(dst []byte, ts int64, toks []fmtTok) []byte {
 		case "DY", "Dy", "dy":
 			dst = casedName(dst, dayNames[dow][:3], t.field, 0, fm)
 		}
+		if t.th != 0 && len(dst) > start {
+			dst = appendOrdinal(dst, dst[start:], t.th == 'T')
+		}
 	}
 	return dst
+}
+
+// appendOrdinal appends the English ordinal suffix of the number whose
+// digits end num (1st, 2nd, 3rd, 11th, ...).
+func appendOrdinal(dst, num []byte, upper bool) []byte {
+	last := num[len(num)-1]
+	if last < '0' || last > '9' {
+		return dst
+	}
+	tens := byte('0')
+	if len(num) > 1 {
+		tens = num[len(num)-2]
+	}
+	suf := "th"
+	if tens != '1' {
+		switch last {
+		case '1':
+			suf = "st"
+		case '2':
+			suf = "nd"
+		case '3':
+			suf = "rd"
+		}
+	}
+	if upper {
+		return append(dst, suf[0]-'a'+'A', suf[1]-'a'+'A')
+	}
+	return append(dst, suf...)
 }
 
 // toDate is to_date(s, fmt) for the numeric and month-name fields; other
@@ -476,6 +533,24 @@ func toDate(s string, toks []fmtTok) (int64, error) {
 				}
 			}
 			if !found {
+				return 0, sqlerr.Errorf(sqlerr.InvalidDatetimeFormat, "invalid value \"%s\" for \"%s\"", firstWord(s), t.field)
+			}
+		case "HH24", "HH12", "HH", "MI", "SS":
+			// Time fields are read and dropped (a date has no time).
+			var v int64
+			v, err = digits(t.field, 2)
+			lim := map[string]int64{"HH24": 24, "HH12": 12, "HH": 12, "MI": 59, "SS": 60}[t.field]
+			if err == nil && (v > lim || (v == 0 && (t.field == "HH12" || t.field == "HH"))) {
+				return 0, sqlerr.Errorf(sqlerr.DatetimeFieldOverflow, "date/time field value out of range: \"%s\"", src)
+			}
+		case "MS":
+			_, err = digits(t.field, 3)
+		case "US":
+			_, err = digits(t.field, 6)
+		case "AM", "PM", "am", "pm":
+			if len(s) >= 2 && (strings.EqualFold(s[:2], "AM") || strings.EqualFold(s[:2], "PM")) {
+				s = s[2:]
+			} else {
 				return 0, sqlerr.Errorf(sqlerr.InvalidDatetimeFormat, "invalid value \"%s\" for \"%s\"", firstWord(s), t.field)
 			}
 		default:
