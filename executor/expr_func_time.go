@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"math"
 	"strconv"
 	"strings"
 
@@ -659,15 +660,31 @@ func (n *toCharNode) eval(b *vec.Batch) (*vec.Vector, error) {
 			}
 			// The value as decimal text.
 			n.buf = n.buf[:0]
+			avail := -1
 			switch {
 			case isFloat(n.xt):
-				n.buf = floatDecimal(n.buf, xv.F64[i], n.xt)
+				// float8_to_char: printf rounding, at most DBL_DIG
+				// (float4: FLT_DIG) digits; fraction places past them
+				// print nothing.
+				v := xv.F64[i]
+				limit := 15
+				if n.xt.Kind == catalog.Float4 {
+					limit = 6
+				}
+				n.buf = strconv.AppendFloat(n.buf, math.Abs(v), 'f', 0, 64)
+				avail = nf.nfrac
+				if pre := len(n.buf); pre >= limit {
+					avail = 0
+				} else if pre+avail > limit {
+					avail = limit - pre
+				}
+				n.buf = strconv.AppendFloat(n.buf[:0], v, 'f', avail, 64)
 			case isDynamic(n.xt):
 				n.buf = append(n.buf, xv.Data[xv.Offsets[i]:xv.Offsets[i+1]]...)
 			default:
 				n.buf = n.calc.appendDec(n.buf, dec{m: xv.I64[i], s: scaleOf(n.xt)})
 			}
-			o.Data = nf.format(o.Data, n.buf, &n.rbuf)
+			o.Data = nf.format(o.Data, n.buf, &n.rbuf, avail)
 		}
 		o.Offsets = append(o.Offsets, int32(len(o.Data)))
 	}
@@ -793,8 +810,9 @@ func parseNumFormat(f string) (*numFormat, error) {
 }
 
 // format appends the decimal text x formatted; scratch holds the rounded
-// value between calls.
-func (nf *numFormat) format(dst, x []byte, scratch *[]byte) []byte {
+// value between calls. avail >= 0 limits the fraction digits shown (the
+// places past them print nothing).
+func (nf *numFormat) format(dst, x []byte, scratch *[]byte, avail int) []byte {
 	*scratch = appendRoundDec((*scratch)[:0], x, int64(nf.nfrac), "round")
 	neg, ip, fp := decParts(*scratch)
 	dst = append(dst, nf.prefix...)
@@ -881,6 +899,9 @@ func (nf *numFormat) format(dst, x []byte, scratch *[]byte) []byte {
 		}
 		// With FM, trailing zeros in '9' places go.
 		keep := nf.nfrac
+		if avail >= 0 {
+			keep = min(keep, avail)
+		}
 		if nf.fm {
 			j := nf.nfrac
 			for k := len(nf.fracPos) - 1; k >= 0 && j > 0; k-- {
@@ -888,7 +909,7 @@ func (nf *numFormat) format(dst, x []byte, scratch *[]byte) []byte {
 				if t.kind == 'l' {
 					continue
 				}
-				if t.kind != '9' || digit(j-1) != '0' {
+				if j <= keep && (t.kind != '9' || digit(j-1) != '0') {
 					break
 				}
 				j--
