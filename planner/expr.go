@@ -511,7 +511,7 @@ func (b *binder) funcCall(fc *pg_query.FuncCall, s *scope) *plan.Expr {
 		}
 		return plan.CallOf("coalesce", t, args...)
 	}
-	if e := b.builtinFunc(name, args); e != nil {
+	if e := b.builtinFunc(name, args, fc.Args, s); e != nil {
 		return e
 	}
 	failf(sqlerr.UndefinedFunction, "function %s does not exist", name)

@@ -32,7 +32,11 @@ var scalarFuncs = map[string]bool{
 }
 
 // builtinFunc binds a call of a scalar function; nil when name is not one.
-func (b *binder) builtinFunc(name string, args []*plan.Expr) *plan.Expr {
+func (b *binder) builtinFunc(name string, args []*plan.Expr, nodes []*pg_query.Node, s *scope) *plan.Expr {
+	if !scalarFuncs[name] {
+		return nil
+	}
+	b.typeParams(name, args, nodes, s)
 	argc := func(lo, hi int) {
 		if len(args) < lo || len(args) > hi {
 			failf(sqlerr.UndefinedFunction, "function %s(%s) does not exist", name, argTypes(args))
@@ -277,6 +281,85 @@ func concatOperand(e *plan.Expr) bool {
 	return e.Type.IsString() || e.Type.Kind == catalog.Unknown
 }
 
+// typeParams rebinds the parameters ($n) among a function's arguments
+// with the type the function's signature gives their position, as
+// PostgreSQL infers a parameter's type from the function it is passed to.
+func (b *binder) typeParams(name string, args []*plan.Expr, nodes []*pg_query.Node, s *scope) {
+	for i, n := range nodes {
+		if _, ok := n.Node.(*pg_query.Node_ParamRef); !ok || i >= len(args) {
+			continue
+		}
+		if h := paramHint(name, i, args); h.Kind != catalog.Unknown {
+			args[i] = b.expr(n, s, h)
+		}
+	}
+}
+
+// paramHint is the type of argument i of function name for a parameter
+// (Unknown: none).
+func paramHint(name string, i int, args []*plan.Expr) catalog.Type {
+	other := func() catalog.Type {
+		for j, a := range args {
+			if j != i && a.Type.Kind != catalog.Unknown && a.Type.IsNumeric() {
+				return a.Type
+			}
+		}
+		return catalog.TypeUnknown
+	}
+	switch name {
+	case "round", "trunc":
+		if len(args) == 1 {
+			return catalog.TypeFloat8
+		}
+		if i == 1 {
+			return catalog.TypeInt4
+		}
+		return catalog.TypeNumericDynamic
+	case "ceil", "ceiling", "floor", "sign", "sqrt", "exp", "ln", "log10":
+		return catalog.TypeFloat8
+	case "log":
+		if len(args) == 2 {
+			return catalog.TypeNumericDynamic
+		}
+		return catalog.TypeFloat8
+	case "power", "pow", "mod":
+		if t := other(); t.Kind != catalog.Unknown {
+			return t
+		}
+		if name == "mod" {
+			return catalog.TypeInt4
+		}
+		return catalog.TypeFloat8
+	case "div":
+		return catalog.TypeNumericDynamic
+	case "left", "right", "repeat", "lpad", "rpad":
+		if i == 1 {
+			return catalog.TypeInt4
+		}
+		return catalog.TypeText
+	case "split_part":
+		if i == 2 {
+			return catalog.TypeInt4
+		}
+		return catalog.TypeText
+	case "make_date":
+		return catalog.TypeInt4
+	case "date_trunc":
+		if i == 1 {
+			return catalog.TypeTimestamp
+		}
+		return catalog.TypeText
+	case "to_char":
+		if i == 1 {
+			return catalog.TypeText
+		}
+	case "btrim", "ltrim", "rtrim", "strpos", "position", "octet_length", "concat", "concat_ws",
+		"replace", "reverse", "initcap", "md5", "starts_with", "to_date":
+		return catalog.TypeText
+	}
+	return catalog.TypeUnknown
+}
+
 // argTypes lists argument types for an error message.
 func argTypes(args []*plan.Expr) string {
 	var s []string
@@ -410,6 +493,11 @@ func (b *binder) minMaxExpr(m *pg_query.MinMaxExpr, s *scope) *plan.Expr {
 		what, op = "LEAST", "least"
 	}
 	t := commonType(args, what)
+	for i, a := range m.Args {
+		if _, ok := a.Node.(*pg_query.Node_ParamRef); ok {
+			args[i] = b.expr(a, s, t)
+		}
+	}
 	if t.Kind == catalog.Bool {
 		failf(sqlerr.UndefinedFunction, "could not identify a comparison function for type boolean")
 	}
@@ -442,6 +530,9 @@ func (b *binder) anyAll(a *pg_query.A_Expr, s *scope) *plan.Expr {
 		elems = append(elems, b.expr(e, s, l.Type))
 	}
 	et := commonType(elems, "ARRAY")
+	if _, ok := a.Lexpr.Node.(*pg_query.Node_ParamRef); ok && l.Type.Kind == catalog.Unknown {
+		l = b.expr(a.Lexpr, s, et) // $1 = ANY (ARRAY[1, 2]): $1 is an integer
+	}
 	join := "or"
 	if a.Kind == pg_query.A_Expr_Kind_AEXPR_OP_ALL {
 		join = "and"

@@ -187,3 +187,42 @@ func TestClockIsPerStatement(t *testing.T) {
 		t.Errorf("clock constants %v", consts)
 	}
 }
+
+// TestFunctionParamTypes checks that parameters passed to functions take
+// the type of their position, as PostgreSQL infers them.
+func TestFunctionParamTypes(t *testing.T) {
+	cat := fuzzCatalog()
+	for _, c := range []struct {
+		sql  string
+		want []catalog.Type
+	}{
+		{`SELECT round(n, $1) FROM t`, []catalog.Type{catalog.TypeInt4}},
+		{`SELECT round($1, 2)`, []catalog.Type{catalog.TypeNumericDynamic}},
+		{`SELECT lpad(txt, $1, $2) FROM t`, []catalog.Type{catalog.TypeInt4, catalog.TypeText}},
+		{`SELECT split_part($1, ',', $2)`, []catalog.Type{catalog.TypeText, catalog.TypeInt4}},
+		{`SELECT date_trunc($1, ts) FROM t WHERE date_trunc('day', ts) = date_trunc('day', $2)`, []catalog.Type{catalog.TypeText, catalog.TypeTimestamp}},
+		{`SELECT mod(i8, $1) FROM t`, []catalog.Type{catalog.TypeInt8}},
+		{`SELECT greatest(id, $1) FROM t`, []catalog.Type{catalog.TypeInt4}},
+		{`SELECT id FROM t WHERE $1 = ANY (ARRAY[1, 2])`, []catalog.Type{catalog.TypeInt4}},
+		{`SELECT string_agg(txt, $1) FROM t`, []catalog.Type{catalog.TypeText}},
+	} {
+		ps, err := planner.Parse(c.sql)
+		if err != nil {
+			t.Fatal(err)
+		}
+		params := &planner.Params{}
+		if _, err := planner.Bind(&planner.Context{Catalog: cat, Params: params}, ps[0]); err != nil {
+			t.Errorf("%s: %v", c.sql, err)
+			continue
+		}
+		if len(params.Types) != len(c.want) {
+			t.Errorf("%s: parameter types %v, want %v", c.sql, params.Types, c.want)
+			continue
+		}
+		for i, want := range c.want {
+			if params.Types[i] != want {
+				t.Errorf("%s: $%d is %v, want %v", c.sql, i+1, params.Types[i], want)
+			}
+		}
+	}
+}
