@@ -14,20 +14,15 @@ import (
 	"log"
 	"net"
 	"runtime"
-	"sync"
 	"time"
 
 	"github.com/apache/arrow/go/v15/arrow/flight"
-	"github.com/apache/arrow/go/v15/arrow/ipc"
 	"google.golang.org/grpc"
 
-	"github.com/cirrusdb/cirrus/catalog"
-	"github.com/cirrusdb/cirrus/executor"
 	"github.com/cirrusdb/cirrus/executor/exchange"
 	"github.com/cirrusdb/cirrus/internal/catsync"
 	"github.com/cirrusdb/cirrus/internal/sqlerr"
 	"github.com/cirrusdb/cirrus/metad"
-	"github.com/cirrusdb/cirrus/planner/plan"
 	"github.com/cirrusdb/cirrus/storage"
 	"github.com/cirrusdb/cirrus/vec"
 )
@@ -43,7 +38,10 @@ type Config struct {
 	CatchUpTimeout time.Duration
 	// Workers is how many pipelines one fragment runs at once (default GOMAXPROCS).
 	Workers int
-	Logf    func(format string, args ...any)
+	// CacheBytes bounds the decoded column cache (default
+	// DefaultCacheBytes; negative: keep nothing).
+	CacheBytes int64
+	Logf       func(format string, args ...any)
 }
 
 // Server is a participant.
@@ -54,6 +52,8 @@ type Server struct {
 	metad *metad.Client
 	cat   *catsync.Node
 	xs    exchangeState // repartitioning (shuffle.go)
+	cache *storage.ColumnCache
+	scans scanCounters // morsel.go
 }
 
 // New returns a participant server.
@@ -67,7 +67,10 @@ func New(cfg Config) *Server {
 	if cfg.CatchUpTimeout <= 0 {
 		cfg.CatchUpTimeout = time.Second
 	}
-	s := &Server{cfg: cfg}
+	if cfg.CacheBytes == 0 {
+		cfg.CacheBytes = DefaultCacheBytes
+	}
+	s := &Server{cfg: cfg, cache: storage.NewColumnCache(cfg.Store, max(cfg.CacheBytes, 0))}
 	s.grpc = grpc.NewServer(exchange.ServerOptions()...)
 	flight.RegisterFlightServiceServer(s.grpc, s)
 	return s
@@ -135,87 +138,7 @@ func (s *Server) DoGet(t *flight.Ticket, stream flight.FlightService_DoGetServer
 		return s.runExchange(ctx, &req, stream)
 	}
 
-	// Split the fragment's files into one group per worker; each group runs
-	// its own copy of the pipeline (scan, filter, partial aggregate are all
-	// valid over any subset of the files).
-	probe, err := plan.Decode(req.Fragment)
-	if err != nil {
-		return exchange.Errorf(sqlerr.ProtocolViolation, "bad fragment: %v", err)
-	}
-	scan := plan.FindScan(probe)
-	if scan == nil {
-		return exchange.Errorf(sqlerr.ProtocolViolation, "fragment has no scan")
-	}
-	groups := splitFiles(scan.Files, s.cfg.Workers)
-	types := probe.Types()
-	names := make([]string, len(types))
-	for i := range names {
-		names[i] = fmt.Sprintf("c%d", i)
-	}
-	schema := vec.Schema(names, types)
-	w := flight.NewRecordWriter(stream, ipc.WithSchema(schema))
-	defer w.Close()
-
-	var mu sync.Mutex
-	send := func(b *vec.Batch) error {
-		rec := vec.ToRecord(schema, b)
-		defer rec.Release()
-		mu.Lock()
-		defer mu.Unlock()
-		return w.Write(rec)
-	}
-	var wg sync.WaitGroup
-	errs := make(chan error, len(groups))
-	for _, files := range groups {
-		node, err := plan.Decode(req.Fragment)
-		if err != nil {
-			return exchange.ToStatus(err)
-		}
-		plan.FindScan(node).Files = files
-		plan.FindScan(node).FileOrdinals = fileOrdinals(scan, files)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := s.runPipeline(ctx, node, send); err != nil {
-				errs <- err
-				cancel()
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for e := range errs {
-		if !errors.Is(e, context.Canceled) || stream.Context().Err() == nil {
-			return exchange.ToStatus(e)
-		}
-	}
-	if stream.Context().Err() != nil {
-		return exchange.ToStatus(context.Canceled)
-	}
-	return nil
-}
-
-func (s *Server) runPipeline(ctx context.Context, node plan.Node, send func(*vec.Batch) error) error {
-	op, err := executor.Build(ctx, node, &executor.Env{OpenScan: s.openScan})
-	if err != nil {
-		return err
-	}
-	defer op.Close()
-	for {
-		b, err := op.Next(ctx)
-		if err != nil {
-			return err
-		}
-		if b == nil {
-			return nil
-		}
-		if b.N == 0 {
-			continue
-		}
-		if err := send(b); err != nil {
-			return err
-		}
-	}
+	return s.runFragment(ctx, cancel, &req, stream)
 }
 
 // splitFiles deals files into at most k groups of similar row counts.
@@ -297,100 +220,7 @@ func (s *Server) DoPut(stream flight.FlightService_DoPutServer) (err error) {
 	return stream.Send(&flight.PutResult{AppMetadata: meta})
 }
 
-// openScan opens a scan of the fragment's files.
-func (s *Server) openScan(ctx context.Context, sc *plan.Scan) (executor.Operator, error) {
-	return newScan(ctx, s.cfg.Store, sc), nil
-}
-
-// scanOp adapts storage.ScanFile's callbacks to a pulled operator: a
-// goroutine reads the files and hands each batch over, waiting until the
-// consumer asks for the next one (so the reader's reused buffers are never
-// overwritten while in use, and nothing is copied).
-type scanOp struct {
-	ctx     context.Context
-	cancel  context.CancelFunc
-	ch      chan *vec.Batch
-	ack     chan struct{}
-	done    chan struct{}
-	err     error
-	started bool
-	pending bool
-	store   storage.ObjectStore
-	scan    *plan.Scan
-	cols    []catalog.Column
-}
-
-func newScan(ctx context.Context, store storage.ObjectStore, sc *plan.Scan) *scanOp {
-	ctx, cancel := context.WithCancel(ctx)
-	return &scanOp{ctx: ctx, cancel: cancel, ch: make(chan *vec.Batch), ack: make(chan struct{}),
-		done: make(chan struct{}), store: store, scan: sc, cols: sc.Table.Columns}
-}
-
-func (o *scanOp) run() {
-	defer close(o.done)
-	defer close(o.ch)
-	rowIDs := o.scan.ReadsRowID()
-	for fi, f := range o.scan.Files {
-		err := storage.ScanFile(o.ctx, o.store, f, o.cols, o.scan.Cols, func(b *vec.Batch) error {
-			if rowIDs {
-				if err := setRowIDs(o.scan, fi, b); err != nil {
-					return err
-				}
-			}
-			select {
-			case o.ch <- b:
-			case <-o.ctx.Done():
-				return o.ctx.Err()
-			}
-			select {
-			case <-o.ack:
-				return nil
-			case <-o.ctx.Done():
-				return o.ctx.Err()
-			}
-		})
-		if err != nil {
-			o.err = err
-			return
-		}
-	}
-}
-
-func (o *scanOp) Next(ctx context.Context) (*vec.Batch, error) {
-	if !o.started {
-		o.started = true
-		go o.run()
-	}
-	if o.pending {
-		o.pending = false
-		select {
-		case o.ack <- struct{}{}:
-		case <-o.done:
-		}
-	}
-	select {
-	case b, ok := <-o.ch:
-		if !ok {
-			if o.err != nil {
-				return nil, o.err
-			}
-			return nil, nil
-		}
-		o.pending = true
-		return b, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
-
-func (o *scanOp) Close() {
-	o.cancel()
-	if o.started {
-		<-o.done
-	}
-}
-
-// DoAction serves small requests: catalog_stats, rewrite.
+// DoAction serves small requests: catalog_stats, storage_stats, rewrite.
 func (s *Server) DoAction(a *flight.Action, stream flight.FlightService_DoActionServer) error {
 	switch a.Type {
 	case exchange.RewriteAction:
@@ -402,6 +232,9 @@ func (s *Server) DoAction(a *flight.Action, stream flight.FlightService_DoAction
 			ns.Cache = s.cat.Cache().Stats()
 		}
 		body, _ := json.Marshal(ns)
+		return stream.Send(&flight.Result{Body: body})
+	case StorageStatsAction:
+		body, _ := json.Marshal(s.StorageStats())
 		return stream.Send(&flight.Result{Body: body})
 	case exchange.AbortSessionAction:
 		s.xreg().abort(string(a.Body))

@@ -1,0 +1,72 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/cirrusdb/cirrus/internal/devcluster"
+	"github.com/cirrusdb/cirrus/internal/tpch"
+	"github.com/cirrusdb/cirrus/storage"
+)
+
+// BenchmarkTPCHWarm loads TPC-H at SF 0.1 (generated in process) into a
+// cluster with two participants, as `cirrus dev` runs, and reports the
+// median latency of warm runs of a few queries (the first run, which fills
+// the participants' decoded column caches, is not timed):
+//
+//	go test -run '^$' -bench TPCHWarm -benchtime 10x ./internal/e2e/
+func BenchmarkTPCHWarm(b *testing.B) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	dir := b.TempDir()
+	c, err := devcluster.Start(ctx, devcluster.Config{Dir: dir, Participants: 2, Logf: func(string, ...any) {}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	info, err := devcluster.ReadInfo(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	store, err := storage.NewLocal(info.Objects)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	start := time.Now()
+	if _, err := tpch.Load(ctx, tpch.LoadConfig{DSN: info.DSN(), Metad: info.Metad, Store: store, Source: &tpch.GenSource{SF: 0.1}}); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("loaded SF 0.1 in %v", time.Since(start))
+	conn := connect(b, c)
+	for _, q := range []string{"q01", "q03", "q06", "q09"} {
+		sql, err := os.ReadFile(filepath.Join("/work/shared/tpch/queries", q+".sql"))
+		if err != nil {
+			b.Skipf("TPC-H queries not available: %v", err)
+		}
+		b.Run(q, func(b *testing.B) {
+			want, err := textRows(ctx, conn, string(sql)) // warms the caches
+			if err != nil {
+				b.Fatal(err)
+			}
+			var lat []time.Duration
+			for b.Loop() {
+				start := time.Now()
+				got, err := textRows(ctx, conn, string(sql))
+				if err != nil {
+					b.Fatal(err)
+				}
+				lat = append(lat, time.Since(start))
+				if len(got) != len(want) || (len(got) > 0 && got[0] != want[0]) {
+					b.Fatalf("%s: answer changed between runs: %v, first %v", q, got, want)
+				}
+			}
+			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "median-ms")
+		})
+	}
+}
