@@ -53,6 +53,7 @@ type joinOp struct {
 	closedR        bool
 
 	// Build side.
+	shared   *sharedSlot // build once per Env.Shared (shared.go)
 	built    bool
 	store    []*vec.Vector
 	bkeys    []*vec.Vector
@@ -567,7 +568,7 @@ func (j *joinOp) assemble(padLeft, padRight bool) *vec.Batch {
 func (j *joinOp) Next(ctx context.Context) (*vec.Batch, error) {
 	if !j.built {
 		j.built = true
-		if err := j.build(ctx); err != nil {
+		if err := j.sharedBuild(ctx); err != nil {
 			return nil, err
 		}
 	}

@@ -41,6 +41,12 @@ type Env struct {
 	// every participant's Shuffle sent to this one). Its output has
 	// x.ColTypes columns.
 	OpenExchange func(ctx context.Context, x *plan.ExchangeSource) (Operator, error)
+	// Shared, when set, is shared by the workers running copies of one
+	// plan at once: each join's build side is built once, by one of them
+	// (shared.go).
+	Shared *Shared
+
+	joinIDs map[*plan.Join]int // positions of the joins, with Shared
 }
 
 // Build turns a plan tree into an operator tree, after running the plan's
@@ -61,6 +67,11 @@ func Build(ctx context.Context, n plan.Node, env *Env) (op Operator, err error) 
 	// shipped) holds their values (initplan.go).
 	if n, err = substituteSubqueries(ctx, n, env); err != nil {
 		return nil, err
+	}
+	if env.Shared != nil {
+		e := *env
+		e.joinIDs = joinIDs(n)
+		env = &e
 	}
 	op, err = build(ctx, n, env)
 	if err != nil {
@@ -156,6 +167,11 @@ func build(ctx context.Context, n plan.Node, env *Env) (Operator, error) {
 			l.Close()
 			r.Close()
 			return nil, err
+		}
+		if id, ok := env.joinIDs[n]; ok && env.Shared != nil {
+			if jo, ok := op.(*joinOp); ok {
+				jo.shared = env.Shared.slot(id)
+			}
 		}
 		return op, nil
 	case *plan.Sort:

@@ -23,8 +23,9 @@ import (
 // fragment runs as Config.Workers pipelines, each its own copy of the
 // operator tree. The split scan's row groups (morsels) are handed out from
 // one atomic counter, so every worker stays busy until the last morsel
-// whatever the number and sizes of the files. Scans read decoded column
-// chunks from the participant's cache (storage.ColumnCache).
+// whatever the number and sizes of the files; join build sides are built
+// once per fragment and probed by all workers (executor.Shared). Scans read
+// decoded column chunks from the participant's cache (storage.ColumnCache).
 
 // DefaultCacheBytes is the decoded column cache's default size.
 const DefaultCacheBytes = 2 << 30
@@ -248,6 +249,7 @@ func (s *Server) runFragment(ctx context.Context, cancel context.CancelFunc, req
 		return w.Write(rec)
 	}
 
+	shared := executor.NewShared()
 	var wg sync.WaitGroup
 	errs := make(chan error, workers)
 	for range workers {
@@ -256,7 +258,7 @@ func (s *Server) runFragment(ctx context.Context, cancel context.CancelFunc, req
 			return exchange.ToStatus(err)
 		}
 		split := plan.FindScan(node)
-		env := &executor.Env{OpenScan: func(ctx context.Context, sc *plan.Scan) (executor.Operator, error) {
+		env := &executor.Env{Shared: shared, OpenScan: func(ctx context.Context, sc *plan.Scan) (executor.Operator, error) {
 			if sc == split || (!sc.Broadcast && sameFiles(sc.Files, scan.Files)) {
 				return s.newCachedScan(sc, src), nil
 			}
