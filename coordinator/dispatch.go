@@ -40,6 +40,9 @@ func (s *session) openRemote(ctx context.Context, r *plan.Remote) (executor.Oper
 		}
 	}
 	seq := s.c.cat.ShipSeq()
+	if scan.Colocated {
+		return s.openColocated(ctx, r, scan, seq)
+	}
 	shares := assignFiles(m.Files, len(s.c.parts))
 	g := newGather(ctx)
 	for p, files := range shares {

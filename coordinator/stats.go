@@ -86,3 +86,20 @@ func (s *session) broadcastRows() float64 {
 	}
 	return f
 }
+
+// rowsSetting reads a row-count session setting (0 when unset or invalid;
+// an explicit 0 reads as -1: "always").
+func (s *session) rowsSetting(name string) float64 {
+	v, ok := s.vars[name]
+	if !ok {
+		return 0
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return 0
+	}
+	if f == 0 {
+		return -1
+	}
+	return f
+}

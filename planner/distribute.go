@@ -64,6 +64,10 @@ func (b *binder) distribute(n plan.Node) plan.Node {
 		canR := probeSplit(j.Kind) && broadcastable(rr.Fragment) && b.estimate(rr.Fragment) <= limit
 		canL := (j.Kind == plan.InnerJoin || j.Kind == plan.CrossJoin) && len(lr.Shuffles) == 0 && broadcastable(lr.Fragment) &&
 			plan.FindScan(rr.Fragment) != nil && b.estimate(lr.Fragment) <= limit
+		if probeSplit(j.Kind) && j.Kind != plan.NullAwareAntiJoin && broadcastable(rr.Fragment) && len(lr.Shuffles) == 0 && len(rr.Shuffles) == 0 && b.colocate(&j, lr.Fragment, rr.Fragment) {
+			j.Left, j.Right = lr.Fragment, rr.Fragment
+			return &plan.Remote{Fragment: &j}
+		}
 		if canL && (!canR || b.scanRows(lr.Fragment) < b.scanRows(rr.Fragment)) {
 			return &plan.Remote{Fragment: swapJoin(&j, rr.Fragment, markBroadcast(lr.Fragment)), Shuffles: rr.Shuffles}
 		}
@@ -175,9 +179,11 @@ func shuffleable(n plan.Node) bool {
 	return true
 }
 
+// markBroadcast makes every scan of n read whole by every participant
+// (a co-location inside n no longer holds: n is read whole).
 func markBroadcast(n plan.Node) plan.Node {
 	for _, s := range plan.Scans(n) {
-		s.Broadcast = true
+		s.Broadcast, s.Colocated = true, false
 	}
 	return n
 }

@@ -97,6 +97,10 @@ type Context struct {
 	// BroadcastRows is the largest estimated join build side every
 	// participant reads whole; larger ones are repartitioned (0: default).
 	BroadcastRows float64
+	// ColocateRows is the smallest estimated build side that a join
+	// divides by key ranges rather than broadcasting (0: default; negative:
+	// always when possible).
+	ColocateRows float64
 	// Now is the statement's start (current_date, now()); set when first
 	// needed.
 	Now time.Time

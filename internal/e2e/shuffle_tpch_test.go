@@ -112,8 +112,15 @@ func TestShuffledTPCH(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, mode := range []string{"default", "0"} {
-				exec1(t, conn, "SET cirrus.broadcast_rows = "+mode)
+			for _, mode := range []string{"default", "0", "colocated"} {
+				if mode == "colocated" {
+					// Joins on range-partitioned keys divide both sides by
+					// key ranges (planner/colocate.go).
+					exec1(t, conn, "SET cirrus.broadcast_rows = default")
+					exec1(t, conn, "SET cirrus.colocate_rows = 0")
+				} else {
+					exec1(t, conn, "SET cirrus.broadcast_rows = "+mode)
+				}
 				start := time.Now()
 				got, err := canonRows(ctx, conn, string(sql))
 				el := time.Since(start)
@@ -123,16 +130,21 @@ func TestShuffledTPCH(t *testing.T) {
 				if err := canon.Compare(got, canon.Lines(string(want))); err != nil {
 					t.Fatalf("broadcast_rows=%s: %v\ngot:\n%s", mode, err, strings.Join(got, "\n"))
 				}
-				shuffles := 0
-				if mode == "0" {
+				shuffles, colocated := 0, 0
+				if mode != "default" {
 					plan, err := textRows(ctx, conn, "EXPLAIN "+string(sql))
 					if err != nil {
 						t.Fatal(err)
 					}
 					shuffles = strings.Count(strings.Join(plan, "\n"), "Shuffle #")
+					colocated = strings.Count(strings.Join(plan, "\n"), "colocated on")
 				}
-				t.Logf("broadcast_rows=%s: %d rows in %v (%d shuffles)", mode, len(got), el, shuffles)
+				if mode == "colocated" && (q == 12 || q == 21) && colocated == 0 {
+					t.Errorf("%s: no co-located scan in the plan", name)
+				}
+				t.Logf("%s: %d rows in %v (%d shuffles, %d co-located scans)", mode, len(got), el, shuffles, colocated)
 			}
+			exec1(t, conn, "SET cirrus.colocate_rows = default")
 		})
 	}
 }

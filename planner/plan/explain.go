@@ -45,6 +45,9 @@ func describe(n Node) string {
 		if n.Broadcast {
 			s = "Broadcast " + s
 		}
+		if n.Colocated {
+			s += " colocated on " + n.Table.Columns[n.ColocateCol].Name
+		}
 		if n.Filter != nil {
 			s += " filter=" + n.Filter.String()
 		}

@@ -121,6 +121,14 @@ type Scan struct {
 	Files        []storage.DataFile `json:"files,omitempty"`
 	FileOrdinals []int              `json:"ords,omitempty"`
 	Broadcast    bool               `json:"broadcast,omitempty"`
+	// Colocated scans of a fragment (its split scan and broadcast scans
+	// joined to it on equal values of column ColocateCol) are divided
+	// between participants by ranges of that column: each participant
+	// reads, of every colocated scan, the files overlapping its range and
+	// keeps the rows inside it, so equal keys meet on one participant
+	// without moving rows (the coordinator sets the ranges).
+	Colocated   bool `json:"colocated,omitempty"`
+	ColocateCol int  `json:"colocate_col,omitempty"`
 }
 
 // RowID in Scan.Cols reads a row's identity (the system column ctid, bound
