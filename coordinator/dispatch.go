@@ -35,15 +35,15 @@ func (s *session) openRemote(ctx context.Context, r *plan.Remote) (executor.Oper
 			if err != nil {
 				return nil, err
 			}
-			bs.Files = bm.Files
-			bs.FileOrdinals = fileOrdinals(bs, bm, bm.Files)
+			bs.Files = pruneFiles(bs, [][]storage.DataFile{bm.Files})[0]
+			bs.FileOrdinals = fileOrdinals(bs, bm, bs.Files)
 		}
 	}
 	seq := s.c.cat.ShipSeq()
 	if scan.Colocated {
 		return s.openColocated(ctx, r, scan, seq)
 	}
-	shares := assignFiles(m.Files, len(s.c.parts))
+	shares := pruneFiles(scan, assignFiles(m.Files, len(s.c.parts)))
 	g := newGather(ctx)
 	for p, files := range shares {
 		if len(files) == 0 {

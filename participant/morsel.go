@@ -25,7 +25,8 @@ import (
 // one atomic counter, so every worker stays busy until the last morsel
 // whatever the number and sizes of the files; join build sides are built
 // once per fragment and probed by all workers (executor.Shared). Scans read
-// decoded column chunks from the participant's cache (storage.ColumnCache).
+// decoded column chunks from the participant's cache (storage.ColumnCache)
+// and skip row groups whose statistics prove the scan's filter false.
 
 // DefaultCacheBytes is the decoded column cache's default size.
 const DefaultCacheBytes = 2 << 30
@@ -38,19 +39,21 @@ const StorageStatsAction = "storage_stats"
 type StorageStats struct {
 	Node  string             `json:"node"`
 	Cache storage.CacheStats `json:"cache"`
-	// Row groups scanned.
+	// Row groups scanned and skipped by their statistics; files skipped by
+	// the coordinator never arrive.
 	RowGroupsScanned int64 `json:"row_groups_scanned"`
+	RowGroupsPruned  int64 `json:"row_groups_pruned"`
 }
 
 // scanCounters count morsels over the participant's life.
 type scanCounters struct {
-	scanned atomic.Int64
+	scanned, pruned atomic.Int64
 }
 
 // StorageStats returns the participant's storage counters.
 func (s *Server) StorageStats() StorageStats {
 	return StorageStats{Node: s.cfg.NodeID, Cache: s.cache.Stats(),
-		RowGroupsScanned: s.scans.scanned.Load()}
+		RowGroupsScanned: s.scans.scanned.Load(), RowGroupsPruned: s.scans.pruned.Load()}
 }
 
 // morsel is one row group of one file of a scan.
@@ -75,9 +78,12 @@ func (m *morselSource) take() (morsel, bool) {
 	return m.morsels[i], true
 }
 
-// newMorselSource lists the row groups of the scan's files.
+// newMorselSource lists the row groups of the scan's files that its filter
+// may keep.
 func (s *Server) newMorselSource(ctx context.Context, sc *plan.Scan) (*morselSource, error) {
 	src := &morselSource{}
+	pr := executor.NewPruner(sc)
+	cols := sc.Table.Columns
 	for fi, f := range sc.Files {
 		if f.Rows == 0 && f.RowGroups == 0 {
 			continue
@@ -87,6 +93,10 @@ func (s *Server) newMorselSource(ctx context.Context, sc *plan.Scan) (*morselSou
 			return nil, err
 		}
 		for rg := range meta.NumRowGroups() {
+			if pr != nil && !pr.MayMatch(func(ci int) storage.Bounds { return meta.RowGroupBounds(rg, cols, ci) }) {
+				s.scans.pruned.Add(1)
+				continue
+			}
 			src.morsels = append(src.morsels, morsel{file: fi, rg: rg, meta: meta})
 		}
 	}
