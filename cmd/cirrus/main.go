@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"log"
 	"net"
+	"net/http"
+	_ "net/http/pprof" // --pprof
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -66,7 +68,15 @@ func runDev(ctx context.Context, args []string) error {
 	nc := fs.Int("coordinators", 1, "number of coordinators")
 	np := fs.Int("participants", 2, "number of participants")
 	tpchSF := fs.Float64("tpch", 0, "on a data directory without tables, generate and load TPC-H at this scale factor first")
+	pprofAddr := fs.String("pprof", "", "serve Go's net/http/pprof profiles on this address (e.g. 127.0.0.1:6060)")
 	fs.Parse(args)
+	if *pprofAddr != "" {
+		go func() {
+			if err := http.ListenAndServe(*pprofAddr, nil); err != nil {
+				log.Printf("pprof: %v", err)
+			}
+		}()
+	}
 	c, err := devcluster.Start(ctx, devcluster.Config{Dir: *dir, Port: *port, Coordinators: *nc, Participants: *np})
 	if err != nil {
 		return err
