@@ -218,9 +218,22 @@ func gatherVec(dst *vecBuf, src *vec.Vector, sel []int32) {
 	case pStr:
 		dst.resetStr()
 		off, data := src.Offsets, src.Data
-		for _, j := range sel {
-			dst.Data = append(dst.Data, data[off[j]:off[j+1]]...)
-			dst.Offsets = append(dst.Offsets, int32(len(dst.Data)))
+		// Runs of consecutive rows (most of a selective-in-name-only
+		// filter's output) move their bytes with one copy.
+		for i := 0; i < n; {
+			first := sel[i]
+			k := i + 1
+			for k < n && sel[k] == sel[k-1]+1 {
+				k++
+			}
+			last := sel[k-1]
+			lo := off[first]
+			base := int32(len(dst.Data)) - lo
+			dst.Data = append(dst.Data, data[lo:off[last+1]]...)
+			for _, o := range off[first+1 : last+2] {
+				dst.Offsets = append(dst.Offsets, o+base)
+			}
+			i = k
 		}
 	}
 	if src.Nulls == nil {
