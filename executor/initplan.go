@@ -191,6 +191,32 @@ func (ip *initPlans) node(n plan.Node) (plan.Node, error) {
 		c := *n
 		c.Input = in
 		return &c, nil
+	case *plan.InitRows:
+		return ip.rows(n)
+	case *plan.Append:
+		var ins []plan.Node
+		for i, c := range n.Inputs {
+			in, err := ip.node(c)
+			if err != nil {
+				return nil, err
+			}
+			if in != c && ins == nil {
+				ins = append([]plan.Node(nil), n.Inputs...)
+			}
+			if ins != nil {
+				ins[i] = in
+			}
+		}
+		if ins == nil {
+			return n, nil
+		}
+		return &plan.Append{Inputs: ins}, nil
+	case *plan.DistinctOn:
+		in, err := ip.node(n.Input)
+		if err != nil || in == n.Input {
+			return n, err
+		}
+		return &plan.DistinctOn{Input: in, Keys: n.Keys}, nil
 	case *plan.Remote:
 		f, err := ip.node(n.Fragment)
 		if err != nil {
@@ -349,5 +375,47 @@ func firstValue(ctx context.Context, op Operator, t catalog.Type) (plan.Datum, c
 		}
 		d = datumOf(b.Cols[0], 0)
 		t = b.Cols[0].Type
+	}
+}
+
+// maxInitRows bounds the rows an InitRows node may ship inside fragments.
+const maxInitRows = 8 << 20
+
+// rows runs an InitRows node's input and returns its rows as a Values
+// node.
+func (ip *initPlans) rows(n *plan.InitRows) (plan.Node, error) {
+	in, err := ip.node(n.Input)
+	if err != nil {
+		return nil, err
+	}
+	op, err := build(ip.ctx, in, ip.env)
+	if err != nil {
+		return nil, err
+	}
+	defer op.Close()
+	types := n.Types()
+	v := &plan.Values{ColTypes: types}
+	for {
+		b, err := (&guardOp{op}).Next(ip.ctx)
+		if err != nil {
+			return nil, err
+		}
+		if b == nil {
+			return v, nil
+		}
+		if len(v.Rows)+b.N > maxInitRows {
+			return nil, sqlerr.Errorf(sqlerr.ProgramLimitExceeded, "executor: more than %d rows to ship with a fragment", maxInitRows)
+		}
+		for r := 0; r < b.N; r++ {
+			row := make([]*plan.Expr, len(types))
+			for c, t := range types {
+				if b.Cols[c].IsNull(r) {
+					row[c] = plan.NullOf(t)
+				} else {
+					row[c] = plan.ConstOf(t, datumOf(b.Cols[c], r))
+				}
+			}
+			v.Rows = append(v.Rows, row)
+		}
 	}
 }

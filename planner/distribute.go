@@ -22,11 +22,19 @@ import (
 //   - an aggregate over a Remote becomes a partial aggregate on the
 //     participants and a final one on the coordinator (unless an aggregate
 //     is DISTINCT);
+//   - a join whose probe side is a Remote and whose build side the
+//     coordinator computes (it aggregates, say) and is estimated small runs
+//     in the probe side's fragment, the build side shipped as rows
+//     (plan.InitRows);
 //   - LIMIT (over ORDER BY: top-N) over a Remote also runs per participant,
 //     keeping count+offset rows each, before the coordinator's.
 //
 // A fragment thus has one split scan (its leftmost leaf) or reads exchange
 // sources, and has any number of broadcast scans.
+
+// initRowsLimit is the largest estimated build side computed by the
+// coordinator that is shipped to participants as rows.
+const initRowsLimit = 100_000
 
 // broadcastLimit is the largest estimated build side read whole by every
 // participant.
@@ -52,6 +60,12 @@ func (b *binder) distribute(n plan.Node) plan.Node {
 		j.Left, j.Right = l, r
 		lr, lok := l.(*plan.Remote)
 		rr, rok := r.(*plan.Remote)
+		if lok && !rok && probeSplit(j.Kind) && len(plan.Scans(r)) > 0 && b.estimate(r) <= initRowsLimit {
+			// A small build side the coordinator computes (it aggregates,
+			// say) travels to the participants as rows.
+			j.Left, j.Right = lr.Fragment, &plan.InitRows{Input: r}
+			return &plan.Remote{Fragment: &j, Shuffles: lr.Shuffles}
+		}
 		if !lok || !rok {
 			return &j
 		}
@@ -215,6 +229,28 @@ func (b *binder) estimate(n plan.Node) float64 {
 		return math.Max(l, r)
 	case *plan.Values:
 		return float64(len(n.Rows))
+	case *plan.Aggregate:
+		switch {
+		case len(n.Groups) == 0:
+			return 1
+		case n.Phase == plan.Partial:
+			return b.estimate(n.Input) // the final phase reduces
+		}
+		// Groups are at most the product of the keys' distinct counts.
+		src, groups := n.Input, n.Groups
+		if n.Phase == plan.Final {
+			if r, ok := n.Input.(*plan.Remote); ok {
+				if p, ok := r.Fragment.(*plan.Aggregate); ok {
+					src, groups = p.Input, p.Groups
+				}
+			}
+		}
+		in := b.estimate(n.Input)
+		prod := 1.0
+		for _, g := range groups {
+			prod *= b.ndv(src, g, in)
+		}
+		return math.Min(in, prod)
 	case *plan.Limit:
 		if n.Count >= 0 {
 			return math.Min(float64(n.Count), b.estimate(n.Input))
@@ -309,4 +345,24 @@ func moveCols(e *plan.Expr, pos func(int) int) *plan.Expr {
 		c.Args[i] = moveCols(a, pos)
 	}
 	return &c
+}
+
+// ndv estimates the distinct values of expression e over n's output: a
+// table column's distinct count from statistics, else rows (a key).
+func (b *binder) ndv(n plan.Node, e *plan.Expr, rows float64) float64 {
+	s, col := traceScanCol(n, e)
+	if s == nil || b.ctx.Stats == nil {
+		return rows
+	}
+	st := b.ctx.Stats(s.Table)
+	if st == nil {
+		return rows
+	}
+	if col < len(st.NDV) && st.NDV[col] > 0 {
+		return st.NDV[col]
+	}
+	if len(s.Table.PrimaryKey) == 1 && s.Table.PrimaryKey[0] == col {
+		return st.Rows
+	}
+	return rows
 }

@@ -90,6 +90,8 @@ func describe(n Node) string {
 		return "Remote (on participants)"
 	case *Append:
 		return "Append"
+	case *InitRows:
+		return "InitRows (computed first, shipped as rows)"
 	case *DistinctOn:
 		return fmt.Sprintf("DistinctOn %v", n.Keys)
 	case *Shuffle:

@@ -291,6 +291,15 @@ type DistinctOn struct {
 	Keys  []int `json:"keys"`
 }
 
+// InitRows is a small input the coordinator computes before it dispatches
+// the fragment that contains it (Input may hold Remote nodes): the executor
+// replaces it with a Values node of the rows, so participants receive the
+// rows inside the fragment — the build side of a join computed with
+// aggregation, broadcast as data.
+type InitRows struct {
+	Input Node `json:"-"`
+}
+
 // Append yields the rows of each input in turn (UNION ALL); the inputs
 // have the same column types.
 type Append struct {
@@ -379,8 +388,9 @@ func (n *Join) Types() []catalog.Type {
 	}
 	return append(append([]catalog.Type(nil), n.Left.Types()...), n.Right.Types()...)
 }
-func (n *Sort) Types() []catalog.Type   { return n.Input.Types() }
-func (n *Append) Types() []catalog.Type { return n.Inputs[0].Types() }
+func (n *Sort) Types() []catalog.Type     { return n.Input.Types() }
+func (n *Append) Types() []catalog.Type   { return n.Inputs[0].Types() }
+func (n *InitRows) Types() []catalog.Type { return n.Input.Types() }
 func (n *DistinctOn) Types() []catalog.Type {
 	return n.Input.Types()
 }
@@ -421,6 +431,8 @@ func Children(n Node) []Node {
 	case *Append:
 		return n.Inputs
 	case *DistinctOn:
+		return []Node{n.Input}
+	case *InitRows:
 		return []Node{n.Input}
 	}
 	return nil
