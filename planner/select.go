@@ -822,6 +822,14 @@ func (b *binder) buildJoin(qb *queryBlock, jn *joinNode, pushed [][]*plan.Expr, 
 	if inner {
 		conds = append(conds, takeCovered(qb, attach, all)...)
 	}
+	// An outer join's ON conditions on its nullable side alone filter that
+	// side before the join (a row they reject matches nothing either way).
+	switch jn.kind {
+	case plan.LeftJoin:
+		conds, rn = pushSide(qb, conds, rr, rn, rl)
+	case plan.RightJoin:
+		conds, ln = pushSide(qb, conds, lr, ln, ll)
+	}
 	kind := jn.kind
 	if kind == plan.CrossJoin && len(conds) > 0 {
 		kind = plan.InnerJoin
@@ -1202,4 +1210,22 @@ func (b *binder) usingJoin(j *pg_query.JoinExpr, jn *joinNode, s *scope, first, 
 	rest := append([]scopeCol(nil), s.cols[first:]...)
 	s.cols = append(append(s.cols[:first], merged...), rest...)
 	return append(jn.on, conds...)
+}
+
+// pushSide moves the conditions that reference only the ranges of one join
+// input into a filter on that input.
+func pushSide(qb *queryBlock, conds []*plan.Expr, side map[int]bool, n plan.Node, layout []int) ([]*plan.Expr, plan.Node) {
+	var keep, push []*plan.Expr
+	for _, c := range conds {
+		rs := rangesOf(qb, c)
+		if len(rs) > 0 && subset(rs, side) {
+			push = append(push, c)
+		} else {
+			keep = append(keep, c)
+		}
+	}
+	if len(push) == 0 {
+		return conds, n
+	}
+	return keep, &plan.Filter{Input: n, Pred: remap(andAll(push), layout)}
 }
