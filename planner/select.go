@@ -40,6 +40,12 @@ type queryBlock struct {
 	from       *joinNode
 	subJoins   []*subJoin
 	aggregated bool
+	// refs counts the references to each column id in the block's
+	// expressions, counted the conditions (WHERE conjuncts, ON
+	// conditions) among them: a column only a filter reads is dropped
+	// once the filter has run.
+	refs    map[int]int
+	counted map[*plan.Expr]bool
 }
 
 // addRange adds a FROM item (or a subquery joined from WHERE) with n
@@ -296,11 +302,29 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 
 	// Build: scans (with pushed filters) under Remote nodes, joins, filter.
 	used := map[int]bool{}
-	collect := func(e *plan.Expr) { collectIDs(e, used) }
+	qb.refs, qb.counted = map[int]int{}, map[*plan.Expr]bool{}
+	collect := func(e *plan.Expr) {
+		collectIDs(e, used)
+		forRefs(e, func(r *plan.Expr) { qb.refs[r.Col]++ })
+	}
 	for _, e := range where {
 		collect(e)
+		qb.counted[e] = true
 	}
 	b.collectJoinIDs(qb.from, used)
+	var countOn func(jn *joinNode)
+	countOn = func(jn *joinNode) {
+		if jn == nil || jn.rng >= 0 {
+			return
+		}
+		for _, c := range jn.on {
+			forRefs(c, func(r *plan.Expr) { qb.refs[r.Col]++ })
+			qb.counted[c] = true
+		}
+		countOn(jn.left)
+		countOn(jn.right)
+	}
+	countOn(qb.from)
 	for _, sj := range qb.subJoins {
 		for _, c := range sj.conds {
 			collect(c)
@@ -826,9 +850,9 @@ func (b *binder) buildJoin(qb *queryBlock, jn *joinNode, pushed [][]*plan.Expr, 
 	// side before the join (a row they reject matches nothing either way).
 	switch jn.kind {
 	case plan.LeftJoin:
-		conds, rn = pushSide(qb, conds, rr, rn, rl)
+		conds, rn, rl = pushSide(qb, conds, rr, rn, rl)
 	case plan.RightJoin:
-		conds, ln = pushSide(qb, conds, lr, ln, ll)
+		conds, ln, ll = pushSide(qb, conds, lr, ln, ll)
 	}
 	kind := jn.kind
 	if kind == plan.CrossJoin && len(conds) > 0 {
@@ -927,7 +951,39 @@ func (b *binder) buildRange(qb *queryBlock, i int, filters []*plan.Expr, used ma
 	if len(filters) > 0 {
 		scan.Filter = remap(andAll(filters), layout)
 	}
-	return &plan.Remote{Fragment: scan}, layout
+	n, layout := dropFilterOnly(qb, scan, layout, filters)
+	return &plan.Remote{Fragment: n}, layout
+}
+
+// dropFilterOnly projects away the columns of n (with layout) that nothing
+// but the given conditions, which n has applied, reads.
+func dropFilterOnly(qb *queryBlock, n plan.Node, layout []int, applied []*plan.Expr) (plan.Node, []int) {
+	if qb.refs == nil {
+		return n, layout
+	}
+	left := map[int]int{}
+	for _, f := range applied {
+		if qb.counted[f] {
+			forRefs(f, func(r *plan.Expr) { left[r.Col]++ })
+		}
+	}
+	if len(left) == 0 {
+		return n, layout
+	}
+	types := n.Types()
+	var keep []*plan.Expr
+	var kept []int
+	for i, id := range layout {
+		if k, ok := left[id]; ok && qb.refs[id] <= k {
+			continue
+		}
+		keep = append(keep, plan.Col(i, types[i]))
+		kept = append(kept, id)
+	}
+	if len(keep) == 0 || len(keep) == len(layout) {
+		return n, layout
+	}
+	return &plan.Project{Input: n, Exprs: keep}, kept
 }
 
 func narrowestColumn(t *catalog.Table) int {
@@ -1214,7 +1270,7 @@ func (b *binder) usingJoin(j *pg_query.JoinExpr, jn *joinNode, s *scope, first, 
 
 // pushSide moves the conditions that reference only the ranges of one join
 // input into a filter on that input.
-func pushSide(qb *queryBlock, conds []*plan.Expr, side map[int]bool, n plan.Node, layout []int) ([]*plan.Expr, plan.Node) {
+func pushSide(qb *queryBlock, conds []*plan.Expr, side map[int]bool, n plan.Node, layout []int) ([]*plan.Expr, plan.Node, []int) {
 	var keep, push []*plan.Expr
 	for _, c := range conds {
 		rs := rangesOf(qb, c)
@@ -1225,7 +1281,8 @@ func pushSide(qb *queryBlock, conds []*plan.Expr, side map[int]bool, n plan.Node
 		}
 	}
 	if len(push) == 0 {
-		return conds, n
+		return conds, n, layout
 	}
-	return keep, &plan.Filter{Input: n, Pred: remap(andAll(push), layout)}
+	f, l := dropFilterOnly(qb, &plan.Filter{Input: n, Pred: remap(andAll(push), layout)}, layout, push)
+	return keep, f, l
 }
