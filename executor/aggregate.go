@@ -43,7 +43,14 @@ type aggState struct {
 	wide  bool
 	hi    []int64
 	ovErr error
-	dsum  *dynSum // sum/avg over dynamic-scale numerics
+	// part holds per-group int64 partial sums added to hi:i64 by flush;
+	// |part[g]| <= bound < 2^63 (see addWide).
+	part  []int64
+	bound uint64
+	// shared >= 0: the sum is the same as aggregate shared's (sum(x) and
+	// avg(x)), copied from it when the input ends instead of accumulated.
+	shared int
+	dsum   *dynSum // sum/avg over dynamic-scale numerics
 
 	cnt   []int64
 	i64   []int64
@@ -73,6 +80,7 @@ func (s *aggState) grow(n int) {
 	s.has = extend(s.has, n)
 	if s.wide {
 		s.hi = extend(s.hi, n)
+		s.part = extend(s.part, n)
 	}
 	if s.dsum != nil {
 		s.dsum.grow(n)
@@ -102,6 +110,20 @@ type aggOp struct {
 	gids    []int32
 	zeros   []int32
 	ngroups int
+	// stateLen is the length states are grown to: ngroups, plus the trash
+	// group when one exists.
+	stateLen int
+	// Fused filter (aggfuse.go): filt's predicate is applied here rather
+	// than by a filter operator below; rows it drops are aggregated into
+	// the trash group (state index trash, never emitted) instead of being
+	// compacted away. trash < 0: no trash group yet.
+	filt  *BatchFilter
+	fmask []bool
+	trash int32
+	argv  []*vec.Vector
+	// hist counts the current batch's rows per group, for the counts.
+	hist   []int64
+	histOK bool
 
 	done, emitted bool
 	pos           int
@@ -136,7 +158,7 @@ func newAggregate(in Operator, n *plan.Aggregate) (Operator, error) {
 			col++
 			continue
 		}
-		s := &aggState{call: call}
+		s := &aggState{call: call, shared: -1}
 		switch call.Func {
 		case "count":
 			s.fn = fCount
@@ -208,9 +230,17 @@ func newAggregate(in Operator, n *plan.Aggregate) (Operator, error) {
 		a.table = newGroupTable(keyTypes)
 		a.keyVecs = make([]*vec.Vector, len(n.Groups))
 	} else {
-		a.ngroups = 1
+		a.ngroups, a.stateLen = 1, 1
 		for _, s := range a.aggs {
 			s.grow(1)
+		}
+	}
+	a.trash = -1
+	a.argv = make([]*vec.Vector, len(a.aggs))
+	if n.Phase != plan.Final {
+		a.shareSums()
+		if fo, ok := in.(*filterOp); ok && a.fusable(fo.f) {
+			a.in, a.filt = fo.in, fo.f
 		}
 	}
 	return a, nil
@@ -237,35 +267,120 @@ func (a *aggOp) consume(ctx context.Context) error {
 			return err
 		}
 		if b == nil {
+			a.finish()
 			return nil
 		}
 		if b.N == 0 {
 			continue
 		}
-		var gids []int32
-		if a.table != nil {
-			for k := range a.keyVecs {
-				if a.phase == plan.Final {
-					a.keyVecs[k] = b.Cols[k]
-				} else if a.keyVecs[k], err = a.groups[k].eval(b); err != nil {
+		if a.filt != nil {
+			var done bool
+			if b, done, err = a.applyFilter(b); err != nil {
+				return err
+			}
+			if done {
+				continue
+			}
+		}
+		if err := a.consumeBatch(b); err != nil {
+			return err
+		}
+	}
+}
+
+// consumeBatch aggregates every row of b.
+func (a *aggOp) consumeBatch(b *vec.Batch) error {
+	var gids []int32
+	a.histOK = false
+	if a.table != nil {
+		for k := range a.keyVecs {
+			if a.phase == plan.Final {
+				a.keyVecs[k] = b.Cols[k]
+			} else {
+				var err error
+				if a.keyVecs[k], err = a.groups[k].eval(b); err != nil {
 					return err
 				}
 			}
-			if cap(a.gids) < b.N {
-				a.gids = make([]int32, b.N, max(b.N, vec.BatchSize))
-			}
-			gids = a.gids[:b.N]
-			if ng := a.table.find(a.keyVecs, b.N, gids); ng > a.ngroups {
-				a.ngroups = ng
-				for _, s := range a.aggs {
-					s.grow(ng)
-				}
-			}
 		}
+		gids = a.gidBuf(b.N)
+		a.setGroups(a.table.find(a.keyVecs, b.N, gids), false)
+	}
+	for _, s := range a.aggs {
+		if err := a.update(s, b, gids); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *aggOp) gidBuf(n int) []int32 {
+	if cap(a.gids) < n {
+		a.gids = make([]int32, n, max(n, vec.BatchSize))
+	}
+	return a.gids[:n]
+}
+
+// setGroups records that there are ng groups, growing the states (with
+// room for a trash group after them when withTrash) and clearing a former
+// trash slot that has become a real group.
+func (a *aggOp) setGroups(ng int, withTrash bool) {
+	size := ng
+	if withTrash {
+		size++
+	}
+	if size > a.stateLen {
+		a.stateLen = size
 		for _, s := range a.aggs {
-			if err := a.update(s, b, gids); err != nil {
-				return err
-			}
+			s.grow(size)
+		}
+	}
+	if a.trash >= 0 && int(a.trash) < ng {
+		for _, s := range a.aggs {
+			s.reset(int(a.trash))
+		}
+		a.trash = -1
+	}
+	if withTrash {
+		a.trash = int32(ng)
+	}
+	a.ngroups = ng
+}
+
+// reset zeroes group g's state.
+func (s *aggState) reset(g int) {
+	zeroAt(s.cnt, g)
+	zeroAt(s.has, g)
+	zeroAt(s.hi, g)
+	zeroAt(s.part, g)
+	zeroAt(s.i64, g)
+	zeroAt(s.f64, g)
+	zeroAt(s.bl, g)
+	zeroAt(s.soff, g)
+	zeroAt(s.slen, g)
+}
+
+func zeroAt[T any](x []T, i int) {
+	if i < len(x) {
+		var z T
+		x[i] = z
+	}
+}
+
+// finish completes the states when the input ends: partial sums are
+// flushed and shared sums copied.
+func (a *aggOp) finish() {
+	for _, s := range a.aggs {
+		if s.wide {
+			s.flush()
+		}
+	}
+	for _, s := range a.aggs {
+		if s.shared >= 0 {
+			src := a.aggs[s.shared]
+			copy(s.hi, src.hi)
+			copy(s.i64, src.i64)
+			copy(s.has, src.has)
 		}
 	}
 }
@@ -303,30 +418,74 @@ func (a *aggOp) update(s *aggState, b *vec.Batch, gids []int32) error {
 		}
 		return a.accumulate(s, v, gids, b.N)
 	}
+	var v *vec.Vector
+	if s.fn != fCountStar {
+		var err error
+		if v, err = s.arg.eval(b); err != nil {
+			return err
+		}
+	}
+	return a.updateVals(s, v, gids, b.N)
+}
+
+// updateVals folds n argument values v (nil for count(*)) into s.
+func (a *aggOp) updateVals(s *aggState, v *vec.Vector, gids []int32, n int) error {
 	if s.fn == fCountStar {
-		countRows(s.cnt, gids, nil, b.N)
+		a.countBatch(s.cnt, gids, nil, n)
 		return nil
 	}
-	v, err := s.arg.eval(b)
-	if err != nil {
-		return err
-	}
-	n := b.N
 	if s.distinct != nil {
 		if gids == nil {
 			gids = a.zeroGids(n)
 		}
 		v, gids = s.distinct.filter(v, gids, n)
 		n = len(gids)
+		switch s.fn {
+		case fCount:
+			countRows(s.cnt, gids, v.Nulls, n)
+			return nil
+		case fAvg:
+			countRows(s.cnt, gids, v.Nulls, n)
+		}
+		return a.accumulate(s, v, gids, n)
 	}
 	switch s.fn {
 	case fCount:
-		countRows(s.cnt, gids, v.Nulls, n)
+		a.countBatch(s.cnt, gids, v.Nulls, n)
 		return nil
 	case fAvg:
-		countRows(s.cnt, gids, v.Nulls, n)
+		a.countBatch(s.cnt, gids, v.Nulls, n)
+	}
+	if s.shared >= 0 {
+		return nil
 	}
 	return a.accumulate(s, v, gids, n)
+}
+
+// countBatch is countRows over the batch's own group ids: with few groups
+// it adds a per-batch histogram, computed once for all the counts.
+func (a *aggOp) countBatch(cnt []int64, gids []int32, nulls []bool, n int) {
+	ng := a.stateLen
+	if gids == nil || nulls != nil || ng > 256 || 8*ng > n {
+		countRows(cnt, gids, nulls, n)
+		return
+	}
+	if !a.histOK {
+		if cap(a.hist) < ng {
+			a.hist = make([]int64, ng, max(ng, 256))
+		}
+		h := a.hist[:ng]
+		clear(h)
+		for _, g := range gids[:n] {
+			h[g]++
+		}
+		a.histOK = true
+	}
+	h := a.hist[:ng]
+	cnt = cnt[:len(h)]
+	for g, c := range h {
+		cnt[g] += c
+	}
 }
 
 // accumulate folds values into sum/min/max states.
@@ -338,7 +497,7 @@ func (a *aggOp) accumulate(s *aggState, v *vec.Vector, gids []int32, n int) erro
 		}
 		switch s.p {
 		case pI64:
-			add128(s.hi, s.i64, s.has, gids, v.I64[:n], v.Nulls)
+			s.addWide(gids, v.I64[:n], v.Nulls, a.stateLen)
 		case pF64:
 			sumF64(s.f64, s.has, gids, v.F64[:n], v.Nulls)
 		}
@@ -860,6 +1019,166 @@ func add128(hi, lo []int64, has []bool, gids []int32, v []int64, nulls []bool) {
 		hi[g] += x>>63 + int64(carry)
 		has[g] = true
 	}
+}
+
+// maxBound is the largest |int64 partial sum| addWide lets accumulate.
+const maxBound = 1<<63 - 1
+
+// addWide adds values into the 128-bit sums, exactly. While provably safe
+// the values go into int64 partials (one add per row instead of a 128-bit
+// add): every |x| <= 2^b for the batch's b, so the batch moves a partial by
+// at most len(v)·2^b, and bound sums that over the batches since the last
+// flush. A batch that would push bound past 2^63 - 1 flushes the partials
+// first when there are few groups (stateLen <= 4 rows per batch), else
+// adds in 128 bits directly. Without groups the batch is summed in a local
+// int64 and added once. (TPC-H Q1's largest charge, 1.13·10^11 < 2^37,
+// gives 2^48 per batch: 2^15 batches, 67 M rows, between flushes.)
+func (s *aggState) addWide(gids []int32, v []int64, nulls []bool, stateLen int) {
+	if gids != nil && stateLen <= smallGroups && nulls == nil {
+		if !addSmall(s.hi, s.i64, s.has, gids, v) {
+			add128(s.hi, s.i64, s.has, gids, v, nulls)
+		}
+		return
+	}
+	mass, ok := massBound(v)
+	if gids == nil {
+		if !ok {
+			add128(s.hi, s.i64, s.has, nil, v, nulls)
+			return
+		}
+		var sum int64
+		any := false
+		if nulls == nil {
+			for _, x := range v {
+				sum += x
+			}
+			any = len(v) > 0
+		} else {
+			nulls = nulls[:len(v)]
+			for i, x := range v {
+				if !nulls[i] {
+					sum += x
+					any = true
+				}
+			}
+		}
+		if any {
+			l, carry := bits.Add64(uint64(s.i64[0]), uint64(sum), 0)
+			s.i64[0] = int64(l)
+			s.hi[0] += sum>>63 + int64(carry)
+			s.has[0] = true
+		}
+		return
+	}
+	if ok && s.bound+mass > maxBound && stateLen <= 4*len(v) {
+		s.flush()
+	}
+	if !ok || s.bound+mass > maxBound {
+		add128(s.hi, s.i64, s.has, gids, v, nulls)
+		return
+	}
+	s.bound += mass
+	addPartial(s.part, s.has, gids, v, nulls)
+}
+
+// smallGroups is the most groups addSmall sums in registers-like lanes.
+const smallGroups = 16
+
+// addSmall adds v into the 128-bit sums of at most smallGroups groups: the
+// batch is summed in int64 lanes (four interleaved sets, so rows of one
+// group do not wait on each other's adds), then each lane is added in 128
+// bits. False, with nothing added, when the batch's values could overflow
+// an int64 lane.
+func addSmall(hi, lo []int64, has []bool, gids []int32, v []int64) bool {
+	var acc [4][smallGroups]int64
+	var or uint64
+	var seen uint32
+	gids = gids[:len(v)]
+	i := 0
+	for ; i+4 <= len(v); i += 4 {
+		g0, g1, g2, g3 := gids[i]&(smallGroups-1), gids[i+1]&(smallGroups-1), gids[i+2]&(smallGroups-1), gids[i+3]&(smallGroups-1)
+		x0, x1, x2, x3 := v[i], v[i+1], v[i+2], v[i+3]
+		acc[0][g0] += x0
+		acc[1][g1] += x1
+		acc[2][g2] += x2
+		acc[3][g3] += x3
+		or |= uint64(x0^x0>>63) | uint64(x1^x1>>63) | uint64(x2^x2>>63) | uint64(x3^x3>>63)
+		seen |= 1<<g0 | 1<<g1 | 1<<g2 | 1<<g3
+	}
+	for ; i < len(v); i++ {
+		g, x := gids[i]&(smallGroups-1), v[i]
+		acc[0][g] += x
+		or |= uint64(x ^ x>>63)
+		seen |= 1 << g
+	}
+	if bits.Len64(or)+bits.Len64(uint64(len(v))) > 63 {
+		return false
+	}
+	for seen != 0 {
+		g := bits.TrailingZeros32(seen)
+		seen &= seen - 1
+		x := acc[0][g] + acc[1][g] + acc[2][g] + acc[3][g]
+		l, carry := bits.Add64(uint64(lo[g]), uint64(x), 0)
+		lo[g] = int64(l)
+		hi[g] += x>>63 + int64(carry)
+		has[g] = true
+	}
+	return true
+}
+
+// massBound returns len(v)·2^b where every |v[i]| <= 2^b, and whether that
+// is below 2^63.
+func massBound(v []int64) (uint64, bool) {
+	var or, or1 uint64
+	w := v
+	for len(w) >= 2 {
+		or |= uint64(w[0] ^ w[0]>>63)
+		or1 |= uint64(w[1] ^ w[1]>>63)
+		w = w[2:]
+	}
+	for _, x := range w {
+		or |= uint64(x ^ x>>63)
+	}
+	b := bits.Len64(or | or1)
+	if b+bits.Len64(uint64(len(v))) > 63 {
+		return 0, false
+	}
+	return uint64(len(v)) << b, true
+}
+
+// addPartial adds the non-NULL values into int64 partial sums, marking has.
+func addPartial(part []int64, has []bool, gids []int32, v []int64, nulls []bool) {
+	gids = gids[:len(v)]
+	if nulls == nil {
+		for i, g := range gids {
+			part[g] += v[i]
+			has[g] = true
+		}
+		return
+	}
+	nulls = nulls[:len(v)]
+	for i, g := range gids {
+		if nulls[i] {
+			continue
+		}
+		part[g] += v[i]
+		has[g] = true
+	}
+}
+
+// flush adds the partial sums into the 128-bit sums.
+func (s *aggState) flush() {
+	lo, hi := s.i64[:len(s.part)], s.hi[:len(s.part)]
+	for g, x := range s.part {
+		if x == 0 {
+			continue
+		}
+		l, carry := bits.Add64(uint64(lo[g]), uint64(x), 0)
+		lo[g] = int64(l)
+		hi[g] += x>>63 + int64(carry)
+		s.part[g] = 0
+	}
+	s.bound = 0
 }
 
 // add128Words merges partial 128-bit sums given as (high, low) words.

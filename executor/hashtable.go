@@ -217,6 +217,15 @@ type groupTable struct {
 	hashes  []uint64
 	idxs    []uint64
 	sink    int32 // keeps the touching loads alive
+	// Direct index (perfect hash) while every coded column's codes fit
+	// dbits bits: the codes packed dbits apart index direct, which holds
+	// group id + 1 (0: no group yet). At most directBits bits in all, so
+	// the array stays in L1 (DuckDB's perfect-hash aggregate up to 2^12
+	// groups). gcodes holds each group's packed code, to re-key the table
+	// when a column outgrows its bits.
+	dbits  uint
+	direct []int32
+	gcodes []int64
 }
 
 func newGroupTable(ts []catalog.Type) *groupTable {
@@ -239,6 +248,10 @@ func newGroupTable(ts []catalog.Type) *groupTable {
 		t.slots = make([]uint64, size)
 	}
 	t.mask = uint64(size - 1)
+	if t.coders != nil {
+		t.dbits = directBits / uint(len(ts))
+		t.direct = make([]int32, 1<<(t.dbits*uint(len(ts))))
+	}
 	return t
 }
 
@@ -246,39 +259,119 @@ func newGroupTable(ts []catalog.Type) *groupTable {
 // code each).
 const maxCodedKeys = 4
 
+// directBits bounds the direct index: 2^12 groups.
+const directBits = 12
+
 // find sets gids[i] to the group of key row i (inserting new groups) and
 // returns the number of groups.
 func (t *groupTable) find(keys []*vec.Vector, n int, gids []int32) int {
+	return t.findMasked(keys, n, gids, nil)
+}
+
+// findMasked is find over the rows where mask is true (every row when mask
+// is nil); the others get group -1 and create no group.
+func (t *groupTable) findMasked(keys []*vec.Vector, n int, gids []int32, mask []bool) int {
+	if mask != nil {
+		mask = mask[:n]
+	}
 	switch {
 	case t.single:
-		t.findInt(keys[0].I64[:n], keys[0].Nulls, keys, gids)
+		t.findInt(keys[0].I64[:n], keys[0].Nulls, keys, gids, mask)
 	case t.coders != nil && t.encode(keys, n):
-		t.findInt(t.packed, nil, keys, gids)
+		if t.direct != nil {
+			t.findDirect(t.packed, keys, gids, mask)
+		} else {
+			t.findInt(t.packed, nil, keys, gids, mask)
+		}
 	default:
-		t.findGeneric(keys, n, gids)
+		t.findGeneric(keys, n, gids, mask)
 	}
 	return t.ngroups
 }
 
 // encode packs the key columns' codes into t.packed; false (after turning
 // the table generic) when a column has more distinct values than its bits
-// hold.
+// hold. A column outgrowing the direct index's bits re-keys the table into
+// islots first.
 func (t *groupTable) encode(keys []*vec.Vector, n int) bool {
 	t.packed = reserve(t.packed[:0], n)[:n]
 	p := unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(t.packed))), n)
-	clear(p)
-	for k, c := range t.coders {
-		if !c.encode(keys[k], n, p, uint(k)*c.bits) {
-			t.toGeneric()
-			return false
+	for {
+		clear(p)
+		direct := t.direct != nil
+		for k, c := range t.coders {
+			shift := uint(k) * c.bits
+			if direct {
+				shift = uint(k) * t.dbits
+			}
+			if !c.encode(keys[k], n, p, shift) {
+				t.toGeneric()
+				return false
+			}
 		}
+		if !direct {
+			return true
+		}
+		fits := true
+		for _, c := range t.coders {
+			fits = fits && c.n < 1<<t.dbits
+		}
+		if fits {
+			return true
+		}
+		t.leaveDirect()
 	}
-	return true
+}
+
+// findDirect maps packed codes to groups through the direct index.
+func (t *groupTable) findDirect(packed []int64, keys []*vec.Vector, gids []int32, mask []bool) {
+	d := t.direct
+	dmask := int64(len(d) - 1)
+	gids = gids[:len(packed)]
+	for i, p := range packed {
+		if mask != nil && !mask[i] {
+			gids[i] = -1
+			continue
+		}
+		g := d[p&dmask]
+		if g == 0 {
+			t.ngroups++
+			g = int32(t.ngroups)
+			d[p&dmask] = g
+			t.gcodes = append(reserve(t.gcodes, 1), p)
+			for k, kv := range keys {
+				appendVec(t.keys[k], kv, i, i+1)
+			}
+		}
+		gids[i] = g - 1
+	}
+}
+
+// leaveDirect re-keys the groups from the direct index into islots, with
+// each column's code in its full bits.
+func (t *groupTable) leaveDirect() {
+	for (t.ngroups+vec.BatchSize)*4 > len(t.islots)*3 {
+		t.growInt()
+	}
+	m := int64(1)<<t.dbits - 1
+	for g, p := range t.gcodes {
+		var w int64
+		for k, c := range t.coders {
+			w |= (p >> (uint(k) * t.dbits) & m) << (uint(k) * c.bits)
+		}
+		idx := fmix64(uint64(w)) & t.mask
+		for t.islots[idx].id != 0 {
+			idx = (idx + 1) & t.mask
+		}
+		t.islots[idx] = i64Slot{key: w, id: int32(g + 1)}
+	}
+	t.direct, t.gcodes = nil, nil
 }
 
 // toGeneric rebuilds the table as a generic one over the stored groups.
 func (t *groupTable) toGeneric() {
 	t.coders, t.islots = nil, nil
+	t.direct, t.gcodes = nil, nil
 	t.slots = make([]uint64, tableSize(t.ngroups+vec.BatchSize))
 	t.mask = uint64(len(t.slots) - 1)
 	t.ghash = make([]uint64, t.ngroups)
@@ -297,7 +390,7 @@ func (t *groupTable) toGeneric() {
 
 // findInt maps int64 keys (a single key column's values, or packed codes)
 // to groups through islots; a new group stores row i of keys.
-func (t *groupTable) findInt(vals []int64, nulls []bool, keys []*vec.Vector, gids []int32) {
+func (t *groupTable) findInt(vals []int64, nulls []bool, keys []*vec.Vector, gids []int32, keep []bool) {
 	n := len(vals)
 	gids = gids[:n]
 	store := t.keys[0]
@@ -323,7 +416,11 @@ func (t *groupTable) findInt(vals []int64, nulls []bool, keys []*vec.Vector, gid
 	// Pass 2: probe and insert. A row repeating the previous row's key
 	// (sorted or clustered input) takes its group without probing.
 	for i, x := range vals {
-		if i > 0 && x == vals[i-1] && (nulls == nil || !nulls[i] && !nulls[i-1]) {
+		if keep != nil && !keep[i] {
+			gids[i] = -1
+			continue
+		}
+		if i > 0 && x == vals[i-1] && (nulls == nil || !nulls[i] && !nulls[i-1]) && (keep == nil || keep[i-1]) {
 			gids[i] = gids[i-1]
 			continue
 		}
@@ -385,7 +482,7 @@ func (t *groupTable) growInt() {
 	}
 }
 
-func (t *groupTable) findGeneric(keys []*vec.Vector, n int, gids []int32) {
+func (t *groupTable) findGeneric(keys []*vec.Vector, n int, gids []int32, keep []bool) {
 	if cap(t.hashes) < n {
 		t.hashes = make([]uint64, n, max(n, vec.BatchSize))
 	}
@@ -401,7 +498,11 @@ func (t *groupTable) findGeneric(keys []*vec.Vector, n int, gids []int32) {
 	}
 	t.sink += int32(sink)
 	for i, hv := range h {
-		if i > 0 && hv == h[i-1] && keysEqual(keys, i-1, keys, i, t.kc) {
+		if keep != nil && !keep[i] {
+			gids[i] = -1
+			continue
+		}
+		if i > 0 && hv == h[i-1] && (keep == nil || keep[i-1]) && keysEqual(keys, i-1, keys, i, t.kc) {
 			gids[i] = gids[i-1]
 			continue
 		}
@@ -461,7 +562,15 @@ type colCoder struct {
 	arena  []byte
 	mask   uint64 // of islots
 	smask  uint64 // of sslots
+	// Caches in front of the tables, so small domains code without
+	// hashing: strings of at most one byte (canonical) by that byte (256:
+	// empty), other values within 1024 of the first one seen by offset.
+	tiny  *[257]uint64
+	small *[smallCodes]uint64
+	base  int64
 }
+
+const smallCodes = 1024
 
 func newColCoder(kc keyCol, bits uint) *colCoder {
 	c := &colCoder{kc: kc, bits: bits, limit: 1<<min(bits, 62) - 1}
@@ -509,11 +618,56 @@ func (c *colCoder) encode(v *vec.Vector, n int, out []uint64, shift uint) bool {
 	case pStr:
 		var prev int64
 		prevCode := uint64(0)
+		if c.tiny == nil {
+			c.tiny = new([257]uint64)
+		}
+		tiny := c.tiny
+		off, data := v.Offsets[:n+1], v.Data
+		if nulls == nil && !c.kc.dec {
+			// One-byte values (flags) straight from the table; others, and
+			// bytes not seen yet, take the general path (which fills the
+			// table, char(n)'s ' ' included as the empty string).
+			o := out[:n]
+			for i := range o {
+				lo := off[i]
+				if off[i+1]-lo == 1 {
+					if code := tiny[data[lo]]; code != 0 {
+						o[i] |= code << shift
+						continue
+					}
+				}
+				o[i] |= c.strCodeRow(data[lo:off[i+1]]) << shift
+			}
+			return c.n <= c.limit
+		}
 		for i := range n {
 			if nulls != nil && nulls[i] {
 				continue
 			}
-			s := c.kc.canon(v.Data[v.Offsets[i]:v.Offsets[i+1]])
+			var s []byte
+			if c.kc.dec {
+				s = canonDecimal(data[off[i]:off[i+1]])
+			} else {
+				lo, hi := off[i], off[i+1]
+				for c.kc.trim && hi > lo && data[hi-1] == ' ' {
+					hi--
+				}
+				s = data[lo:hi]
+			}
+			if len(s) <= 1 {
+				// Flags: a table lookup by the byte.
+				k, x := 256, int64(0)
+				if len(s) == 1 {
+					k, x = int(s[0]), int64(1)<<56|int64(s[0])
+				}
+				code := tiny[k]
+				if code == 0 {
+					code = c.intCode(x)
+					tiny[k] = code
+				}
+				out[i] |= code << shift
+				continue
+			}
 			if len(s) > 7 {
 				out[i] |= c.strCode(s) << shift
 				continue
@@ -549,12 +703,53 @@ func (c *colCoder) encode(v *vec.Vector, n int, out []uint64, shift uint) bool {
 				out[i] |= prevCode << shift
 				continue
 			}
-			code := c.intCode(x)
+			if c.small == nil {
+				c.small = new([smallCodes]uint64)
+				c.base = x - smallCodes/2
+			}
+			var code uint64
+			if u := uint64(x) - uint64(c.base); u < smallCodes {
+				if code = c.small[u]; code == 0 {
+					code = c.intCode(x)
+					c.small[u] = code
+				}
+			} else {
+				code = c.intCode(x)
+			}
 			prev, prevCode = x, code
 			out[i] |= code << shift
 		}
 	}
 	return c.n <= c.limit
+}
+
+// strCodeRow returns the code of string value b (not NULL), filling the
+// one-byte table.
+func (c *colCoder) strCodeRow(b []byte) uint64 {
+	s := c.kc.canon(b)
+	if len(s) <= 1 {
+		k, x := 256, int64(0)
+		if len(s) == 1 {
+			k, x = int(s[0]), int64(1)<<56|int64(s[0])
+		}
+		code := c.tiny[k]
+		if code == 0 {
+			code = c.intCode(x)
+			c.tiny[k] = code
+		}
+		if len(b) == 1 {
+			c.tiny[b[0]] = code // ' ' in char(n): the empty string's code
+		}
+		return code
+	}
+	if len(s) > 7 {
+		return c.strCode(s)
+	}
+	x := int64(len(s)) << 56
+	for j, ch := range s {
+		x |= int64(ch) << (8 * j)
+	}
+	return c.intCode(x)
 }
 
 func (c *colCoder) intCode(x int64) uint64 {
