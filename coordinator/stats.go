@@ -43,7 +43,7 @@ func (s *session) tableStats(t *catalog.Table) *planner.TableStats {
 }
 
 func deriveStats(t *catalog.Table, m *storage.Manifest) *planner.TableStats {
-	st := &planner.TableStats{Rows: float64(m.Rows()), NDV: make([]float64, len(t.Columns))}
+	st := &planner.TableStats{Rows: float64(m.Rows()), NDV: make([]float64, len(t.Columns)), Clustered: make([]bool, len(t.Columns))}
 	for i, c := range t.Columns {
 		if !c.Type.IsInt64Backed() || c.Dropped {
 			continue
@@ -64,6 +64,7 @@ func deriveStats(t *catalog.Table, m *storage.Manifest) *planner.TableStats {
 		}
 		if ok && hi >= lo {
 			st.NDV[i] = math.Min(float64(hi)-float64(lo)+1, st.Rows)
+			st.Clustered[i] = clustered(m.Files, i, c.Type, lo, hi)
 		}
 	}
 	return st
@@ -102,4 +103,22 @@ func (s *session) rowsSetting(name string) float64 {
 		return -1
 	}
 	return f
+}
+
+// clustered reports whether the files' ranges of column col (over [lo, hi]
+// in all) are nearly disjoint: their widths add up to at most 1.5 times the
+// whole range. One file is not clustered (nothing to divide).
+func clustered(files []storage.DataFile, col int, typ catalog.Type, lo, hi int64) bool {
+	if len(files) < 2 {
+		return false
+	}
+	var sum float64
+	for _, f := range files {
+		a, b, ok := fileRange(f, col, typ)
+		if !ok {
+			return false
+		}
+		sum += float64(b) - float64(a) + 1
+	}
+	return sum <= 1.5*(float64(hi)-float64(lo)+1)
 }

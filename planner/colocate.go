@@ -41,6 +41,9 @@ func (b *binder) colocate(j *plan.Join, l, r plan.Node) bool {
 		if !sameKeyValues(lt, rt) || (split.Colocated && split.ColocateCol != lc) {
 			continue
 		}
+		if !b.clustered(ls.Table, lc) || !b.clustered(rs.Table, rc) {
+			continue // every participant would read every file
+		}
 		split.Colocated, split.ColocateCol = true, lc
 		markBroadcast(r)
 		rs.Colocated, rs.ColocateCol = true, rc
@@ -96,4 +99,14 @@ func traceScanCol(n plan.Node, e *plan.Expr) (*plan.Scan, int) {
 			return nil, -1
 		}
 	}
+}
+
+// clustered reports whether the table's files hold column col in nearly
+// disjoint ranges.
+func (b *binder) clustered(t *catalog.Table, col int) bool {
+	if b.ctx.Stats == nil {
+		return false
+	}
+	st := b.ctx.Stats(t)
+	return st != nil && col < len(st.Clustered) && st.Clustered[col]
 }

@@ -11,6 +11,10 @@ type TableStats struct {
 	Rows float64
 	// NDV estimates each column's number of distinct values (0: unknown).
 	NDV []float64
+	// Clustered marks the columns whose values the table's files hold in
+	// (nearly) disjoint ranges, as a table loaded in that column's order
+	// has: a range of values is then a subset of the files.
+	Clustered []bool
 }
 
 // Join ordering. An all-inner join tree (FROM lists, INNER JOINs) is
