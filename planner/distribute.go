@@ -82,6 +82,13 @@ func (b *binder) distribute(n plan.Node) plan.Node {
 			j.Left, j.Right = lr.Fragment, rr.Fragment
 			return &plan.Remote{Fragment: &j}
 		}
+		if canL && b.scanRows(lr.Fragment) < b.scanRows(rr.Fragment) {
+			// The bigger table probes: co-locate the inputs traded.
+			t := plan.Join{LeftKeys: j.RightKeys, RightKeys: j.LeftKeys}
+			if b.colocate(&t, rr.Fragment, lr.Fragment) {
+				return &plan.Remote{Fragment: swapJoin(&j, rr.Fragment, lr.Fragment)}
+			}
+		}
 		if canL && (!canR || b.scanRows(lr.Fragment) < b.scanRows(rr.Fragment)) {
 			return &plan.Remote{Fragment: swapJoin(&j, rr.Fragment, markBroadcast(lr.Fragment)), Shuffles: rr.Shuffles}
 		}

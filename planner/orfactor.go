@@ -63,8 +63,13 @@ func factorOr(qb *queryBlock, where []*plan.Expr) []*plan.Expr {
 		}
 		or := orAll(rest)
 		out = append(out, or)
-		// Per-table implied disjunctions.
-		for _, r := range sortedRanges(rangesOf(qb, or)) {
+		// Per-table implied disjunctions (an OR over one table already is
+		// one).
+		ranges := sortedRanges(rangesOf(qb, or))
+		if len(ranges) < 2 {
+			continue
+		}
+		for _, r := range ranges {
 			var parts []*plan.Expr
 			for _, br := range branches {
 				var mine []*plan.Expr
