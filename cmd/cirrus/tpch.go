@@ -21,7 +21,7 @@ const tpchUsage = `usage:
                    [--dsn URL] [--metad ADDR] [--objects DIR] [--parallel N]
   cirrus tpch run  [--data DIR] [--dsn URL] [--queries LIST] [--runs N] [--check ANSWERDIR]
                    [--dir QUERYDIR] [--timeout D]
-  cirrus tpch gen  --sf X [--out DIR] [--tables LIST]
+  cirrus tpch gen  --sf X [--out DIR] [--tables LIST] [--parallel N]
   cirrus tpch refresh [--data DIR] [--dsn URL] [--sf X] [--set N] [--rf1] [--rf2]
                    [--rf2-dbgen] [--checksums]
 
@@ -208,6 +208,7 @@ func tpchGen(ctx context.Context, args []string) error {
 	sf := fs.Float64("sf", 0, "scale factor")
 	out := fs.String("out", ".", "output directory")
 	tables := fs.String("tables", "", "comma-separated tables (default all 8)")
+	parallel := fs.Int("parallel", 0, "generator goroutines (default: one per core)")
 	fs.Parse(args)
 	if *sf <= 0 {
 		return errors.New("tpch gen: --sf is required")
@@ -220,7 +221,10 @@ func tpchGen(ctx context.Context, args []string) error {
 		return err
 	}
 	start := time.Now()
-	if err := dbgen.Generate(ctx, *out, dbgen.Options{SF: *sf, Tables: ts}); err != nil {
+	prog := newGenProgress(os.Stdout)
+	err = dbgen.Generate(ctx, *out, dbgen.Options{SF: *sf, Tables: ts, Parallel: *parallel, Progress: prog.update})
+	prog.finish()
+	if err != nil {
 		return err
 	}
 	fmt.Printf("generated SF %g in %s in %.2fs\n", *sf, *out, time.Since(start).Seconds())
