@@ -17,7 +17,11 @@ import (
 //     sends the others to a trash group: a state slot after the real groups
 //     that is never emitted (and is cleared before a new group takes its
 //     index), so every aggregate kernel runs unchanged, without a selection;
-//   - otherwise compacts, as the filter operator would.
+//   - otherwise compacts only the columns the aggregate reads.
+//
+// A projection between the filter and the aggregate that only picks
+// columns (the planner drops columns only the filter reads) is applied as
+// a view, without copying.
 //
 // Evaluating over rows the filter drops must not raise errors PostgreSQL
 // would not: if a key or argument fails, the batch is compacted and
@@ -26,6 +30,89 @@ import (
 // string_agg or dynamic-scale sums) and to predicates whose later
 // conjuncts cannot fail (the filter evaluates those only on rows earlier
 // ones kept).
+
+// fuse takes over the filter below the aggregate (through a column-only
+// projection) when it can.
+func (a *aggOp) fuse(in Operator) {
+	types := typesOf(in)
+	if types == nil {
+		return
+	}
+	var proj []int
+	src := in
+	if po, ok := in.(*projectOp); ok {
+		for _, e := range po.exprs {
+			c, ok := e.(*colNode)
+			if !ok {
+				return
+			}
+			proj = append(proj, c.idx)
+		}
+		src = po.in
+	}
+	fo, ok := src.(*filterOp)
+	if !ok || !a.fusable(fo.f) {
+		return
+	}
+	a.in, a.filt, a.proj = fo.in, fo.f, proj
+	// The columns the keys and arguments read: the only ones compacted.
+	a.need = make([]bool, len(types))
+	var nodes []node
+	nodes = append(nodes, a.groups...)
+	for _, s := range a.aggs {
+		if s.arg != nil {
+			nodes = append(nodes, s.arg)
+		}
+	}
+	for _, n := range nodes {
+		for _, c := range n.meta().cols {
+			if c < 0 || c >= len(types) {
+				a.filt = nil // not expected: leave the filter operator alone
+				a.in = in
+				return
+			}
+			a.need[c] = true
+		}
+	}
+	a.cbuf = newOwnedBatch(types)
+	a.empty = make([]*vec.Vector, len(types))
+	for i, t := range types {
+		a.empty[i] = vec.NewVector(t, 0)
+	}
+	a.view.Cols = make([]*vec.Vector, len(types))
+}
+
+// project returns b (the filter's input) as the aggregate's input.
+func (a *aggOp) project(b *vec.Batch) *vec.Batch {
+	if a.proj == nil {
+		return b
+	}
+	for i, c := range a.proj {
+		a.view.Cols[i] = b.Cols[c]
+	}
+	a.view.N = b.N
+	return &a.view
+}
+
+// compact returns the aggregate's input for the rows of b where keep is
+// true, gathering only the columns the aggregate reads.
+func (a *aggOp) compact(b *vec.Batch, keep []bool) *vec.Batch {
+	a.sel = selectTrue(a.sel, keep)
+	for i, need := range a.need {
+		if !need {
+			a.view.Cols[i] = a.empty[i]
+			continue
+		}
+		c := i
+		if a.proj != nil {
+			c = a.proj[i]
+		}
+		gatherVec(&a.cbuf.bufs[i], b.Cols[c], a.sel)
+		a.view.Cols[i] = &a.cbuf.bufs[i].Vector
+	}
+	a.view.N = len(a.sel)
+	return &a.view
+}
 
 // fusable reports whether f can be applied by the aggregate.
 func (a *aggOp) fusable(f *BatchFilter) bool {
@@ -74,15 +161,15 @@ func (a *aggOp) applyFilter(b *vec.Batch) (*vec.Batch, bool, error) {
 		}
 	}
 	if live == n {
-		return b, false, nil
+		return a.project(b), false, nil
 	}
 	if 2*live >= n {
-		ok, err := a.consumeMasked(b, mask)
+		ok, err := a.consumeMasked(a.project(b), mask)
 		if err != nil || ok {
 			return nil, true, err
 		}
 	}
-	return a.filt.compact(b, mask, 0), false, nil
+	return a.compact(b, mask), false, nil
 }
 
 // consumeMasked aggregates the rows of b where keep is true; false when a

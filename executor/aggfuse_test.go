@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/big"
@@ -26,6 +27,21 @@ func TestAggregateFusedFilterOracle(t *testing.T) {
 		domain := []int{3, 50, 2000, 7}[iter%4]
 		rows := randRows(rng, n, domain)
 		batches := randBatches(rng, rows)
+		// The same rows behind a leading filter-only column, projected away
+		// above the filter (as the planner does).
+		wideTypes := append([]catalog.Type{tI4}, randTypes...)
+		var wide []*vec.Batch
+		for from := 0; from < len(rows); from += 1500 {
+			var rs [][]any
+			for _, r := range rows[from:min(from+1500, len(rows))] {
+				rs = append(rs, append([]any{r[rV]}, r...))
+			}
+			wide = append(wide, mkBatch(wideTypes, rs...))
+		}
+		var picks []*plan.Expr
+		for c, t := range randTypes {
+			picks = append(picks, col(c+1, t))
+		}
 		for _, cut := range []int64{-2000, -900, -300, 300, 900, 2000} {
 			// v > cut: NULL v is dropped; cut -2000 keeps every non-NULL.
 			pred := call(">", tB, col(rV, tI4), i4(cut))
@@ -56,6 +72,11 @@ func TestAggregateFusedFilterOracle(t *testing.T) {
 				scan.Filter = pred
 				got = runPlan(t, aggNode(scan, plan.Complete, groups, calls[:len(calls)-2]...), testEnv)
 				diffRows(t, what+" fused", got, naiveAggregate(kept, gs, nd))
+				scan = srcNode(wideTypes, wide...)
+				scan.Filter = call(">", tB, col(0, tI4), i4(cut))
+				proj := &plan.Project{Input: scan, Exprs: picks}
+				got = runPlan(t, aggNode(proj, plan.Complete, groups, calls[:len(calls)-2]...), testEnv)
+				diffRows(t, what+" fused through a projection", got, naiveAggregate(kept, gs, nd))
 			}
 		}
 	}
@@ -235,5 +256,33 @@ func TestGroupTableDirect(t *testing.T) {
 		if domain >= 300 && gt.direct != nil {
 			t.Errorf("round %d: still direct with %d values", round, domain)
 		}
+	}
+}
+
+// TestAggregateFuses: the filter under an aggregate, directly or through
+// a column-only projection, is applied by the aggregate.
+func TestAggregateFuses(t *testing.T) {
+	types := []catalog.Type{tI4, tI4}
+	scan := srcNode(types)
+	scan.Filter = call(">", tB, col(0, tI4), i4(3))
+	sum := &plan.AggCall{Func: "sum", Arg: col(0, tI4), Type: tI8}
+	for _, c := range []struct {
+		what string
+		in   plan.Node
+		want bool
+	}{
+		{"scan", scan, true},
+		{"projection", &plan.Project{Input: scan, Exprs: []*plan.Expr{col(1, tI4), col(0, tI4)}}, true},
+		{"computing projection", &plan.Project{Input: scan, Exprs: []*plan.Expr{call("+", tI4, col(1, tI4), i4(1)), col(0, tI4)}}, false},
+	} {
+		op, err := Build(context.Background(), aggNode(c.in, plan.Partial, []*plan.Expr{col(0, tI4)}, sum), testEnv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := op.(*guardOp).Operator.(*aggOp)
+		if got := a.filt != nil; got != c.want {
+			t.Errorf("%s: fused %v, want %v", c.what, got, c.want)
+		}
+		op.Close()
 	}
 }

@@ -55,7 +55,13 @@ func q1Plan(scan *plan.Scan) *plan.Aggregate {
 	discPrice := call("*", tNum(4), price, call("-", tNum(2), one, disc))
 	charge := call("*", tNum(6), discPrice, call("+", tNum(2), one, tax))
 	scan.Filter = call("<=", tB, col(6, tD), cI(tD, -486))
-	return aggNode(scan, plan.Partial, []*plan.Expr{col(4, tChar(1)), col(5, tChar(1))},
+	// The planner drops l_shipdate, which only the filter reads.
+	var picks []*plan.Expr
+	for c, t := range scan.Types()[:6] {
+		picks = append(picks, col(c, t))
+	}
+	proj := &plan.Project{Input: scan, Exprs: picks}
+	return aggNode(proj, plan.Partial, []*plan.Expr{col(4, tChar(1)), col(5, tChar(1))},
 		&plan.AggCall{Func: "sum", Arg: qty, Type: tNum(2)},
 		&plan.AggCall{Func: "sum", Arg: price, Type: tNum(2)},
 		&plan.AggCall{Func: "sum", Arg: discPrice, Type: tNum(4)},

@@ -118,7 +118,13 @@ type aggOp struct {
 	// the trash group (state index trash, never emitted) instead of being
 	// compacted away. trash < 0: no trash group yet.
 	filt  *BatchFilter
+	proj  []int  // the aggregate's input columns in the filter's input (nil: same)
+	need  []bool // input columns the aggregate reads
 	fmask []bool
+	sel   []int32
+	cbuf  *ownedBatch
+	view  vec.Batch
+	empty []*vec.Vector
 	trash int32
 	argv  []*vec.Vector
 	// hist counts the current batch's rows per group, for the counts.
@@ -239,9 +245,7 @@ func newAggregate(in Operator, n *plan.Aggregate) (Operator, error) {
 	a.argv = make([]*vec.Vector, len(a.aggs))
 	if n.Phase != plan.Final {
 		a.shareSums()
-		if fo, ok := in.(*filterOp); ok && a.fusable(fo.f) {
-			a.in, a.filt = fo.in, fo.f
-		}
+		a.fuse(in)
 	}
 	return a, nil
 }
@@ -416,7 +420,7 @@ func (a *aggOp) update(s *aggState, b *vec.Batch, gids []int32) error {
 			add128Words(s.hi, s.i64, s.has, gids, v.I64[:b.N], lo.I64[:b.N], lo.Nulls)
 			return nil
 		}
-		return a.accumulate(s, v, gids, b.N)
+		return a.accumulate(s, v, gids, b.N, false)
 	}
 	var v *vec.Vector
 	if s.fn != fCountStar {
@@ -447,7 +451,7 @@ func (a *aggOp) updateVals(s *aggState, v *vec.Vector, gids []int32, n int) erro
 		case fAvg:
 			countRows(s.cnt, gids, v.Nulls, n)
 		}
-		return a.accumulate(s, v, gids, n)
+		return a.accumulate(s, v, gids, n, false)
 	}
 	switch s.fn {
 	case fCount:
@@ -459,16 +463,30 @@ func (a *aggOp) updateVals(s *aggState, v *vec.Vector, gids []int32, n int) erro
 	if s.shared >= 0 {
 		return nil
 	}
-	return a.accumulate(s, v, gids, n)
+	return a.accumulate(s, v, gids, n, true)
 }
 
 // countBatch is countRows over the batch's own group ids: with few groups
 // it adds a per-batch histogram, computed once for all the counts.
 func (a *aggOp) countBatch(cnt []int64, gids []int32, nulls []bool, n int) {
-	ng := a.stateLen
-	if gids == nil || nulls != nil || ng > 256 || 8*ng > n {
+	h := a.batchHist(gids, n)
+	if h == nil || nulls != nil {
 		countRows(cnt, gids, nulls, n)
 		return
+	}
+	cnt = cnt[:len(h)]
+	for g, c := range h {
+		cnt[g] += c
+	}
+}
+
+// batchHist returns the number of rows per group in the batch's group ids
+// (computed once per batch), or nil when there are too many groups for
+// that to pay.
+func (a *aggOp) batchHist(gids []int32, n int) []int64 {
+	ng := a.stateLen
+	if gids == nil || ng > 256 || 8*ng > n {
+		return nil
 	}
 	if !a.histOK {
 		if cap(a.hist) < ng {
@@ -481,15 +499,12 @@ func (a *aggOp) countBatch(cnt []int64, gids []int32, nulls []bool, n int) {
 		}
 		a.histOK = true
 	}
-	h := a.hist[:ng]
-	cnt = cnt[:len(h)]
-	for g, c := range h {
-		cnt[g] += c
-	}
+	return a.hist[:ng]
 }
 
 // accumulate folds values into sum/min/max states.
-func (a *aggOp) accumulate(s *aggState, v *vec.Vector, gids []int32, n int) error {
+// own says gids are the batch's group ids (batchHist applies).
+func (a *aggOp) accumulate(s *aggState, v *vec.Vector, gids []int32, n int, own bool) error {
 	switch s.fn {
 	case fSum, fAvg:
 		if s.dsum != nil {
@@ -497,7 +512,11 @@ func (a *aggOp) accumulate(s *aggState, v *vec.Vector, gids []int32, n int) erro
 		}
 		switch s.p {
 		case pI64:
-			s.addWide(gids, v.I64[:n], v.Nulls, a.stateLen)
+			var hist []int64
+			if own {
+				hist = a.batchHist(gids, n)
+			}
+			s.addWide(gids, v.I64[:n], v.Nulls, a.stateLen, hist)
 		case pF64:
 			sumF64(s.f64, s.has, gids, v.F64[:n], v.Nulls)
 		}
@@ -1033,9 +1052,9 @@ const maxBound = 1<<63 - 1
 // adds in 128 bits directly. Without groups the batch is summed in a local
 // int64 and added once. (TPC-H Q1's largest charge, 1.13·10^11 < 2^37,
 // gives 2^48 per batch: 2^15 batches, 67 M rows, between flushes.)
-func (s *aggState) addWide(gids []int32, v []int64, nulls []bool, stateLen int) {
-	if gids != nil && stateLen <= smallGroups && nulls == nil {
-		if !addSmall(s.hi, s.i64, s.has, gids, v) {
+func (s *aggState) addWide(gids []int32, v []int64, nulls []bool, stateLen int, hist []int64) {
+	if stateLen <= smallGroups && nulls == nil && hist != nil {
+		if !addSmall(s.hi, s.i64, s.has, gids, v, hist) {
 			add128(s.hi, s.i64, s.has, gids, v, nulls)
 		}
 		return
@@ -1089,34 +1108,31 @@ const smallGroups = 16
 // group do not wait on each other's adds), then each lane is added in 128
 // bits. False, with nothing added, when the batch's values could overflow
 // an int64 lane.
-func addSmall(hi, lo []int64, has []bool, gids []int32, v []int64) bool {
+func addSmall(hi, lo []int64, has []bool, gids []int32, v []int64, hist []int64) bool {
 	var acc [4][smallGroups]int64
 	var or uint64
-	var seen uint32
 	gids = gids[:len(v)]
 	i := 0
 	for ; i+4 <= len(v); i += 4 {
-		g0, g1, g2, g3 := gids[i]&(smallGroups-1), gids[i+1]&(smallGroups-1), gids[i+2]&(smallGroups-1), gids[i+3]&(smallGroups-1)
 		x0, x1, x2, x3 := v[i], v[i+1], v[i+2], v[i+3]
-		acc[0][g0] += x0
-		acc[1][g1] += x1
-		acc[2][g2] += x2
-		acc[3][g3] += x3
+		acc[0][gids[i]&(smallGroups-1)] += x0
+		acc[1][gids[i+1]&(smallGroups-1)] += x1
+		acc[2][gids[i+2]&(smallGroups-1)] += x2
+		acc[3][gids[i+3]&(smallGroups-1)] += x3
 		or |= uint64(x0^x0>>63) | uint64(x1^x1>>63) | uint64(x2^x2>>63) | uint64(x3^x3>>63)
-		seen |= 1<<g0 | 1<<g1 | 1<<g2 | 1<<g3
 	}
 	for ; i < len(v); i++ {
-		g, x := gids[i]&(smallGroups-1), v[i]
-		acc[0][g] += x
+		x := v[i]
+		acc[0][gids[i]&(smallGroups-1)] += x
 		or |= uint64(x ^ x>>63)
-		seen |= 1 << g
 	}
 	if bits.Len64(or)+bits.Len64(uint64(len(v))) > 63 {
 		return false
 	}
-	for seen != 0 {
-		g := bits.TrailingZeros32(seen)
-		seen &= seen - 1
+	for g, c := range hist[:min(len(hist), smallGroups)] {
+		if c == 0 {
+			continue
+		}
 		x := acc[0][g] + acc[1][g] + acc[2][g] + acc[3][g]
 		l, carry := bits.Add64(uint64(lo[g]), uint64(x), 0)
 		lo[g] = int64(l)
@@ -1129,17 +1145,7 @@ func addSmall(hi, lo []int64, has []bool, gids []int32, v []int64) bool {
 // massBound returns len(v)·2^b where every |v[i]| <= 2^b, and whether that
 // is below 2^63.
 func massBound(v []int64) (uint64, bool) {
-	var or, or1 uint64
-	w := v
-	for len(w) >= 2 {
-		or |= uint64(w[0] ^ w[0]>>63)
-		or1 |= uint64(w[1] ^ w[1]>>63)
-		w = w[2:]
-	}
-	for _, x := range w {
-		or |= uint64(x ^ x>>63)
-	}
-	b := bits.Len64(or | or1)
+	b := absBits(v)
 	if b+bits.Len64(uint64(len(v))) > 63 {
 		return 0, false
 	}

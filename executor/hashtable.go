@@ -323,27 +323,43 @@ func (t *groupTable) encode(keys []*vec.Vector, n int) bool {
 	}
 }
 
-// findDirect maps packed codes to groups through the direct index.
+// findDirect maps packed codes to groups through the direct index: one
+// branch-free pass of lookups, then, if some row's key has no group yet,
+// a pass inserting those in row order. Rows mask drops get group -1.
 func (t *groupTable) findDirect(packed []int64, keys []*vec.Vector, gids []int32, mask []bool) {
 	d := t.direct
 	dmask := int64(len(d) - 1)
 	gids = gids[:len(packed)]
+	missing := 0
 	for i, p := range packed {
-		if mask != nil && !mask[i] {
-			gids[i] = -1
-			continue
-		}
 		g := d[p&dmask]
-		if g == 0 {
-			t.ngroups++
-			g = int32(t.ngroups)
-			d[p&dmask] = g
-			t.gcodes = append(reserve(t.gcodes, 1), p)
-			for k, kv := range keys {
-				appendVec(t.keys[k], kv, i, i+1)
-			}
-		}
 		gids[i] = g - 1
+		missing += b2i(g == 0)
+	}
+	if missing > 0 {
+		for i, p := range packed {
+			if gids[i] >= 0 || mask != nil && !mask[i] {
+				continue
+			}
+			g := d[p&dmask]
+			if g == 0 {
+				t.ngroups++
+				g = int32(t.ngroups)
+				d[p&dmask] = g
+				t.gcodes = append(reserve(t.gcodes, 1), p)
+				for k, kv := range keys {
+					appendVec(t.keys[k], kv, i, i+1)
+				}
+			}
+			gids[i] = g - 1
+		}
+	}
+	if mask != nil {
+		mask = mask[:len(gids)]
+		for i, g := range gids {
+			k := int32(b2i(mask[i]))
+			gids[i] = g*k - (1 - k)
+		}
 	}
 }
 

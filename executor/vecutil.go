@@ -1,6 +1,8 @@
 package executor
 
 import (
+	"math/bits"
+
 	"github.com/cirrusdb/cirrus/catalog"
 	"github.com/cirrusdb/cirrus/vec"
 )
@@ -403,4 +405,21 @@ func (ob *ownedBatch) gather(src *vec.Batch, sel []int32) *vec.Batch {
 	}
 	ob.N = len(sel)
 	return &ob.Batch
+}
+
+// absBits returns b such that |x| <= 2^b for every x in v (0 for none).
+func absBits(v []int64) int {
+	var or0, or1, or2, or3 uint64
+	i := 0
+	for ; i+4 <= len(v); i += 4 {
+		x := v[i : i+4 : i+4]
+		or0 |= uint64(x[0] ^ x[0]>>63)
+		or1 |= uint64(x[1] ^ x[1]>>63)
+		or2 |= uint64(x[2] ^ x[2]>>63)
+		or3 |= uint64(x[3] ^ x[3]>>63)
+	}
+	for _, x := range v[i:] {
+		or0 |= uint64(x ^ x>>63)
+	}
+	return bits.Len64(or0 | or1 | or2 | or3)
 }
