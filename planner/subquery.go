@@ -63,6 +63,61 @@ type correlation struct {
 	// aggregates liftedAggs (ids of its block) instead.
 	lifted     *plan.Expr
 	liftedAggs []int
+	// domain is set for a scalar aggregate correlated by conditions other
+	// than equalities (see domainOutputs).
+	domain *domainAgg
+}
+
+// domainAgg describes a scalar aggregate subquery correlated by arbitrary
+// conditions, decorrelated through the domain of its outer values: the
+// subquery block outputs its rows unaggregated (the aggregates' arguments,
+// then the columns the conditions read), and where the enclosing block
+// joins it, the distinct outer values D are joined with those rows on the
+// conditions and aggregated per value of D; each outer row then finds its
+// aggregate by its values (a value without matching rows gets the
+// aggregates over no rows, through the marker as for grouped subqueries).
+type domainAgg struct {
+	calls []*plan.AggCall // over the subquery's outputs: Arg is Col(k) of output k
+	value *plan.Expr      // over the block's aggregate ids (aggIDBase+i)
+}
+
+// domainOutputs shapes a subquery for domain decorrelation: the block
+// outputs each aggregate's argument and the inner columns of the hoisted
+// conditions, and aggregates nothing.
+func (c *correlation) domainOutputs(b *binder, qb *queryBlock, value *plan.Expr, agg *aggContext, hoisted []*plan.Expr) ([]*plan.Expr, []OutputColumn, []*plan.Expr) {
+	d := &domainAgg{value: value}
+	var targets []*plan.Expr
+	var cols []OutputColumn
+	for _, call := range agg.calls {
+		if call.Distinct {
+			failf(sqlerr.FeatureNotSupported, "DISTINCT aggregates in a subquery correlated by non-equality conditions are not supported yet")
+		}
+		nc := *call
+		if call.Arg != nil {
+			nc.Arg = plan.Col(len(targets), call.Arg.Type)
+			targets = append(targets, call.Arg)
+			cols = append(cols, OutputColumn{Name: "?column?", Type: call.Arg.Type})
+		}
+		d.calls = append(d.calls, &nc)
+	}
+	c.domain = d
+	c.dropAgg = true
+	c.emptyVal = substituteEmptyAggs(value, agg.calls)
+	c.marker = !definitelyNull(c.emptyVal)
+	c.nvisible = len(targets)
+	seen := map[int]bool{}
+	for _, h := range hoisted {
+		forRefs(h, func(r *plan.Expr) {
+			if owns(qb, r.Col) && !seen[r.Col] {
+				seen[r.Col] = true
+				targets = append(targets, plan.Col(r.Col, r.Type))
+				cols = append(cols, OutputColumn{Name: "?column?", Type: r.Type})
+				c.outIDs = append(c.outIDs, r.Col)
+			}
+		})
+	}
+	c.hoisted = hoisted
+	return targets, cols, nil
 }
 
 // subJoin is a WHERE subquery joined with the query block.
@@ -75,6 +130,10 @@ type subJoin struct {
 	// aggregated block it joins the aggregate's output (its outer
 	// references must be grouping expressions), else the FROM tree.
 	postAgg bool
+	// domain, with the ids of its per-value outputs (the aggregates, then
+	// the marker), makes it a domain-decorrelated aggregate (joinDomain).
+	domain    *domainAgg
+	domainOut []int
 }
 
 // owns reports whether id is a column of the block (a FROM item, a
@@ -215,6 +274,15 @@ func (c *correlation) finish(b *binder, qb *queryBlock, sel *pg_query.SelectStmt
 	}
 	if having != nil && c.mode != subExists {
 		failf(sqlerr.FeatureNotSupported, "HAVING in a correlated subquery is not supported yet")
+	}
+	allEqual := true
+	for _, h := range hoisted {
+		if _, _, ok := splitEquality(qb, h); !ok {
+			allEqual = false
+		}
+	}
+	if !allEqual && c.mode == subScalar && len(groups) == 0 && c.lifted == nil && len(targets) == 1 {
+		return c.domainOutputs(b, qb, targets[0], agg, hoisted)
 	}
 	if len(groups) == 0 && c.mode == subScalar {
 		value := targets[0]
@@ -360,7 +428,7 @@ func (b *binder) bindSubN(n *pg_query.Node, s *scope, mode subMode, width int) *
 	if c == nil {
 		failf(sqlerr.Internal, "planner: subquery lost its correlation state")
 	}
-	if mode != subExists && c.lifted == nil && c.nvisible != width {
+	if mode != subExists && c.lifted == nil && c.domain == nil && c.nvisible != width {
 		if c.nvisible > width {
 			failf(sqlerr.SyntaxError, "subquery must return only one column")
 		}
@@ -498,6 +566,9 @@ func (b *binder) sublink(sl *pg_query.SubLink, s *scope) *plan.Expr {
 	switch sl.SubLinkType {
 	case pg_query.SubLinkType_EXPR_SUBLINK:
 		bs := b.bindSub(sl.Subselect, s, subScalar)
+		if bs.corr.domain != nil {
+			return b.domainJoin(bs, s)
+		}
 		t := bs.q.Columns[0].Type
 		if bs.corr.lifted != nil {
 			t = bs.corr.lifted.Type
@@ -561,6 +632,10 @@ func (b *binder) applySubJoins(qb *queryBlock, node plan.Node, layout []int, cov
 				continue
 			}
 			sj.done, progress = true, true
+			if sj.domain != nil {
+				node, layout, covered = b.joinDomain(qb, sj, node, layout, covered)
+				continue
+			}
 			node, layout, covered = b.joinSubquery(qb, sj, node, layout, covered)
 		}
 	}
@@ -695,6 +770,9 @@ func (b *binder) joinPostAgg(qb *queryBlock, node plan.Node, layout []int, post 
 	for _, sj := range qb.subJoins {
 		if !sj.postAgg || sj.done {
 			continue
+		}
+		if sj.domain != nil {
+			failf(sqlerr.FeatureNotSupported, "a subquery correlated by non-equality conditions is not supported after aggregation yet")
 		}
 		sj.done = true
 		r := qb.ranges[sj.rng]
@@ -880,4 +958,176 @@ func replaceRefs(e *plan.Expr, at map[int]*plan.Expr) *plan.Expr {
 		c.Args[i] = replaceRefs(a, at)
 	}
 	return &c
+}
+
+// domainJoin adds a domain-decorrelated scalar subquery (see domainAgg) to
+// the block and returns its value.
+func (b *binder) domainJoin(bs *boundSub, s *scope) *plan.Expr {
+	c := bs.corr
+	if b.qb == nil {
+		failf(sqlerr.FeatureNotSupported, "a correlated subquery is not supported here")
+	}
+	qb := b.qb
+	ids := append(b.newIDs(c.nvisible), c.outIDs...)
+	b.addRange(qb, &rangeEntry{sub: bs.q, ids: ids}, len(ids))
+	sj := &subJoin{kind: plan.SingleJoin, rng: len(qb.ranges) - 1, conds: c.hoisted, postAgg: s.agg != nil && !s.agg.inAgg}
+	sj.domain = c.domain
+	sj.domainOut = b.newIDs(len(c.domain.calls) + 1) // the aggregates, then the marker
+	qb.subJoins = append(qb.subJoins, sj)
+	for _, e := range c.hoisted {
+		if foreign(qb, e) {
+			failf(sqlerr.FeatureNotSupported, "a subquery referencing a query block more than one level out is not supported yet")
+		}
+	}
+	at := map[int]*plan.Expr{}
+	for i, call := range c.domain.calls {
+		at[aggIDBase+i] = plan.Col(sj.domainOut[i], call.Type)
+	}
+	v := replaceRefs(c.domain.value, at)
+	if c.marker {
+		marker := plan.Col(sj.domainOut[len(c.domain.calls)], catalog.TypeBool)
+		return &plan.Expr{Kind: plan.Case, Type: v.Type, Else: true, Args: []*plan.Expr{
+			plan.CallOf("isnull", catalog.TypeBool, marker), coerce(c.emptyVal, v.Type), v}}
+	}
+	return v
+}
+
+// joinDomain applies a domain-decorrelated subquery to node (see
+// domainAgg): D = the distinct outer values the conditions read, joined
+// with the subquery's rows on the conditions, aggregated per D, then
+// single-joined with node on the outer values.
+func (b *binder) joinDomain(qb *queryBlock, sj *subJoin, node plan.Node, layout []int, covered map[int]bool) (plan.Node, []int, map[int]bool) {
+	own := map[int]bool{}
+	for _, id := range qb.ranges[sj.rng].ids {
+		own[id] = true
+	}
+	// The outer columns the conditions read.
+	var outer []int
+	seen := map[int]bool{}
+	for _, c := range sj.conds {
+		forRefs(c, func(r *plan.Expr) {
+			if !own[r.Col] && !seen[r.Col] {
+				seen[r.Col] = true
+				outer = append(outer, r.Col)
+			}
+		})
+	}
+	types := node.Types()
+	typeOf := func(id int) catalog.Type {
+		for i, x := range layout {
+			if x == id {
+				return types[i]
+			}
+		}
+		failf(sqlerr.Internal, "planner: column id %d not in input", id)
+		return catalog.Type{}
+	}
+	// D: distinct outer values, under fresh ids.
+	dIDs := b.newIDs(len(outer))
+	var groups []*plan.Expr
+	at := map[int]*plan.Expr{}
+	for i, id := range outer {
+		t := typeOf(id)
+		groups = append(groups, remap(plan.Col(id, t), layout))
+		at[id] = plan.Col(dIDs[i], t)
+	}
+	dom := &plan.Aggregate{Input: node, Groups: groups, Phase: plan.Complete}
+	right, rl := b.buildRange(qb, sj.rng, nil, nil)
+	jl := append(append([]int(nil), dIDs...), rl...)
+	j := &plan.Join{Left: dom, Right: right, Kind: plan.InnerJoin}
+	var residual []*plan.Expr
+	for _, c := range sj.conds {
+		c = replaceRefs(c, at)
+		if c.Kind == plan.Call && c.Op == "=" {
+			a, x := c.Args[0], c.Args[1]
+			aD, xD := refsOnly(a, dIDs), refsOnly(x, dIDs)
+			aR, xR := refsOnly(a, rl), refsOnly(x, rl)
+			switch {
+			case aD && xR:
+				j.LeftKeys, j.RightKeys = append(j.LeftKeys, remap(a, dIDs)), append(j.RightKeys, remap(x, rl))
+				continue
+			case xD && aR:
+				j.LeftKeys, j.RightKeys = append(j.LeftKeys, remap(x, dIDs)), append(j.RightKeys, remap(a, rl))
+				continue
+			}
+		}
+		residual = append(residual, c)
+	}
+	if len(residual) > 0 {
+		j.Residual = remap(andAll(residual), jl)
+	}
+	if len(j.LeftKeys) == 0 && j.Residual == nil {
+		j.Kind = plan.CrossJoin
+	}
+	// Aggregate per D value; the aggregates' arguments are the subquery's
+	// first outputs.
+	var dg []*plan.Expr
+	for i := range dIDs {
+		dg = append(dg, plan.Col(i, at[outer[i]].Type))
+	}
+	var aggs []*plan.AggCall
+	for _, call := range sj.domain.calls {
+		nc := *call
+		if call.Arg != nil {
+			nc.Arg = plan.Col(len(dIDs)+call.Arg.Col, call.Arg.Type)
+		}
+		aggs = append(aggs, &nc)
+	}
+	a := &plan.Aggregate{Input: j, Groups: dg, Aggs: aggs, Phase: plan.Complete}
+	proj := make([]*plan.Expr, 0, len(dIDs)+len(aggs)+1)
+	at2 := a.Types()
+	for i, t := range at2 {
+		proj = append(proj, plan.Col(i, t))
+	}
+	proj = append(proj, boolConst(true))
+	per := &plan.Project{Input: a, Exprs: proj}
+	perIDs := append(append([]int(nil), dIDs...), sj.domainOut...)
+	// Each outer row finds its values' aggregates, NULLs matching NULLs (a
+	// condition may hold for a NULL outer value: x < o OR y > 0): each value
+	// is keyed as (COALESCE(v, zero), v IS NULL).
+	sjn := &plan.Join{Left: node, Right: per, Kind: plan.SingleJoin}
+	nullSafe := func(v *plan.Expr) []*plan.Expr {
+		return []*plan.Expr{
+			plan.CallOf("coalesce", v.Type, v, plan.ConstOf(v.Type, zeroDatum(v.Type))),
+			plan.CallOf("isnull", catalog.TypeBool, v),
+		}
+	}
+	for i, id := range outer {
+		t := typeOf(id)
+		sjn.LeftKeys = append(sjn.LeftKeys, nullSafe(remap(plan.Col(id, t), layout))...)
+		sjn.RightKeys = append(sjn.RightKeys, nullSafe(plan.Col(i, t))...)
+	}
+	both := append(append([]int(nil), layout...), perIDs...)
+	nc := map[int]bool{sj.rng: true}
+	for k := range covered {
+		nc[k] = true
+	}
+	return sjn, both, nc
+}
+
+// refsOnly reports whether e references columns and only ids.
+func refsOnly(e *plan.Expr, ids []int) bool {
+	set := map[int]bool{}
+	for _, id := range ids {
+		set[id] = true
+	}
+	any, only := false, true
+	forRefs(e, func(r *plan.Expr) {
+		any = true
+		if !set[r.Col] {
+			only = false
+		}
+	})
+	return any && only
+}
+
+// zeroDatum is a non-NULL value of type t.
+func zeroDatum(t catalog.Type) plan.Datum {
+	switch {
+	case t.IsDynamicNumeric():
+		return plan.Datum{S: "0"}
+	case t.IsBytesBacked():
+		return plan.Datum{S: ""}
+	}
+	return plan.Datum{}
 }
