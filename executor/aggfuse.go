@@ -59,6 +59,7 @@ func (a *aggOp) fuse(in Operator) {
 	a.need = make([]bool, len(types))
 	var nodes []node
 	nodes = append(nodes, a.groups...)
+	nodes = append(nodes, a.cse...)
 	for _, s := range a.aggs {
 		if s.arg != nil {
 			nodes = append(nodes, s.arg)
@@ -66,6 +67,9 @@ func (a *aggOp) fuse(in Operator) {
 	}
 	for _, n := range nodes {
 		for _, c := range n.meta().cols {
+			if c >= len(types) && c < len(types)+len(a.cse) {
+				continue // a common subexpression's column
+			}
 			if c < 0 || c >= len(types) {
 				a.filt = nil // not expected: leave the filter operator alone
 				a.in = in
@@ -176,6 +180,10 @@ func (a *aggOp) applyFilter(b *vec.Batch) (*vec.Batch, bool, error) {
 // key or argument failed to evaluate over all rows (nothing aggregated).
 func (a *aggOp) consumeMasked(b *vec.Batch, keep []bool) (bool, error) {
 	n := b.N
+	b, err := a.withCSE(b)
+	if err != nil {
+		return false, nil
+	}
 	for k := range a.keyVecs {
 		v, err := a.groups[k].eval(b)
 		if err != nil {

@@ -286,3 +286,34 @@ func TestAggregateFuses(t *testing.T) {
 		op.Close()
 	}
 }
+
+// TestAggregateCSE: Q1's charge reuses the discounted price computed for
+// the sum before it; results equal those of arguments sharing nothing.
+func TestAggregateCSE(t *testing.T) {
+	types, batches := q1Batches(30_000)
+	n := q1Plan(srcNode(types, batches...))
+	cse := findAggCSE(n.Aggs, len(n.Input.Types()))
+	if cse == nil || len(cse.defs) != 1 || cse.defs[0].String() != "(#1 * (100 - #2))" {
+		t.Fatalf("common subexpressions: %+v", cse)
+	}
+	got := runPlan(t, n, testEnv)
+	// The same charge as price * ((1 - discount) * (1 + tax)): only
+	// (1 - discount) in common.
+	m := q1Plan(srcNode(types, batches...))
+	charge := m.Aggs[3].Arg // (price * (1 - disc)) * (1 + tax)
+	price, oneMinus, onePlus := charge.Args[0].Args[0], charge.Args[0].Args[1], charge.Args[1]
+	alt := call("*", charge.Type, price, call("*", tNum(4), oneMinus, onePlus))
+	aggs := append([]*plan.AggCall(nil), m.Aggs...)
+	c := *aggs[3]
+	c.Arg = alt
+	aggs[3] = &c
+	m.Aggs = aggs
+	if cse := findAggCSE(m.Aggs, len(m.Input.Types())); cse == nil || len(cse.defs) != 1 || cse.defs[0].String() != "(100 - #2)" {
+		t.Fatalf("common subexpressions: %+v", cse)
+	}
+	want := runPlan(t, m, testEnv)
+	diffRows(t, "q1", got, want)
+	if len(got) != 4 {
+		t.Fatalf("%d groups", len(got))
+	}
+}

@@ -127,6 +127,10 @@ type aggOp struct {
 	empty []*vec.Vector
 	trash int32
 	argv  []*vec.Vector
+	// cse computes the arguments' common subexpressions as columns after
+	// the input's, in ext (aggcse.go).
+	cse []node
+	ext vec.Batch
 	// hist counts the current batch's rows per group, for the counts.
 	hist   []int64
 	histOK bool
@@ -152,6 +156,18 @@ func newAggregate(in Operator, n *plan.Aggregate) (Operator, error) {
 			return nil, err
 		}
 		keyTypes = exprTypesOf(n.Groups)
+	}
+	var cse *aggCSE
+	if n.Phase != plan.Final {
+		if cse = findAggCSE(n.Aggs, len(n.Input.Types())); cse != nil {
+			for _, d := range cse.defs {
+				c, err := compile(d)
+				if err != nil {
+					return nil, err
+				}
+				a.cse = append(a.cse, c)
+			}
+		}
 	}
 	col := len(n.Groups)
 	for _, call := range n.Aggs {
@@ -206,7 +222,7 @@ func newAggregate(in Operator, n *plan.Aggregate) (Operator, error) {
 			col += nst
 		} else if call.Arg != nil {
 			var err error
-			if s.arg, err = compile(call.Arg); err != nil {
+			if s.arg, err = compile(cse.argOf(call)); err != nil {
 				return nil, err
 			}
 			s.valT = call.Arg.Type
@@ -296,6 +312,10 @@ func (a *aggOp) consume(ctx context.Context) error {
 func (a *aggOp) consumeBatch(b *vec.Batch) error {
 	var gids []int32
 	a.histOK = false
+	b, err := a.withCSE(b)
+	if err != nil {
+		return err
+	}
 	if a.table != nil {
 		for k := range a.keyVecs {
 			if a.phase == plan.Final {

@@ -639,6 +639,20 @@ func (c *colCoder) encode(v *vec.Vector, n int, out []uint64, shift uint) bool {
 		}
 		tiny := c.tiny
 		off, data := v.Offsets[:n+1], v.Data
+		if nulls == nil && !c.kc.dec && oneByteValues(off) {
+			// Every value one byte (a flag column): the bytes are
+			// contiguous, each coded by table lookup.
+			d := data[off[0]:off[n]]
+			o := out[:len(d)]
+			for i := 0; i < len(d); {
+				k := codeBytes(o[i:], d[i:], tiny, shift&63)
+				if i += k; i < len(d) {
+					o[i] |= c.strCodeRow(d[i:i+1]) << shift
+					i++
+				}
+			}
+			return c.n <= c.limit
+		}
 		if nulls == nil && !c.kc.dec {
 			// One-byte values (flags) straight from the table; others, and
 			// bytes not seen yet, take the general path (which fills the
@@ -737,6 +751,34 @@ func (c *colCoder) encode(v *vec.Vector, n int, out []uint64, shift uint) bool {
 		}
 	}
 	return c.n <= c.limit
+}
+
+// codeBytes ORs the codes of one-byte values d into o until a byte without
+// a code; it returns how many it coded.
+func codeBytes(o []uint64, d []byte, tiny *[257]uint64, shift uint) int {
+	o = o[:len(d)]
+	for i, ch := range d {
+		code := tiny[ch]
+		if code == 0 {
+			return i
+		}
+		o[i] |= code << shift
+	}
+	return len(d)
+}
+
+// oneByteValues reports whether every value of offsets is one byte long.
+func oneByteValues(off []int32) bool {
+	if len(off) < 2 || int(off[len(off)-1]-off[0]) != len(off)-1 {
+		return false
+	}
+	var bad int32
+	prev := off[0]
+	for _, o := range off[1:] {
+		bad |= o - prev - 1
+		prev = o
+	}
+	return bad == 0
 }
 
 // strCodeRow returns the code of string value b (not NULL), filling the
