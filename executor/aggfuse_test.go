@@ -317,3 +317,25 @@ func TestAggregateCSE(t *testing.T) {
 		t.Fatalf("%d groups", len(got))
 	}
 }
+
+// TestQ1PipelineSteadyAllocs: after the first batches, Q1's fused
+// pipeline allocates nothing per batch.
+func TestQ1PipelineSteadyAllocs(t *testing.T) {
+	types, batches := q1Batches(200 * vec.BatchSize)
+	allocs := func(nb int) float64 {
+		n := q1Plan(srcNode(types, batches[:nb]...))
+		return testing.AllocsPerRun(3, func() {
+			op, err := Build(context.Background(), n, testEnv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := Drain(context.Background(), op); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	few, many := allocs(20), allocs(200)
+	if many > few {
+		t.Errorf("%v allocations over 200 batches, %v over 20", many, few)
+	}
+}

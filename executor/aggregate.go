@@ -1134,11 +1134,12 @@ func addSmall(hi, lo []int64, has []bool, gids []int32, v []int64, hist []int64)
 	gids = gids[:len(v)]
 	i := 0
 	for ; i+4 <= len(v); i += 4 {
-		x0, x1, x2, x3 := v[i], v[i+1], v[i+2], v[i+3]
-		acc[0][gids[i]&(smallGroups-1)] += x0
-		acc[1][gids[i+1]&(smallGroups-1)] += x1
-		acc[2][gids[i+2]&(smallGroups-1)] += x2
-		acc[3][gids[i+3]&(smallGroups-1)] += x3
+		x, g := v[i:i+4:i+4], gids[i:i+4:i+4]
+		x0, x1, x2, x3 := x[0], x[1], x[2], x[3]
+		acc[0][g[0]&(smallGroups-1)] += x0
+		acc[1][g[1]&(smallGroups-1)] += x1
+		acc[2][g[2]&(smallGroups-1)] += x2
+		acc[3][g[3]&(smallGroups-1)] += x3
 		or |= uint64(x0^x0>>63) | uint64(x1^x1>>63) | uint64(x2^x2>>63) | uint64(x3^x3>>63)
 	}
 	for ; i < len(v); i++ {
