@@ -66,7 +66,15 @@ func randBatches(rng *rand.Rand, rows [][]any) []*vec.Batch {
 	return out
 }
 
-func key(vals ...any) string { return fmt.Sprint(vals...) }
+// key renders a group key; %#v quotes strings and the separator keeps
+// ("k12", 25) and ("k1", 225) apart.
+func key(vals ...any) string {
+	s := ""
+	for _, v := range vals {
+		s += fmt.Sprintf("%#v\x00", v)
+	}
+	return s
+}
 
 // canon renders a row for comparison; floats are rounded so summation order
 // does not matter.
