@@ -152,7 +152,7 @@ func rangeFilter(sc *plan.Scan, typ catalog.Type, lo, hi int64, hasLo, hasHi, wi
 
 // openColocated dispatches a fragment whose scans are co-located: each
 // participant gets its key range of every co-located scan.
-func (s *session) openColocated(ctx context.Context, r *plan.Remote, split *plan.Scan, seq int64) (*gather, error) {
+func (s *session) openColocated(ctx context.Context, r *plan.Remote, split *plan.Scan, seq int64, bc *broadcaster) (*gather, error) {
 	shares, err := s.colocatedShares(ctx, r.Fragment, split, len(s.c.parts))
 	if err != nil {
 		return nil, err
@@ -186,13 +186,14 @@ func (s *session) openColocated(ctx context.Context, r *plan.Remote, split *plan
 			sc.Files, sc.Filter = sh.files[sc], sh.filters[sc]
 			sc.FileOrdinals = fileOrdinals(sc, m, sc.Files)
 		}
-		st, err := s.c.parts[p].Run(g.ctx, r.Fragment, seq)
+		st, err := bc.run(g.ctx, s, p, r.Fragment, seq)
 		if err != nil {
 			g.Close()
 			return nil, err
 		}
 		g.add(st)
 	}
+	bc.start(s, g)
 	g.start()
 	return g, nil
 }

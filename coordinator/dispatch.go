@@ -40,8 +40,14 @@ func (s *session) openRemote(ctx context.Context, r *plan.Remote) (executor.Oper
 		}
 	}
 	seq := s.c.cat.ShipSeq()
+	bc := newBroadcaster(r, "")
 	if scan.Colocated {
-		return s.openColocated(ctx, r, scan, seq)
+		g, err := s.openColocated(ctx, r, scan, seq, bc)
+		if err != nil {
+			bc.abort(s)
+			return nil, err
+		}
+		return bc.op(s, g), nil
 	}
 	shares := pruneFiles(scan, assignFiles(m.Files, len(s.c.parts)))
 	g := newGather(ctx)
@@ -51,16 +57,18 @@ func (s *session) openRemote(ctx context.Context, r *plan.Remote) (executor.Oper
 		}
 		scan.Files = files
 		scan.FileOrdinals = fileOrdinals(scan, m, files)
-		st, err := s.c.parts[p].Run(g.ctx, r.Fragment, seq)
+		st, err := bc.run(g.ctx, s, p, r.Fragment, seq)
 		if err != nil {
 			g.Close()
+			bc.abort(s)
 			return nil, err
 		}
 		g.add(st)
 	}
 	scan.Files, scan.FileOrdinals = nil, nil
+	bc.start(s, g)
 	g.start()
-	return g, nil
+	return bc.op(s, g), nil
 }
 
 // assignFiles deals a manifest's files to participants in manifest order,

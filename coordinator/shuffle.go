@@ -122,13 +122,18 @@ func (s *session) openShuffled(ctx context.Context, r *plan.Remote) (executor.Op
 			g.add(st)
 		}
 	}
+	bc := newBroadcaster(r, sid)
 	for p := range n {
 		st, err := s.c.parts[p].RunExchange(g.ctx, r.Fragment, seq, info(p))
 		if err != nil {
 			return fail(err)
 		}
 		g.add(st)
+		if bc != nil {
+			bc.targets = append(bc.targets, p)
+		}
 	}
+	bc.start(s, g)
 	g.start()
 	return op, nil
 }

@@ -28,6 +28,10 @@ type initPlans struct {
 	ctx  context.Context
 	env  *Env
 	done map[*plan.Expr]*plan.Expr
+	// remote counts the Remote fragments being substituted around the
+	// current node; bcastIDs numbers broadcast sources (initbroadcast.go).
+	remote   int
+	bcastIDs int
 }
 
 // substituteSubqueries returns n with every Subquery expression replaced
@@ -218,6 +222,8 @@ func (ip *initPlans) node(n plan.Node) (plan.Node, error) {
 		}
 		return &plan.DistinctOn{Input: in, Keys: n.Keys}, nil
 	case *plan.Remote:
+		ip.remote++
+		defer func() { ip.remote-- }()
 		f, err := ip.node(n.Fragment)
 		if err != nil {
 			return n, err
@@ -382,8 +388,12 @@ func firstValue(ctx context.Context, op Operator, t catalog.Type) (plan.Datum, c
 const maxInitRows = 8 << 20
 
 // rows runs an InitRows node's input and returns its rows as a Values
-// node.
+// node, or, inside a Remote fragment and with more than
+// valuesInitRows rows, as a broadcast exchange source (initbroadcast.go).
 func (ip *initPlans) rows(n *plan.InitRows) (plan.Node, error) {
+	if ip.remote > 0 {
+		return ip.broadcastRows(n)
+	}
 	in, err := ip.node(n.Input)
 	if err != nil {
 		return nil, err

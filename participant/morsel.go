@@ -259,6 +259,24 @@ func (s *Server) runFragment(ctx context.Context, cancel context.CancelFunc, req
 		return w.Write(rec)
 	}
 
+	// Broadcast sources (broadcast.go) live in the request's session.
+	var sess *xsession
+	if req.Session != "" {
+		sess, err = s.xreg().acquire(req.Session)
+		if err != nil {
+			return exchange.ToStatus(err)
+		}
+		defer s.xreg().release(sess)
+		stop := context.AfterFunc(sess.ctx, cancel)
+		defer stop()
+	}
+	openExchange := func(ctx context.Context, x *plan.ExchangeSource) (executor.Operator, error) {
+		if !x.Broadcast {
+			return nil, sqlerr.New(sqlerr.ProtocolViolation, "exchange source in a fragment with a split scan")
+		}
+		return s.openBroadcast(sess, x)
+	}
+
 	shared := executor.NewShared()
 	var wg sync.WaitGroup
 	errs := make(chan error, workers)
@@ -268,7 +286,7 @@ func (s *Server) runFragment(ctx context.Context, cancel context.CancelFunc, req
 			return exchange.ToStatus(err)
 		}
 		split := plan.FindScan(node)
-		env := &executor.Env{Shared: shared, OpenScan: func(ctx context.Context, sc *plan.Scan) (executor.Operator, error) {
+		env := &executor.Env{Shared: shared, OpenExchange: openExchange, OpenScan: func(ctx context.Context, sc *plan.Scan) (executor.Operator, error) {
 			if sc == split || (!sc.Broadcast && sameFiles(sc.Files, scan.Files)) {
 				return s.newCachedScan(sc, src), nil
 			}

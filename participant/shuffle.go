@@ -155,6 +155,9 @@ func hasExchange(n plan.Node) bool {
 // env returns the executor environment of pipeline sub.
 func (s *Server) env(sess *xsession, info *exchange.ExchangeInfo, sub int) *executor.Env {
 	return &executor.Env{OpenScan: s.openScan, OpenExchange: func(ctx context.Context, x *plan.ExchangeSource) (executor.Operator, error) {
+		if x.Broadcast {
+			return s.openBroadcast(sess, x)
+		}
 		b, err := s.xreg().buf(sess, x.ID, sub, len(info.Peers))
 		if err != nil {
 			return nil, err
@@ -429,6 +432,9 @@ func (s *Server) DoExchange(stream flight.FlightService_DoExchangeServer) (err e
 		return exchange.ToStatus(err)
 	}
 	defer s.xreg().release(sess)
+	if h.Broadcast {
+		return s.receiveBroadcast(stream, rdr, sess, h)
+	}
 	buf, err := s.xreg().buf(sess, h.Exchange, h.Sub, h.Producers)
 	if err != nil {
 		return exchange.ToStatus(err)

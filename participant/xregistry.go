@@ -39,6 +39,7 @@ type xsession struct {
 	ctx     context.Context
 	cancel  context.CancelFunc
 	bufs    map[xkey]*xbuf
+	bcasts  map[int]*xbcast // broadcast sources (broadcast.go)
 	refs    int
 	last    time.Time
 	aborted bool
@@ -116,6 +117,8 @@ func (r *xregistry) abort(id string) {
 	s.last = time.Now()
 	bufs := s.bufs
 	s.bufs = nil
+	bcasts := s.bcasts
+	s.bcasts = nil
 	already := s.aborted
 	s.aborted = true
 	r.mu.Unlock()
@@ -126,6 +129,9 @@ func (r *xregistry) abort(id string) {
 	for _, b := range bufs {
 		b.fail(errSessionEnded)
 		b.close()
+	}
+	for _, b := range bcasts {
+		b.fail(errSessionEnded)
 	}
 }
 

@@ -23,18 +23,24 @@ import (
 //     participants and a final one on the coordinator (unless an aggregate
 //     is DISTINCT);
 //   - a join whose probe side is a Remote and whose build side the
-//     coordinator computes (it aggregates, say) and is estimated small runs
-//     in the probe side's fragment, the build side shipped as rows
-//     (plan.InitRows);
+//     coordinator computes (it aggregates, say) runs in the probe side's
+//     fragment, the build side shipped as rows (plan.InitRows), unless
+//     the build side is estimated large and larger than the probe side;
 //   - LIMIT (over ORDER BY: top-N) over a Remote also runs per participant,
 //     keeping count+offset rows each, before the coordinator's.
 //
 // A fragment thus has one split scan (its leftmost leaf) or reads exchange
 // sources, and has any number of broadcast scans.
 
-// initRowsLimit is the largest estimated build side computed by the
-// coordinator that is shipped to participants as rows.
+// initRowsLimit is the estimated build side computed by the coordinator
+// up to which it is always shipped to the participants as rows
+// (plan.InitRows). A larger one is shipped too unless the probe side is
+// estimated smaller: the coordinator computes the build side whole either
+// way, and then moving it to every participant costs more than gathering
+// the probe side and joining on the coordinator.
 const initRowsLimit = 100_000
+
+func initRowsPay(build, probe float64) bool { return build <= initRowsLimit || build <= probe }
 
 // broadcastLimit is the largest estimated build side read whole by every
 // participant.
@@ -60,9 +66,11 @@ func (b *binder) distribute(n plan.Node) plan.Node {
 		j.Left, j.Right = l, r
 		lr, lok := l.(*plan.Remote)
 		rr, rok := r.(*plan.Remote)
-		if lok && !rok && probeSplit(j.Kind) && len(plan.Scans(r)) > 0 && b.estimate(r) <= initRowsLimit {
-			// A small build side the coordinator computes (it aggregates,
-			// say) travels to the participants as rows.
+		if lok && !rok && probeSplit(j.Kind) && len(plan.Scans(r)) > 0 && initRowsPay(b.estimate(r), b.estimate(lr.Fragment)) {
+			// A build side the coordinator computes (it aggregates, say)
+			// travels to the participants as rows: inside the fragment
+			// when there are few, else streamed to each participant
+			// through the exchange (executor/initbroadcast.go).
 			j.Left, j.Right = lr.Fragment, &plan.InitRows{Input: r}
 			return &plan.Remote{Fragment: &j, Shuffles: lr.Shuffles}
 		}

@@ -43,6 +43,10 @@ type FragmentRequest struct {
 	// Exchange is set for the fragments of a repartitioned query: Shuffle
 	// producers and the fragments that read exchange sources (shuffle.go).
 	Exchange *ExchangeInfo `json:"exchange,omitempty"`
+	// Session is the exchange session of the broadcast sources a fragment
+	// with a split scan reads (broadcast.go); fragments of a
+	// repartitioned query use Exchange.Session.
+	Session string `json:"session,omitempty"`
 }
 
 // WriteRequest is a DoPut descriptor: write the streamed rows (all columns

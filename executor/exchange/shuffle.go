@@ -65,6 +65,9 @@ type PartitionHeader struct {
 	Sub       int    `json:"sub"`
 	Producer  int    `json:"producer"`
 	Producers int    `json:"producers"`
+	// Broadcast marks the coordinator's stream of a broadcast source's
+	// rows (broadcast.go); Sub and Producer are 0, Producers 1.
+	Broadcast bool `json:"broadcast,omitempty"`
 }
 
 // AbortSessionAction is the Flight action that ends an exchange session on

@@ -144,7 +144,28 @@ func (d *db) env() *executor.Env {
 		if err != nil {
 			return nil, err
 		}
-		return executor.Build(ctx, frag, env)
+		// Broadcast sources (large InitRows results) arrive through the
+		// exchange: here, straight from the coordinator's batches.
+		srcs := map[int]*executor.BroadcastRows{}
+		var walk func(n plan.Node)
+		walk = func(n plan.Node) {
+			if x, ok := n.(*plan.ExchangeSource); ok && x.Broadcast {
+				srcs[x.ID] = x.Rows.(*executor.BroadcastRows)
+			}
+			for _, c := range plan.Children(n) {
+				walk(c)
+			}
+		}
+		walk(r.Fragment)
+		fenv := *env
+		fenv.OpenExchange = func(ctx context.Context, x *plan.ExchangeSource) (executor.Operator, error) {
+			rows := srcs[x.ID]
+			if !x.Broadcast || rows == nil {
+				return nil, fmt.Errorf("no broadcast source %d", x.ID)
+			}
+			return executor.NewSliceSource(x.ColTypes, rows.Batches), nil
+		}
+		return executor.Build(ctx, frag, &fenv)
 	}
 	return env
 }

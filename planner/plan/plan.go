@@ -291,11 +291,12 @@ type DistinctOn struct {
 	Keys  []int `json:"keys"`
 }
 
-// InitRows is a small input the coordinator computes before it dispatches
-// the fragment that contains it (Input may hold Remote nodes): the executor
-// replaces it with a Values node of the rows, so participants receive the
-// rows inside the fragment — the build side of a join computed with
-// aggregation, broadcast as data.
+// InitRows is an input the coordinator computes before it dispatches the
+// fragment that contains it (Input may hold Remote nodes) — the build side
+// of a join computed with aggregation, broadcast as data. The executor
+// replaces it with a Values node of the rows when they are few, so they
+// travel inside the fragment, else with a Broadcast ExchangeSource whose
+// rows the coordinator streams to every participant of the dispatch.
 type InitRows struct {
 	Input Node `json:"-"`
 }
@@ -344,9 +345,19 @@ type Shuffle struct {
 
 // ExchangeSource is, on one participant, the rows every participant's
 // Shuffle ID sent to it.
+//
+// A Broadcast source is never planned: the executor puts one in place of
+// an InitRows node whose rows are too many to travel inside the fragment
+// as a Values node. The coordinator holds the rows (Rows, executor-owned)
+// and, when it dispatches the Remote, streams them whole to every
+// participant of the dispatch, in the query's exchange session; every
+// pipeline reading the source on a participant reads all of them.
+// Broadcast IDs are negative, so they never meet a Shuffle's.
 type ExchangeSource struct {
-	ID       int            `json:"id"`
-	ColTypes []catalog.Type `json:"types"`
+	ID        int            `json:"id"`
+	ColTypes  []catalog.Type `json:"types"`
+	Broadcast bool           `json:"broadcast,omitempty"`
+	Rows      any            `json:"-"`
 }
 
 // Types implementations.
