@@ -70,26 +70,10 @@ func deriveStats(t *catalog.Table, m *storage.Manifest) *planner.TableStats {
 	return st
 }
 
-// broadcastRows reads the session's cirrus.broadcast_rows setting: the
-// largest estimated join build side read whole by every participant (a
-// negative value repartitions every join with keys).
-func (s *session) broadcastRows() float64 {
-	v, ok := s.vars["cirrus.broadcast_rows"]
-	if !ok {
-		return 0
-	}
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil {
-		return 0
-	}
-	if f == 0 {
-		return -1
-	}
-	return f
-}
 
-// rowsSetting reads a row-count session setting (0 when unset or invalid;
-// an explicit 0 reads as -1: "always").
+// rowsSetting reads a row-count session setting such as
+// cirrus.broadcast_rows (0 when unset or invalid, which means the default;
+// an explicit 0 reads as -1: "none" or "always", as the setting says).
 func (s *session) rowsSetting(name string) float64 {
 	v, ok := s.vars[name]
 	if !ok {

@@ -384,48 +384,12 @@ func firstValue(ctx context.Context, op Operator, t catalog.Type) (plan.Datum, c
 	}
 }
 
-// maxInitRows bounds the rows an InitRows node may ship inside fragments.
-const maxInitRows = 8 << 20
-
-// rows runs an InitRows node's input and returns its rows as a Values
-// node, or, inside a Remote fragment and with more than
-// valuesInitRows rows, as a broadcast exchange source (initbroadcast.go).
+// rows substitutes an InitRows node: inside a Remote fragment its rows are
+// computed now and shipped (initbroadcast.go); anywhere else the
+// coordinator runs its input in place.
 func (ip *initPlans) rows(n *plan.InitRows) (plan.Node, error) {
 	if ip.remote > 0 {
 		return ip.broadcastRows(n)
 	}
-	in, err := ip.node(n.Input)
-	if err != nil {
-		return nil, err
-	}
-	op, err := build(ip.ctx, in, ip.env)
-	if err != nil {
-		return nil, err
-	}
-	defer op.Close()
-	types := n.Types()
-	v := &plan.Values{ColTypes: types}
-	for {
-		b, err := (&guardOp{op}).Next(ip.ctx)
-		if err != nil {
-			return nil, err
-		}
-		if b == nil {
-			return v, nil
-		}
-		if len(v.Rows)+b.N > maxInitRows {
-			return nil, sqlerr.Errorf(sqlerr.ProgramLimitExceeded, "executor: more than %d rows to ship with a fragment", maxInitRows)
-		}
-		for r := 0; r < b.N; r++ {
-			row := make([]*plan.Expr, len(types))
-			for c, t := range types {
-				if b.Cols[c].IsNull(r) {
-					row[c] = plan.NullOf(t)
-				} else {
-					row[c] = plan.ConstOf(t, datumOf(b.Cols[c], r))
-				}
-			}
-			v.Rows = append(v.Rows, row)
-		}
-	}
+	return ip.node(n.Input)
 }

@@ -860,25 +860,7 @@ func (b *binder) buildJoin(qb *queryBlock, jn *joinNode, pushed [][]*plan.Expr, 
 	}
 	j := &plan.Join{Left: ln, Right: rn, Kind: kind}
 	layout := append(append([]int(nil), ll...), rl...)
-	var residual []*plan.Expr
-	for _, c := range conds {
-		if c.Kind == plan.Call && c.Op == "=" {
-			a, bb := c.Args[0], c.Args[1]
-			ra, rb := rangesOf(qb, a), rangesOf(qb, bb)
-			switch {
-			case len(ra) > 0 && len(rb) > 0 && subset(ra, lr) && subset(rb, rr):
-				j.LeftKeys = append(j.LeftKeys, remap(a, ll))
-				j.RightKeys = append(j.RightKeys, remap(bb, rl))
-				continue
-			case len(ra) > 0 && len(rb) > 0 && subset(ra, rr) && subset(rb, lr):
-				j.LeftKeys = append(j.LeftKeys, remap(bb, ll))
-				j.RightKeys = append(j.RightKeys, remap(a, rl))
-				continue
-			}
-		}
-		residual = append(residual, c)
-	}
-	if len(residual) > 0 {
+	if residual := equiKeys(j, conds, ll, rl); len(residual) > 0 {
 		j.Residual = remap(andAll(residual), layout)
 	}
 	if !inner {
@@ -1285,4 +1267,27 @@ func pushSide(qb *queryBlock, conds []*plan.Expr, side map[int]bool, n plan.Node
 	}
 	f, l := dropFilterOnly(qb, &plan.Filter{Input: n, Pred: remap(andAll(push), layout)}, layout, push)
 	return keep, f, l
+}
+
+// equiKeys moves each condition that equates an expression over the left
+// input's columns (ids ll) with one over the right input's (ids rl) into
+// j's keys, remapped into each input's positions, and returns the other
+// conditions.
+func equiKeys(j *plan.Join, conds []*plan.Expr, ll, rl []int) []*plan.Expr {
+	var rest []*plan.Expr
+	for _, c := range conds {
+		if c.Kind == plan.Call && c.Op == "=" {
+			a, x := c.Args[0], c.Args[1]
+			switch {
+			case refsOnly(a, ll) && refsOnly(x, rl):
+				j.LeftKeys, j.RightKeys = append(j.LeftKeys, remap(a, ll)), append(j.RightKeys, remap(x, rl))
+				continue
+			case refsOnly(x, ll) && refsOnly(a, rl):
+				j.LeftKeys, j.RightKeys = append(j.LeftKeys, remap(x, ll)), append(j.RightKeys, remap(a, rl))
+				continue
+			}
+		}
+		rest = append(rest, c)
+	}
+	return rest
 }

@@ -545,7 +545,7 @@ func (b *binder) joinSubAt(bs *boundSub, kind plan.JoinKind, lhs *plan.Expr, pos
 		nhead++
 	}
 	ids := append(b.newIDs(nhead), c.outIDs...)
-	r := b.addRange(qb, &rangeEntry{sub: bs.q, ids: ids}, len(ids))
+	b.addRange(qb, &rangeEntry{sub: bs.q, ids: ids}, len(ids))
 	conds := append([]*plan.Expr(nil), c.hoisted...)
 	if lhs != nil {
 		conds = append(conds, binaryOp("=", lhs, plan.Col(ids[0], bs.q.Columns[0].Type)))
@@ -556,7 +556,6 @@ func (b *binder) joinSubAt(bs *boundSub, kind plan.JoinKind, lhs *plan.Expr, pos
 		}
 	}
 	qb.subJoins = append(qb.subJoins, &subJoin{kind: kind, rng: len(qb.ranges) - 1, conds: conds, postAgg: postAgg})
-	_ = r
 	return ids
 }
 
@@ -643,33 +642,16 @@ func (b *binder) applySubJoins(qb *queryBlock, node plan.Node, layout []int, cov
 }
 
 func (b *binder) joinSubquery(qb *queryBlock, sj *subJoin, node plan.Node, layout []int, covered map[int]bool) (plan.Node, []int, map[int]bool) {
-	r := qb.ranges[sj.rng]
 	right, rl := b.buildRange(qb, sj.rng, nil, nil)
 	j := &plan.Join{Left: node, Right: right, Kind: sj.kind}
-	own := map[int]bool{sj.rng: true}
 	var residual []*plan.Expr
-	for i, c := range sj.conds {
+	if sj.kind == plan.NullAwareAntiJoin {
 		// NOT IN's key is its own comparison (the last condition); the
 		// correlation decides which right rows count, per left row.
-		if sj.kind == plan.NullAwareAntiJoin && i < len(sj.conds)-1 {
-			residual = append(residual, c)
-			continue
-		}
-		if c.Kind == plan.Call && c.Op == "=" {
-			a, bb := c.Args[0], c.Args[1]
-			ra, rb := rangesOf(qb, a), rangesOf(qb, bb)
-			switch {
-			case len(ra) > 0 && len(rb) > 0 && subset(ra, covered) && subset(rb, own):
-				j.LeftKeys = append(j.LeftKeys, remap(a, layout))
-				j.RightKeys = append(j.RightKeys, remap(bb, rl))
-				continue
-			case len(ra) > 0 && len(rb) > 0 && subset(rb, covered) && subset(ra, own):
-				j.LeftKeys = append(j.LeftKeys, remap(bb, layout))
-				j.RightKeys = append(j.RightKeys, remap(a, rl))
-				continue
-			}
-		}
-		residual = append(residual, c)
+		last := len(sj.conds) - 1
+		residual = append(sj.conds[:last:last], equiKeys(j, sj.conds[last:], layout, rl)...)
+	} else {
+		residual = equiKeys(j, sj.conds, layout, rl)
 	}
 	if sj.kind == plan.NullAwareAntiJoin && len(j.LeftKeys) != 1 {
 		failf(sqlerr.FeatureNotSupported, "NOT IN over this condition is not supported yet")
@@ -678,7 +660,6 @@ func (b *binder) joinSubquery(qb *queryBlock, sj *subJoin, node plan.Node, layou
 	if len(residual) > 0 {
 		j.Residual = remap(andAll(residual), both)
 	}
-	_ = r
 	if sj.kind == plan.SingleJoin {
 		nc := map[int]bool{sj.rng: true}
 		for k := range covered {
@@ -775,44 +756,13 @@ func (b *binder) joinPostAgg(qb *queryBlock, node plan.Node, layout []int, post 
 			failf(sqlerr.FeatureNotSupported, "a subquery correlated by non-equality conditions is not supported after aggregation yet")
 		}
 		sj.done = true
-		r := qb.ranges[sj.rng]
-		own := map[int]bool{}
-		for _, id := range r.ids {
-			own[id] = true
-		}
-		mine := func(e *plan.Expr) (in, out bool) {
-			ids := map[int]bool{}
-			collectIDs(e, ids)
-			for id := range ids {
-				if own[id] {
-					in = true
-				} else {
-					out = true
-				}
-			}
-			return in, out
-		}
 		right, rl := b.buildRange(qb, sj.rng, nil, nil)
 		j := &plan.Join{Left: node, Right: right, Kind: sj.kind}
-		var residual []*plan.Expr
-		for _, c := range sj.conds {
-			c = post(c)
-			if c.Kind == plan.Call && c.Op == "=" {
-				ai, ao := mine(c.Args[0])
-				bi, bo := mine(c.Args[1])
-				switch {
-				case ao && !ai && bi && !bo:
-					j.LeftKeys = append(j.LeftKeys, remap(c.Args[0], layout))
-					j.RightKeys = append(j.RightKeys, remap(c.Args[1], rl))
-					continue
-				case bo && !bi && ai && !ao:
-					j.LeftKeys = append(j.LeftKeys, remap(c.Args[1], layout))
-					j.RightKeys = append(j.RightKeys, remap(c.Args[0], rl))
-					continue
-				}
-			}
-			residual = append(residual, c)
+		conds := make([]*plan.Expr, len(sj.conds))
+		for i, c := range sj.conds {
+			conds[i] = post(c)
 		}
+		residual := equiKeys(j, conds, layout, rl)
 		both := append(append([]int(nil), layout...), rl...)
 		if len(residual) > 0 {
 			j.Residual = remap(andAll(residual), both)
@@ -1035,24 +985,11 @@ func (b *binder) joinDomain(qb *queryBlock, sj *subJoin, node plan.Node, layout 
 	right, rl := b.buildRange(qb, sj.rng, nil, nil)
 	jl := append(append([]int(nil), dIDs...), rl...)
 	j := &plan.Join{Left: dom, Right: right, Kind: plan.InnerJoin}
-	var residual []*plan.Expr
-	for _, c := range sj.conds {
-		c = replaceRefs(c, at)
-		if c.Kind == plan.Call && c.Op == "=" {
-			a, x := c.Args[0], c.Args[1]
-			aD, xD := refsOnly(a, dIDs), refsOnly(x, dIDs)
-			aR, xR := refsOnly(a, rl), refsOnly(x, rl)
-			switch {
-			case aD && xR:
-				j.LeftKeys, j.RightKeys = append(j.LeftKeys, remap(a, dIDs)), append(j.RightKeys, remap(x, rl))
-				continue
-			case xD && aR:
-				j.LeftKeys, j.RightKeys = append(j.LeftKeys, remap(x, dIDs)), append(j.RightKeys, remap(a, rl))
-				continue
-			}
-		}
-		residual = append(residual, c)
+	conds := make([]*plan.Expr, len(sj.conds))
+	for i, c := range sj.conds {
+		conds[i] = replaceRefs(c, at)
 	}
+	residual := equiKeys(j, conds, dIDs, rl)
 	if len(residual) > 0 {
 		j.Residual = remap(andAll(residual), jl)
 	}

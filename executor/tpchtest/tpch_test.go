@@ -23,7 +23,7 @@ import (
 	"github.com/cirrusdb/cirrus/vec"
 )
 
-const dir = "/work/shared/tpch"
+const dir = "../../../shared/tpch" // the shared data, relative to this package
 
 var ddl = []string{
 	`create table nation (n_nationkey integer not null, n_name char(25) not null, n_regionkey integer not null, n_comment varchar(152))`,

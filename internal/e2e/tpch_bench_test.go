@@ -44,7 +44,7 @@ func BenchmarkTPCHWarm(b *testing.B) {
 	b.Logf("loaded SF 0.1 in %v", time.Since(start))
 	conn := connect(b, c)
 	for _, q := range []string{"q01", "q03", "q06", "q09"} {
-		sql, err := os.ReadFile(filepath.Join("/work/shared/tpch/queries", q+".sql"))
+		sql, err := os.ReadFile(filepath.Join(tpchDir, "queries", q+".sql"))
 		if err != nil {
 			b.Skipf("TPC-H queries not available: %v", err)
 		}

@@ -18,7 +18,7 @@ import (
 	"github.com/cirrusdb/cirrus/storage"
 )
 
-const shared = "/work/shared/tpch"
+const shared = "../../../shared/tpch"
 
 // passing are the TPC-H queries whose answers at SF 0.01 must match the
 // reference: today all 22. (Add queries here as the planner learns them;

@@ -17,7 +17,7 @@ import (
 	"time"
 )
 
-const sharedDir = "/work/shared/tpch"
+const sharedDir = "../../../../shared/tpch"
 
 type checksum struct {
 	rows, bytes int64
