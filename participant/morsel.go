@@ -39,6 +39,9 @@ const StorageStatsAction = "storage_stats"
 type StorageStats struct {
 	Node  string             `json:"node"`
 	Cache storage.CacheStats `json:"cache"`
+	// Disk is the local disk cache of object bytes; nil when the
+	// participant reads its store directly (a local directory).
+	Disk *storage.DiskCacheStats `json:"disk,omitempty"`
 	// Row groups scanned and skipped by their statistics; files skipped by
 	// the coordinator never arrive.
 	RowGroupsScanned int64 `json:"row_groups_scanned"`
