@@ -1,0 +1,739 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/minio/minio-go/v7/pkg/s3utils"
+)
+
+// S3Config says where an S3 store's objects live and how to reach them.
+type S3Config struct {
+	// Endpoint is the server's host:port, without a scheme.
+	Endpoint string
+	// Bucket must exist: NewS3 does not create it.
+	Bucket string
+	// Prefix is the key prefix inside the bucket, "" or a relative path
+	// such as "a/b": the store's key k is the S3 object Prefix+"/"+k.
+	Prefix string
+	// Region is the bucket's region (default "us-east-1", MinIO's).
+	Region string
+	// AccessKey and SecretKey are the credentials; when empty they come
+	// from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.
+	AccessKey, SecretKey string
+	// TLS makes the client use https.
+	TLS bool
+	// PartSize is the part size of multipart uploads and the most a writer
+	// buffers (default 16 MiB; at least 5 MiB, S3's smallest part).
+	PartSize int64
+	// RetryBudget is how long one operation retries transient errors
+	// (default 8 s). See NewS3.
+	RetryBudget time.Duration
+}
+
+const (
+	// s3MinPartSize is S3's smallest part of a multipart upload but the
+	// last; s3MaxPartSize its largest.
+	s3MinPartSize     = 5 << 20
+	s3MaxPartSize     = 5 << 30
+	s3DefaultPartSize = 16 << 20
+	s3DefaultBudget   = 8 * time.Second
+	s3DefaultRegion   = "us-east-1"
+	// s3CheckTimeout bounds NewS3's check of endpoint, credentials and
+	// bucket.
+	s3CheckTimeout = 10 * time.Second
+	// s3AttemptBase and s3MinThroughput bound one request: it may take
+	// s3AttemptBase plus the time to move its payload at s3MinThroughput.
+	s3AttemptBase   = 15 * time.Second
+	s3MinThroughput = 1 << 20 // bytes per second
+	// The first retry waits about s3FirstBackoff, doubling up to
+	// s3MaxBackoff.
+	s3FirstBackoff = 50 * time.Millisecond
+	s3MaxBackoff   = time.Second
+)
+
+// validate checks cfg and fills in its defaults.
+func (cfg *S3Config) validate() error {
+	if cfg.Endpoint == "" {
+		return errors.New("storage: s3: no endpoint given (HOST:PORT)")
+	}
+	if strings.Contains(cfg.Endpoint, "://") || strings.Contains(cfg.Endpoint, "/") {
+		return fmt.Errorf("storage: s3: endpoint %q must be HOST:PORT, without a scheme or path (TLS selects https)", cfg.Endpoint)
+	}
+	if err := s3utils.CheckValidBucketNameStrict(cfg.Bucket); err != nil {
+		return fmt.Errorf("storage: s3: bucket %q: %v", cfg.Bucket, err)
+	}
+	cfg.Prefix = strings.TrimSuffix(cfg.Prefix, "/")
+	if cfg.Prefix != "" {
+		if err := ValidateKey(cfg.Prefix); err != nil {
+			return fmt.Errorf("storage: s3: prefix %q: %v", cfg.Prefix, err)
+		}
+	}
+	if cfg.Region == "" {
+		cfg.Region = s3DefaultRegion
+	}
+	if cfg.AccessKey == "" && cfg.SecretKey == "" {
+		cfg.AccessKey = os.Getenv("AWS_ACCESS_KEY_ID")
+		cfg.SecretKey = os.Getenv("AWS_SECRET_ACCESS_KEY")
+	}
+	if cfg.PartSize == 0 {
+		cfg.PartSize = s3DefaultPartSize
+	}
+	if cfg.PartSize < s3MinPartSize || cfg.PartSize > s3MaxPartSize {
+		return fmt.Errorf("storage: s3: part size %d is outside S3's limits [5 MiB, 5 GiB]", cfg.PartSize)
+	}
+	if cfg.RetryBudget == 0 {
+		cfg.RetryBudget = s3DefaultBudget
+	}
+	if cfg.RetryBudget < 0 {
+		return fmt.Errorf("storage: s3: negative retry budget %v", cfg.RetryBudget)
+	}
+	return nil
+}
+
+// ParseS3URL splits a location "s3://BUCKET[/PREFIX]" into its bucket and
+// key prefix (without leading or trailing '/').
+func ParseS3URL(u string) (bucket, prefix string, err error) {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "", "", fmt.Errorf("storage: s3 location %q: %v", u, err)
+	}
+	if p.Scheme != "s3" || p.Opaque != "" {
+		return "", "", fmt.Errorf("storage: s3 location %q does not have the form s3://BUCKET/PREFIX", u)
+	}
+	if p.User != nil || p.Port() != "" || p.RawQuery != "" || p.Fragment != "" {
+		return "", "", fmt.Errorf("storage: s3 location %q: only s3://BUCKET/PREFIX is allowed (the endpoint and credentials are set separately)", u)
+	}
+	bucket = p.Host
+	if err := s3utils.CheckValidBucketNameStrict(bucket); err != nil {
+		return "", "", fmt.Errorf("storage: s3 location %q: bucket %q: %v", u, bucket, err)
+	}
+	prefix = strings.TrimSuffix(strings.TrimPrefix(p.Path, "/"), "/")
+	if prefix != "" {
+		if err := ValidateKey(prefix); err != nil {
+			return "", "", fmt.Errorf("storage: s3 location %q: prefix: %v", u, err)
+		}
+	}
+	return bucket, prefix, nil
+}
+
+// ErrUnavailable is wrapped by every error that means the object store
+// cannot serve requests at all, as opposed to a problem with one object:
+// the endpoint cannot be reached or keeps failing after retries (5xx,
+// SlowDown, timeouts), the credentials are refused, or the bucket does not
+// exist. Test for it with errors.Is; the errors also wrap their cause.
+// A missing object is not unavailability: it satisfies IsNotExist.
+var ErrUnavailable = errors.New("object store unavailable")
+
+// unavailableError is an error wrapping ErrUnavailable and its cause.
+type unavailableError struct {
+	msg   string // the whole message, cause included
+	cause error
+}
+
+func (e *unavailableError) Error() string   { return e.msg }
+func (e *unavailableError) Unwrap() []error { return []error{ErrUnavailable, e.cause} }
+
+// NewS3 returns an ObjectStore keeping its objects in an S3 bucket (MinIO
+// or any S3 service), under cfg.Prefix.
+//
+// Before returning it checks, within 10 s, that the endpoint answers, the
+// credentials are accepted and the bucket exists, and fails with an error
+// naming the problem (wrapping ErrUnavailable) otherwise.
+//
+// Every request is bounded: connecting takes at most 3 s, and a request may
+// take 15 s plus its payload's time at 1 MiB/s. Transient failures
+// (connection refused or reset, timeouts, 5xx, SlowDown, RequestTimeout)
+// are retried with exponential backoff and jitter for up to
+// cfg.RetryBudget; refused credentials, a missing bucket or object, and
+// other client errors are not. An operation that runs out of retries
+// returns an error wrapping ErrUnavailable.
+//
+// Writers buffer up to cfg.PartSize bytes: smaller objects are written with
+// one PUT, larger ones by a multipart upload whose parts are retried one by
+// one; a failed or aborted writer aborts its upload.
+//
+// Unlike the local and in-memory stores, a reader does not outlive the
+// deletion of its object: ReadAt then fails with an IsNotExist error. A
+// reader also fails if its key is replaced by a different object.
+func NewS3(ctx context.Context, cfg S3Config) (ObjectStore, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	transport := newS3Transport()
+	client, err := minio.New(cfg.Endpoint, &minio.Options{
+		Creds:        credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
+		Secure:       cfg.TLS,
+		Transport:    transport,
+		Region:       cfg.Region,
+		BucketLookup: minio.BucketLookupPath,
+		// One attempt per call: the store retries itself, within its
+		// budget, so that the two do not multiply.
+		MaxRetries: 1,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storage: s3: %v", err)
+	}
+	s := &s3Store{cfg: cfg, core: minio.Core{Client: client}, transport: transport}
+	if cfg.Prefix != "" {
+		s.prefix = cfg.Prefix + "/"
+	}
+	if err := s.check(ctx); err != nil {
+		transport.CloseIdleConnections()
+		return nil, err
+	}
+	return s, nil
+}
+
+// newS3Transport returns the HTTP transport of one store: enough idle
+// connections for many parallel ranged reads, and bounded dialing and
+// waiting for response headers.
+func newS3Transport() *http.Transport {
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 3 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:          256,
+		MaxIdleConnsPerHost:   64,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   5 * time.Second,
+		ResponseHeaderTimeout: s3AttemptBase,
+		ExpectContinueTimeout: time.Second,
+		// Objects are Parquet and JSON; compression would only break
+		// ranged reads.
+		DisableCompression: true,
+		TLSClientConfig:    &tls.Config{MinVersion: tls.VersionTLS12},
+	}
+}
+
+type s3Store struct {
+	cfg       S3Config
+	prefix    string // cfg.Prefix + "/", or ""
+	core      minio.Core
+	transport *http.Transport
+}
+
+var _ ObjectStore = (*s3Store)(nil)
+
+// object validates key and returns its S3 object name.
+func (s *s3Store) object(key string) (string, error) {
+	if err := ValidateKey(key); err != nil {
+		return "", err
+	}
+	return s.prefix + key, nil
+}
+
+// errNoBucket is check's error for a missing bucket.
+var errNoBucket = errors.New("NoSuchBucket")
+
+// check makes sure, within s3CheckTimeout, that the bucket can be used.
+func (s *s3Store) check(ctx context.Context) error {
+	cctx, cancel := context.WithTimeout(ctx, s3CheckTimeout)
+	defer cancel()
+	err := s.retry(cctx, "check bucket", "", 0, func(ctx context.Context) error {
+		ok, err := s.core.BucketExists(ctx, s.cfg.Bucket)
+		if err == nil && !ok {
+			err = errNoBucket
+		}
+		return err
+	})
+	if err != nil && ctx.Err() == nil && cctx.Err() != nil {
+		return &unavailableError{
+			msg:   fmt.Sprintf("storage: s3: cannot reach %s: no answer within %v", s.cfg.Endpoint, s3CheckTimeout),
+			cause: err,
+		}
+	}
+	return err
+}
+
+func (s *s3Store) Put(ctx context.Context, key string, data []byte) error {
+	obj, err := s.object(key)
+	if err != nil {
+		return err
+	}
+	return s.put(ctx, key, obj, data)
+}
+
+// put writes data as object obj (the store's key) with one PUT.
+func (s *s3Store) put(ctx context.Context, key, obj string, data []byte) error {
+	return s.retry(ctx, "put", key, int64(len(data)), func(ctx context.Context) error {
+		_, err := s.core.PutObject(ctx, s.cfg.Bucket, obj, bytes.NewReader(data), int64(len(data)), "", "", minio.PutObjectOptions{})
+		return err
+	})
+}
+
+func (s *s3Store) Create(ctx context.Context, key string) (ObjectWriter, error) {
+	obj, err := s.object(key)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return &s3Writer{ctx: ctx, s: s, key: key, obj: obj}, nil
+}
+
+func (s *s3Store) Get(ctx context.Context, key string) ([]byte, error) {
+	obj, err := s.object(key)
+	if err != nil {
+		return nil, err
+	}
+	var data []byte
+	err = s.retry(ctx, "get", key, 0, func(ctx context.Context) error {
+		body, info, _, err := s.core.GetObject(ctx, s.cfg.Bucket, obj, minio.GetObjectOptions{})
+		if err != nil {
+			return err
+		}
+		defer body.Close()
+		if info.Size < 0 {
+			data, err = io.ReadAll(body)
+			return err
+		}
+		data = make([]byte, info.Size)
+		_, err = io.ReadFull(body, data)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return data, nil
+}
+
+func (s *s3Store) Open(ctx context.Context, key string) (ObjectReader, error) {
+	obj, err := s.object(key)
+	if err != nil {
+		return nil, err
+	}
+	var info minio.ObjectInfo
+	err = s.retry(ctx, "open", key, 0, func(ctx context.Context) error {
+		info, err = s.core.StatObject(ctx, s.cfg.Bucket, obj, minio.StatObjectOptions{})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &s3Reader{ctx: ctx, s: s, key: key, obj: obj, size: info.Size, etag: info.ETag}, nil
+}
+
+func (s *s3Store) Delete(ctx context.Context, key string) error {
+	obj, err := s.object(key)
+	if err != nil {
+		return err
+	}
+	return s.retry(ctx, "delete", key, 0, func(ctx context.Context) error {
+		return s.core.RemoveObject(ctx, s.cfg.Bucket, obj, minio.RemoveObjectOptions{})
+	})
+}
+
+func (s *s3Store) List(ctx context.Context, prefix string) ([]string, error) {
+	var keys []string
+	err := s.retry(ctx, "list", prefix, 0, func(ctx context.Context) error {
+		keys = keys[:0]
+		// Stop the listing's goroutine however the loop ends.
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		for info := range s.core.ListObjectsIter(ctx, s.cfg.Bucket, minio.ListObjectsOptions{Prefix: s.prefix + prefix, Recursive: true}) {
+			if info.Err != nil {
+				return info.Err
+			}
+			keys = append(keys, strings.TrimPrefix(info.Key, s.prefix))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(keys)
+	return keys, nil
+}
+
+func (s *s3Store) IsNotExist(err error) bool { return isNotExist(err) }
+
+func (s *s3Store) Close() error {
+	s.transport.CloseIdleConnections()
+	return nil
+}
+
+// retry runs one attempt of an operation after another until one succeeds,
+// the error is not transient, ctx is done, or the next attempt would start
+// after the retry budget. Each attempt's context is bounded by
+// attemptTimeout(payload). The error returned is mapped by s.mapErr.
+func (s *s3Store) retry(ctx context.Context, op, key string, payload int64, attempt func(context.Context) error) error {
+	start := time.Now()
+	backoff := s3FirstBackoff
+	for n := 1; ; n++ {
+		actx, cancel := context.WithTimeout(ctx, attemptTimeout(payload))
+		err := attempt(actx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("storage: s3: %s: %w", describe(op, key), ctx.Err())
+		}
+		if !isTransient(err) {
+			return s.mapErr(op, key, err)
+		}
+		// Jitter over the upper half: wait in [backoff/2, backoff).
+		wait := backoff/2 + rand.N(backoff/2)
+		if elapsed := time.Since(start); elapsed+wait > s.cfg.RetryBudget {
+			return s.gaveUp(op, key, err, n, elapsed)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("storage: s3: %s: %w", describe(op, key), ctx.Err())
+		case <-t.C:
+		}
+		backoff = min(2*backoff, s3MaxBackoff)
+	}
+}
+
+// gaveUp returns the error of an operation whose n attempts all failed
+// with transient errors, the last being err.
+func (s *s3Store) gaveUp(op, key string, err error, n int, elapsed time.Duration) error {
+	elapsed = elapsed.Round(time.Millisecond)
+	if minio.ToErrorResponse(err).StatusCode == 0 {
+		// A network error: say what happened without the request's URL.
+		cause := err
+		var urlErr *url.Error
+		if errors.As(err, &urlErr) {
+			cause = urlErr.Err
+		}
+		return &unavailableError{
+			msg:   fmt.Sprintf("storage: s3: cannot reach %s: %s: %v (%d attempts in %v)", s.cfg.Endpoint, describe(op, key), cause, n, elapsed),
+			cause: err,
+		}
+	}
+	return &unavailableError{
+		msg:   fmt.Sprintf("storage: s3: %s at %s failed %d times in %v: %v", describe(op, key), s.cfg.Endpoint, n, elapsed, err),
+		cause: err,
+	}
+}
+
+// attemptTimeout bounds one request moving payload bytes.
+func attemptTimeout(payload int64) time.Duration {
+	return s3AttemptBase + time.Duration(payload/s3MinThroughput)*time.Second
+}
+
+// describe names an operation on a key for error messages.
+func describe(op, key string) string {
+	if key == "" {
+		return op
+	}
+	return fmt.Sprintf("%s %q", op, key)
+}
+
+// accessCodes are the S3 error codes of refused credentials.
+var accessCodes = map[string]bool{
+	"AccessDenied":          true,
+	"InvalidAccessKeyId":    true,
+	"SignatureDoesNotMatch": true,
+	"InvalidToken":          true,
+	"ExpiredToken":          true,
+	"AllAccessDisabled":     true,
+	"AccountProblem":        true,
+}
+
+// mapErr turns a non-transient error from minio-go into the store's error.
+func (s *s3Store) mapErr(op, key string, err error) error {
+	if errors.Is(err, errNoBucket) {
+		return &unavailableError{
+			msg:   fmt.Sprintf("storage: s3: bucket %q does not exist at %s", s.cfg.Bucket, s.cfg.Endpoint),
+			cause: err,
+		}
+	}
+	resp := minio.ToErrorResponse(err)
+	switch {
+	case resp.Code == minio.NoSuchKey:
+		return notExist(op, key)
+	case resp.Code == minio.NoSuchBucket:
+		return &unavailableError{
+			msg:   fmt.Sprintf("storage: s3: bucket %q does not exist at %s", s.cfg.Bucket, s.cfg.Endpoint),
+			cause: err,
+		}
+	case accessCodes[resp.Code] || resp.StatusCode == http.StatusForbidden:
+		return &unavailableError{
+			msg: fmt.Sprintf("storage: s3: access denied at %s (check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or --s3-access-key/--s3-secret-key): %s %s",
+				s.cfg.Endpoint, resp.Code, resp.Message),
+			cause: err,
+		}
+	case resp.Code != "":
+		return fmt.Errorf("storage: s3: %s: %s: %w", describe(op, key), resp.Code, err)
+	}
+	return fmt.Errorf("storage: s3: %s: %w", describe(op, key), err)
+}
+
+// transientCodes are the S3 error codes worth retrying.
+var transientCodes = map[string]bool{
+	"RequestTimeout":             true,
+	"SlowDown":                   true,
+	"SlowDownRead":               true,
+	"SlowDownWrite":              true,
+	"Throttling":                 true,
+	"ThrottlingException":        true,
+	"RequestLimitExceeded":       true,
+	"RequestThrottled":           true,
+	"InternalError":              true,
+	"ServiceUnavailable":         true,
+	"XMinioServerNotInitialized": true,
+}
+
+// isTransient reports whether err may go away if the request is repeated:
+// a failed or timed-out connection, a 5xx or throttling answer.
+func isTransient(err error) bool {
+	if resp := minio.ToErrorResponse(err); resp.Code != "" || resp.StatusCode != 0 {
+		return transientCodes[resp.Code] || resp.StatusCode >= 500 ||
+			resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout
+	}
+	// The attempt's own deadline (the caller's context is checked first).
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var netErr net.Error
+	return errors.As(err, &netErr) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.EPIPE)
+}
+
+// s3Writer buffers an object's bytes: up to one part it is written with one
+// PUT at Close; beyond that every full part is uploaded as it fills.
+type s3Writer struct {
+	ctx      context.Context
+	s        *s3Store
+	key, obj string
+	buf      []byte
+	uploadID string // "" until the first part is uploaded
+	parts    []minio.CompletePart
+	err      error // the first failure; the upload is aborted then
+	done     bool
+}
+
+func (w *s3Writer) Write(p []byte) (int, error) {
+	if w.done {
+		return 0, errClosed
+	}
+	if w.err != nil {
+		return 0, w.err
+	}
+	if w.buf == nil {
+		w.buf = make([]byte, 0, min(w.s.cfg.PartSize, 1<<20))
+	}
+	n := 0
+	for len(p) > 0 {
+		room := int(w.s.cfg.PartSize) - len(w.buf)
+		take := min(room, len(p))
+		w.buf = append(w.buf, p[:take]...)
+		p = p[take:]
+		n += take
+		if len(w.buf) == int(w.s.cfg.PartSize) {
+			if err := w.uploadPart(); err != nil {
+				w.fail(err)
+				return n, err
+			}
+		}
+	}
+	return n, nil
+}
+
+// uploadPart uploads w.buf as the next part, starting the multipart upload
+// first if needed, and empties w.buf.
+func (w *s3Writer) uploadPart() error {
+	s := w.s
+	if w.uploadID == "" {
+		err := s.retry(w.ctx, "create", w.key, 0, func(ctx context.Context) error {
+			id, err := s.core.NewMultipartUpload(ctx, s.cfg.Bucket, w.obj, minio.PutObjectOptions{})
+			w.uploadID = id
+			return err
+		})
+		if err != nil {
+			w.uploadID = ""
+			return err
+		}
+	}
+	num := len(w.parts) + 1
+	var part minio.ObjectPart
+	err := s.retry(w.ctx, fmt.Sprintf("upload part %d of", num), w.key, int64(len(w.buf)), func(ctx context.Context) error {
+		var err error
+		part, err = s.core.PutObjectPart(ctx, s.cfg.Bucket, w.obj, w.uploadID, num, bytes.NewReader(w.buf), int64(len(w.buf)), minio.PutObjectPartOptions{})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	w.parts = append(w.parts, minio.CompletePart{PartNumber: num, ETag: part.ETag})
+	w.buf = w.buf[:0]
+	return nil
+}
+
+func (w *s3Writer) Close() error {
+	if w.done {
+		return errClosed
+	}
+	if w.err != nil {
+		w.done = true
+		return w.err
+	}
+	if err := w.close(); err != nil {
+		w.fail(err)
+		w.done = true
+		return err
+	}
+	w.done = true
+	w.buf = nil
+	return nil
+}
+
+func (w *s3Writer) close() error {
+	if err := w.ctx.Err(); err != nil {
+		return fmt.Errorf("storage: s3: create %q: %w", w.key, err)
+	}
+	if w.uploadID == "" {
+		return w.s.put(w.ctx, w.key, w.obj, w.buf)
+	}
+	if len(w.buf) > 0 {
+		if err := w.uploadPart(); err != nil {
+			return err
+		}
+	}
+	s := w.s
+	retried := false
+	return s.retry(w.ctx, "complete", w.key, 0, func(ctx context.Context) error {
+		_, err := s.core.CompleteMultipartUpload(ctx, s.cfg.Bucket, w.obj, w.uploadID, w.parts, minio.PutObjectOptions{})
+		if err != nil && retried && minio.ToErrorResponse(err).Code == minio.NoSuchUpload {
+			// An earlier attempt completed the upload but its answer was
+			// lost. Keys are never reused, so the object is ours.
+			if _, serr := s.core.StatObject(ctx, s.cfg.Bucket, w.obj, minio.StatObjectOptions{}); serr == nil {
+				return nil
+			}
+		}
+		retried = true
+		return err
+	})
+}
+
+// fail records err and aborts the multipart upload, if any, so that no
+// parts are left behind (as far as the server can be reached).
+func (w *s3Writer) fail(err error) {
+	w.err = err
+	w.buf = nil
+	if w.uploadID == "" {
+		return
+	}
+	s := w.s
+	abort := func(ctx context.Context) error {
+		err := s.core.AbortMultipartUpload(ctx, s.cfg.Bucket, w.obj, w.uploadID)
+		if minio.ToErrorResponse(err).Code == minio.NoSuchUpload {
+			return nil
+		}
+		return err
+	}
+	// The writer's context may be the reason for the failure; aborting
+	// must still be tried.
+	ctx := context.WithoutCancel(w.ctx)
+	if errors.Is(err, ErrUnavailable) {
+		// The server has just failed for a whole retry budget: one
+		// attempt, so that the writer does not fail twice as slowly.
+		actx, cancel := context.WithTimeout(ctx, attemptTimeout(0))
+		_ = abort(actx)
+		cancel()
+	} else {
+		_ = s.retry(ctx, "abort", w.key, 0, abort)
+	}
+	w.uploadID = ""
+}
+
+func (w *s3Writer) Abort() {
+	if w.done {
+		return
+	}
+	w.done = true
+	if w.err == nil {
+		w.fail(errClosed)
+	}
+}
+
+// s3Reader reads ranges of one object with ranged GETs under the context
+// given to Open. It pins the object's ETag, so that it never mixes bytes of
+// two objects written under the same key.
+type s3Reader struct {
+	ctx      context.Context
+	s        *s3Store
+	key, obj string
+	size     int64
+	etag     string
+	closed   atomic.Bool
+}
+
+// errReplaced is a reader's error when its key holds a different object
+// than at Open.
+var errReplaced = errors.New("the object was replaced since it was opened")
+
+func (r *s3Reader) Size() int64 { return r.size }
+
+func (r *s3Reader) ReadAt(p []byte, off int64) (int, error) {
+	if r.closed.Load() {
+		return 0, fmt.Errorf("storage: s3: read %q: reader is closed", r.key)
+	}
+	if off < 0 {
+		return 0, fmt.Errorf("storage: s3: read %q: negative offset %d", r.key, off)
+	}
+	if off >= r.size {
+		if len(p) == 0 {
+			return 0, nil
+		}
+		return 0, io.EOF
+	}
+	n := int(min(int64(len(p)), r.size-off))
+	if n > 0 {
+		s := r.s
+		err := s.retry(r.ctx, "read", r.key, int64(n), func(ctx context.Context) error {
+			opts := minio.GetObjectOptions{}
+			if err := opts.SetMatchETag(r.etag); err != nil {
+				return err
+			}
+			if err := opts.SetRange(off, off+int64(n)-1); err != nil {
+				return err
+			}
+			body, _, _, err := s.core.GetObject(ctx, s.cfg.Bucket, r.obj, opts)
+			if minio.ToErrorResponse(err).Code == "PreconditionFailed" {
+				return errReplaced
+			}
+			if err != nil {
+				return err
+			}
+			defer body.Close()
+			_, err = io.ReadFull(body, p[:n])
+			return err
+		})
+		if err != nil {
+			return 0, err
+		}
+	}
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+func (r *s3Reader) Close() error {
+	r.closed.Store(true)
+	return nil
+}
