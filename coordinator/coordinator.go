@@ -39,7 +39,17 @@ type Config struct {
 	// NodeID and Addr register the coordinator with metad (NodeID empty:
 	// not registered).
 	NodeID, Addr string
-	Logf         func(format string, args ...any)
+	// GCInterval is how often the coordinator collects unreferenced table
+	// objects (default 10 minutes, each wait jittered by ±25%); negative:
+	// never (CollectGarbage still runs a pass on demand).
+	GCInterval time.Duration
+	// GCGrace is garbage collection's grace period (default 1 hour): how
+	// long an unreferenced object is kept once it is dead, and the age at
+	// which it becomes dead; commits must not reference data files written
+	// GCGrace/2 ago or more (gc.go). Every coordinator of a cluster should
+	// use the same value.
+	GCGrace time.Duration
+	Logf    func(format string, args ...any)
 }
 
 // Coordinator is one coordinator node.
@@ -51,6 +61,7 @@ type Coordinator struct {
 
 	manifests sync.Map // manifest key → *storage.Manifest (immutable objects)
 	stats     statsCache
+	gc        collector
 }
 
 // New connects to metad, loads the catalog (from the relcache file when
@@ -58,6 +69,12 @@ type Coordinator struct {
 func New(ctx context.Context, cfg Config) (*Coordinator, error) {
 	if cfg.Logf == nil {
 		cfg.Logf = log.Printf
+	}
+	if cfg.GCInterval == 0 {
+		cfg.GCInterval = DefaultGCInterval
+	}
+	if cfg.GCGrace <= 0 {
+		cfg.GCGrace = DefaultGCGrace
 	}
 	if len(cfg.Participants) == 0 {
 		return nil, errors.New("coordinator: no participants configured")
@@ -84,11 +101,13 @@ func New(ctx context.Context, cfg Config) (*Coordinator, error) {
 		c.Close()
 		return nil, fmt.Errorf("coordinator: %w", err)
 	}
+	c.startGC()
 	return c, nil
 }
 
-// Close stops following and closes connections.
+// Close stops garbage collection and following, and closes connections.
 func (c *Coordinator) Close() {
+	c.stopGC()
 	if c.cat != nil {
 		c.cat.Close()
 	}
