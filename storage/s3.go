@@ -32,7 +32,8 @@ type S3Config struct {
 	// Prefix is the key prefix inside the bucket, "" or a relative path
 	// such as "a/b": the store's key k is the S3 object Prefix+"/"+k.
 	Prefix string
-	// Region is the bucket's region (default "us-east-1", MinIO's).
+	// Region is the bucket's region; empty means ask the server (one
+	// request at start; MinIO's default region is us-east-1).
 	Region string
 	// AccessKey and SecretKey are the credentials; when empty they come
 	// from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.
@@ -54,7 +55,6 @@ const (
 	s3MaxPartSize     = 5 << 30
 	s3DefaultPartSize = 16 << 20
 	s3DefaultBudget   = 8 * time.Second
-	s3DefaultRegion   = "us-east-1"
 	// s3CheckTimeout bounds NewS3's check of endpoint, credentials and
 	// bucket.
 	s3CheckTimeout = 10 * time.Second
@@ -84,9 +84,6 @@ func (cfg *S3Config) validate() error {
 		if err := ValidateKey(cfg.Prefix); err != nil {
 			return fmt.Errorf("storage: s3: prefix %q: %v", cfg.Prefix, err)
 		}
-	}
-	if cfg.Region == "" {
-		cfg.Region = s3DefaultRegion
 	}
 	if cfg.AccessKey == "" && cfg.SecretKey == "" {
 		cfg.AccessKey = os.Getenv("AWS_ACCESS_KEY_ID")
@@ -514,16 +511,26 @@ func isTransient(err error) bool {
 }
 
 // s3Writer buffers an object's bytes: up to one part it is written with one
-// PUT at Close; beyond that every full part is uploaded as it fills.
+// PUT at Close; beyond that each full part is uploaded in the background
+// while the next one fills, one upload at a time.
 type s3Writer struct {
 	ctx      context.Context
 	s        *s3Store
 	key, obj string
-	buf      []byte
-	uploadID string // "" until the first part is uploaded
+	buf      []byte // the part being filled
+	uploadID string // "" until the first part is sent
 	parts    []minio.CompletePart
-	err      error // the first failure; the upload is aborted then
+	inflight chan partResult // the part being uploaded, or nil
+	spare    []byte          // the buffer of the last uploaded part, for reuse
+	err      error           // the first failure; the upload is aborted then
 	done     bool
+}
+
+// partResult is the outcome of one part's upload.
+type partResult struct {
+	part minio.CompletePart
+	buf  []byte
+	err  error
 }
 
 func (w *s3Writer) Write(p []byte) (int, error) {
@@ -533,18 +540,19 @@ func (w *s3Writer) Write(p []byte) (int, error) {
 	if w.err != nil {
 		return 0, w.err
 	}
-	if w.buf == nil {
-		w.buf = make([]byte, 0, min(w.s.cfg.PartSize, 1<<20))
-	}
+	partSize := int(w.s.cfg.PartSize)
 	n := 0
 	for len(p) > 0 {
-		room := int(w.s.cfg.PartSize) - len(w.buf)
-		take := min(room, len(p))
+		if w.buf == nil {
+			// Small objects never allocate a whole part.
+			w.buf = make([]byte, 0, min(partSize, max(len(p), 64<<10)))
+		}
+		take := min(partSize-len(w.buf), len(p))
 		w.buf = append(w.buf, p[:take]...)
 		p = p[take:]
 		n += take
-		if len(w.buf) == int(w.s.cfg.PartSize) {
-			if err := w.uploadPart(); err != nil {
+		if len(w.buf) == partSize {
+			if err := w.sendPart(); err != nil {
 				w.fail(err)
 				return n, err
 			}
@@ -553,33 +561,54 @@ func (w *s3Writer) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-// uploadPart uploads w.buf as the next part, starting the multipart upload
-// first if needed, and empties w.buf.
-func (w *s3Writer) uploadPart() error {
+// sendPart starts uploading w.buf as the next part, after the previous
+// part's upload has finished, and gives w.buf a fresh buffer. The
+// multipart upload is created first if needed.
+func (w *s3Writer) sendPart() error {
+	if err := w.wait(); err != nil {
+		return err
+	}
 	s := w.s
 	if w.uploadID == "" {
+		var id string
 		err := s.retry(w.ctx, "create", w.key, 0, func(ctx context.Context) error {
-			id, err := s.core.NewMultipartUpload(ctx, s.cfg.Bucket, w.obj, minio.PutObjectOptions{})
-			w.uploadID = id
+			var err error
+			id, err = s.core.NewMultipartUpload(ctx, s.cfg.Bucket, w.obj, minio.PutObjectOptions{})
 			return err
 		})
 		if err != nil {
-			w.uploadID = ""
 			return err
 		}
+		w.uploadID = id
 	}
-	num := len(w.parts) + 1
-	var part minio.ObjectPart
-	err := s.retry(w.ctx, fmt.Sprintf("upload part %d of", num), w.key, int64(len(w.buf)), func(ctx context.Context) error {
-		var err error
-		part, err = s.core.PutObjectPart(ctx, s.cfg.Bucket, w.obj, w.uploadID, num, bytes.NewReader(w.buf), int64(len(w.buf)), minio.PutObjectPartOptions{})
-		return err
-	})
-	if err != nil {
-		return err
+	num, buf := len(w.parts)+1, w.buf
+	w.buf, w.spare = w.spare[:0], nil
+	ch := make(chan partResult, 1)
+	w.inflight = ch
+	go func() {
+		var part minio.ObjectPart
+		err := s.retry(w.ctx, fmt.Sprintf("upload part %d of", num), w.key, int64(len(buf)), func(ctx context.Context) error {
+			var err error
+			part, err = s.core.PutObjectPart(ctx, s.cfg.Bucket, w.obj, w.uploadID, num, bytes.NewReader(buf), int64(len(buf)), minio.PutObjectPartOptions{})
+			return err
+		})
+		ch <- partResult{part: minio.CompletePart{PartNumber: num, ETag: part.ETag}, buf: buf, err: err}
+	}()
+	return nil
+}
+
+// wait waits for the part being uploaded, if any, and records it.
+func (w *s3Writer) wait() error {
+	if w.inflight == nil {
+		return nil
 	}
-	w.parts = append(w.parts, minio.CompletePart{PartNumber: num, ETag: part.ETag})
-	w.buf = w.buf[:0]
+	r := <-w.inflight
+	w.inflight = nil
+	if r.err != nil {
+		return r.err
+	}
+	w.parts = append(w.parts, r.part)
+	w.spare = r.buf
 	return nil
 }
 
@@ -587,17 +616,15 @@ func (w *s3Writer) Close() error {
 	if w.done {
 		return errClosed
 	}
+	w.done = true
 	if w.err != nil {
-		w.done = true
 		return w.err
 	}
 	if err := w.close(); err != nil {
 		w.fail(err)
-		w.done = true
 		return err
 	}
-	w.done = true
-	w.buf = nil
+	w.buf, w.spare = nil, nil
 	return nil
 }
 
@@ -609,9 +636,12 @@ func (w *s3Writer) close() error {
 		return w.s.put(w.ctx, w.key, w.obj, w.buf)
 	}
 	if len(w.buf) > 0 {
-		if err := w.uploadPart(); err != nil {
+		if err := w.sendPart(); err != nil {
 			return err
 		}
+	}
+	if err := w.wait(); err != nil {
+		return err
 	}
 	s := w.s
 	retried := false
@@ -633,7 +663,9 @@ func (w *s3Writer) close() error {
 // parts are left behind (as far as the server can be reached).
 func (w *s3Writer) fail(err error) {
 	w.err = err
-	w.buf = nil
+	// A part still being uploaded would outlive the abort.
+	_ = w.wait()
+	w.buf, w.spare = nil, nil
 	if w.uploadID == "" {
 		return
 	}

@@ -345,10 +345,13 @@ func TestS3ServerFailure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeInChunks(t, w, pattern(partSize+100, 3)) // one part uploaded
+	writeInChunks(t, w, pattern(partSize+100, 3)) // one part sent
+	if got := incompleteUploads(t, srv, "bkt"); !reflect.DeepEqual(got, []string{"p/big"}) {
+		t.Fatalf("incomplete uploads before the failure = %v", got)
+	}
 	srv.Kill()
 	start := time.Now()
-	// The next part's upload fails in Write or, failing that, Close.
+	// An upload fails in Write or, failing that, in Close.
 	_, werr := w.Write(pattern(partSize, 4))
 	cerr := w.Close()
 	d := time.Since(start)
