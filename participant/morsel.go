@@ -55,8 +55,13 @@ type scanCounters struct {
 
 // StorageStats returns the participant's storage counters.
 func (s *Server) StorageStats() StorageStats {
-	return StorageStats{Node: s.cfg.NodeID, Cache: s.cache.Stats(),
+	st := StorageStats{Node: s.cfg.NodeID, Cache: s.cache.Stats(),
 		RowGroupsScanned: s.scans.scanned.Load(), RowGroupsPruned: s.scans.pruned.Load()}
+	if s.disk != nil {
+		disk := s.disk.Stats()
+		st.Disk = &disk
+	}
+	return st
 }
 
 // morsel is one row group of one file of a scan.

@@ -41,8 +41,19 @@ type Config struct {
 	// CacheBytes bounds the decoded column cache (default
 	// DefaultCacheBytes; negative: keep nothing).
 	CacheBytes int64
-	Logf       func(format string, args ...any)
+	// DiskCacheDir, when set, is a directory of this participant's own
+	// where a bounded cache of object bytes sits in front of Store
+	// (storage.DiskCache): for a remote store (S3), so that warm scans
+	// make no request to it. Blocks already in the directory are kept
+	// across restarts.
+	DiskCacheDir string
+	// DiskCacheBytes bounds the disk cache (default DefaultDiskCacheBytes).
+	DiskCacheBytes int64
+	Logf           func(format string, args ...any)
 }
+
+// DefaultDiskCacheBytes is the disk cache's default size.
+const DefaultDiskCacheBytes = 16 << 30
 
 // Server is a participant.
 type Server struct {
@@ -53,7 +64,10 @@ type Server struct {
 	cat   *catsync.Node
 	xs    exchangeState // repartitioning (shuffle.go)
 	cache *storage.ColumnCache
-	scans scanCounters // morsel.go
+	disk  *storage.DiskCache // nil without Config.DiskCacheDir
+	// diskErr is why the disk cache could not be opened; Start reports it.
+	diskErr error
+	scans   scanCounters // morsel.go
 }
 
 // New returns a participant server.
@@ -70,15 +84,31 @@ func New(cfg Config) *Server {
 	if cfg.CacheBytes == 0 {
 		cfg.CacheBytes = DefaultCacheBytes
 	}
-	s := &Server{cfg: cfg, cache: storage.NewColumnCache(cfg.Store, max(cfg.CacheBytes, 0))}
+	if cfg.DiskCacheBytes <= 0 {
+		cfg.DiskCacheBytes = DefaultDiskCacheBytes
+	}
+	s := &Server{}
+	if cfg.DiskCacheDir != "" {
+		dc, err := storage.NewDiskCache(cfg.Store, cfg.DiskCacheDir, cfg.DiskCacheBytes, storage.WithDiskCacheLogf(cfg.Logf))
+		if err != nil {
+			s.diskErr = fmt.Errorf("participant: %w", err)
+		} else {
+			s.disk, cfg.Store = dc, dc
+		}
+	}
+	s.cfg, s.cache = cfg, storage.NewColumnCache(cfg.Store, max(cfg.CacheBytes, 0))
 	s.grpc = grpc.NewServer(exchange.ServerOptions()...)
 	flight.RegisterFlightServiceServer(s.grpc, s)
 	return s
 }
 
 // Start connects to metad and loads the catalog cache (when Config.Metad is
-// set); call it before Serve.
+// set); call it before Serve. It fails if the disk cache (Config.DiskCacheDir)
+// could not be opened.
 func (s *Server) Start(ctx context.Context) error {
+	if s.diskErr != nil {
+		return s.diskErr
+	}
 	if s.cfg.Metad == "" {
 		return nil
 	}
@@ -109,6 +139,9 @@ func (s *Server) Close() {
 	if s.cat != nil {
 		s.cat.Close()
 		s.metad.Close()
+	}
+	if s.disk != nil {
+		s.disk.Close()
 	}
 }
 
