@@ -285,39 +285,33 @@ func (s *s3Store) Create(ctx context.Context, key string) (ObjectWriter, error) 
 	return &s3Writer{ctx: ctx, s: s, key: key, obj: obj}, nil
 }
 
+// Get reads the object's size first, so that the read that follows is
+// bounded by its size like any ranged read.
 func (s *s3Store) Get(ctx context.Context, key string) ([]byte, error) {
-	obj, err := s.object(key)
+	r, err := s.open(ctx, "get", key)
 	if err != nil {
 		return nil, err
 	}
-	var data []byte
-	err = s.retry(ctx, "get", key, 0, func(ctx context.Context) error {
-		body, info, _, err := s.core.GetObject(ctx, s.cfg.Bucket, obj, minio.GetObjectOptions{})
-		if err != nil {
-			return err
-		}
-		defer body.Close()
-		if info.Size < 0 {
-			data, err = io.ReadAll(body)
-			return err
-		}
-		data = make([]byte, info.Size)
-		_, err = io.ReadFull(body, data)
-		return err
-	})
-	if err != nil {
+	defer r.Close()
+	data := make([]byte, r.size)
+	if _, err := r.ReadAt(data, 0); err != nil {
 		return nil, err
 	}
 	return data, nil
 }
 
 func (s *s3Store) Open(ctx context.Context, key string) (ObjectReader, error) {
+	return s.open(ctx, "open", key)
+}
+
+// open returns a reader of key after one StatObject for its size and ETag.
+func (s *s3Store) open(ctx context.Context, op, key string) (*s3Reader, error) {
 	obj, err := s.object(key)
 	if err != nil {
 		return nil, err
 	}
 	var info minio.ObjectInfo
-	err = s.retry(ctx, "open", key, 0, func(ctx context.Context) error {
+	err = s.retry(ctx, op, key, 0, func(ctx context.Context) error {
 		info, err = s.core.StatObject(ctx, s.cfg.Bucket, obj, minio.StatObjectOptions{})
 		return err
 	})
