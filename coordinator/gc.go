@@ -29,13 +29,14 @@ package coordinator
 //
 //   - an open transaction's files are safe: they are younger than GCGrace
 //     until its commit, and the commit fence stops it from committing later;
-//   - files of an aborted transaction go 2 hours (plus up to one interval)
-//     after they were written;
+//   - files of an aborted transaction go 2 hours after they were written
+//     (plus up to two pass intervals);
 //   - a replaced manifest, rewritten files and a dropped table's objects go
-//     about an hour after the change (immediately dead if older than an hour,
-//     else once they are), so a query or transaction reading the catalog as
-//     it was before the change has at least an hour, less the time lagging
-//     nodes take to apply it;
+//     an hour (plus up to two intervals) after the change, or after they
+//     are an hour old if they are younger: a query, or a transaction (it
+//     reads the catalog as of its first change), that still reads the
+//     catalog as it was before the change has an hour, less the time
+//     lagging nodes take to apply the change, before its reads fail;
 //   - a pass with g = 0 (CollectGarbage only) deletes every unreferenced
 //     object at once, including the files of transactions in progress: it is
 //     for tests and for maintenance while nothing is being written.
@@ -114,8 +115,10 @@ type collector struct {
 	mu sync.Mutex // held for a whole pass: one pass at a time
 	// dead maps each dead object (see the file comment) to when this
 	// coordinator first found it dead.
-	dead  map[string]time.Time
-	stats GCStats
+	dead map[string]time.Time
+
+	statsMu sync.Mutex // not held during passes, so reading stats never waits for one
+	stats   GCStats
 
 	stop context.CancelFunc // stops the loop; nil when it does not run
 	done chan struct{}      // closed when the loop has returned
@@ -123,8 +126,8 @@ type collector struct {
 
 // GCStats returns the garbage-collection counters.
 func (c *Coordinator) GCStats() GCStats {
-	c.gc.mu.Lock()
-	defer c.gc.mu.Unlock()
+	c.gc.statsMu.Lock()
+	defer c.gc.statsMu.Unlock()
 	return c.gc.stats
 }
 
@@ -140,6 +143,7 @@ func (c *Coordinator) CollectGarbage(ctx context.Context, grace time.Duration) (
 	c.gc.mu.Lock()
 	defer c.gc.mu.Unlock()
 	res, err := c.collect(ctx, grace)
+	c.gc.statsMu.Lock()
 	st := &c.gc.stats
 	st.Passes++
 	if err != nil {
@@ -149,6 +153,7 @@ func (c *Coordinator) CollectGarbage(ctx context.Context, grace time.Duration) (
 	st.DeletedManifests += int64(res.DeletedManifests)
 	st.Dead = len(c.gc.dead)
 	st.LastPass = time.Now()
+	c.gc.statsMu.Unlock()
 	if res.Deleted() > 0 || err != nil {
 		c.cfg.Logf("gc: deleted %d data files and %d manifests at catalog %d (listed %d objects: %d referenced, %d kept for grace %v, %d unrecognized)%s",
 			res.DeletedDataFiles, res.DeletedManifests, res.Seq, res.Listed, res.Referenced, res.Kept, grace, res.Unparsed, errSuffix(err))
@@ -181,8 +186,9 @@ type gcEnv struct {
 // pass lists, decides and deletes (see the file comment); the caller holds
 // g.mu.
 func (g *collector) pass(ctx context.Context, env gcEnv, grace, deadAge time.Duration) (GCResult, error) {
-	// List before reading the catalog: an object committed after the
-	// listing was written after it too, so it is either absent or young.
+	// An object listed here that a commit references only after the
+	// catalog is read below belongs to a transaction open now: it is young
+	// (the commit fence), so it is kept unless grace is 0.
 	keys, err := env.store.List(ctx, storage.TablesPrefix)
 	if err != nil {
 		return GCResult{}, fmt.Errorf("gc: list %s: %w", storage.TablesPrefix, err)
@@ -197,7 +203,10 @@ func (g *collector) pass(ctx context.Context, env gcEnv, grace, deadAge time.Dur
 	}
 	doomed, res := g.sweep(keys, refs, env.now(), grace, deadAge)
 	res.Seq = seq
-	err = deleteObjects(ctx, env.store, doomed, &res)
+	deleted, err := deleteObjects(ctx, env.store, doomed, &res)
+	for _, key := range deleted {
+		delete(g.dead, key)
+	}
 	return res, err
 }
 
@@ -279,9 +288,10 @@ func (g *collector) sweep(keys []string, refs map[string]bool, now time.Time, gr
 	return doomed, res
 }
 
-// deleteObjects deletes the keys, a few at a time, counting them in res. It
-// tries every key and returns the first error.
-func deleteObjects(ctx context.Context, store storage.ObjectStore, keys []string, res *GCResult) error {
+// deleteObjects deletes the keys, a few at a time, counting them in res, and
+// returns those it deleted. It tries every key (until ctx ends) and returns
+// the first error.
+func deleteObjects(ctx context.Context, store storage.ObjectStore, keys []string, res *GCResult) (deleted []string, err error) {
 	var (
 		mu       sync.Mutex
 		firstErr error
@@ -299,10 +309,13 @@ func deleteObjects(ctx context.Context, store storage.ObjectStore, keys []string
 					if firstErr == nil {
 						firstErr = fmt.Errorf("gc: delete %s: %w", key, err)
 					}
-				} else if k, _ := storage.ParseObjectKey(key); k.Kind == storage.ManifestObject {
-					res.DeletedManifests++
 				} else {
-					res.DeletedDataFiles++
+					deleted = append(deleted, key)
+					if k, _ := storage.ParseObjectKey(key); k.Kind == storage.ManifestObject {
+						res.DeletedManifests++
+					} else {
+						res.DeletedDataFiles++
+					}
 				}
 				mu.Unlock()
 			}
@@ -319,7 +332,7 @@ func deleteObjects(ctx context.Context, store storage.ObjectStore, keys []string
 	if firstErr == nil && ctx.Err() != nil {
 		firstErr = fmt.Errorf("gc: %w", ctx.Err())
 	}
-	return firstErr
+	return deleted, firstErr
 }
 
 // startGC starts the garbage-collection loop unless GCInterval is negative.

@@ -193,6 +193,10 @@ func TestPassDeletesExactlyTheUnreferenced(t *testing.T) {
 	if err != nil || res.DeletedDataFiles != 3 || res.DeletedManifests != 2 || res.Kept != 1 {
 		t.Fatalf("second pass: %+v, %v", res, err)
 	}
+	// Only the young file, dead from now, is remembered.
+	if _, ok := g.dead[abortedYoung]; !ok || len(g.dead) != 1 {
+		t.Fatalf("remembered as dead: %v", g.dead)
+	}
 	want := []string{"other/1", "tables/10/data/upload.tmp", a1, a3, abortedYoung, ma2}
 	slices.Sort(want)
 	if got := f.keys(t); !slices.Equal(got, want) {
@@ -263,9 +267,13 @@ func TestDeleteObjectsContinuesAfterFailure(t *testing.T) {
 		keys = append(keys, k)
 	}
 	var res GCResult
-	err := deleteObjects(ctx, failingDeletes{mem, map[string]bool{keys[7]: true}}, keys, &res)
+	deleted, err := deleteObjects(ctx, failingDeletes{mem, map[string]bool{keys[7]: true}}, keys, &res)
 	if !errors.Is(err, errInjected) || !strings.Contains(err.Error(), keys[7]) {
 		t.Fatalf("err = %v", err)
+	}
+	slices.Sort(deleted)
+	if want := slices.Sorted(slices.Values(slices.Delete(slices.Clone(keys), 7, 8))); !slices.Equal(deleted, want) {
+		t.Fatalf("deleted %v, want %v", deleted, want)
 	}
 	if res.DeletedManifests != 5 || res.DeletedDataFiles != 14 {
 		t.Fatalf("counted %+v", res)
