@@ -146,7 +146,7 @@ func (s *session) update(ctx context.Context, st *planner.Update) (int64, error)
 
 // runDML runs a DELETE's or UPDATE's query, passing each batch to fn.
 func (s *session) runDML(ctx context.Context, q plan.Node, fn func(*vec.Batch) error) error {
-	op, err := executor.Build(ctx, q, &executor.Env{OpenRemote: s.openRemote})
+	op, err := executor.Build(ctx, q, s.env())
 	if err != nil {
 		return err
 	}

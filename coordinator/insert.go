@@ -15,7 +15,7 @@ import (
 // participants), laid out as whole table rows, and written through
 // participants as new files of the table in the transaction.
 func (s *session) insert(ctx context.Context, st *planner.Insert) (int64, error) {
-	op, err := executor.Build(ctx, st.Source, &executor.Env{OpenRemote: s.openRemote})
+	op, err := executor.Build(ctx, st.Source, s.env())
 	if err != nil {
 		return 0, err
 	}
@@ -113,7 +113,7 @@ func (s *session) checkNoNulls(ctx context.Context, t *catalog.Table, cols []str
 		count := &plan.AggCall{Func: "count", Type: catalog.TypeInt8}
 		partial := &plan.Aggregate{Input: scan, Aggs: []*plan.AggCall{count}, Phase: plan.Partial}
 		final := &plan.Aggregate{Input: &plan.Remote{Fragment: partial}, Aggs: []*plan.AggCall{count}, Phase: plan.Final}
-		op, err := executor.Build(ctx, final, &executor.Env{OpenRemote: s.openRemote})
+		op, err := executor.Build(ctx, final, s.env())
 		if err != nil {
 			return err
 		}

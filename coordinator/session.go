@@ -204,7 +204,7 @@ func (s *session) Prepare(ctx context.Context, sql string, paramOIDs []uint32) (
 	}
 	cat, _ := s.view()
 	params := &planner.Params{Types: types}
-	bound, err := planner.Bind(&planner.Context{Catalog: cat, SearchPath: s.searchPath(), Params: params, Virtual: s.c.virtual, Stats: s.tableStats, BroadcastRows: s.rowsSetting("cirrus.broadcast_rows"), ColocateRows: s.rowsSetting("cirrus.colocate_rows")}, ps[0])
+	bound, err := planner.Bind(&planner.Context{Catalog: cat, SearchPath: s.searchPath(), Params: params, System: systemLookup, Stats: s.tableStats, BroadcastRows: s.rowsSetting("cirrus.broadcast_rows"), ColocateRows: s.rowsSetting("cirrus.colocate_rows")}, ps[0])
 	if err != nil {
 		return nil, s.fail(err)
 	}
@@ -273,7 +273,7 @@ func (st *statement) Execute(ctx context.Context, params []plan.Datum, w pgwire.
 	if p.Values == nil {
 		p.Values = []plan.Datum{}
 	}
-	bound, err := planner.Bind(&planner.Context{Catalog: cat, SearchPath: s.searchPath(), Params: p, Virtual: s.c.virtual, Stats: s.tableStats, BroadcastRows: s.rowsSetting("cirrus.broadcast_rows"), ColocateRows: s.rowsSetting("cirrus.colocate_rows")}, st.parsed)
+	bound, err := planner.Bind(&planner.Context{Catalog: cat, SearchPath: s.searchPath(), Params: p, System: systemLookup, Stats: s.tableStats, BroadcastRows: s.rowsSetting("cirrus.broadcast_rows"), ColocateRows: s.rowsSetting("cirrus.colocate_rows")}, st.parsed)
 	if err != nil {
 		return "", s.fail(err)
 	}
@@ -783,7 +783,7 @@ func (s *session) stage(ctx context.Context) error {
 
 // query runs a plan and streams its rows to w.
 func (s *session) query(ctx context.Context, n plan.Node, w pgwire.ResultWriter) (int64, error) {
-	op, err := executor.Build(ctx, n, &executor.Env{OpenRemote: s.openRemote})
+	op, err := executor.Build(ctx, n, s.env())
 	if err != nil {
 		return 0, err
 	}

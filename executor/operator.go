@@ -41,6 +41,9 @@ type Env struct {
 	// every participant's Shuffle sent to this one). Its output has
 	// x.ColTypes columns.
 	OpenExchange func(ctx context.Context, x *plan.ExchangeSource) (Operator, error)
+	// OpenSystem opens a system relation's scan (the coordinator computes
+	// its rows). Its output has s.ColTypes columns.
+	OpenSystem func(ctx context.Context, s *plan.SystemScan) (Operator, error)
 	// Shared, when set, is shared by the workers running copies of one
 	// plan at once: each join's build side is built once, by one of them
 	// (shared.go).
@@ -187,27 +190,27 @@ func build(ctx context.Context, n plan.Node, env *Env) (Operator, error) {
 		}
 		return &limitOp{in: in, count: n.Count, offset: n.Offset, types: n.Types()}, nil
 	case *plan.Remote:
-		if env.OpenRemote == nil {
-			return nil, sqlerr.New(sqlerr.Internal, "executor: no remote opener")
-		}
-		op, err := env.OpenRemote(ctx, n)
-		if err != nil {
-			return nil, err
-		}
-		return withTypes(op, n.Types()), nil
+		return openLeaf(ctx, n, env.OpenRemote, "remote")
+	case *plan.SystemScan:
+		return openLeaf(ctx, n, env.OpenSystem, "system relation")
 	case *plan.ExchangeSource:
-		if env.OpenExchange == nil {
-			return nil, sqlerr.New(sqlerr.Internal, "executor: no exchange opener")
-		}
-		op, err := env.OpenExchange(ctx, n)
-		if err != nil {
-			return nil, err
-		}
-		return withTypes(op, n.Types()), nil
+		return openLeaf(ctx, n, env.OpenExchange, "exchange")
 	case nil:
 		return nil, sqlerr.New(sqlerr.Internal, "executor: nil plan node")
 	}
 	return nil, sqlerr.Errorf(sqlerr.Internal, "executor: unknown plan node %T", n)
+}
+
+// openLeaf opens a leaf the Env supplies, typed as its plan node.
+func openLeaf[N plan.Node](ctx context.Context, n N, open func(context.Context, N) (Operator, error), what string) (Operator, error) {
+	if open == nil {
+		return nil, sqlerr.Errorf(sqlerr.Internal, "executor: no %s opener", what)
+	}
+	op, err := open(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	return withTypes(op, n.Types()), nil
 }
 
 // closeOnErr closes the input when building the operator over it failed.

@@ -31,22 +31,13 @@ import (
 // DefaultCacheBytes is the decoded column cache's default size.
 const DefaultCacheBytes = 2 << 30
 
-// StorageStatsAction returns the participant's decoded column cache and
-// scan counters as JSON (StorageStats).
-const StorageStatsAction = "storage_stats"
+// StorageStatsAction returns the participant's storage counters as JSON
+// (StorageStats).
+const StorageStatsAction = exchange.StorageStatsAction
 
-// StorageStats are a participant's storage counters.
-type StorageStats struct {
-	Node  string             `json:"node"`
-	Cache storage.CacheStats `json:"cache"`
-	// Disk is the local disk cache of object bytes; nil when the
-	// participant reads its store directly (a local directory).
-	Disk *storage.DiskCacheStats `json:"disk,omitempty"`
-	// Row groups scanned and skipped by their statistics; files skipped by
-	// the coordinator never arrive.
-	RowGroupsScanned int64 `json:"row_groups_scanned"`
-	RowGroupsPruned  int64 `json:"row_groups_pruned"`
-}
+// StorageStats are a participant's storage counters; the coordinator reads
+// them with exchange.Client.StorageStats.
+type StorageStats = exchange.StorageStats
 
 // scanCounters count morsels over the participant's life.
 type scanCounters struct {

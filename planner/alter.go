@@ -21,12 +21,15 @@ func (b *binder) alterTable(as *pg_query.AlterTableStmt) Statement {
 	if as.Objtype != pg_query.ObjectType_OBJECT_TABLE {
 		failf(sqlerr.FeatureNotSupported, "ALTER %s is not supported yet", strings.TrimPrefix(as.Objtype.String(), "OBJECT_"))
 	}
-	old, ok := b.lookupTable(as.Relation.Schemaname, as.Relation.Relname)
+	old, sys, ok := b.lookup(as.Relation.Schemaname, as.Relation.Relname)
+	if sys != nil {
+		fail(sys.refuse(changeAlter))
+	}
 	if !ok {
 		if as.MissingOk {
 			return &AlterTable{Skip: true, Tag: "ALTER TABLE", Notices: []string{"relation \"" + as.Relation.Relname + "\" does not exist, skipping"}}
 		}
-		b.table(as.Relation) // reports the error
+		b.relation(as.Relation) // reports the error
 	}
 	t := copyTable(old)
 	at := &AlterTable{Table: t, Tag: "ALTER TABLE"}
@@ -111,12 +114,15 @@ func (b *binder) rename(rs *pg_query.RenameStmt) Statement {
 	default:
 		failf(sqlerr.FeatureNotSupported, "ALTER %s ... RENAME is not supported yet", strings.TrimPrefix(rs.RenameType.String(), "OBJECT_"))
 	}
-	old, ok := b.lookupTable(rs.Relation.Schemaname, rs.Relation.Relname)
+	old, sys, ok := b.lookup(rs.Relation.Schemaname, rs.Relation.Relname)
+	if sys != nil {
+		fail(sys.refuse(changeAlter))
+	}
 	if !ok {
 		if rs.MissingOk {
 			return &AlterTable{Skip: true, Tag: "ALTER TABLE", Notices: []string{"relation \"" + rs.Relation.Relname + "\" does not exist, skipping"}}
 		}
-		b.table(rs.Relation)
+		b.relation(rs.Relation) // reports the error
 	}
 	t := copyTable(old)
 	if rs.RenameType == pg_query.ObjectType_OBJECT_TABLE {

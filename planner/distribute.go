@@ -23,7 +23,8 @@ import (
 //     participants and a final one on the coordinator (unless an aggregate
 //     is DISTINCT);
 //   - a join whose probe side is a Remote and whose build side the
-//     coordinator computes (it aggregates, say) runs in the probe side's
+//     coordinator computes (it aggregates, say, or reads a system
+//     relation) runs in the probe side's
 //     fragment, the build side shipped as rows (plan.InitRows), unless
 //     the build side is estimated large and larger than the probe side;
 //   - LIMIT (over ORDER BY: top-N) over a Remote also runs per participant,
@@ -66,11 +67,12 @@ func (b *binder) distribute(n plan.Node) plan.Node {
 		j.Left, j.Right = l, r
 		lr, lok := l.(*plan.Remote)
 		rr, rok := r.(*plan.Remote)
-		if lok && !rok && probeSplit(j.Kind) && len(plan.Scans(r)) > 0 && initRowsPay(b.estimate(r), b.estimate(lr.Fragment)) {
-			// A build side the coordinator computes (it aggregates, say)
-			// travels to the participants as rows: inside the fragment
-			// when there are few, else streamed to each participant
-			// through the exchange (executor/initbroadcast.go).
+		if lok && !rok && probeSplit(j.Kind) && (len(plan.Scans(r)) > 0 || readsSystem(r)) && initRowsPay(b.estimate(r), b.estimate(lr.Fragment)) {
+			// A build side the coordinator computes (it aggregates, say,
+			// or reads a system relation) travels to the participants as
+			// rows: inside the fragment when there are few, else streamed
+			// to each participant through the exchange
+			// (executor/initbroadcast.go).
 			j.Left, j.Right = lr.Fragment, &plan.InitRows{Input: r}
 			return &plan.Remote{Fragment: &j, Shuffles: lr.Shuffles}
 		}
@@ -244,6 +246,8 @@ func (b *binder) estimate(n plan.Node) float64 {
 		return math.Max(l, r)
 	case *plan.Values:
 		return float64(len(n.Rows))
+	case *plan.SystemScan:
+		return 1000 // unknown until it runs; as a table without statistics
 	case *plan.Aggregate:
 		switch {
 		case len(n.Groups) == 0:

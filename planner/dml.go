@@ -50,7 +50,7 @@ func (b *binder) deleteStmt(ds *pg_query.DeleteStmt) Statement {
 	if len(ds.ReturningList) > 0 {
 		failf(sqlerr.FeatureNotSupported, "DELETE ... RETURNING is not supported yet")
 	}
-	t := b.table(ds.Relation)
+	t := b.table(ds.Relation, changeDelete)
 	alias := dmlAlias(ds.Relation, t)
 	sel := &pg_query.SelectStmt{
 		Op:          pg_query.SetOperation_SETOP_NONE,
@@ -69,7 +69,7 @@ func (b *binder) updateStmt(us *pg_query.UpdateStmt) Statement {
 	if len(us.ReturningList) > 0 {
 		failf(sqlerr.FeatureNotSupported, "UPDATE ... RETURNING is not supported yet")
 	}
-	t := b.table(us.Relation)
+	t := b.table(us.Relation, changeUpdate)
 	alias := dmlAlias(us.Relation, t)
 	// SET: one new value per column.
 	set := map[int]*pg_query.Node{}

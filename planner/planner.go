@@ -88,9 +88,10 @@ type Context struct {
 	Catalog    *catalog.Catalog
 	SearchPath []string
 	Params     *Params
-	// Virtual resolves system views (such as cirrus_stat_catalog) that are
-	// not in the catalog; nil for none.
-	Virtual func(name string) (*VirtualTable, bool)
+	// System returns the system relation of pg_catalog with the given name
+	// (such as cirrus_stat_storage; see system.go), nil if there is none;
+	// a nil System declares none.
+	System func(name string) *SystemRelation
 	// Stats returns what is known of a table's data, for join ordering;
 	// nil (or a nil result) when nothing is.
 	Stats func(t *catalog.Table) *TableStats
@@ -104,12 +105,6 @@ type Context struct {
 	// Now is the statement's start (current_date, now()); set when first
 	// needed.
 	Now time.Time
-}
-
-// VirtualTable is a system view's contents, computed when it is bound.
-type VirtualTable struct {
-	Columns []catalog.Column
-	Rows    [][]plan.Datum
 }
 
 // Bind binds one parsed statement.
@@ -197,6 +192,7 @@ func (b *binder) statement(n *pg_query.Node) Statement {
 		if len(cs.SchemaElts) > 0 {
 			failf(sqlerr.FeatureNotSupported, "CREATE SCHEMA with elements is not supported")
 		}
+		checkSchemaName(cs.Schemaname)
 		_, exists := b.ctx.Catalog.Namespace(cs.Schemaname)
 		if exists && !cs.IfNotExists {
 			failf(sqlerr.DuplicateSchema, "schema %q already exists", cs.Schemaname)
@@ -287,8 +283,13 @@ func constText(c *pg_query.A_Const) string {
 	return ""
 }
 
-// namespaceFor resolves the schema a new object goes into.
+// namespaceFor resolves the schema a new object goes into. pg_catalog
+// holds only system relations: creating in it is refused as PostgreSQL
+// refuses it to a user who does not own it.
 func (b *binder) namespaceFor(schema string) *catalog.Namespace {
+	if schema == SystemSchema {
+		failf(sqlerr.InsufficientPrivilege, "permission denied for schema %s", SystemSchema)
+	}
 	if schema != "" {
 		ns, ok := b.ctx.Catalog.Namespace(schema)
 		if !ok {
@@ -297,6 +298,9 @@ func (b *binder) namespaceFor(schema string) *catalog.Namespace {
 		return ns
 	}
 	for _, s := range b.searchPath() {
+		if s == SystemSchema {
+			failf(sqlerr.InsufficientPrivilege, "permission denied for schema %s", SystemSchema)
+		}
 		if ns, ok := b.ctx.Catalog.Namespace(s); ok {
 			return ns
 		}
@@ -312,44 +316,30 @@ func (b *binder) searchPath() []string {
 	return b.ctx.SearchPath
 }
 
-// lookupTable finds a table by optional schema and name; ok false if absent.
-func (b *binder) lookupTable(schema, name string) (*catalog.Table, bool) {
-	if schema != "" {
-		ns, ok := b.ctx.Catalog.Namespace(schema)
-		if !ok {
-			return nil, false
-		}
-		return b.ctx.Catalog.Table(ns.OID, name)
+// table resolves a table that statement c writes or alters (not a view,
+// nor a system relation).
+func (b *binder) table(rv *pg_query.RangeVar, c change) *catalog.Table {
+	t, sys := b.relation(rv)
+	if sys != nil {
+		fail(sys.refuse(c))
 	}
-	for _, s := range b.searchPath() {
-		if ns, ok := b.ctx.Catalog.Namespace(s); ok {
-			if t, ok := b.ctx.Catalog.Table(ns.OID, name); ok {
-				return t, true
-			}
-		}
-	}
-	return nil, false
-}
-
-// table resolves a table that is written or altered (not a view).
-func (b *binder) table(rv *pg_query.RangeVar) *catalog.Table {
-	t := b.relation(rv)
 	if t.IsView() {
 		failf(sqlerr.WrongObjectType, "%q is a view", t.Name)
 	}
 	return t
 }
 
-// relation resolves a table or view.
-func (b *binder) relation(rv *pg_query.RangeVar) *catalog.Table {
-	t, ok := b.lookupTable(rv.Schemaname, rv.Relname)
+// relation resolves a table, view or system relation: one of t and sys is
+// set.
+func (b *binder) relation(rv *pg_query.RangeVar) (t *catalog.Table, sys *SystemRelation) {
+	t, sys, ok := b.lookup(rv.Schemaname, rv.Relname)
 	if !ok {
 		if rv.Schemaname != "" {
 			failf(sqlerr.UndefinedTable, "relation \"%s.%s\" does not exist", rv.Schemaname, rv.Relname)
 		}
 		failf(sqlerr.UndefinedTable, "relation %q does not exist", rv.Relname)
 	}
-	return t
+	return t, sys
 }
 
 func (b *binder) createTable(cs *pg_query.CreateStmt) Statement {
@@ -571,7 +561,13 @@ func (b *binder) drop(ds *pg_query.DropStmt) Statement {
 			if len(parts) > 1 {
 				schema = parts[len(parts)-2]
 			}
-			t, ok := b.lookupTable(schema, name)
+			t, sys, ok := b.lookup(schema, name)
+			if sys != nil {
+				if view {
+					fail(sys.refuse(changeDropView))
+				}
+				fail(sys.refuse(changeDropTable))
+			}
 			if !ok {
 				if ds.MissingOk {
 					dt.Missing = append(dt.Missing, strings.Join(parts, "."))
@@ -649,7 +645,7 @@ func (b *binder) insert(is *pg_query.InsertStmt) Statement {
 	if is.WithClause != nil || len(is.ReturningList) > 0 || is.OnConflictClause != nil {
 		failf(sqlerr.FeatureNotSupported, "INSERT with WITH, RETURNING or ON CONFLICT is not supported yet")
 	}
-	t := b.table(is.Relation)
+	t := b.table(is.Relation, changeInsert)
 	targets := b.targetColumns(t, is.Cols)
 	want := make([]catalog.Type, len(targets))
 	for i, c := range targets {
@@ -752,7 +748,7 @@ func (b *binder) copy(cs *pg_query.CopyStmt) Statement {
 	if cs.Query != nil || cs.Relation == nil {
 		failf(sqlerr.FeatureNotSupported, "COPY of a query is not supported")
 	}
-	t := b.table(cs.Relation)
+	t := b.table(cs.Relation, changeCopy)
 	c := &CopyFrom{Table: t, Targets: b.targetColumns(t, cs.Attlist), Delimiter: '\t', Null: `\N`}
 	var nullSet, delimSet bool
 	for _, o := range cs.Options {

@@ -579,25 +579,15 @@ func (b *binder) fromItem(qb *queryBlock, n *pg_query.Node, s *scope) *joinNode 
 				return b.cteRange(qb, f.RangeVar, c, s)
 			}
 		}
-		if vt, ok := b.virtual(f.RangeVar); ok {
-			return b.virtualRange(qb, f.RangeVar, vt, s)
+		t, sys := b.relation(f.RangeVar)
+		if sys != nil {
+			return b.systemRange(qb, f.RangeVar, sys, s)
 		}
-		t := b.relation(f.RangeVar)
 		if t.IsView() {
 			return b.viewRange(qb, f.RangeVar, t, s)
 		}
-		alias := t.Name
-		var colAliases []string
-		if f.RangeVar.Alias != nil {
-			alias = f.RangeVar.Alias.Aliasname
-			for _, c := range f.RangeVar.Alias.Colnames {
-				colAliases = append(colAliases, c.GetString_().Sval)
-			}
-		}
 		visible := t.VisibleColumns()
-		if len(colAliases) > len(visible) {
-			failf(sqlerr.InvalidColumnReference, "table %q has %d columns available but %d columns specified", alias, len(visible), len(colAliases))
-		}
+		alias, colAliases := rangeAliases(f.RangeVar, t.Name, len(visible))
 		b.checkAlias(qb, alias)
 		r := b.addRange(qb, &rangeEntry{alias: alias, table: t}, len(t.Columns))
 		for k, i := range visible {
@@ -676,43 +666,20 @@ func (b *binder) fromItem(qb *queryBlock, n *pg_query.Node, s *scope) *joinNode 
 	return nil
 }
 
-// virtual finds a system view named by rv (unqualified or in pg_catalog),
-// unless a table of that name shadows it.
-func (b *binder) virtual(rv *pg_query.RangeVar) (*VirtualTable, bool) {
-	if b.ctx.Virtual == nil || (rv.Schemaname != "" && rv.Schemaname != "pg_catalog") {
-		return nil, false
-	}
-	if _, ok := b.lookupTable(rv.Schemaname, rv.Relname); ok {
-		return nil, false
-	}
-	return b.ctx.Virtual(rv.Relname)
-}
-
-// virtualRange adds a system view as a FROM item over its rows.
-func (b *binder) virtualRange(qb *queryBlock, rv *pg_query.RangeVar, vt *VirtualTable, s *scope) *joinNode {
-	alias := rv.Relname
+// rangeAliases returns the alias of a relation named in FROM (its name when
+// it has none) and its column aliases, which must be at most ncols.
+func rangeAliases(rv *pg_query.RangeVar, name string, ncols int) (alias string, colAliases []string) {
+	alias = name
 	if rv.Alias != nil {
 		alias = rv.Alias.Aliasname
-	}
-	b.checkAlias(qb, alias)
-	v := &plan.Values{}
-	q := &Query{Plan: v}
-	for _, c := range vt.Columns {
-		v.ColTypes = append(v.ColTypes, c.Type)
-		q.Columns = append(q.Columns, OutputColumn{Name: c.Name, Type: c.Type})
-	}
-	for _, row := range vt.Rows {
-		exprs := make([]*plan.Expr, len(row))
-		for i, d := range row {
-			exprs[i] = plan.ConstOf(vt.Columns[i].Type, d)
+		for _, c := range rv.Alias.Colnames {
+			colAliases = append(colAliases, c.GetString_().Sval)
 		}
-		v.Rows = append(v.Rows, exprs)
 	}
-	r := b.addRange(qb, &rangeEntry{alias: alias, sub: q}, len(q.Columns))
-	for i, c := range q.Columns {
-		s.cols = append(s.cols, scopeCol{id: r.ids[i], rel: alias, name: c.Name, typ: c.Type})
+	if len(colAliases) > ncols {
+		failf(sqlerr.InvalidColumnReference, "table %q has %d columns available but %d columns specified", alias, ncols, len(colAliases))
 	}
-	return &joinNode{rng: len(qb.ranges) - 1}
+	return alias, colAliases
 }
 
 func (b *binder) checkAlias(qb *queryBlock, alias string) {

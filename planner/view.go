@@ -82,17 +82,7 @@ func (b *binder) viewRange(qb *queryBlock, rv *pg_query.RangeVar, t *catalog.Tab
 	if len(sub.Columns) < len(t.Columns) {
 		failf(sqlerr.UndefinedColumn, "view %q no longer matches its definition", t.Name)
 	}
-	alias := t.Name
-	var colAliases []string
-	if rv.Alias != nil {
-		alias = rv.Alias.Aliasname
-		for _, a := range rv.Alias.Colnames {
-			colAliases = append(colAliases, a.GetString_().Sval)
-		}
-	}
-	if len(colAliases) > len(t.Columns) {
-		failf(sqlerr.InvalidColumnReference, "table %q has %d columns available but %d columns specified", alias, len(t.Columns), len(colAliases))
-	}
+	alias, colAliases := rangeAliases(rv, t.Name, len(t.Columns))
 	b.checkAlias(qb, alias)
 	r := b.addRange(qb, &rangeEntry{alias: alias, sub: sub}, len(sub.Columns))
 	for i, c := range t.Columns {

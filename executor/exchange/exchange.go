@@ -269,14 +269,6 @@ type NodeStats struct {
 // CatalogStats asks a participant for its catalog cache statistics.
 func (c *Client) CatalogStats(ctx context.Context) (NodeStats, error) {
 	var ns NodeStats
-	stream, err := c.fc.DoAction(ctx, &flight.Action{Type: CatalogStatsAction})
-	if err != nil {
-		return ns, c.fromStatus(err)
-	}
-	res, err := stream.Recv()
-	if err != nil {
-		return ns, c.fromStatus(err)
-	}
-	err = json.Unmarshal(res.Body, &ns)
+	err := c.actionJSON(ctx, CatalogStatsAction, &ns)
 	return ns, err
 }

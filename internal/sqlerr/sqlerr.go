@@ -61,6 +61,9 @@ const (
 	ConnectionFailure          = "08006" // connection_failure
 	InvalidAuthorization       = "28000" // invalid_authorization_specification
 	CardinalityViolation       = "21000" // cardinality_violation
+
+	ReservedName                 = "42939" // reserved_name
+	ObjectNotInPrerequisiteState = "55000" // object_not_in_prerequisite_state
 )
 
 // Error is an error with a SQLSTATE, shaped like PostgreSQL's ErrorResponse.
@@ -115,19 +118,22 @@ func (e *Error) WithHint(hint string) *Error {
 
 // Code returns the SQLSTATE of err: its own if it is or wraps an *Error,
 // else XX000.
-func Code(err error) string {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Code
-	}
-	return Internal
-}
+func Code(err error) string { return As(err).Code }
 
-// As returns err as an *Error, classifying unknown errors as internal.
+// stater is an error from a package below sqlerr that knows its SQLSTATE
+// (for example storage's "object store unavailable" errors, 58030).
+type stater interface{ SQLState() string }
+
+// As returns err as an *Error: err itself or the *Error it wraps; else an
+// error with the SQLSTATE err states (its SQLState method); else XX000.
 func As(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e
+	}
+	var s stater
+	if errors.As(err, &s) {
+		return &Error{Code: s.SQLState(), Message: err.Error(), cause: err}
 	}
 	return &Error{Code: Internal, Message: err.Error(), cause: err}
 }

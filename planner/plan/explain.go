@@ -54,6 +54,8 @@ func describe(n Node) string {
 		return s
 	case *Values:
 		return fmt.Sprintf("Values rows=%d", len(n.Rows))
+	case *SystemScan:
+		return "SystemScan " + n.Relation
 	case *Filter:
 		return "Filter " + n.Pred.String()
 	case *Project:

@@ -153,6 +153,17 @@ type Values struct {
 	Rows     [][]*Expr      `json:"rows"`
 }
 
+// SystemScan reads a system relation (planner.SystemRelation): rows the
+// coordinator computes when the statement runs, in the relation's declared
+// column types. It is a coordinator-side leaf: never shipped to
+// participants (plan encoding refuses it), so the distribution pass leaves
+// everything above it on the coordinator, where a join with a Remote input
+// gathers that input.
+type SystemScan struct {
+	Relation string         `json:"relation"`
+	ColTypes []catalog.Type `json:"types"`
+}
+
 // Filter keeps rows where Pred is true.
 type Filter struct {
 	Input Node  `json:"-"`
@@ -411,6 +422,7 @@ func (n *Shuffle) Types() []catalog.Type { return n.Input.Types() }
 func (n *ExchangeSource) Types() []catalog.Type {
 	return n.ColTypes
 }
+func (n *SystemScan) Types() []catalog.Type { return n.ColTypes }
 
 func exprTypes(es []*Expr) []catalog.Type {
 	ts := make([]catalog.Type, len(es))
