@@ -1,7 +1,12 @@
 # Cirrus: a PostgreSQL-wire-compatible analytical SQL engine.
 #
 #   make run    build and start `cirrus dev` (embedded etcd, metad, 1 coordinator, 2 participants)
-#   make test   run every test (starts its own PostgreSQL 15 and clusters on free loopback ports)
+#   make test   run every test (starts its own PostgreSQL 15, MinIO servers and clusters on free loopback ports)
+#
+#   make minio          install the MinIO server if missing and start it on loopback (data under $(DATA)/minio)
+#   make minio-stop     stop that MinIO server
+#   make cluster        start a local deployment as separate processes (config: deploy/local/cluster.conf)
+#   make cluster-stop   stop it
 
 GO        ?= go
 BIN       := bin/cirrus
@@ -9,7 +14,9 @@ DATA      ?= ./data
 PORT      ?= 5433
 export CGO_ENABLED := 1
 
-.PHONY: all build run test vet bench clean deps
+CLUSTER_CONF ?= deploy/local/cluster.conf
+
+.PHONY: all build run test vet bench clean deps minio-bin minio minio-stop cluster cluster-stop
 
 all: build
 
@@ -22,8 +29,24 @@ run: build
 vet:
 	$(GO) vet ./...
 
-deps:
+deps: minio-bin
 	./scripts/ensure-postgres.sh
+
+# The MinIO server binary (go install; about 4 minutes the first time).
+minio-bin:
+	./scripts/ensure-minio.sh
+
+minio: minio-bin
+	DATA=$(DATA) ./scripts/minio.sh start
+
+minio-stop:
+	DATA=$(DATA) ./scripts/minio.sh stop
+
+cluster: build minio-bin
+	./scripts/cluster.sh start $(CLUSTER_CONF)
+
+cluster-stop:
+	./scripts/cluster.sh stop $(CLUSTER_CONF)
 
 test: deps build vet
 	$(GO) test -count=1 -timeout 15m ./...

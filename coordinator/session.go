@@ -649,6 +649,12 @@ func (s *session) commit(ctx context.Context, t *txn, w pgwire.ResultWriter) err
 	if t == nil || len(t.order) == 0 {
 		return nil
 	}
+	// Files written longer ago than garbage collection may keep them
+	// unreferenced must not be committed (coordinator/gc.go).
+	if err := s.c.checkGCFence(ctx, t); err != nil {
+		s.abort(t)
+		return err
+	}
 	// New manifests first: invisible until the commit references them.
 	var written []catalog.OID
 	for _, oid := range t.order {

@@ -1,6 +1,6 @@
-// Package storage holds table data: the ObjectStore interface with its local,
-// in-memory (and later S3) implementations, the Parquet data files a table is
-// made of, and the manifests that list them.
+// Package storage holds table data: the ObjectStore interface with its
+// local, in-memory and S3 (package storage/s3) implementations, the Parquet
+// data files a table is made of, and the manifests that list them.
 //
 // # Objects
 //
@@ -45,9 +45,11 @@ type ObjectStore interface {
 	Create(ctx context.Context, key string) (ObjectWriter, error)
 	// Get reads a whole object. The caller owns the returned slice.
 	Get(ctx context.Context, key string) ([]byte, error)
-	// Open returns a reader for ranged reads. The caller must Close it. The
-	// reader stays valid even if the object is deleted meanwhile, and is safe
-	// for concurrent ReadAt calls.
+	// Open returns a reader for ranged reads. The caller must Close it. It
+	// is safe for concurrent ReadAt calls. Whether a reader outlives the
+	// deletion of its object depends on the store (local and in-memory
+	// readers do; S3 readers then fail with a not-exist error): objects are
+	// only deleted by garbage collection, long after any query read them.
 	Open(ctx context.Context, key string) (ObjectReader, error)
 	// Delete removes an object. Deleting a missing object is not an error
 	// (as on S3).

@@ -1,10 +1,16 @@
 // Command cirrus runs any Cirrus role.
 //
-//	cirrus dev [--data DIR] [--port 5433] [--coordinators N] [--participants M] [--tpch SF]
-//	cirrus metad [--listen ADDR] [--etcd-endpoints URLS | --etcd-dir DIR]
-//	cirrus participant [--listen ADDR] [--data DIR]
-//	cirrus coordinator [--listen ADDR] --metad ADDR --participants ADDR,... [--data DIR]
-//	cirrus tpch load|run|gen [flags]   (cirrus tpch for details)
+//	cirrus dev [--data DIR] [--port 5433] [--coordinators N] [--participants M] [--tpch SF] [storage flags]
+//	cirrus metad [--listen ADDR] [--etcd-endpoints URLS | --etcd-dir DIR] [--http ADDR]
+//	cirrus participant [--listen ADDR] [--advertise ADDR] --metad ADDR [--data DIR] [storage flags]
+//	                   [--cache-dir DIR] [--cache-size SIZE] [--memory-cache SIZE] [--http ADDR]
+//	cirrus coordinator [--listen ADDR] [--advertise ADDR] --metad ADDR --participants ADDR,... [--data DIR]
+//	                   [storage flags] [--gc-interval D] [--gc-grace D] [--http ADDR]
+//	cirrus tpch load|run|gen|refresh [flags]   (cirrus tpch for details)
+//
+// Storage flags: --storage s3://BUCKET/PREFIX | DIR (default DATA/objects), --s3-endpoint HOST:PORT,
+// --s3-tls, --s3-region, --s3-access-key, --s3-secret-key (default $AWS_ACCESS_KEY_ID,
+// $AWS_SECRET_ACCESS_KEY). deploy/README.md is the full reference.
 package main
 
 import (
@@ -26,7 +32,7 @@ import (
 	"github.com/cirrusdb/cirrus/internal/devcluster"
 	"github.com/cirrusdb/cirrus/metad"
 	"github.com/cirrusdb/cirrus/participant"
-	"github.com/cirrusdb/cirrus/storage"
+	"github.com/cirrusdb/cirrus/storage/s3"
 )
 
 func main() {
@@ -69,6 +75,8 @@ func runDev(ctx context.Context, args []string) error {
 	np := fs.Int("participants", 2, "number of participants")
 	tpchSF := fs.Float64("tpch", 0, "on a data directory without tables, generate and load TPC-H at this scale factor first")
 	pprofAddr := fs.String("pprof", "", "serve Go's net/http/pprof profiles on this address (e.g. 127.0.0.1:6060)")
+	sf := addStorageFlags(fs)
+	cacheSize := sizeFlag(fs, "cache-size", participant.DefaultDiskCacheBytes, "participants' disk cache of object bytes, with S3 storage")
 	fs.Parse(args)
 	if *pprofAddr != "" {
 		go func() {
@@ -77,7 +85,15 @@ func runDev(ctx context.Context, args []string) error {
 			}
 		}()
 	}
-	c, err := devcluster.Start(ctx, devcluster.Config{Dir: *dir, Port: *port, Coordinators: *nc, Participants: *np})
+	cfg := devcluster.Config{Dir: *dir, Port: *port, Coordinators: *nc, Participants: *np}
+	if *sf.url != "" {
+		loc := sf.location(*dir)
+		cfg.Storage = &loc
+		if loc.IsS3() {
+			cfg.DiskCacheBytes = *cacheSize
+		}
+	}
+	c, err := devcluster.Start(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -115,6 +131,7 @@ func runMetad(ctx context.Context, args []string) error {
 	etcdClient := fs.String("etcd-listen", "127.0.0.1:2379", "embedded etcd client address")
 	etcdPeer := fs.String("etcd-peer", "127.0.0.1:2380", "embedded etcd peer address")
 	prefix := fs.String("prefix", "", "etcd key prefix (default /cirrus)")
+	httpAddr := fs.String("http", "", "serve /healthz and /readyz on this address")
 	fs.Parse(args)
 	var eps []string
 	if *endpoints != "" {
@@ -132,6 +149,7 @@ func runMetad(ctx context.Context, args []string) error {
 		return err
 	}
 	defer srv.Close()
+	serveHTTP(*httpAddr, srv.Ready)
 	l, err := listenAndLog(*addr, "metad")
 	if err != nil {
 		return err
@@ -141,25 +159,37 @@ func runMetad(ctx context.Context, args []string) error {
 	return nil
 }
 
-func openStore(dir string) (storage.ObjectStore, error) {
-	return storage.NewLocal(filepath.Join(dir, "objects"))
-}
-
 func runParticipant(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("participant", flag.ExitOnError)
 	addr := fs.String("listen", "127.0.0.1:7200", "Arrow Flight listen address")
-	dir := fs.String("data", "./data", "data directory (objects under DIR/objects)")
+	advertise := fs.String("advertise", "", "address other nodes reach this participant at (default --listen)")
+	dir := fs.String("data", "./data", "data directory (objects under DIR/objects by default; disk cache under DIR/cache)")
 	metadAddr := fs.String("metad", "", "metad address (catalog cache and catch-up; optional)")
+	sf := addStorageFlags(fs)
+	cacheDir := fs.String("cache-dir", "", "disk cache of object bytes (default DATA/cache with S3 storage, none with a directory)")
+	cacheSize := sizeFlag(fs, "cache-size", participant.DefaultDiskCacheBytes, "bound of the disk cache")
+	memCache := sizeFlag(fs, "memory-cache", participant.DefaultCacheBytes, "bound of the in-memory cache of decoded column chunks")
+	httpAddr := fs.String("http", "", "serve /healthz and /readyz on this address")
 	fs.Parse(args)
-	store, err := openStore(*dir)
+	if *advertise == "" {
+		*advertise = *addr
+	}
+	loc := sf.location(*dir)
+	if *cacheDir == "" && loc.IsS3() {
+		*cacheDir = filepath.Join(*dir, "cache")
+	}
+	store, err := s3.OpenLocation(ctx, loc)
 	if err != nil {
 		return err
 	}
-	p := participant.New(participant.Config{Store: store, Metad: *metadAddr, NodeID: "participant-" + *addr, Addr: *addr})
+	defer store.Close()
+	p := participant.New(participant.Config{Store: store, Metad: *metadAddr, NodeID: "participant-" + *advertise, Addr: *advertise,
+		CacheBytes: *memCache, DiskCacheDir: *cacheDir, DiskCacheBytes: *cacheSize})
 	if err := p.Start(ctx); err != nil {
 		return err
 	}
 	defer p.Close()
+	serveHTTP(*httpAddr, func(context.Context) error { return p.Ready() })
 	l, err := listenAndLog(*addr, "participant")
 	if err != nil {
 		return err
@@ -172,27 +202,38 @@ func runParticipant(ctx context.Context, args []string) error {
 func runCoordinator(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("coordinator", flag.ExitOnError)
 	addr := fs.String("listen", "127.0.0.1:5433", "PostgreSQL listen address")
+	advertise := fs.String("advertise", "", "address this coordinator registers with metad (default --listen)")
 	metadAddr := fs.String("metad", "127.0.0.1:7100", "metad address")
 	parts := fs.String("participants", "127.0.0.1:7200", "comma-separated participant addresses")
-	dir := fs.String("data", "./data", "data directory (objects under DIR/objects)")
+	dir := fs.String("data", "./data", "data directory (objects under DIR/objects by default)")
 	catFile := fs.String("catalog-file", "", "relcache file (default DIR/coordinator/relcache)")
+	sf := addStorageFlags(fs)
+	gcInterval := fs.Duration("gc-interval", coordinator.DefaultGCInterval, "how often unreferenced objects are collected (negative: never)")
+	gcGrace := fs.Duration("gc-grace", coordinator.DefaultGCGrace, "age below which unreferenced objects are kept")
+	httpAddr := fs.String("http", "", "serve /healthz and /readyz on this address")
 	fs.Parse(args)
+	if *advertise == "" {
+		*advertise = *addr
+	}
 	if *catFile == "" {
 		*catFile = filepath.Join(*dir, "coordinator", "relcache")
 	}
-	store, err := openStore(*dir)
+	store, err := sf.open(ctx, *dir)
 	if err != nil {
 		return err
 	}
+	defer store.Close()
 	if err := os.MkdirAll(filepath.Dir(*catFile), 0o755); err != nil {
 		return err
 	}
 	co, err := coordinator.New(ctx, coordinator.Config{Metad: *metadAddr, Participants: strings.Split(*parts, ","), Store: store,
-		CatalogFile: *catFile, NodeID: "coordinator-" + *addr, Addr: *addr})
+		CatalogFile: *catFile, NodeID: "coordinator-" + *advertise, Addr: *advertise,
+		GCInterval: *gcInterval, GCGrace: *gcGrace})
 	if err != nil {
 		return err
 	}
 	defer co.Close()
+	serveHTTP(*httpAddr, func(context.Context) error { return co.Ready() })
 	srv := pgwire.NewServer(co, pgwire.Options{})
 	defer srv.Close()
 	l, err := listenAndLog(*addr, "coordinator")

@@ -13,12 +13,12 @@ import (
 	"github.com/cirrusdb/cirrus/internal/devcluster"
 	"github.com/cirrusdb/cirrus/internal/tpch"
 	"github.com/cirrusdb/cirrus/internal/tpch/dbgen"
-	"github.com/cirrusdb/cirrus/storage"
+	"github.com/cirrusdb/cirrus/storage/s3"
 )
 
 const tpchUsage = `usage:
   cirrus tpch load [--data DIR] [--from TBLDIR | --sf X] [--tables LIST] [--replace]
-                   [--dsn URL] [--metad ADDR] [--objects DIR] [--parallel N]
+                   [--dsn URL] [--metad ADDR] [--storage URL|DIR] [s3 flags] [--parallel N]
   cirrus tpch run  [--data DIR] [--dsn URL] [--queries LIST] [--runs N] [--check ANSWERDIR]
                    [--dir QUERYDIR] [--timeout D]
   cirrus tpch gen  --sf X [--out DIR] [--tables LIST] [--parallel N]
@@ -33,9 +33,12 @@ metad. Tables that exist must be empty, unless --replace (drop and create).
 
 Where the cluster is: a running 'cirrus dev --data DIR' writes
 DIR/cluster.json (metad address, PostgreSQL addresses, object store
-directory); --data defaults to ./data. --metad, --dsn and --objects
+location); --data defaults to ./data. --metad, --dsn and --storage
 override it (without cluster.json, all of --metad and --dsn are needed and
-the objects are under DIR/objects).
+the objects are under DIR/objects unless --storage says otherwise). For an
+s3:// location give --s3-endpoint, --s3-tls, --s3-region as for the
+other roles; credentials come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY
+or --s3-access-key/--s3-secret-key.
 
 run runs the TPC-H queries (QUERYDIR/qNN.sql, default ../shared/tpch/queries,
 the shared queries seen from the repository root) over the PostgreSQL
@@ -86,12 +89,11 @@ func tpchFlags(name string) *flag.FlagSet {
 	return fs
 }
 
-// clusterEndpoints resolves metad, DSN and object directory from flags and
-// DATA/cluster.json.
-func clusterEndpoints(data, metadAddr, dsn, objects string, needMetad bool) (string, string, string, error) {
+// clusterEndpoints resolves metad and DSN from flags and DATA/cluster.json.
+func clusterEndpoints(data, metadAddr, dsn string, needMetad bool) (string, string, *devcluster.Info, error) {
 	info, err := devcluster.ReadInfo(data)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return "", "", "", err
+		return "", "", nil, err
 	}
 	if info != nil {
 		if metadAddr == "" {
@@ -100,18 +102,12 @@ func clusterEndpoints(data, metadAddr, dsn, objects string, needMetad bool) (str
 		if dsn == "" {
 			dsn = info.DSN()
 		}
-		if objects == "" {
-			objects = info.Objects
-		}
-	}
-	if objects == "" {
-		objects = filepath.Join(data, "objects")
 	}
 	if dsn == "" || needMetad && metadAddr == "" {
-		return "", "", "", fmt.Errorf("no running cluster found: %s is missing (start 'cirrus dev --data %s', or give --dsn and --metad)",
+		return "", "", nil, fmt.Errorf("no running cluster found: %s is missing (start 'cirrus dev --data %s', or give --dsn and --metad)",
 			filepath.Join(data, devcluster.InfoFile), data)
 	}
-	return metadAddr, dsn, objects, nil
+	return metadAddr, dsn, info, nil
 }
 
 func tpchLoad(ctx context.Context, args []string) error {
@@ -123,7 +119,7 @@ func tpchLoad(ctx context.Context, args []string) error {
 	replace := fs.Bool("replace", false, "drop and recreate tables that exist")
 	dsn := fs.String("dsn", "", "PostgreSQL connection string of a coordinator")
 	metadAddr := fs.String("metad", "", "metad address")
-	objects := fs.String("objects", "", "object store directory")
+	sflags := addStorageFlags(fs)
 	parallel := fs.Int("parallel", 0, "parsing/writing goroutines (default: all cores)")
 	fs.Parse(args)
 	if (*from == "") == (*sf == 0) {
@@ -133,7 +129,7 @@ func tpchLoad(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	m, d, o, err := clusterEndpoints(*data, *metadAddr, *dsn, *objects, true)
+	m, d, info, err := clusterEndpoints(*data, *metadAddr, *dsn, true)
 	if err != nil {
 		return err
 	}
@@ -144,7 +140,11 @@ func tpchLoad(ctx context.Context, args []string) error {
 	} else {
 		src, what = &tpch.GenSource{SF: *sf}, fmt.Sprintf("generated at SF %g", *sf)
 	}
-	store, err := storage.NewLocal(o)
+	loc := sflags.location(*data)
+	if *sflags.url == "" && info != nil {
+		loc = withCredentials(info.Storage, sflags)
+	}
+	store, err := s3.OpenLocation(ctx, loc)
 	if err != nil {
 		return err
 	}
@@ -193,7 +193,7 @@ func tpchRun(ctx context.Context, args []string) error {
 		return fmt.Errorf("query directory: %w (give --dir)", err)
 	}
 	if *dsn == "" {
-		if _, d, _, err := clusterEndpoints(*data, "", "", "", false); err == nil {
+		if _, d, _, err := clusterEndpoints(*data, "", "", false); err == nil {
 			*dsn = d
 		} else {
 			*dsn = "postgres://cirrus@127.0.0.1:5433/cirrus?sslmode=disable"
@@ -243,7 +243,7 @@ func devLoadTPCH(ctx context.Context, c *devcluster.Cluster, sf float64) error {
 		return nil
 	}
 	info := c.Info()
-	store, err := storage.NewLocal(info.Objects)
+	store, err := s3.OpenLocation(ctx, info.Storage)
 	if err != nil {
 		return err
 	}

@@ -20,7 +20,7 @@ func tpchRefresh(ctx context.Context, args []string) error {
 	checksums := fs.Bool("checksums", false, "print checksums of orders and lineitem before and after each function (reads both tables)")
 	fs.Parse(args)
 	if *dsn == "" {
-		if _, d, _, err := clusterEndpoints(*data, "", "", "", false); err == nil {
+		if _, d, _, err := clusterEndpoints(*data, "", "", false); err == nil {
 			*dsn = d
 		} else {
 			*dsn = "postgres://cirrus@127.0.0.1:5433/cirrus?sslmode=disable"

@@ -55,6 +55,10 @@ type Node struct {
 	// number without changes, and a fragment need not wait for those.
 	changeSeq atomic.Int64
 
+	// heard is when the queue last delivered anything (a set or a
+	// heartbeat), in Unix nanoseconds.
+	heard atomic.Int64
+
 	mu       sync.Mutex
 	follower *invalidation.Follower
 	kick     chan struct{}
@@ -142,6 +146,24 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	return n, nil
 }
 
+// Current returns nil when the node follows metad's queue (metad sends a
+// heartbeat at least every second) and has applied everything it was sent
+// up to within the last interval, and an error saying why not otherwise.
+// It is the readiness of a node's catalog.
+func (n *Node) Current(within time.Duration) error {
+	heard := n.heard.Load()
+	if heard == 0 {
+		return errors.New("catalog: not yet following metad")
+	}
+	if age := time.Since(time.Unix(0, heard)); age > within {
+		return fmt.Errorf("catalog: no word from metad for %v", age.Round(time.Millisecond))
+	}
+	if n.pendingReset() {
+		return errors.New("catalog: catching up with metad")
+	}
+	return nil
+}
+
 // Cache returns the node's catalog cache.
 func (n *Node) Cache() *cache.Cache { return n.cache }
 
@@ -175,6 +197,7 @@ func (n *Node) follow(from int64) {
 		var resetAt int64
 		err := n.cfg.Metad.Follow(n.ctx, from, func(ev metad.FollowEvent) error {
 			backoff = 20 * time.Millisecond
+			n.heard.Store(time.Now().UnixNano())
 			n.mu.Lock()
 			if ev.Reset {
 				// The reload this orders reads a snapshot at or after

@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/cirrusdb/cirrus/coordinator"
@@ -20,6 +21,7 @@ import (
 	"github.com/cirrusdb/cirrus/metad"
 	"github.com/cirrusdb/cirrus/participant"
 	"github.com/cirrusdb/cirrus/storage"
+	"github.com/cirrusdb/cirrus/storage/s3"
 )
 
 // Config says what to start. Port 0 picks free ports for everything.
@@ -28,7 +30,13 @@ type Config struct {
 	Port         int
 	Coordinators int
 	Participants int
-	Logf         func(format string, args ...any)
+	// Storage is where objects live; nil: the directory Dir/objects.
+	Storage *storage.Location
+	// DiskCacheBytes, when positive, gives every participant a disk cache
+	// of object bytes of this size under Dir/participant-N/cache (for S3
+	// storage).
+	DiskCacheBytes int64
+	Logf           func(format string, args ...any)
 }
 
 // Cluster is a running cluster.
@@ -42,7 +50,7 @@ type Cluster struct {
 	etcd         *metad.EmbeddedEtcd
 	metad        *metad.Server
 	store        storage.ObjectStore
-	objects      string // the object store's directory
+	location     storage.Location
 	infoFile     string // cluster.json written at start, removed at close
 	participants []*participant.Server
 	coords       []*coordinator.Coordinator
@@ -90,10 +98,17 @@ func Start(ctx context.Context, cfg Config) (_ *Cluster, err error) {
 	c.MetadAddr = ml.Addr().String()
 	go c.metad.Serve(ml)
 
-	if c.objects, err = filepath.Abs(filepath.Join(cfg.Dir, "objects")); err != nil {
-		return nil, err
+	if cfg.Storage != nil {
+		c.location = *cfg.Storage
+	} else {
+		c.location.URL = filepath.Join(cfg.Dir, "objects")
 	}
-	c.store, err = storage.NewLocal(c.objects)
+	if !c.location.IsS3() {
+		if c.location.URL, err = filepath.Abs(strings.TrimPrefix(c.location.URL, "file://")); err != nil {
+			return nil, err
+		}
+	}
+	c.store, err = s3.OpenLocation(ctx, c.location)
 	if err != nil {
 		return nil, err
 	}
@@ -102,8 +117,13 @@ func Start(ctx context.Context, cfg Config) (_ *Cluster, err error) {
 		if err != nil {
 			return nil, err
 		}
-		p := participant.New(participant.Config{Store: c.store, Logf: cfg.Logf, Metad: c.MetadAddr,
-			NodeID: fmt.Sprintf("participant-%d", i), Addr: l.Addr().String()})
+		pc := participant.Config{Store: c.store, Logf: cfg.Logf, Metad: c.MetadAddr,
+			NodeID: fmt.Sprintf("participant-%d", i), Addr: l.Addr().String()}
+		if cfg.DiskCacheBytes > 0 {
+			pc.DiskCacheDir = filepath.Join(cfg.Dir, fmt.Sprintf("participant-%d", i), "cache")
+			pc.DiskCacheBytes = cfg.DiskCacheBytes
+		}
+		p := participant.New(pc)
 		if err := p.Start(ctx); err != nil {
 			l.Close()
 			return nil, err

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/cirrusdb/cirrus/storage"
 )
 
 // InfoFile is the name of the file, in a dev cluster's data directory,
@@ -20,8 +22,8 @@ type Info struct {
 	PG []string `json:"pg"`
 	// Participants are the participants' Flight addresses.
 	Participants []string `json:"participants"`
-	// Objects is the local object store's directory (absolute).
-	Objects string `json:"objects"`
+	// Storage is where the objects live (without credentials).
+	Storage storage.Location `json:"storage"`
 	// PID is the process running the cluster.
 	PID int `json:"pid"`
 }
@@ -36,7 +38,7 @@ func (i *Info) DSN() string {
 
 // Info describes the running cluster.
 func (c *Cluster) Info() *Info {
-	return &Info{Metad: c.MetadAddr, PG: c.PGAddrs, Participants: c.ParticipantAddrs, Objects: c.objects, PID: os.Getpid()}
+	return &Info{Metad: c.MetadAddr, PG: c.PGAddrs, Participants: c.ParticipantAddrs, Storage: c.location, PID: os.Getpid()}
 }
 
 // writeInfo writes dir/cluster.json (temp file + rename).

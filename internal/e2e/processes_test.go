@@ -3,191 +3,21 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/cirrusdb/cirrus/internal/proctest"
 )
-
-// syncBuffer collects a process's output from the goroutines exec starts.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// osProc is one cirrus role running as its own OS process.
-type osProc struct {
-	name string
-	cmd  *exec.Cmd
-	out  *syncBuffer
-	done chan struct{} // closed when the process has exited
-	err  error         // its Wait error, valid after done
-}
-
-func (p *osProc) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
-}
-
-// signal sends sig to the process by its pid (nothing if it has exited).
-func (p *osProc) signal(sig syscall.Signal) {
-	if p.exited() {
-		return
-	}
-	_ = syscall.Kill(p.cmd.Process.Pid, sig)
-}
-
-// stop asks the process to exit (SIGINT) and kills it (SIGKILL) if it has
-// not within grace.
-func (p *osProc) stop(grace time.Duration) {
-	p.signal(syscall.SIGINT)
-	select {
-	case <-p.done:
-		return
-	case <-time.After(grace):
-	}
-	p.signal(syscall.SIGKILL)
-	<-p.done
-}
-
-// procCluster starts the roles as separate processes and stops all of
-// them, by pid, when the test ends.
-type procCluster struct {
-	t     *testing.T
-	bin   string
-	mu    sync.Mutex
-	procs []*osProc
-}
-
-func newProcCluster(t *testing.T, bin string) *procCluster {
-	c := &procCluster{t: t, bin: bin}
-	t.Cleanup(func() {
-		c.mu.Lock()
-		procs := append([]*osProc(nil), c.procs...)
-		c.mu.Unlock()
-		// Clients first: coordinator, then participants, then metad.
-		for i := len(procs) - 1; i >= 0; i-- {
-			procs[i].stop(5 * time.Second)
-		}
-		if t.Failed() {
-			for _, p := range procs {
-				t.Logf("---- %s (pid %d, exit: %v) output:\n%s", p.name, p.cmd.Process.Pid, p.err, p.out.String())
-			}
-		}
-	})
-	return c
-}
-
-func (c *procCluster) start(name string, args ...string) *osProc {
-	c.t.Helper()
-	cmd := exec.Command(c.bin, args...)
-	out := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		c.t.Fatalf("start %s: %v", name, err)
-	}
-	p := &osProc{name: name, cmd: cmd, out: out, done: make(chan struct{})}
-	go func() {
-		p.err = cmd.Wait()
-		close(p.done)
-	}()
-	c.mu.Lock()
-	c.procs = append(c.procs, p)
-	c.mu.Unlock()
-	return p
-}
-
-// waitListening waits until addr accepts connections, failing the test if
-// p exits first or deadline passes.
-func waitListening(t *testing.T, p *osProc, addr string, deadline time.Time) {
-	t.Helper()
-	for {
-		conn, err := net.DialTimeout("tcp", addr, 250*time.Millisecond)
-		if err == nil {
-			conn.Close()
-			return
-		}
-		if p.exited() {
-			t.Fatalf("%s exited before listening on %s: %v\n%s", p.name, addr, p.err, p.out.String())
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s not listening on %s in time: %v", p.name, addr, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// freeAddrs returns n distinct loopback addresses with ports that were free
-// a moment ago (all held open together, then released).
-func freeAddrs(t *testing.T, n int) []string {
-	t.Helper()
-	var ls []net.Listener
-	var out []string
-	for i := 0; i < n; i++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatalf("free port: %v", err)
-		}
-		ls = append(ls, l)
-		out = append(out, l.Addr().String())
-	}
-	for _, l := range ls {
-		l.Close()
-	}
-	return out
-}
-
-// buildCirrus builds cmd/cirrus into dir and returns the binary's path.
-func buildCirrus(t *testing.T, dir string) string {
-	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
-		t.Fatalf("module root not found at %s: %v", root, err)
-	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
-	}
-	bin := filepath.Join(dir, "cirrus")
-	cmd := exec.Command(goBin, "build", "-o", bin, "./cmd/cirrus")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/cirrus: %v\n%s", err, out)
-	}
-	return bin
-}
 
 // textRows runs sql with the simple protocol and returns its rows as text
 // exactly as the server sent them, values joined by '|' (NULL as "<null>").
@@ -223,33 +53,33 @@ func TestSeparateProcesses(t *testing.T) {
 	}
 	start := time.Now()
 	tmp := t.TempDir()
-	bin := buildCirrus(t, tmp)
+	bin := proctest.BuildCirrus(t, tmp)
 	t.Logf("built %s in %v", bin, time.Since(start).Round(time.Millisecond))
 	data := filepath.Join(tmp, "data")
 	if err := os.MkdirAll(data, 0o755); err != nil {
 		t.Fatal(err)
 	}
 
-	addrs := freeAddrs(t, 6)
+	addrs := proctest.FreeAddrs(t, 6)
 	metadAddr, etcdClient, etcdPeer := addrs[0], addrs[1], addrs[2]
 	partAddrs := []string{addrs[3], addrs[4]}
 	pgAddr := addrs[5]
 
-	c := newProcCluster(t, bin)
+	c := proctest.NewGroup(t)
 	deadline := time.Now().Add(20 * time.Second)
-	md := c.start("metad", "metad", "--listen", metadAddr,
+	md := c.Start("metad", nil, bin, "metad", "--listen", metadAddr,
 		"--etcd-dir", filepath.Join(data, "etcd"), "--etcd-listen", etcdClient, "--etcd-peer", etcdPeer)
-	startParticipant := func(i int) *osProc {
-		return c.start(fmt.Sprintf("participant%d", i), "participant", "--listen", partAddrs[i], "--data", data)
+	startParticipant := func(i int) *proctest.Proc {
+		return c.Start(fmt.Sprintf("participant%d", i), nil, bin, "participant", "--listen", partAddrs[i], "--data", data)
 	}
-	parts := []*osProc{startParticipant(0), startParticipant(1)}
-	waitListening(t, md, metadAddr, deadline)
+	parts := []*proctest.Proc{startParticipant(0), startParticipant(1)}
+	proctest.WaitListening(t, md, metadAddr, deadline)
 	for i, p := range parts {
-		waitListening(t, p, partAddrs[i], deadline)
+		proctest.WaitListening(t, p, partAddrs[i], deadline)
 	}
-	co := c.start("coordinator", "coordinator", "--listen", pgAddr, "--metad", metadAddr,
+	co := c.Start("coordinator", nil, bin, "coordinator", "--listen", pgAddr, "--metad", metadAddr,
 		"--participants", strings.Join(partAddrs, ","), "--data", data)
-	waitListening(t, co, pgAddr, deadline)
+	proctest.WaitListening(t, co, pgAddr, deadline)
 	t.Logf("cluster up after %v", time.Since(start).Round(time.Millisecond))
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -370,12 +200,12 @@ func TestSeparateProcesses(t *testing.T) {
 	// Kill participant 1 outright: queries that need it fail cleanly and the
 	// session stays usable.
 	victim := parts[1]
-	t.Logf("killing %s (pid %d)", victim.name, victim.cmd.Process.Pid)
-	victim.signal(syscall.SIGKILL)
+	t.Logf("killing %s", victim)
+	victim.Signal(syscall.SIGKILL)
 	select {
-	case <-victim.done:
+	case <-victim.Done():
 	case <-time.After(5 * time.Second):
-		t.Fatalf("%s did not die after SIGKILL", victim.name)
+		t.Fatalf("%s did not die after SIGKILL", victim.Name)
 	}
 	qctx, qcancel := context.WithTimeout(ctx, 10*time.Second)
 	_, err = textRows(qctx, conn, joinSQL)
@@ -396,7 +226,7 @@ func TestSeparateProcesses(t *testing.T) {
 	// Restart it on the same address and data directory; the coordinator
 	// reconnects (gRPC backs off between attempts, so allow a few seconds).
 	parts[1] = startParticipant(1)
-	waitListening(t, parts[1], partAddrs[1], time.Now().Add(10*time.Second))
+	proctest.WaitListening(t, parts[1], partAddrs[1], time.Now().Add(10*time.Second))
 	restarted := time.Now()
 	retryUntil := restarted.Add(15 * time.Second)
 	for {
@@ -406,7 +236,7 @@ func TestSeparateProcesses(t *testing.T) {
 			break
 		}
 		if !errors.As(err, &pe) || time.Now().After(retryUntil) {
-			t.Fatalf("query after restarting %s: %v", parts[1].name, err)
+			t.Fatalf("query after restarting %s: %v", parts[1].Name, err)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -20,7 +20,6 @@ import (
 
 const tpchDir = "../../../shared/tpch"
 
-
 // copyTbl loads a dbgen .tbl file (fields ending in '|') with COPY, in
 // chunks of rows so a table gets several files.
 func copyTbl(t testing.TB, conn *pgx.Conn, table, path string, chunk int) {

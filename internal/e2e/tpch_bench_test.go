@@ -10,7 +10,7 @@ import (
 
 	"github.com/cirrusdb/cirrus/internal/devcluster"
 	"github.com/cirrusdb/cirrus/internal/tpch"
-	"github.com/cirrusdb/cirrus/storage"
+	"github.com/cirrusdb/cirrus/storage/s3"
 )
 
 // BenchmarkTPCHWarm loads TPC-H at SF 0.1 (generated in process) into a
@@ -32,7 +32,7 @@ func BenchmarkTPCHWarm(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	store, err := storage.NewLocal(info.Objects)
+	store, err := s3.OpenLocation(ctx, info.Storage)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -9,7 +9,7 @@
 //	func TestSomething(t *testing.T) {
 //		srv := miniotest.Shared(t)
 //		bucket := srv.NewBucket(t)
-//		store, err := storage.NewS3(ctx, srv.S3Config(bucket, ""))
+//		store, err := s3.New(ctx, srv.S3Config(bucket, ""))
 //		...
 //	}
 //
@@ -45,7 +45,7 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
-	"github.com/cirrusdb/cirrus/storage"
+	"github.com/cirrusdb/cirrus/storage/s3"
 )
 
 // The credentials of every test server (MinIO wants a secret of at least
@@ -311,8 +311,8 @@ func (s *Server) Restart(t testing.TB) {
 
 // S3Config returns the storage configuration of a store on bucket, under
 // prefix.
-func (s *Server) S3Config(bucket, prefix string) storage.S3Config {
-	return storage.S3Config{
+func (s *Server) S3Config(bucket, prefix string) s3.Config {
+	return s3.Config{
 		Endpoint:  s.Endpoint,
 		Bucket:    bucket,
 		Prefix:    prefix,

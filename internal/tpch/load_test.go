@@ -15,7 +15,7 @@ import (
 
 	"github.com/cirrusdb/cirrus/internal/devcluster"
 	"github.com/cirrusdb/cirrus/internal/tpch"
-	"github.com/cirrusdb/cirrus/storage"
+	"github.com/cirrusdb/cirrus/storage/s3"
 )
 
 const shared = "../../../shared/tpch"
@@ -134,7 +134,7 @@ func TestLoadAndRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := storage.NewLocal(info.Objects)
+	store, err := s3.OpenLocation(ctx, info.Storage)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ import (
 	"github.com/cirrusdb/cirrus/internal/tpch"
 	"github.com/cirrusdb/cirrus/internal/tpch/canon"
 	"github.com/cirrusdb/cirrus/internal/tpch/dbgen"
-	"github.com/cirrusdb/cirrus/storage"
+	"github.com/cirrusdb/cirrus/storage/s3"
 )
 
 // refreshSystem is a database holding TPC-H SF 0.01: Cirrus or PostgreSQL.
@@ -307,7 +307,7 @@ func startCirrusSF001(ctx context.Context, t *testing.T) *refreshSystem {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := storage.NewLocal(info.Objects)
+	store, err := s3.OpenLocation(ctx, info.Storage)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package storage_test
+package s3_test
 
 import (
 	"bytes"
@@ -19,26 +19,18 @@ import (
 
 	"github.com/cirrusdb/cirrus/internal/miniotest"
 	"github.com/cirrusdb/cirrus/storage"
+	"github.com/cirrusdb/cirrus/storage/s3"
 )
 
 func TestMain(m *testing.M) { miniotest.Main(m) }
-
-// The contract tests of store_test.go run on S3 too, each in a fresh bucket
-// of the shared server.
-func init() {
-	storage.NewS3TestStore = func(t *testing.T) storage.ObjectStore {
-		srv := miniotest.Shared(t)
-		return newS3(t, srv.S3Config(srv.NewBucket(t), ""))
-	}
-}
 
 // partSize is the part size of the tests' multipart uploads: S3's (and
 // MinIO's) smallest.
 const partSize = 5 << 20
 
-func newS3(t *testing.T, cfg storage.S3Config) storage.ObjectStore {
+func newS3(t *testing.T, cfg s3.Config) storage.ObjectStore {
 	t.Helper()
-	s, err := storage.NewS3(context.Background(), cfg)
+	s, err := s3.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,7 +283,7 @@ func TestS3Errors(t *testing.T) {
 
 	for _, tc := range []struct {
 		name string
-		cfg  storage.S3Config
+		cfg  s3.Config
 		want string
 	}{
 		{"access key", wrongKey, "storage: s3: access denied at " + srv.Endpoint +
@@ -305,7 +297,7 @@ func TestS3Errors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			start := time.Now()
-			s, err := storage.NewS3(context.Background(), tc.cfg)
+			s, err := s3.New(context.Background(), tc.cfg)
 			if err == nil {
 				s.Close()
 				t.Fatal("NewS3 succeeded")
@@ -325,7 +317,7 @@ func TestS3Errors(t *testing.T) {
 	// unavailable store.
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := storage.NewS3(ctx, srv.S3Config(bucket, "")); !errors.Is(err, context.Canceled) || errors.Is(err, storage.ErrUnavailable) {
+	if _, err := s3.New(ctx, srv.S3Config(bucket, "")); !errors.Is(err, context.Canceled) || errors.Is(err, storage.ErrUnavailable) {
 		t.Errorf("NewS3 with a cancelled context: %v", err)
 	}
 }
@@ -416,7 +408,7 @@ func TestParseS3URL(t *testing.T) {
 		{url: "s3://cirrus:9000/x", err: "only s3://BUCKET/PREFIX"},
 		{url: "s3://cirrus/x?region=eu", err: "only s3://BUCKET/PREFIX"},
 	} {
-		bucket, prefix, err := storage.ParseS3URL(tc.url)
+		bucket, prefix, err := s3.ParseURL(tc.url)
 		if tc.err != "" {
 			if err == nil || !strings.Contains(err.Error(), tc.err) {
 				t.Errorf("ParseS3URL(%q) = %q, %q, %v; want an error containing %q", tc.url, bucket, prefix, err, tc.err)
@@ -430,21 +422,21 @@ func TestParseS3URL(t *testing.T) {
 }
 
 func TestS3ConfigErrors(t *testing.T) {
-	ok := storage.S3Config{Endpoint: "127.0.0.1:1", Bucket: "bkt"}
+	ok := s3.Config{Endpoint: "127.0.0.1:1", Bucket: "bkt"}
 	for _, tc := range []struct {
-		change func(*storage.S3Config)
+		change func(*s3.Config)
 		err    string
 	}{
-		{func(c *storage.S3Config) { c.Endpoint = "" }, "no endpoint"},
-		{func(c *storage.S3Config) { c.Endpoint = "http://127.0.0.1:9000" }, "without a scheme"},
-		{func(c *storage.S3Config) { c.Bucket = "" }, "bucket"},
-		{func(c *storage.S3Config) { c.Prefix = "/abs" }, "prefix"},
-		{func(c *storage.S3Config) { c.PartSize = 1 << 20 }, "part size"},
-		{func(c *storage.S3Config) { c.RetryBudget = -time.Second }, "retry budget"},
+		{func(c *s3.Config) { c.Endpoint = "" }, "no endpoint"},
+		{func(c *s3.Config) { c.Endpoint = "http://127.0.0.1:9000" }, "without a scheme"},
+		{func(c *s3.Config) { c.Bucket = "" }, "bucket"},
+		{func(c *s3.Config) { c.Prefix = "/abs" }, "prefix"},
+		{func(c *s3.Config) { c.PartSize = 1 << 20 }, "part size"},
+		{func(c *s3.Config) { c.RetryBudget = -time.Second }, "retry budget"},
 	} {
 		cfg := ok
 		tc.change(&cfg)
-		if _, err := storage.NewS3(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), tc.err) {
+		if _, err := s3.New(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), tc.err) {
 			t.Errorf("NewS3(%+v): %v; want an error containing %q", cfg, err, tc.err)
 		}
 	}

@@ -1,4 +1,10 @@
-package storage
+// Package s3 is the object store on S3 (MinIO or any S3 service), built on
+// minio-go: ranged reads, multipart uploads, requests bounded in time and
+// retried within a budget, and errors wrapping storage.ErrUnavailable when
+// the store cannot serve at all. It is its own package so that the
+// packages that only use storage's data types (the planner, the executor)
+// do not depend on minio-go.
+package s3
 
 import (
 	"bytes"
@@ -7,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -21,13 +28,18 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 	"github.com/minio/minio-go/v7/pkg/s3utils"
+
+	"github.com/cirrusdb/cirrus/storage"
 )
 
-// S3Config says where an S3 store's objects live and how to reach them.
-type S3Config struct {
+// errClosed is returned by writers used after Close or Abort.
+var errClosed = errors.New("storage: s3: object writer already closed")
+
+// Config says where an S3 store's objects live and how to reach them.
+type Config struct {
 	// Endpoint is the server's host:port, without a scheme.
 	Endpoint string
-	// Bucket must exist: NewS3 does not create it.
+	// Bucket must exist: New does not create it.
 	Bucket string
 	// Prefix is the key prefix inside the bucket, "" or a relative path
 	// such as "a/b": the store's key k is the S3 object Prefix+"/"+k.
@@ -44,7 +56,7 @@ type S3Config struct {
 	// buffers (default 16 MiB; at least 5 MiB, S3's smallest part).
 	PartSize int64
 	// RetryBudget is how long one operation retries transient errors
-	// (default 8 s). See NewS3.
+	// (default 8 s). See New.
 	RetryBudget time.Duration
 }
 
@@ -55,7 +67,7 @@ const (
 	s3MaxPartSize     = 5 << 30
 	s3DefaultPartSize = 16 << 20
 	s3DefaultBudget   = 8 * time.Second
-	// s3CheckTimeout bounds NewS3's check of endpoint, credentials and
+	// s3CheckTimeout bounds New's check of endpoint, credentials and
 	// bucket.
 	s3CheckTimeout = 10 * time.Second
 	// s3AttemptBase and s3MinThroughput bound one request: it may take
@@ -69,7 +81,7 @@ const (
 )
 
 // validate checks cfg and fills in its defaults.
-func (cfg *S3Config) validate() error {
+func (cfg *Config) validate() error {
 	if cfg.Endpoint == "" {
 		return errors.New("storage: s3: no endpoint given (HOST:PORT)")
 	}
@@ -81,7 +93,7 @@ func (cfg *S3Config) validate() error {
 	}
 	cfg.Prefix = strings.TrimSuffix(cfg.Prefix, "/")
 	if cfg.Prefix != "" {
-		if err := ValidateKey(cfg.Prefix); err != nil {
+		if err := storage.ValidateKey(cfg.Prefix); err != nil {
 			return fmt.Errorf("storage: s3: prefix %q: %v", cfg.Prefix, err)
 		}
 	}
@@ -104,9 +116,9 @@ func (cfg *S3Config) validate() error {
 	return nil
 }
 
-// ParseS3URL splits a location "s3://BUCKET[/PREFIX]" into its bucket and
+// ParseURL splits a location "s3://BUCKET[/PREFIX]" into its bucket and
 // key prefix (without leading or trailing '/').
-func ParseS3URL(u string) (bucket, prefix string, err error) {
+func ParseURL(u string) (bucket, prefix string, err error) {
 	p, err := url.Parse(u)
 	if err != nil {
 		return "", "", fmt.Errorf("storage: s3 location %q: %v", u, err)
@@ -123,31 +135,14 @@ func ParseS3URL(u string) (bucket, prefix string, err error) {
 	}
 	prefix = strings.TrimSuffix(strings.TrimPrefix(p.Path, "/"), "/")
 	if prefix != "" {
-		if err := ValidateKey(prefix); err != nil {
+		if err := storage.ValidateKey(prefix); err != nil {
 			return "", "", fmt.Errorf("storage: s3 location %q: prefix: %v", u, err)
 		}
 	}
 	return bucket, prefix, nil
 }
 
-// ErrUnavailable is wrapped by every error that means the object store
-// cannot serve requests at all, as opposed to a problem with one object:
-// the endpoint cannot be reached or keeps failing after retries (5xx,
-// SlowDown, timeouts), the credentials are refused, or the bucket does not
-// exist. Test for it with errors.Is; the errors also wrap their cause.
-// A missing object is not unavailability: it satisfies IsNotExist.
-var ErrUnavailable = errors.New("object store unavailable")
-
-// unavailableError is an error wrapping ErrUnavailable and its cause.
-type unavailableError struct {
-	msg   string // the whole message, cause included
-	cause error
-}
-
-func (e *unavailableError) Error() string   { return e.msg }
-func (e *unavailableError) Unwrap() []error { return []error{ErrUnavailable, e.cause} }
-
-// NewS3 returns an ObjectStore keeping its objects in an S3 bucket (MinIO
+// New returns an storage.ObjectStore keeping its objects in an S3 bucket (MinIO
 // or any S3 service), under cfg.Prefix.
 //
 // Before returning it checks, within 10 s, that the endpoint answers, the
@@ -169,7 +164,7 @@ func (e *unavailableError) Unwrap() []error { return []error{ErrUnavailable, e.c
 // Unlike the local and in-memory stores, a reader does not outlive the
 // deletion of its object: ReadAt then fails with an IsNotExist error. A
 // reader also fails if its key is replaced by a different object.
-func NewS3(ctx context.Context, cfg S3Config) (ObjectStore, error) {
+func New(ctx context.Context, cfg Config) (storage.ObjectStore, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
@@ -219,17 +214,17 @@ func newS3Transport() *http.Transport {
 }
 
 type s3Store struct {
-	cfg       S3Config
+	cfg       Config
 	prefix    string // cfg.Prefix + "/", or ""
 	core      minio.Core
 	transport *http.Transport
 }
 
-var _ ObjectStore = (*s3Store)(nil)
+var _ storage.ObjectStore = (*s3Store)(nil)
 
 // object validates key and returns its S3 object name.
 func (s *s3Store) object(key string) (string, error) {
-	if err := ValidateKey(key); err != nil {
+	if err := storage.ValidateKey(key); err != nil {
 		return "", err
 	}
 	return s.prefix + key, nil
@@ -250,10 +245,7 @@ func (s *s3Store) check(ctx context.Context) error {
 		return err
 	})
 	if err != nil && ctx.Err() == nil && cctx.Err() != nil {
-		return &unavailableError{
-			msg:   fmt.Sprintf("storage: s3: cannot reach %s: no answer within %v", s.cfg.Endpoint, s3CheckTimeout),
-			cause: err,
-		}
+		return storage.Unavailable(fmt.Sprintf("storage: s3: cannot reach %s: no answer within %v", s.cfg.Endpoint, s3CheckTimeout), err)
 	}
 	return err
 }
@@ -274,7 +266,7 @@ func (s *s3Store) put(ctx context.Context, key, obj string, data []byte) error {
 	})
 }
 
-func (s *s3Store) Create(ctx context.Context, key string) (ObjectWriter, error) {
+func (s *s3Store) Create(ctx context.Context, key string) (storage.ObjectWriter, error) {
 	obj, err := s.object(key)
 	if err != nil {
 		return nil, err
@@ -300,7 +292,7 @@ func (s *s3Store) Get(ctx context.Context, key string) ([]byte, error) {
 	return data, nil
 }
 
-func (s *s3Store) Open(ctx context.Context, key string) (ObjectReader, error) {
+func (s *s3Store) Open(ctx context.Context, key string) (storage.ObjectReader, error) {
 	return s.open(ctx, "open", key)
 }
 
@@ -353,7 +345,7 @@ func (s *s3Store) List(ctx context.Context, prefix string) ([]string, error) {
 	return keys, nil
 }
 
-func (s *s3Store) IsNotExist(err error) bool { return isNotExist(err) }
+func (s *s3Store) IsNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
 
 func (s *s3Store) Close() error {
 	s.transport.CloseIdleConnections()
@@ -407,15 +399,9 @@ func (s *s3Store) gaveUp(op, key string, err error, n int, elapsed time.Duration
 		if errors.As(err, &urlErr) {
 			cause = urlErr.Err
 		}
-		return &unavailableError{
-			msg:   fmt.Sprintf("storage: s3: cannot reach %s: %s: %v (%d attempts in %v)", s.cfg.Endpoint, describe(op, key), cause, n, elapsed),
-			cause: err,
-		}
+		return storage.Unavailable(fmt.Sprintf("storage: s3: cannot reach %s: %s: %v (%d attempts in %v)", s.cfg.Endpoint, describe(op, key), cause, n, elapsed), err)
 	}
-	return &unavailableError{
-		msg:   fmt.Sprintf("storage: s3: %s at %s failed %d times in %v: %v", describe(op, key), s.cfg.Endpoint, n, elapsed, err),
-		cause: err,
-	}
+	return storage.Unavailable(fmt.Sprintf("storage: s3: %s at %s failed %d times in %v: %v", describe(op, key), s.cfg.Endpoint, n, elapsed, err), err)
 }
 
 // attemptTimeout bounds one request moving payload bytes.
@@ -445,26 +431,17 @@ var accessCodes = map[string]bool{
 // mapErr turns a non-transient error from minio-go into the store's error.
 func (s *s3Store) mapErr(op, key string, err error) error {
 	if errors.Is(err, errNoBucket) {
-		return &unavailableError{
-			msg:   fmt.Sprintf("storage: s3: bucket %q does not exist at %s", s.cfg.Bucket, s.cfg.Endpoint),
-			cause: err,
-		}
+		return storage.Unavailable(fmt.Sprintf("storage: s3: bucket %q does not exist at %s", s.cfg.Bucket, s.cfg.Endpoint), err)
 	}
 	resp := minio.ToErrorResponse(err)
 	switch {
 	case resp.Code == minio.NoSuchKey:
-		return notExist(op, key)
+		return &fs.PathError{Op: op, Path: key, Err: fs.ErrNotExist}
 	case resp.Code == minio.NoSuchBucket:
-		return &unavailableError{
-			msg:   fmt.Sprintf("storage: s3: bucket %q does not exist at %s", s.cfg.Bucket, s.cfg.Endpoint),
-			cause: err,
-		}
+		return storage.Unavailable(fmt.Sprintf("storage: s3: bucket %q does not exist at %s", s.cfg.Bucket, s.cfg.Endpoint), err)
 	case accessCodes[resp.Code] || resp.StatusCode == http.StatusForbidden:
-		return &unavailableError{
-			msg: fmt.Sprintf("storage: s3: access denied at %s (check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or --s3-access-key/--s3-secret-key): %s %s",
-				s.cfg.Endpoint, resp.Code, resp.Message),
-			cause: err,
-		}
+		return storage.Unavailable(fmt.Sprintf("storage: s3: access denied at %s (check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or --s3-access-key/--s3-secret-key): %s %s",
+			s.cfg.Endpoint, resp.Code, resp.Message), err)
 	case resp.Code != "":
 		return fmt.Errorf("storage: s3: %s: %s: %w", describe(op, key), resp.Code, err)
 	}
@@ -674,7 +651,7 @@ func (w *s3Writer) fail(err error) {
 	// The writer's context may be the reason for the failure; aborting
 	// must still be tried.
 	ctx := context.WithoutCancel(w.ctx)
-	if errors.Is(err, ErrUnavailable) {
+	if errors.Is(err, storage.ErrUnavailable) {
 		// The server has just failed for a whole retry budget: one
 		// attempt, so that the writer does not fail twice as slowly.
 		actx, cancel := context.WithTimeout(ctx, attemptTimeout(0))
@@ -762,4 +739,25 @@ func (r *s3Reader) ReadAt(p []byte, off int64) (int, error) {
 func (r *s3Reader) Close() error {
 	r.closed.Store(true)
 	return nil
+}
+
+// OpenLocation opens the store at loc: an s3:// URL with New (checking,
+// within 10 s, that the endpoint answers, the credentials are accepted and
+// the bucket exists), a directory with storage.NewLocal.
+func OpenLocation(ctx context.Context, loc storage.Location) (storage.ObjectStore, error) {
+	if !loc.IsS3() {
+		if loc.URL == "" {
+			return nil, errors.New("storage: no location given")
+		}
+		return storage.NewLocal(strings.TrimPrefix(loc.URL, "file://"))
+	}
+	bucket, prefix, err := ParseURL(loc.URL)
+	if err != nil {
+		return nil, err
+	}
+	if loc.S3Endpoint == "" {
+		return nil, errors.New("storage: an s3:// location needs an endpoint (--s3-endpoint HOST:PORT)")
+	}
+	return New(ctx, Config{Endpoint: loc.S3Endpoint, Bucket: bucket, Prefix: prefix, Region: loc.S3Region,
+		AccessKey: loc.S3AccessKey, SecretKey: loc.S3SecretKey, TLS: loc.S3TLS})
 }
