@@ -29,7 +29,8 @@ export AWS_ACCESS_KEY_ID=$MINIO_ROOT_USER AWS_SECRET_ACCESS_KEY=$MINIO_ROOT_PASS
 storage_flags=(--storage "s3://$BUCKET/$PREFIX" --s3-endpoint "$MINIO_ADDR" --s3-tls=false)
 
 names() {
-  echo minio metad
+  echo minio
+  echo metad
   for i in "${!parts[@]}"; do echo "participant-$((i + 1))"; done
   for i in "${!coords[@]}"; do echo "coordinator-$((i + 1))"; done
 }
