@@ -59,22 +59,24 @@ type WriteRequest struct {
 // Client talks to one participant.
 type Client struct {
 	Addr string
+	conn *grpc.ClientConn
 	fc   flight.Client
 }
 
 // Dial connects to a participant (lazily: the connection is made on first use).
 func Dial(addr string) (*Client, error) {
-	fc, err := flight.NewClientWithMiddleware(addr, nil, nil,
+	conn, err := grpc.NewClient(addr,
 		grpc.WithTransportCredentials(insecure.NewCredentials()), experimental.WithBufferPool(bufferPool), reconnect,
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxMessageBytes), grpc.MaxCallSendMsgSize(MaxMessageBytes)))
 	if err != nil {
 		return nil, err
 	}
-	return &Client{Addr: addr, fc: fc}, nil
+	return &Client{Addr: addr, conn: conn, fc: flight.NewClientFromConn(conn, nil)}, nil
 }
 
-// Close closes the connection.
-func (c *Client) Close() error { return c.fc.Close() }
+// Close closes the connection. Calls made after Close fail with an error
+// (flight.Client's own Close would make them panic instead).
+func (c *Client) Close() error { return c.conn.Close() }
 
 // Stream is the output of a fragment on one participant. Its reader is
 // opened at the first Next (reading the stream's schema waits for the
