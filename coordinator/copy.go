@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"unicode/utf8"
 
 	"github.com/cirrusdb/cirrus/catalog"
 	"github.com/cirrusdb/cirrus/coordinator/pgwire"
@@ -23,7 +22,11 @@ const copyBatchRows = 16384
 // straight into column vectors and streams them to participants, which
 // write Parquet files; the files join the table at commit.
 func (s *session) copyFrom(ctx context.Context, cf *planner.CopyFrom, w pgwire.ResultWriter) (int64, error) {
-	src, err := w.CopyIn(0, len(cf.Targets))
+	var format int16
+	if cf.Format == planner.CopyBinary {
+		format = 1
+	}
+	src, err := w.CopyIn(format, len(cf.Targets))
 	if err != nil {
 		return 0, err
 	}
@@ -59,6 +62,10 @@ type copyLoader struct {
 	scratch []byte
 	done    bool
 	header  bool
+	// binaryStarted is set once the binary format's header was read.
+	binaryStarted bool
+	// column names the column being read, for errors' context.
+	column string
 }
 
 func (l *copyLoader) newBatch() {
@@ -97,7 +104,7 @@ func (l *copyLoader) load(ctx context.Context, src pgwire.CopySource) error {
 			continue // data after the end marker is ignored, as PostgreSQL does
 		}
 		buf = append(buf, data...)
-		n, err := l.records(ctx, buf, false)
+		n, err := l.parse(ctx, buf, false)
 		if err != nil {
 			return err
 		}
@@ -106,12 +113,21 @@ func (l *copyLoader) load(ctx context.Context, src pgwire.CopySource) error {
 			return sqlerr.New(sqlerr.QueryCanceled, "canceling statement due to user request")
 		}
 	}
-	if len(buf) > 0 && !l.done {
-		if _, err := l.records(ctx, buf, true); err != nil {
+	if (len(buf) > 0 || l.cf.Format == planner.CopyBinary) && !l.done {
+		if _, err := l.parse(ctx, buf, true); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// parse parses the complete records in buf in the statement's format and
+// returns how many bytes it consumed.
+func (l *copyLoader) parse(ctx context.Context, buf []byte, eof bool) (int, error) {
+	if l.cf.Format == planner.CopyBinary {
+		return l.binaryRecords(ctx, buf, eof)
+	}
+	return l.records(ctx, buf, eof)
 }
 
 // records parses complete records in buf and returns how many bytes it
@@ -140,6 +156,11 @@ func (l *copyLoader) records(ctx context.Context, buf []byte, eof bool) (int, er
 		l.line++
 		if l.header {
 			l.header = false
+			if l.cf.HeaderMatch {
+				if err := l.matchHeader(rec); err != nil {
+					return pos, err
+				}
+			}
 			continue
 		}
 		if string(rec) == `\.` {
@@ -176,15 +197,39 @@ func csvRecordEnd(b []byte, quote, escape byte) (int, int) {
 	return -1, -1
 }
 
+// split splits a text or CSV record into l.fields.
+func (l *copyLoader) split(rec []byte) error {
+	if l.cf.Format == planner.CopyCSV {
+		return l.splitCSV(rec)
+	}
+	l.splitText(rec)
+	return nil
+}
+
+// matchHeader checks a HEADER MATCH line against the target columns'
+// names, as PostgreSQL 15 does.
+func (l *copyLoader) matchHeader(rec []byte) error {
+	if err := l.split(rec); err != nil {
+		return err
+	}
+	if len(l.fields) != len(l.cf.Targets) {
+		return l.errorf(sqlerr.BadCopyFileFormat, "wrong number of fields in header line: got %d, expected %d", len(l.fields), len(l.cf.Targets))
+	}
+	for i, f := range l.fields {
+		name := l.table.Columns[l.cf.Targets[i]].Name
+		if f == nil {
+			return l.errorf(sqlerr.BadCopyFileFormat, "column name mismatch in header line field %d: got null value (\"%s\"), expected \"%s\"", i+1, l.cf.Null, name)
+		}
+		if string(f) != name {
+			return l.errorf(sqlerr.BadCopyFileFormat, "column name mismatch in header line field %d: got \"%s\", expected \"%s\"", i+1, f, name)
+		}
+	}
+	return nil
+}
+
 // record parses one record into the batch.
 func (l *copyLoader) record(rec []byte) error {
-	var err error
-	if l.cf.Format == planner.CopyCSV {
-		err = l.splitCSV(rec)
-	} else {
-		l.splitText(rec)
-	}
-	if err != nil {
+	if err := l.split(rec); err != nil {
 		return err
 	}
 	if len(l.fields) != len(l.cf.Targets) {
@@ -200,6 +245,13 @@ func (l *copyLoader) record(rec []byte) error {
 			return err
 		}
 	}
+	return l.endRecord()
+}
+
+// endRecord completes the batch's row after its target columns were
+// appended: the other columns get NULL (or fail NOT NULL).
+func (l *copyLoader) endRecord() error {
+	b := l.batch
 	if len(l.cf.Targets) < len(l.table.Columns) {
 		for i, c := range l.table.Columns {
 			if b.Cols[i].Len() == b.N {
@@ -373,11 +425,7 @@ func (l *copyLoader) splitCSV(rec []byte) error {
 // appendField parses one field into v with the column type's input rules.
 func (l *copyLoader) appendField(v *vec.Vector, c catalog.Column, f []byte) error {
 	if f == nil {
-		if c.NotNull {
-			return l.errorf(sqlerr.NotNullViolation, "null value in column %q of relation %q violates not-null constraint", c.Name, l.table.Name)
-		}
-		v.AppendNull()
-		return nil
+		return l.appendNull(v, c)
 	}
 	t := c.Type
 	var err error
@@ -418,13 +466,13 @@ func (l *copyLoader) appendField(v *vec.Vector, c catalog.Column, f []byte) erro
 			v.AppendBool(x)
 		}
 	case catalog.Text:
-		if !utf8.Valid(f) {
+		if !pgtype.ValidText(f) {
 			err = pgtype.ValidateUTF8(f)
 			break
 		}
 		v.AppendBytes(f)
 	case catalog.Varchar, catalog.Bpchar:
-		if t.Length > 0 && len(f) > int(t.Length) || t.Kind == catalog.Bpchar || !utf8.Valid(f) {
+		if t.Length > 0 && len(f) > int(t.Length) || t.Kind == catalog.Bpchar || !pgtype.ValidText(f) {
 			var s string
 			if s, err = pgtype.ParseString(t, f); err == nil {
 				v.AppendBytes([]byte(s))
@@ -442,10 +490,28 @@ func (l *copyLoader) appendField(v *vec.Vector, c catalog.Column, f []byte) erro
 	return nil
 }
 
+// appendNull appends a NULL field, which a NOT NULL column refuses.
+func (l *copyLoader) appendNull(v *vec.Vector, c catalog.Column) error {
+	if c.NotNull {
+		return l.errorf(sqlerr.NotNullViolation, "null value in column %q of relation %q violates not-null constraint", c.Name, l.table.Name)
+	}
+	v.AppendNull()
+	return nil
+}
+
 func (l *copyLoader) errorf(code, format string, args ...any) error {
 	e := sqlerr.Errorf(code, format, args...)
-	e.Detail = fmt.Sprintf("COPY %s, line %d", l.table.Name, l.line)
+	e.Detail = l.context(l.column)
 	return e
+}
+
+// context names the place in the data an error is about, like
+// PostgreSQL's CONTEXT line of COPY errors.
+func (l *copyLoader) context(col string) string {
+	if col != "" {
+		return fmt.Sprintf("COPY %s, line %d, column %s", l.table.Name, l.line, col)
+	}
+	return fmt.Sprintf("COPY %s, line %d", l.table.Name, l.line)
 }
 
 func (l *copyLoader) wrap(e *sqlerr.Error, col string, f []byte) error {

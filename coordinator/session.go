@@ -563,6 +563,9 @@ func (s *session) run(ctx context.Context, st planner.Statement, w pgwire.Result
 	case *planner.CopyFrom:
 		n, err := s.copyFrom(ctx, st, w)
 		return fmt.Sprintf("COPY %d", n), err
+	case *planner.CopyTo:
+		n, err := s.copyTo(ctx, st, w)
+		return fmt.Sprintf("COPY %d", n), err
 	case *planner.Delete:
 		n, err := s.delete(ctx, st)
 		return fmt.Sprintf("DELETE %d", n), err
@@ -789,11 +792,23 @@ func (s *session) stage(ctx context.Context) error {
 
 // query runs a plan and streams its rows to w.
 func (s *session) query(ctx context.Context, n plan.Node, w pgwire.ResultWriter) (int64, error) {
+	return s.eachBatch(ctx, n, nil, w.WriteBatch)
+}
+
+// eachBatch runs a plan and calls f with each non-empty batch, after
+// start (if given) once the plan has been built; it returns the number of
+// rows.
+func (s *session) eachBatch(ctx context.Context, n plan.Node, start func() error, f func(*vec.Batch) error) (int64, error) {
 	op, err := executor.Build(ctx, n, s.env())
 	if err != nil {
 		return 0, err
 	}
 	defer op.Close()
+	if start != nil {
+		if err := start(); err != nil {
+			return 0, err
+		}
+	}
 	var rows int64
 	for {
 		b, err := op.Next(ctx)
@@ -807,7 +822,7 @@ func (s *session) query(ctx context.Context, n plan.Node, w pgwire.ResultWriter)
 			continue
 		}
 		rows += int64(b.N)
-		if err := w.WriteBatch(b); err != nil {
+		if err := f(b); err != nil {
 			return rows, err
 		}
 	}

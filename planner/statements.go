@@ -87,16 +87,36 @@ const (
 	CopyBinary
 )
 
-// CopyFrom loads rows from the client (COPY ... FROM STDIN).
-type CopyFrom struct {
-	Table     *catalog.Table
-	Targets   []int // table columns, in the data's column order
+// CopyOptions are a COPY statement's format options, checked and with
+// PostgreSQL's defaults filled in (tab, \N for text; comma, empty string,
+// double quote for CSV).
+type CopyOptions struct {
 	Format    CopyFormat
 	Delimiter byte
 	Null      string
 	Header    bool
-	Quote     byte
-	Escape    byte
+	Quote     byte // CSV only
+	Escape    byte // CSV only
+}
+
+// CopyFrom loads rows from the client (COPY ... FROM STDIN).
+type CopyFrom struct {
+	CopyOptions
+	// HeaderMatch (HEADER MATCH) requires the header line to name the
+	// target columns.
+	HeaderMatch bool
+	Table       *catalog.Table
+	Targets     []int // table columns, in the data's column order
+}
+
+// CopyTo sends the rows of Query to the client (COPY ... TO STDOUT): a
+// table's columns (COPY t [(cols)] TO) or any query (COPY (SELECT …) TO).
+type CopyTo struct {
+	CopyOptions
+	Query *Query
+	// ForceQuote marks the output columns whose non-NULL values are always
+	// quoted (CSV's FORCE_QUOTE); nil when there are none.
+	ForceQuote []bool
 }
 
 // TxnKind is a transaction control statement.
@@ -150,6 +170,7 @@ func (*DropSchema) stmt()   {}
 func (*Insert) stmt()       {}
 func (*AlterTable) stmt()   {}
 func (*CopyFrom) stmt()     {}
+func (*CopyTo) stmt()       {}
 func (*Txn) stmt()          {}
 func (*Set) stmt()          {}
 func (*Show) stmt()         {}

@@ -58,6 +58,10 @@ type ResultWriter interface {
 	WriteBatch(b *vec.Batch) error
 	// CopyIn sends CopyInResponse (overall format 0 text/csv or 1 binary, ncols columns) and returns the stream of CopyData payloads.
 	CopyIn(format int16, ncols int) (CopySource, error)
+	// CopyOut sends CopyOutResponse (overall format 0 text/csv or 1 binary,
+	// ncols columns) and returns where the data goes; pgwire sends CopyDone
+	// when the statement succeeds.
+	CopyOut(format int16, ncols int) (CopySink, error)
 	// Notice sends a NoticeResponse.
 	Notice(e *sqlerr.Error) error
 }
@@ -66,6 +70,13 @@ type ResultWriter interface {
 // The returned slice is valid until the next call.
 type CopySource interface {
 	Next() ([]byte, error)
+}
+
+// CopySink carries COPY TO STDOUT data to the client.
+type CopySink interface {
+	// WriteRows sends data[ends[i-1]:ends[i]] (data[:ends[0]] first) as one
+	// CopyData message each, as PostgreSQL sends one message per row.
+	WriteRows(data []byte, ends []int) error
 }
 
 // The interfaces below are optional: a Session may implement them for

@@ -76,6 +76,7 @@ type conn struct {
 	portals        map[string]*portal
 	ignoreTillSync bool
 	copy           *copySource // active COPY FROM STDIN
+	copyOut        *copySink   // active COPY TO STDOUT
 }
 
 func newConn(s *Server, nc net.Conn) *conn {

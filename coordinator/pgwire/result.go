@@ -123,6 +123,35 @@ func (w *resultWriter) CopyIn(format int16, ncols int) (CopySource, error) {
 	if c.copy != nil {
 		return nil, sqlerr.New(sqlerr.ProtocolViolation, "COPY FROM STDIN is already in progress")
 	}
+	codes, err := copyFormatCodes(format, ncols)
+	if err != nil {
+		return nil, err
+	}
+	c.send(&pgproto3.CopyInResponse{OverallFormat: byte(format), ColumnFormatCodes: codes})
+	if err := c.flush(); err != nil {
+		return nil, sqlerr.Wrap(err, sqlerr.ConnectionFailure, "could not send data to client")
+	}
+	c.copy = &copySource{c: c}
+	return c.copy, nil
+}
+
+func (w *resultWriter) CopyOut(format int16, ncols int) (CopySink, error) {
+	c := w.c
+	if c.copyOut != nil {
+		return nil, sqlerr.New(sqlerr.ProtocolViolation, "COPY TO STDOUT is already in progress")
+	}
+	codes, err := copyFormatCodes(format, ncols)
+	if err != nil {
+		return nil, err
+	}
+	c.send(&pgproto3.CopyOutResponse{OverallFormat: byte(format), ColumnFormatCodes: codes})
+	c.copyOut = &copySink{w: w}
+	return c.copyOut, nil
+}
+
+// copyFormatCodes returns the per-column format codes of a CopyInResponse
+// or CopyOutResponse.
+func copyFormatCodes(format int16, ncols int) ([]uint16, error) {
 	if format != 0 && format != 1 {
 		return nil, sqlerr.Errorf(sqlerr.InvalidParameterValue, "unsupported COPY format code %d", format)
 	}
@@ -133,12 +162,32 @@ func (w *resultWriter) CopyIn(format int16, ncols int) (CopySource, error) {
 	for i := range codes {
 		codes[i] = uint16(format)
 	}
-	c.send(&pgproto3.CopyInResponse{OverallFormat: byte(format), ColumnFormatCodes: codes})
-	if err := c.flush(); err != nil {
-		return nil, sqlerr.Wrap(err, sqlerr.ConnectionFailure, "could not send data to client")
+	return codes, nil
+}
+
+// copySink frames COPY TO STDOUT rows as CopyData messages.
+type copySink struct{ w *resultWriter }
+
+func (s *copySink) WriteRows(data []byte, ends []int) error {
+	w := s.w
+	if w.ctx.Err() != nil {
+		return w.c.toSQLErr(w.ctx.Err(), w.ctx)
 	}
-	c.copy = &copySource{c: c}
-	return c.copy, nil
+	c := w.c
+	start := 0
+	for _, end := range ends {
+		row := data[start:end]
+		start = end
+		c.out = append(c.out, 'd', 0, 0, 0, 0)
+		binary.BigEndian.PutUint32(c.out[len(c.out)-4:], uint32(len(row)+4))
+		c.out = append(c.out, row...)
+		if len(c.out) >= flushThreshold {
+			if err := c.flush(); err != nil {
+				return sqlerr.Wrap(err, sqlerr.ConnectionFailure, "could not send data to client")
+			}
+		}
+	}
+	return nil
 }
 
 // copySource reads CopyData messages during COPY FROM STDIN.
@@ -208,6 +257,12 @@ func (c *conn) executeDescribing(st Statement, params []plan.Datum, formats []in
 	if c.copy != nil {
 		c.copy.drain()
 		c.copy = nil
+	}
+	if c.copyOut != nil {
+		if err == nil {
+			c.send(&pgproto3.CopyDone{})
+		}
+		c.copyOut = nil
 	}
 	if err != nil {
 		return "", c.toSQLErr(err, ctx)

@@ -1,6 +1,7 @@
 package pgtype
 
 import (
+	"bytes"
 	"math"
 	"strconv"
 	"time"
@@ -104,6 +105,10 @@ func charPrefix(s []byte, n int) (int, int) {
 
 // ValidateUTF8 reports PostgreSQL's error for bytes that are not valid UTF-8
 // or contain NUL: 22021 invalid byte sequence for encoding "UTF8".
+// ValidText reports whether s is acceptable text as it is: valid UTF-8
+// without NUL bytes (ValidateUTF8 returns the error otherwise).
+func ValidText(s []byte) bool { return utf8.Valid(s) && bytes.IndexByte(s, 0) < 0 }
+
 func ValidateUTF8(s []byte) error {
 	for i := 0; i < len(s); {
 		c := s[i]

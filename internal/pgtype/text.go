@@ -356,3 +356,36 @@ func DaysFromCivil(y, m, d int64) int64 { return daysFromCivil(y, m, d) }
 
 // CivilFromDays is the inverse of DaysFromCivil.
 func CivilFromDays(z int64) (y, m, d int64) { return civilFromDays(z) }
+
+// Output holds the session settings that change text output. The zero
+// Output is PostgreSQL's default.
+type Output struct {
+	// ReducedFloatDigits is 1 - extra_float_digits: 0 or less (the default
+	// extra_float_digits 1 and above) prints floats in the shortest form that
+	// reads back exactly; k > 0 prints them with k fewer digits than DBL_DIG
+	// (15) or FLT_DIG (6) plus one, as %g does.
+	ReducedFloatDigits int
+}
+
+// OutputFor returns the Output of an extra_float_digits setting.
+func OutputFor(extraFloatDigits int) Output {
+	return Output{ReducedFloatDigits: 1 - extraFloatDigits}
+}
+
+// AppendFloat appends f (of 32 or 64 bits) as float4out or float8out print
+// it under these settings.
+func (o Output) AppendFloat(dst []byte, f float64, bits int) []byte {
+	if o.ReducedFloatDigits <= 0 || math.IsNaN(f) || math.IsInf(f, 0) {
+		return AppendFloat(dst, f, bits)
+	}
+	digits := 15
+	if bits == 32 {
+		digits = 6
+		f = float64(float32(f))
+	}
+	digits += 1 - o.ReducedFloatDigits
+	if digits < 1 {
+		digits = 1
+	}
+	return strconv.AppendFloat(dst, f, 'g', digits, 64)
+}
