@@ -1,11 +1,13 @@
 // Command cirrus runs any Cirrus role.
 //
 //	cirrus dev [--data DIR] [--port 5433] [--coordinators N] [--participants M] [--tpch SF] [storage flags]
+//	           [--tls-cert FILE --tls-key FILE] [--hba FILE]
 //	cirrus metad [--listen ADDR] [--etcd-endpoints URLS | --etcd-dir DIR] [--http ADDR]
 //	cirrus participant [--listen ADDR] [--advertise ADDR] --metad ADDR [--data DIR] [storage flags]
 //	                   [--cache-dir DIR] [--cache-size SIZE] [--memory-cache SIZE] [--http ADDR]
 //	cirrus coordinator [--listen ADDR] [--advertise ADDR] --metad ADDR --participants ADDR,... [--data DIR]
 //	                   [storage flags] [--gc-interval D] [--gc-grace D] [--http ADDR]
+//	                   [--tls-cert FILE --tls-key FILE] [--hba FILE]
 //	cirrus tpch load|run|gen|refresh [flags]   (cirrus tpch for details)
 //
 // Storage flags: --storage s3://BUCKET/PREFIX | DIR (default DATA/objects), --s3-endpoint HOST:PORT,
@@ -77,7 +79,12 @@ func runDev(ctx context.Context, args []string) error {
 	pprofAddr := fs.String("pprof", "", "serve Go's net/http/pprof profiles on this address (e.g. 127.0.0.1:6060)")
 	sf := addStorageFlags(fs)
 	cacheSize := sizeFlag(fs, "cache-size", participant.DefaultDiskCacheBytes, "participants' disk cache of object bytes, with S3 storage")
+	wf := addWireFlags(fs)
 	fs.Parse(args)
+	wire, err := wf.options()
+	if err != nil {
+		return err
+	}
 	if *pprofAddr != "" {
 		go func() {
 			if err := http.ListenAndServe(*pprofAddr, nil); err != nil {
@@ -85,7 +92,7 @@ func runDev(ctx context.Context, args []string) error {
 			}
 		}()
 	}
-	cfg := devcluster.Config{Dir: *dir, Port: *port, Coordinators: *nc, Participants: *np}
+	cfg := devcluster.Config{Dir: *dir, Port: *port, Coordinators: *nc, Participants: *np, Wire: wire}
 	if *sf.url != "" {
 		loc := sf.location(*dir)
 		cfg.Storage = &loc
@@ -211,7 +218,12 @@ func runCoordinator(ctx context.Context, args []string) error {
 	gcInterval := fs.Duration("gc-interval", coordinator.DefaultGCInterval, "how often unreferenced objects are collected (negative: never)")
 	gcGrace := fs.Duration("gc-grace", coordinator.DefaultGCGrace, "age below which unreferenced objects are kept")
 	httpAddr := fs.String("http", "", "serve /healthz and /readyz on this address")
+	wf := addWireFlags(fs)
 	fs.Parse(args)
+	wire, err := wf.options()
+	if err != nil {
+		return err
+	}
 	if *advertise == "" {
 		*advertise = *addr
 	}
@@ -234,7 +246,7 @@ func runCoordinator(ctx context.Context, args []string) error {
 	}
 	defer co.Close()
 	serveHTTP(*httpAddr, func(context.Context) error { return co.Ready() })
-	srv := pgwire.NewServer(co, pgwire.Options{})
+	srv := pgwire.NewServer(co, devcluster.WireOptions(wire, co))
 	defer srv.Close()
 	l, err := listenAndLog(*addr, "coordinator")
 	if err != nil {

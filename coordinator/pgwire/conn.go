@@ -1,7 +1,9 @@
 package pgwire
 
 import (
+	"bufio"
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -12,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/cirrusdb/cirrus/internal/sqlerr"
@@ -55,8 +58,15 @@ func protoErrorf(format string, args ...any) error {
 // conn is one client connection.
 type conn struct {
 	srv *Server
-	nc  net.Conn
+	raw net.Conn      // the socket
+	nc  net.Conn      // raw, or the TLS connection over it
+	tls *tls.Conn     // nil without TLS
+	pre *bufio.Reader // reads nc until authentication is done; then rd
 	rd  *readAhead
+
+	// cbind is the TLS channel binding data (tls-server-end-point) for
+	// SCRAM-SHA-256-PLUS; nil without TLS.
+	cbind []byte
 
 	body []byte // reusable message body buffer
 	out  []byte // pending output
@@ -83,24 +93,35 @@ func newConn(s *Server, nc net.Conn) *conn {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	c := &conn{
 		srv:        s,
+		raw:        nc,
 		nc:         nc,
+		pre:        bufio.NewReaderSize(nc, 4096),
 		ctx:        ctx,
 		cancelConn: cancel,
 		stmts:      map[string]*prepStmt{},
 		portals:    map[string]*portal{},
 		out:        make([]byte, 0, 8<<10),
 	}
+	return c
+}
+
+// readAhead switches reading from the startup reader to a readAhead, once
+// the client is authenticated. Bytes the startup reader holds already
+// (messages the client sent without waiting) are read first.
+func (c *conn) startReadAhead() {
+	pending := make([]byte, c.pre.Buffered())
+	io.ReadFull(c.pre, pending)
+	c.pre = nil
 	// When the socket fails (the client went away) the connection context
 	// is cancelled, and with it any running statement, even while the
 	// protocol loop is busy executing and not reading.
-	c.rd = newReadAhead(nc, func(error) { cancel(errDisconnected) })
-	return c
+	c.rd = newReadAhead(c.nc, pending, func(error) { c.cancelConn(errDisconnected) })
 }
 
 // shutdown closes the connection from outside (Server.Close).
 func (c *conn) shutdown() {
 	c.cancelConn(errShutdown)
-	c.nc.Close()
+	c.raw.Close()
 }
 
 // cancelStatement cancels the running statement, if any (CancelRequest).
@@ -161,14 +182,21 @@ func (c *conn) close() {
 		c.srv.unregister(c)
 	}
 	c.nc.Close()
-	c.rd.close()
+	if c.rd != nil {
+		c.rd.close()
+	}
 }
 
 // ---- reading ----
 
 // readFull reads exactly len(b) bytes.
 func (c *conn) readFull(b []byte) error {
-	_, err := io.ReadFull(c.rd, b)
+	var err error
+	if c.rd != nil {
+		_, err = io.ReadFull(c.rd, b)
+	} else {
+		_, err = io.ReadFull(c.pre, b)
+	}
 	return err
 }
 
@@ -358,16 +386,21 @@ func (c *conn) sendReady() {
 // ---- startup ----
 
 // startup runs the startup phase; it reports whether the connection is
-// ready for queries.
+// ready for queries. As in PostgreSQL, an SSLRequest and a GSSENCRequest
+// may each come once before the startup packet, in either order (a
+// GSSENCRequest only before TLS is on); a second one is an unsupported
+// protocol version.
 func (c *conn) startup() bool {
-	for attempt := 0; ; attempt++ {
+	c.raw.SetDeadline(time.Now().Add(c.srv.opts.AuthTimeout))
+	sslDone, gssDone := false, false
+	for {
 		var hdr [4]byte
 		if err := c.readFull(hdr[:]); err != nil {
 			return false
 		}
 		n := int(binary.BigEndian.Uint32(hdr[:]))
 		if n < 8 || n > maxStartupPacket {
-			c.srv.log.Debug("pgwire: invalid length of startup packet", "len", n, "remote", c.nc.RemoteAddr())
+			c.srv.log.Debug("pgwire: invalid length of startup packet", "len", n, "remote", c.raw.RemoteAddr())
 			return false
 		}
 		body, err := c.readBody(n - 4)
@@ -375,17 +408,24 @@ func (c *conn) startup() bool {
 			return false
 		}
 		code := binary.BigEndian.Uint32(body)
-		switch code {
-		case codeSSLRequest, codeGSSENCRequest:
-			if n != 8 || attempt > 2 {
+		switch {
+		case code == codeSSLRequest && !sslDone, code == codeGSSENCRequest && !gssDone:
+			if n != 8 {
 				return false
 			}
-			c.out = append(c.out, 'N')
-			if c.flush() != nil {
+			ssl := code == codeSSLRequest
+			if !c.negotiate(ssl) {
 				return false
+			}
+			if c.tls != nil {
+				sslDone, gssDone = true, true
+			} else if ssl {
+				sslDone = true
+			} else {
+				gssDone = true
 			}
 			continue
-		case codeCancelRequest:
+		case code == codeCancelRequest:
 			if n == 16 {
 				c.srv.cancel(binary.BigEndian.Uint32(body[4:]), binary.BigEndian.Uint32(body[8:]))
 			}
@@ -449,6 +489,18 @@ func (c *conn) startSession(minor uint32, body []byte) bool {
 		db = user
 	}
 	c.params = StartupParams{User: user, Database: db, Options: opts}
+	if err := c.authenticate(); err != nil {
+		var e *sqlerr.Error
+		if errors.As(err, &e) {
+			c.srv.log.Info("pgwire: authentication failed", "user", user, "database", db,
+				"remote", c.raw.RemoteAddr(), "tls", c.tls != nil, "err", e.Message)
+			c.sendFatal(e)
+			c.flush()
+		}
+		return false
+	}
+	c.raw.SetDeadline(time.Time{})
+	c.startReadAhead()
 	if !c.srv.register(c) {
 		c.sendFatal(errShutdown)
 		c.flush()

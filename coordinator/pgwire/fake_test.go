@@ -470,13 +470,21 @@ type testServer struct {
 
 func startServer(t testing.TB) *testServer {
 	t.Helper()
+	return startServerWith(t, pgwire.Options{})
+}
+
+// startServerWith starts a server with opts (Logger and MaxMessageSize are
+// the test's).
+func startServerWith(t testing.TB, opts pgwire.Options) *testServer {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := &testServer{b: newFakeBackend(), addr: l.Addr().String(), log: &panicLog{}, done: make(chan error, 1)}
 	_, ts.port, _ = net.SplitHostPort(ts.addr)
-	ts.srv = pgwire.NewServer(ts.b, pgwire.Options{Logger: slog.New(ts.log), MaxMessageSize: 1 << 20})
+	opts.Logger, opts.MaxMessageSize = slog.New(ts.log), 1<<20
+	ts.srv = pgwire.NewServer(ts.b, opts)
 	go func() { ts.done <- ts.srv.Serve(l) }()
 	t.Cleanup(func() {
 		ts.srv.Close()

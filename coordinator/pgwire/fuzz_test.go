@@ -97,14 +97,21 @@ func FuzzConn(f *testing.F) {
 		c.Write([]byte{'X', 0, 0, 0, 4})
 		c.Close()
 		<-readDone
-		for deadline := time.Now().Add(3 * time.Second); srv.Finished() == before; {
-			if time.Now().After(deadline) {
-				t.Fatal("connection did not end")
-			}
-			time.Sleep(100 * time.Microsecond)
-		}
-		if p := log.take(); len(p) > 0 {
-			t.Fatalf("server panicked: %q", p)
-		}
+		waitEnded(t, srv, before, log)
 	})
+}
+
+// waitEnded waits until srv has finished a connection more than before and
+// fails t if the server logged a panic.
+func waitEnded(t *testing.T, srv *pgwire.Server, before uint64, log *panicLog) {
+	t.Helper()
+	for deadline := time.Now().Add(3 * time.Second); srv.Finished() == before; {
+		if time.Now().After(deadline) {
+			t.Fatal("connection did not end")
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+	if p := log.take(); len(p) > 0 {
+		t.Fatalf("server panicked: %q", p)
+	}
 }

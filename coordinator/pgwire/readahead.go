@@ -24,8 +24,11 @@ type readAhead struct {
 	cur, curBuf []byte // chunk being consumed
 }
 
-func newReadAhead(nc net.Conn, onError func(error)) *readAhead {
+// newReadAhead starts reading nc; pending bytes, already read from it, come
+// first.
+func newReadAhead(nc net.Conn, pending []byte, onError func(error)) *readAhead {
 	r := &readAhead{
+		cur:  pending,
 		data: make(chan []byte, readChunks),
 		free: make(chan []byte, readChunks+1),
 		stop: make(chan struct{}),

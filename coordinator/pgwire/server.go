@@ -1,6 +1,8 @@
 // Package pgwire serves the PostgreSQL v3 frontend/backend protocol over a
-// Backend: startup (trust authentication), the simple and extended query
-// protocols, COPY FROM STDIN and cancel requests.
+// Backend: startup with TLS and authentication (host rules choosing trust,
+// SCRAM-SHA-256[-PLUS], md5 or password; PostgreSQL's pg_hba.conf
+// semantics), the simple and extended query protocols, COPY FROM STDIN and
+// cancel requests.
 //
 // One goroutine runs each connection's protocol loop; a second one reads the
 // socket ahead so that a client disconnect cancels the running statement.
@@ -11,6 +13,7 @@ package pgwire
 import (
 	"crypto/rand"
 	"crypto/subtle"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"log/slog"
@@ -34,9 +37,32 @@ type Options struct {
 	// MaxMessageSize caps the length of any frontend message (default
 	// DefaultMaxMessageSize). The startup packet is capped at 10,000 bytes.
 	MaxMessageSize int
-	// Logger receives connection-level problems (panics, I/O errors).
-	// Default slog.Default().
+	// Logger receives connection-level problems (panics, I/O errors,
+	// failed authentications). Default slog.Default().
 	Logger *slog.Logger
+
+	// TLSConfig, when set, makes the server answer SSLRequest with 'S' and
+	// run TLS (1.2 at least, whatever it says) with these certificates;
+	// nil answers 'N'. See LoadTLSConfig.
+	TLSConfig *tls.Config
+	// HostRules choose each connection's authentication method (see
+	// HostRules); nil means DefaultHostRules: trust on loopback, refused
+	// otherwise.
+	HostRules *HostRules
+	// Credentials looks up the stored passwords of roles for the password
+	// methods. nil means every role exists with no password: only trust
+	// rules can admit anyone then.
+	Credentials Credentials
+	// AuthNonce seeds the mock SCRAM salt shown for a role that does not
+	// exist or has no SCRAM secret, so that its salt stays the same from
+	// one attempt to the next like a real one. Coordinators of one cluster
+	// should share it (as every backend of a PostgreSQL cluster shares its
+	// mock authentication nonce); default: random for this server.
+	AuthNonce []byte
+	// AuthTimeout bounds the startup phase, TLS handshake and
+	// authentication included (default 60 s, PostgreSQL's
+	// authentication_timeout).
+	AuthTimeout time.Duration
 }
 
 // DefaultParameterStatus returns the ParameterStatus values sent at startup,
@@ -61,9 +87,11 @@ func DefaultParameterStatus() [][2]string {
 
 // Server accepts PostgreSQL protocol connections for a Backend.
 type Server struct {
-	backend Backend
-	opts    Options
-	log     *slog.Logger
+	backend   Backend
+	opts      Options
+	log       *slog.Logger
+	rules     *HostRules
+	authNonce []byte
 
 	mu        sync.Mutex
 	closed    bool
@@ -84,12 +112,26 @@ func NewServer(b Backend, opts Options) *Server {
 	if lg == nil {
 		lg = slog.Default()
 	}
+	if opts.AuthTimeout <= 0 {
+		opts.AuthTimeout = 60 * time.Second
+	}
+	rules := opts.HostRules
+	if rules == nil {
+		rules = DefaultHostRules()
+	}
+	nonce := opts.AuthNonce
+	if len(nonce) == 0 {
+		nonce = make([]byte, 32)
+		_, _ = rand.Read(nonce)
+	}
 	var seed [4]byte
 	_, _ = rand.Read(seed[:])
 	return &Server{
 		backend:   b,
 		opts:      opts,
 		log:       lg,
+		rules:     rules,
+		authNonce: nonce,
 		listeners: map[net.Listener]struct{}{},
 		all:       map[*conn]struct{}{},
 		conns:     map[uint32]*conn{},

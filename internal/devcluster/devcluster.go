@@ -8,6 +8,7 @@ package devcluster
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"log"
 	"net"
@@ -36,7 +37,19 @@ type Config struct {
 	// of object bytes of this size under Dir/participant-N/cache (for S3
 	// storage).
 	DiskCacheBytes int64
-	Logf           func(format string, args ...any)
+	// Wire configures every coordinator's PostgreSQL listener (TLS, host
+	// rules); see WireOptions.
+	Wire pgwire.Options
+	Logf func(format string, args ...any)
+}
+
+// WireOptions returns the listener options of coordinator co: opts, with
+// co as the Credentials when it can look up roles' passwords.
+func WireOptions(opts pgwire.Options, co *coordinator.Coordinator) pgwire.Options {
+	if cr, ok := any(co).(pgwire.Credentials); ok && opts.Credentials == nil {
+		opts.Credentials = cr
+	}
+	return opts
 }
 
 // Cluster is a running cluster.
@@ -75,6 +88,12 @@ func Start(ctx context.Context, cfg Config) (_ *Cluster, err error) {
 	}
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return nil, err
+	}
+	if len(cfg.Wire.AuthNonce) == 0 {
+		// One mock authentication nonce for all coordinators, as one
+		// PostgreSQL cluster has.
+		cfg.Wire.AuthNonce = make([]byte, 32)
+		rand.Read(cfg.Wire.AuthNonce)
 	}
 	c := &Cluster{}
 	defer func() {
@@ -153,7 +172,7 @@ func Start(ctx context.Context, cfg Config) (_ *Cluster, err error) {
 		if err != nil {
 			return nil, fmt.Errorf("coordinator %d: %w", i, err)
 		}
-		srv := pgwire.NewServer(co, pgwire.Options{})
+		srv := pgwire.NewServer(co, WireOptions(cfg.Wire, co))
 		c.servers = append(c.servers, srv)
 		c.PGAddrs = append(c.PGAddrs, l.Addr().String())
 		go srv.Serve(l)

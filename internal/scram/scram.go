@@ -222,18 +222,18 @@ func isNonASCIISpace(r rune) bool {
 func prohibited(r rune) bool {
 	switch {
 	case isNonASCIISpace(r),
-		r < 0x20 || r == 0x7F, // C.2.1
+		r < 0x20 || r == 0x7F,  // C.2.1
 		0x80 <= r && r <= 0x9F, // C.2.2
 		r == 0x06DD || r == 0x070F || r == 0x180E || r == 0xFEFF || r == 0x2028 || r == 0x2029,
 		0x200C <= r && r <= 0x200F, 0x2060 <= r && r <= 0x2063, 0x206A <= r && r <= 0x206F,
 		0xFFF9 <= r && r <= 0xFFFD, // C.2.2, C.6, C.7
 		0x1D173 <= r && r <= 0x1D17A,
-		0x340 <= r && r <= 0x341, // C.8
-		r == 0xE0001 || 0xE0020 <= r && r <= 0xE007F, // C.9
-		unicode.Is(unicode.Co, r),                     // C.3 private use
-		unicode.Is(unicode.Cs, r),                     // C.5 surrogates
+		0x340 <= r && r <= 0x341,                         // C.8
+		r == 0xE0001 || 0xE0020 <= r && r <= 0xE007F,     // C.9
+		unicode.Is(unicode.Co, r),                        // C.3 private use
+		unicode.Is(unicode.Cs, r),                        // C.5 surrogates
 		r&0xFFFE == 0xFFFE || 0xFDD0 <= r && r <= 0xFDEF, // C.4 non-characters
-		0x2FF0 <= r && r <= 0x2FFB: // C.7
+		0x2FF0 <= r && r <= 0x2FFB:                       // C.7
 		return true
 	}
 	return !unicode.Is(unicode.L, r) && !unicode.Is(unicode.M, r) && !unicode.Is(unicode.N, r) &&
