@@ -23,8 +23,12 @@ type StartupParams struct {
 	Options        map[string]string // every startup parameter, including user, database, application_name, options
 }
 
-// Backend creates sessions; pgwire owns connections, authentication (trust for now), cancel keys.
+// Backend creates sessions; pgwire owns connections, TLS, authentication
+// (host rules; passwords through Options.Credentials) and cancel keys.
 type Backend interface {
+	// Connect starts the session of an authenticated client. As
+	// PostgreSQL's InitPostgres it refuses a role that does not exist or
+	// may not log in (28000): a trust rule admits any user name.
 	Connect(ctx context.Context, p StartupParams) (Session, error)
 }
 
