@@ -228,8 +228,9 @@ func (b *binder) param(n int, hint catalog.Type) *plan.Expr {
 	return plan.ConstOf(t, p.Values[n-1])
 }
 
-// constant binds a literal. Integers are int4 or int8, decimals numeric with
-// their written scale, strings untyped until their context types them.
+// constant binds a literal. Integers are int4 or int8, decimals (with a
+// point or an exponent) numeric with their written scale, strings untyped
+// until their context types them.
 func constant(c *pg_query.A_Const) *plan.Expr {
 	if c.Isnull {
 		return plan.NullOf(catalog.TypeUnknown)
@@ -239,7 +240,10 @@ func constant(c *pg_query.A_Const) *plan.Expr {
 		return plan.ConstOf(catalog.TypeInt4, plan.Datum{I: int64(v.Ival.Ival)})
 	case *pg_query.A_Const_Fval:
 		s := v.Fval.Fval
-		if !strings.ContainsAny(s, ".eE") {
+		if strings.ContainsAny(s, "eE") {
+			return exponentConstant(s)
+		}
+		if !strings.Contains(s, ".") {
 			if i, err := strconv.ParseInt(s, 10, 64); err == nil {
 				if i == int64(int32(i)) {
 					return plan.ConstOf(catalog.TypeInt4, plan.Datum{I: i})
@@ -247,30 +251,15 @@ func constant(c *pg_query.A_Const) *plan.Expr {
 				return plan.ConstOf(catalog.TypeInt8, plan.Datum{I: i})
 			}
 		}
-		if strings.ContainsAny(s, "eE") {
-			f, err := strconv.ParseFloat(s, 64)
-			if err != nil {
-				failf(sqlerr.InvalidTextRepresentation, "invalid input syntax for type numeric: %q", s)
-			}
-			// PostgreSQL types 1e3 as numeric; keep exactness where it is an integer.
-			if f == float64(int64(f)) {
-				return plan.ConstOf(catalog.NumericType(0, 0), plan.Datum{I: int64(f)})
-			}
-			return plan.ConstOf(catalog.TypeFloat8, plan.Datum{F: f})
-		}
-		scale := int32(0)
-		if i := strings.IndexByte(s, '.'); i >= 0 {
-			scale = int32(len(s) - i - 1)
-		}
+		scale := numericScale(s)
 		if scale > catalog.MaxNumericPrecision {
 			failf(sqlerr.FeatureNotSupported, "numeric literal %s has more than %d fractional digits", s, catalog.MaxNumericPrecision)
 		}
-		t := catalog.NumericType(0, scale)
 		i, err := pgtype.ParseNumeric([]byte(s), 0, scale)
 		if err != nil {
 			fail(err)
 		}
-		return plan.ConstOf(t, plan.Datum{I: i})
+		return plan.ConstOf(catalog.NumericType(0, scale), plan.Datum{I: i})
 	case *pg_query.A_Const_Sval:
 		return plan.ConstOf(catalog.TypeUnknown, plan.Datum{S: v.Sval.Sval})
 	case *pg_query.A_Const_Boolval:
@@ -279,6 +268,36 @@ func constant(c *pg_query.A_Const) *plan.Expr {
 		failf(sqlerr.FeatureNotSupported, "bit string literals are not supported")
 	}
 	return plan.NullOf(catalog.TypeUnknown)
+}
+
+// exponentConstant binds a literal written with an exponent. PostgreSQL
+// types it numeric, with the scale its digits need once the exponent has
+// moved the point (1.25e-5 is 0.0000125, 1.50e1 is 15.0); so does Cirrus
+// when the value fits a scaled numeric, and otherwise (1e100, 1e-30) binds
+// it as float8.
+func exponentConstant(s string) *plan.Expr {
+	plain, err := pgtype.ParseNumericText([]byte(s))
+	if err != nil {
+		fail(err)
+	}
+	if scale := numericScale(plain); scale <= catalog.MaxNumericPrecision {
+		if i, err := pgtype.ParseNumeric([]byte(plain), 0, scale); err == nil {
+			return plan.ConstOf(catalog.NumericType(0, scale), plan.Datum{I: i})
+		}
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		failf(sqlerr.NumericValueOutOfRange, "%q is out of range for type double precision", s)
+	}
+	return plan.ConstOf(catalog.TypeFloat8, plan.Datum{F: f})
+}
+
+// numericScale is the number of digits after the point of a plain decimal.
+func numericScale(s string) int32 {
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		return int32(len(s) - i - 1)
+	}
+	return 0
 }
 
 func opName(name []*pg_query.Node) string {
