@@ -255,6 +255,15 @@ func sameShape(a, b []pgwire.Column) bool {
 	return true
 }
 
+// Deallocates implements pgwire.Deallocator.
+func (st *statement) Deallocates() (name string, all, ok bool) {
+	d, ok := st.bound.(*planner.Deallocate)
+	if !ok {
+		return "", false, false
+	}
+	return d.Name, d.All, true
+}
+
 func (st *statement) ParamTypes() []catalog.Type { return st.params }
 func (st *statement) Columns() []pgwire.Column   { return st.cols }
 
@@ -322,6 +331,12 @@ func (s *session) execute(ctx context.Context, st planner.Statement, w pgwire.Re
 		return "SET", nil
 	case *planner.Show:
 		return s.show(st, w)
+	case *planner.Deallocate:
+		// pgwire closes the statements (see Deallocates).
+		if st.All {
+			return "DEALLOCATE ALL", nil
+		}
+		return "DEALLOCATE", nil
 	}
 	// Everything else runs in a transaction: the explicit one, or an
 	// implicit one committed at the end of the statement.

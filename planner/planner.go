@@ -230,6 +230,8 @@ func (b *binder) statement(n *pg_query.Node) Statement {
 		return b.set(s.VariableSetStmt)
 	case *pg_query.Node_VariableShowStmt:
 		return &Show{Name: strings.ToLower(s.VariableShowStmt.Name)}
+	case *pg_query.Node_DeallocateStmt:
+		return &Deallocate{Name: s.DeallocateStmt.Name, All: s.DeallocateStmt.Name == ""}
 	}
 	failf(sqlerr.FeatureNotSupported, "statement not supported yet: %s", stmtName(n))
 	return nil

@@ -161,6 +161,13 @@ type Set struct {
 // Show is SHOW name.
 type Show struct{ Name string }
 
+// Deallocate is DEALLOCATE [PREPARE] name, or DEALLOCATE ALL (All). The
+// prepared statements belong to the protocol layer, which closes them.
+type Deallocate struct {
+	Name string
+	All  bool
+}
+
 func (*Query) stmt()        {}
 func (*Explain) stmt()      {}
 func (*CreateTable) stmt()  {}
@@ -174,3 +181,4 @@ func (*CopyTo) stmt()       {}
 func (*Txn) stmt()          {}
 func (*Set) stmt()          {}
 func (*Show) stmt()         {}
+func (*Deallocate) stmt()   {}

@@ -104,6 +104,15 @@ type ErrorObserver interface {
 	ProtocolError(err *sqlerr.Error)
 }
 
+// Deallocator may be implemented by a Statement that can be DEALLOCATE:
+// Deallocates reports whether it is (ok), and which prepared statement it
+// closes, or all of them. Prepared statements are pgwire's, so once such a
+// statement has executed successfully pgwire closes them as Close does,
+// failing with 26000 for a name it does not know.
+type Deallocator interface {
+	Deallocates() (name string, all, ok bool)
+}
+
 // Described may be implemented by a Statement that needs to know when a
 // client has been told its result shape by a Describe message: pgwire calls
 // MarkDescribed then. A statement that was never described may still change

@@ -89,14 +89,7 @@ func (c *conn) extended(typ byte, body []byte) error {
 		}
 		switch kind {
 		case 'S':
-			if ps := c.stmts[name]; ps != nil {
-				delete(c.stmts, name)
-				for pn, p := range c.portals {
-					if p.stmt == ps {
-						delete(c.portals, pn)
-					}
-				}
-			}
+			c.closeStatement(name)
 		case 'P':
 			delete(c.portals, name)
 		default:
@@ -104,6 +97,38 @@ func (c *conn) extended(typ byte, body []byte) error {
 		}
 		c.send(&pgproto3.CloseComplete{})
 	}
+	return nil
+}
+
+// closeStatement closes a prepared statement, if it exists, and its portals.
+func (c *conn) closeStatement(name string) {
+	ps := c.stmts[name]
+	if ps == nil {
+		return
+	}
+	delete(c.stmts, name)
+	for pn, p := range c.portals {
+		if p.stmt == ps {
+			delete(c.portals, pn)
+		}
+	}
+}
+
+// deallocate closes what a DEALLOCATE statement names (see Deallocator):
+// one named prepared statement, or every named one.
+func (c *conn) deallocate(name string, all bool) error {
+	if all {
+		for n := range c.stmts {
+			if n != "" {
+				c.closeStatement(n)
+			}
+		}
+		return nil
+	}
+	if _, ok := c.stmts[name]; !ok {
+		return c.userErr(stmtNotFound(name))
+	}
+	c.closeStatement(name)
 	return nil
 }
 

@@ -267,6 +267,13 @@ func (c *conn) executeDescribing(st Statement, params []plan.Datum, formats []in
 	if err != nil {
 		return "", c.toSQLErr(err, ctx)
 	}
+	if d, ok := st.(Deallocator); ok {
+		if name, all, ok := d.Deallocates(); ok {
+			if err := c.deallocate(name, all); err != nil {
+				return "", err
+			}
+		}
+	}
 	return tag, nil
 }
 
