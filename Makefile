@@ -31,6 +31,7 @@ vet:
 
 deps: minio-bin
 	./scripts/ensure-postgres.sh
+	./scripts/ensure-drivers.sh
 
 # The MinIO server binary (go install; about 4 minutes the first time).
 minio-bin:

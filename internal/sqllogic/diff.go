@@ -5,10 +5,10 @@ import (
 	"strings"
 )
 
-// lineDiff renders a line diff of want ("-") against got ("+"), with unchanged
+// LineDiff renders a line diff of want ("-") against got ("+"), with unchanged
 // lines prefixed by two spaces, every line indented by four spaces and no
 // final newline. Output is capped at maxLines lines.
-func lineDiff(want, got []string, maxLines int) string {
+func LineDiff(want, got []string, maxLines int) string {
 	var ops []string
 	if len(want)*len(got) > 4_000_000 {
 		for _, l := range want {

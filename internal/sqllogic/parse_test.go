@@ -179,15 +179,15 @@ func TestFormat(t *testing.T) {
 }
 
 func TestLineDiff(t *testing.T) {
-	got := lineDiff([]string{"a", "b", "c"}, []string{"a", "x", "c", "d"}, 100)
+	got := LineDiff([]string{"a", "b", "c"}, []string{"a", "x", "c", "d"}, 100)
 	want := "      a\n    - b\n    + x\n      c\n    + d"
 	if got != want {
 		t.Errorf("diff:\n%s\nwant:\n%s", got, want)
 	}
-	if got := lineDiff(nil, nil, 10); !strings.Contains(got, "no rows") {
+	if got := LineDiff(nil, nil, 10); !strings.Contains(got, "no rows") {
 		t.Errorf("empty diff = %q", got)
 	}
-	if got := lineDiff([]string{"a", "b", "c"}, nil, 2); !strings.Contains(got, "1 more lines") {
+	if got := LineDiff([]string{"a", "b", "c"}, nil, 2); !strings.Contains(got, "1 more lines") {
 		t.Errorf("capped diff = %q", got)
 	}
 }

@@ -484,7 +484,7 @@ func (r *runner) checkQuery(rec *Record, ran []*session, outs []*outcome) []stri
 		got := sortRows(formatRows(o.rows), rec.Sort)
 		if !rowsEqual(got, wantRows) {
 			msgs = append(msgs, fmt.Sprintf("%s: results differ from expected (%s; - expected, + %s):\n%s",
-				s.name, rec.Sort, s.name, lineDiff(rowLines(wantRows), rowLines(got), 100)))
+				s.name, rec.Sort, s.name, LineDiff(rowLines(wantRows), rowLines(got), 100)))
 		}
 	}
 
@@ -512,7 +512,7 @@ func (r *runner) checkQuery(rec *Record, ran []*session, outs []*outcome) []stri
 		sr, or := sortRows(so.rows, rec.Sort), sortRows(oo.rows, rec.Sort)
 		if !rowsEqual(sr, or) {
 			msgs = append(msgs, fmt.Sprintf("results differ (%s; - %s, + %s):\n%s",
-				rec.Sort, od.name, sut.name, lineDiff(rowLines(formatRows(or)), rowLines(formatRows(sr)), 100)))
+				rec.Sort, od.name, sut.name, LineDiff(rowLines(formatRows(or)), rowLines(formatRows(sr)), 100)))
 		} else if !r.opts.IgnoreCommandTags && so.tag != oo.tag {
 			msgs = append(msgs, fmt.Sprintf("command tag differs: %s: %q; %s: %q", sut.name, so.tag, od.name, oo.tag))
 		}
@@ -534,7 +534,7 @@ func (r *runner) checkQuery(rec *Record, ran []*session, outs []*outcome) []stri
 			if prev, ok := m[rec.Label]; ok {
 				if !slices.Equal(prev, lines) {
 					msgs = append(msgs, fmt.Sprintf("%s: results differ from earlier query labelled %q (- earlier, + this):\n%s",
-						s.name, rec.Label, lineDiff(prev, lines, 100)))
+						s.name, rec.Label, LineDiff(prev, lines, 100)))
 				}
 			} else {
 				m[rec.Label] = lines

@@ -1,0 +1,45 @@
+package drivers
+
+import (
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// jdbcJar is pgjdbc as Debian's libpostgresql-jdbc-java installs it.
+const jdbcJar = "/usr/share/java/postgresql.jar"
+
+// jdbcSections are the sections of testdata/JdbcSuite.java, in the order
+// they run.
+var jdbcSections = []section{
+	{name: "connect"},
+	{name: "settings", missing: "session settings: DateStyle=ISO from the startup packet shows as \"ISO, MDY\", SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL changes transaction_isolation; helper ops"},
+	{name: "plain"},
+	{name: "errors"},
+	{name: "prepared"},
+	{name: "params"},
+	{name: "fetchsize"},
+	{name: "batch"},
+	{name: "batcherror", missing: "an implicit transaction spanning the extended-protocol messages up to Sync (a failing statement of a batch rolls back the ones before it); helper proto"},
+	{name: "types"},
+	{name: "transactions"},
+	{name: "metadata", missing: "pg_catalog relations and functions (pg_namespace, pg_class, pg_attribute, pg_type, pg_index, pg_description, current_schema(), _pg_expandarray; helper catalog)"},
+	{name: "resultsetmeta", missing: "pg_catalog relations (pg_class, pg_attribute, pg_attrdef) for ResultSetMetaData.isNullable/getTableName; helper catalog"},
+}
+
+// testJDBC compiles testdata/JdbcSuite.java against pgjdbc and compares its
+// sections on both servers.
+func testJDBC(t *testing.T, srv *servers) {
+	need(t, jdbcJar, "/usr/bin/javac", "/usr/bin/java")
+	classes := t.TempDir()
+	out, err := exec.Command("/usr/bin/javac", "-encoding", "UTF-8", "-cp", jdbcJar, "-d", classes,
+		filepath.Join("testdata", "JdbcSuite.java")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("javac: %v\n%s", err, out)
+	}
+	names := runnable(t, jdbcSections)
+	compareSections(t, srv, names, func(target) []string {
+		return append([]string{"/usr/bin/java", "-Duser.timezone=UTC", "-Dfile.encoding=UTF-8",
+			"-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", jdbcJar + ":" + classes, "JdbcSuite"}, names...)
+	})
+}

@@ -1,0 +1,53 @@
+package drivers
+
+import (
+	"path/filepath"
+	"testing"
+)
+
+// python is Debian's interpreter, which the python3-psycopg2 and
+// python3-psycopg packages install into (not a pyenv python on PATH).
+const python = "/usr/bin/python3"
+
+// psycopg2Sections are the sections of testdata/psycopg2_suite.py.
+var psycopg2Sections = []section{
+	{name: "simple"},
+	{name: "params"},
+	{name: "executemany"},
+	{name: "named_cursor", missing: "DECLARE … CURSOR and FETCH; helper proto"},
+	{name: "copy_from"},
+	{name: "copy_to", missing: "COPY … TO STDOUT; helper proto"},
+	{name: "types"},
+	{name: "errors"},
+	{name: "transactions"},
+}
+
+// psycopg3Sections are the sections of testdata/psycopg3_suite.py.
+var psycopg3Sections = []section{
+	{name: "simple"},
+	{name: "params"},
+	{name: "array_params", missing: "array parameters and results (= ANY($1) with an int4[] parameter, text[]); arrays are being added by helper catalog"},
+	{name: "prepared"},
+	{name: "deallocate"},
+	{name: "executemany"},
+	{name: "named_cursor", missing: "DECLARE … CURSOR and FETCH; helper proto"},
+	{name: "copy_from"},
+	{name: "copy_binary", missing: "COPY FROM STDIN in binary format; helper proto"},
+	{name: "copy_to", missing: "COPY … TO STDOUT in text and binary; helper proto"},
+	{name: "types"},
+	{name: "binary_types"},
+	{name: "pipeline"},
+	{name: "pipeline_error", missing: "an implicit transaction spanning the extended-protocol messages up to Sync (a failing statement of a pipeline rolls back the ones before it); helper proto"},
+	{name: "errors"},
+	{name: "transactions"},
+}
+
+// testPsycopg runs a Python suite (testdata/suite.py conventions) with
+// Debian's python3 and compares its sections on both servers.
+func testPsycopg(t *testing.T, srv *servers, program string, sections []section) {
+	need(t, python)
+	names := runnable(t, sections)
+	compareSections(t, srv, names, func(target) []string {
+		return append([]string{python, filepath.Join("testdata", program)}, names...)
+	})
+}

@@ -1,0 +1,62 @@
+"""Shared by psycopg2_suite.py and psycopg3_suite.py.
+
+A suite is a set of sections, functions that drive the driver and print
+what they read as deterministic text. main runs the sections named on the
+command line, each under a "== NAME" header, and compares nothing itself:
+internal/drivers runs the suite against PostgreSQL 15 and Cirrus and diffs
+the two outputs. Errors a section provokes on purpose print their SQLSTATE
+(see expect_error); any other error prints "unexpected" with its SQLSTATE
+and its message goes to stderr, and the next section starts with the
+connection rolled back (reset).
+"""
+
+import sys
+import traceback
+
+
+def show(v):
+    """One value as its Python type and repr."""
+    if v is None:
+        return "NULL"
+    return f"{type(v).__name__}:{v!r}"
+
+
+def print_rows(rows):
+    """Every row, values separated by " | ", then the row count."""
+    n = 0
+    for row in rows:
+        print(" | ".join(show(v) for v in row))
+        n += 1
+    print(f"({n} rows)")
+
+
+def print_description(description):
+    """What the driver read from RowDescription: name, type OID, size, precision and scale."""
+    for col in description:
+        print("column", col.name, col.type_code, col.internal_size, col.precision, col.scale)
+
+
+def expect_error(what, fn, sqlstate_of):
+    """Runs fn, which should fail, and prints the SQLSTATE it failed with."""
+    try:
+        fn()
+        print(f"{what}: no error")
+    except Exception as e:  # noqa: BLE001 - every driver error is reported alike
+        code = sqlstate_of(e)
+        if code is None:
+            raise
+        print(f"{what}: {code}")
+        print(f"{what}: {e}", file=sys.stderr)
+
+
+def main(sections, reset, sqlstate_of):
+    """Runs the sections named in sys.argv; reset() cleans the connection after each."""
+    for name in sys.argv[1:]:
+        print("==", name, flush=True)
+        for step in (sections[name], reset):
+            try:
+                step()
+            except Exception as e:  # noqa: BLE001
+                print("unexpected error", sqlstate_of(e) or type(e).__name__)
+                traceback.print_exc()
+        sys.stdout.flush()
