@@ -182,9 +182,9 @@ func compareSections(t *testing.T, srv *servers, names []string, argv func(targe
 	}
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
-			w, ok := wantSecs[name]
-			if !ok {
-				t.Fatalf("the program printed no section %q on postgres", name)
+			w := wantSecs[name]
+			if len(w) == 0 {
+				t.Fatalf("the program printed nothing in section %q on postgres", name)
 			}
 			for _, l := range w {
 				if strings.HasPrefix(l, unexpectedPrefix) {

@@ -1,4 +1,8 @@
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.BatchUpdateException;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
@@ -163,20 +167,25 @@ public class JdbcSuite {
         }
     }
 
+    /** badStatements returns the statements of bad_statements.sql. */
+    private static List<String> badStatements() {
+        try {
+            List<String> stmts = new ArrayList<>();
+            for (String line : Files.readAllLines(Path.of("testdata", "bad_statements.sql"))) {
+                if (!line.isBlank() && !line.startsWith("--")) {
+                    stmts.add(line.strip());
+                }
+            }
+            return stmts;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** errors provokes errors outside transactions; the connection goes on after each. */
     private static void errors() throws SQLException {
-        String[] bad = {
-            "select * from no_such_table",
-            "select no_such_column from nation",
-            "selec 1",
-            "select 1/0",
-            "select 'abc'::integer",
-            "select n_nationkey from nation where n_name = 1",
-            "insert into drivers_pk (id) values (3)",
-            "create table nation (x integer)",
-        };
         try (Statement st = conn.createStatement()) {
-            for (String sql : bad) {
+            for (String sql : badStatements()) {
                 expectError(() -> st.executeQuery(sql).close(), sql);
             }
             print(st.executeQuery("select count(*) from nation"));

@@ -14,7 +14,8 @@ import psycopg2
 import psycopg2.errors
 import psycopg2.extensions
 
-from suite import expect_error, main, print_description, print_rows
+from suite import (PARAM_VALUES, bad_statements, expect_error, main, print_described, print_description, print_query,
+                   print_rows, reopened)
 
 conn = psycopg2.connect("")
 
@@ -25,28 +26,18 @@ def sqlstate_of(e):
 
 def reset():
     global conn
-    if conn.closed:
-        print("connection closed")
-        conn = psycopg2.connect("")
-    conn.rollback()
-    conn.autocommit = False
+    conn = reopened(conn, lambda: psycopg2.connect(""))
 
 
 def q(sql, args=None):
-    with conn.cursor() as cur:
-        cur.execute(sql, args)
-        print_rows(cur.fetchall())
+    print_query(conn, sql, args)
 
 
 def simple():
     with conn.cursor() as cur:
-        cur.execute("select count(*), sum(l_quantity), avg(l_discount), min(l_shipdate) from lineitem")
-        print_description(cur.description)
-        print_rows(cur.fetchall())
+        print_described(cur, "select count(*), sum(l_quantity), avg(l_discount), min(l_shipdate) from lineitem")
         print("status", cur.statusmessage, "rowcount", cur.rowcount)
-        cur.execute("select * from orders where o_orderkey < 10 order by o_orderkey")
-        print_description(cur.description)
-        print_rows(cur.fetchall())
+        print_described(cur, "select * from orders where o_orderkey < 10 order by o_orderkey")
         cur.execute("select l_returnflag, l_linestatus, count(*) from lineitem group by 1, 2 order by 1, 2")
         print_rows(cur.fetchmany(2))
         print_rows(cur.fetchall())
@@ -67,13 +58,7 @@ def simple():
 
 
 def params():
-    values = [
-        ("int", 42), ("big int", 2**40), ("negative", -7), ("float", 1.5), ("small float", 1.25e-5),
-        ("decimal", decimal.Decimal("1234.5600")), ("str", "it's \"quoted\" \\ back"), ("unicode", "ünï€😀"),
-        ("empty", ""), ("date", datetime.date(1998, 9, 2)), ("datetime", datetime.datetime(2024, 2, 29, 12, 34, 56, 789000)),
-        ("bool", True), ("None", None),
-    ]
-    for name, v in values:
+    for name, v in PARAM_VALUES + [("None", None)]:
         with conn.cursor() as cur:
             cur.execute("select %s", (v,))
             print(name, "|", " | ".join(map(str, cur.fetchone())))
@@ -161,19 +146,9 @@ def types():
 
 
 def errors():
-    bad = [
-        "select * from no_such_table",
-        "select no_such_column from nation",
-        "selec 1",
-        "select 1/0",
-        "select 'abc'::integer",
-        "select n_nationkey from nation where n_name = 1",
-        "insert into drivers_pk (id) values (3)",
-        "create table nation (x integer)",
-    ]
     conn.autocommit = True
     with conn.cursor() as cur:
-        for sql in bad:
+        for sql in bad_statements():
             expect_error(sql, lambda: cur.execute(sql), sqlstate_of)
         cur.execute("select count(*) from nation")
         print_rows(cur.fetchall())

@@ -13,7 +13,8 @@ import decimal
 import psycopg
 import psycopg.errors
 
-from suite import expect_error, main, print_description, print_rows
+from suite import (PARAM_VALUES, bad_statements, expect_error, main, print_described, print_description, print_query,
+                   print_rows, reopened)
 
 conn = psycopg.connect("")
 
@@ -24,28 +25,18 @@ def sqlstate_of(e):
 
 def reset():
     global conn
-    if conn.closed:
-        print("connection closed")
-        conn = psycopg.connect("")
-    conn.rollback()
-    conn.autocommit = False
+    conn = reopened(conn, lambda: psycopg.connect(""))
 
 
-def q(sql, args=None, binary=False):
-    with conn.cursor(binary=binary) as cur:
-        cur.execute(sql, args)
-        print_rows(cur.fetchall())
+def q(sql, args=None):
+    print_query(conn, sql, args)
 
 
 def simple():
     with conn.cursor() as cur:
-        cur.execute("select count(*), sum(l_quantity), avg(l_discount), min(l_shipdate) from lineitem")
-        print_description(cur.description)
-        print_rows(cur.fetchall())
+        print_described(cur, "select count(*), sum(l_quantity), avg(l_discount), min(l_shipdate) from lineitem")
         print("status", cur.statusmessage, "rowcount", cur.rowcount)
-        cur.execute("select * from orders where o_orderkey < 10 order by o_orderkey")
-        print_description(cur.description)
-        print_rows(cur.fetchall())
+        print_described(cur, "select * from orders where o_orderkey < 10 order by o_orderkey")
         cur.execute("create table py3_simple (a integer, b text)")
         cur.execute("insert into py3_simple values (1, 'x'), (2, 'y')")
         print("status", cur.statusmessage, "rowcount", cur.rowcount)
@@ -59,13 +50,7 @@ def simple():
 
 
 def params():
-    values = [
-        ("int", 42), ("big int", 2**40), ("negative", -7), ("float", 1.5), ("tiny float", 1e-300),
-        ("decimal", decimal.Decimal("1234.5600")), ("str", "it's \"quoted\" \\ back"), ("unicode", "ünï€😀"),
-        ("empty", ""), ("date", datetime.date(1998, 9, 2)), ("datetime", datetime.datetime(2024, 2, 29, 12, 34, 56, 789000)),
-        ("bool", True),
-    ]
-    for name, v in values:
+    for name, v in PARAM_VALUES:
         with conn.cursor() as cur:
             cur.execute("select %s", (v,))
             print(name, "|", " | ".join(map(str, cur.fetchone())))
@@ -265,18 +250,8 @@ def pipeline_error():
 
 
 def errors():
-    bad = [
-        "select * from no_such_table",
-        "select no_such_column from nation",
-        "selec 1",
-        "select 1/0",
-        "select 'abc'::integer",
-        "select n_nationkey from nation where n_name = 1",
-        "insert into drivers_pk (id) values (3)",
-        "create table nation (x integer)",
-    ]
     conn.autocommit = True
-    for sql in bad:
+    for sql in bad_statements():
         expect_error(sql, lambda: conn.execute(sql), sqlstate_of)
     expect_error("bad parameter", lambda: conn.execute("select %s::int4", ("x",)), sqlstate_of)
     expect_error("int4 overflow", lambda: conn.execute("select %s::int4", (2**40,)), sqlstate_of)

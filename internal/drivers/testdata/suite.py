@@ -10,8 +10,24 @@ and its message goes to stderr, and the next section starts with the
 connection rolled back (reset).
 """
 
+import datetime
+import decimal
 import sys
 import traceback
+
+# Python values every suite sends as parameters, by name.
+PARAM_VALUES = [
+    ("int", 42), ("big int", 2**40), ("negative", -7), ("float", 1.5), ("small float", 1.25e-5),
+    ("decimal", decimal.Decimal("1234.5600")), ("str", "it's \"quoted\" \\ back"), ("unicode", "ünï€😀"),
+    ("empty", ""), ("date", datetime.date(1998, 9, 2)), ("datetime", datetime.datetime(2024, 2, 29, 12, 34, 56, 789000)),
+    ("bool", True),
+]
+
+
+def bad_statements():
+    """The statements of bad_statements.sql."""
+    with open("testdata/bad_statements.sql", encoding="utf-8") as f:
+        return [line.strip() for line in f if line.strip() and not line.startswith("--")]
 
 
 def show(v):
@@ -28,6 +44,30 @@ def print_rows(rows):
         print(" | ".join(show(v) for v in row))
         n += 1
     print(f"({n} rows)")
+
+
+def print_query(conn, sql, args=None, **cursor_options):
+    """Runs one query on a new cursor and prints its rows."""
+    with conn.cursor(**cursor_options) as cur:
+        cur.execute(sql, args)
+        print_rows(cur.fetchall())
+
+
+def print_described(cur, sql, args=None):
+    """Runs one query on cur and prints what RowDescription said (print_description), then its rows."""
+    cur.execute(sql, args)
+    print_description(cur.description)
+    print_rows(cur.fetchall())
+
+
+def reopened(conn, connect):
+    """conn rolled back and in autocommit-off mode, or a new connection if it was closed."""
+    if conn.closed:
+        print("connection closed")
+        conn = connect()
+    conn.rollback()
+    conn.autocommit = False
+    return conn
 
 
 def print_description(description):
