@@ -111,8 +111,19 @@ func endPointHash(cert *tls.Certificate) ([]byte, error) {
 // The client must wait for the answer before sending more: bytes that came
 // with the request were sent before any encryption, could have been
 // injected by a man in the middle, and must never be read as protocol input
-// (CVE-2021-23214), so the connection is refused if there are any.
+// (CVE-2021-23214). As PostgreSQL, the connection is refused if there are
+// any once the answer is sent; unlike PostgreSQL, which reports it inside
+// TLS after the handshake, the error goes out in plain text before it.
 func (c *conn) negotiate(ssl bool) bool {
+	start := ssl && c.srv.opts.TLSConfig != nil && c.tls == nil
+	answer := byte('N')
+	if start {
+		answer = 'S'
+	}
+	c.out = append(c.out, answer)
+	if c.flush() != nil {
+		return false
+	}
 	if c.pre.Buffered() > 0 {
 		what := "SSL request"
 		if !ssl {
@@ -123,13 +134,8 @@ func (c *conn) negotiate(ssl bool) bool {
 		c.flush()
 		return false
 	}
-	if !ssl || c.srv.opts.TLSConfig == nil || c.tls != nil {
-		c.out = append(c.out, 'N')
-		return c.flush() == nil
-	}
-	c.out = append(c.out, 'S')
-	if c.flush() != nil {
-		return false
+	if !start {
+		return true
 	}
 	var presented *tls.Certificate
 	tc := tls.Server(c.raw, serverTLS(c.srv.opts.TLSConfig, &presented))

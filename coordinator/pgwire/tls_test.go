@@ -1,6 +1,7 @@
 package pgwire_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/binary"
@@ -230,14 +231,15 @@ func TestNegotiation(t *testing.T) {
 		})
 	}
 	for _, c := range []struct {
-		name string
-		srv  *testServer
-		req  []byte
-		want string
+		name   string
+		srv    *testServer
+		req    []byte
+		answer byte
+		want   string
 	}{
-		{"startup after SSLRequest", ts, sslRequest, "Error FATAL 08P01 received unencrypted data after SSL request"},
-		{"startup after SSLRequest without TLS", plain, sslRequest, "Error FATAL 08P01 received unencrypted data after SSL request"},
-		{"startup after GSSENCRequest", ts, gssencRequest, "Error FATAL 08P01 received unencrypted data after GSSAPI encryption request"},
+		{"startup after SSLRequest", ts, sslRequest, 'S', "Error FATAL 08P01 received unencrypted data after SSL request"},
+		{"startup after SSLRequest without TLS", plain, sslRequest, 'N', "Error FATAL 08P01 received unencrypted data after SSL request"},
+		{"startup after GSSENCRequest", ts, gssencRequest, 'N', "Error FATAL 08P01 received unencrypted data after GSSAPI encryption request"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			nc := dialWire(t, c.srv).nc
@@ -245,10 +247,10 @@ func TestNegotiation(t *testing.T) {
 			// packet was sent before any answer and must not be used.
 			nc.Write(append(append([]byte{}, c.req...), startupMessage("tester")...))
 			b, _ := io.ReadAll(nc)
-			if len(b) == 0 || b[0] != 'E' {
+			if len(b) == 0 || b[0] != c.answer {
 				t.Fatalf("answer %q", b)
 			}
-			fe := pgproto3.NewFrontend(pgproto3.NewChunkReader(strings.NewReader(string(b))), io.Discard)
+			fe := pgproto3.NewFrontend(pgproto3.NewChunkReader(bytes.NewReader(b[1:])), io.Discard)
 			m, err := fe.Receive()
 			if err != nil {
 				t.Fatal(err)
@@ -260,5 +262,22 @@ func TestNegotiation(t *testing.T) {
 				t.Error("more messages after the FATAL error")
 			}
 		})
+	}
+}
+
+// TestAuthTimeout: a client that does not finish its startup is
+// disconnected after Options.AuthTimeout.
+func TestAuthTimeout(t *testing.T) {
+	ts := startServerWith(t, pgwire.Options{AuthTimeout: 200 * time.Millisecond})
+	for _, partial := range [][]byte{nil, sslRequest[:4], startupMessage("tester")[:9]} {
+		nc := dialWire(t, ts).nc
+		nc.Write(partial)
+		start := time.Now()
+		if b, err := io.ReadAll(nc); err != nil || len(b) != 0 {
+			t.Errorf("after %q: %q %v", partial, b, err)
+		}
+		if d := time.Since(start); d < 150*time.Millisecond || d > 3*time.Second {
+			t.Errorf("after %q: disconnected after %v", partial, d)
+		}
 	}
 }
