@@ -36,6 +36,32 @@ const (
 	// Interval exists only while binding: interval literals are folded into
 	// date/time arithmetic and never reach execution or storage.
 	Interval
+
+	// The types of the system catalogs (pg_catalog relations and the
+	// functions over them). They are computed on the coordinator and are
+	// never stored in tables.
+	//
+	//	Oid                          []int64 (0 .. 2^32-1)
+	//	RegClass … RegRole           []int64, the OID; the binder resolves
+	//	                             names at bind time (reg.go in planner)
+	//	Name, Char ("char")          offsets + bytes, like text
+	//	Array (Elem: element kind),
+	//	Int2Vector, OidVector,
+	//	AclItem, PgNodeTree          offsets + bytes: PostgreSQL's text
+	//	                             form of the value ({a,b}, "1 2", …)
+	Oid
+	RegClass
+	RegType
+	RegNamespace
+	RegProc
+	RegRole
+	Name
+	Char
+	Array
+	Int2Vector
+	OidVector
+	AclItem
+	PgNodeTree
 )
 
 // PostgreSQL type OIDs (pg_type.dat).
@@ -55,7 +81,53 @@ const (
 	OIDTimestamp OID = 1114
 	OIDInterval  OID = 1186
 	OIDNumeric   OID = 1700
+
+	OIDChar         OID = 18
+	OIDName         OID = 19
+	OIDInt2Vector   OID = 22
+	OIDRegProc      OID = 24
+	OIDOidVector    OID = 30
+	OIDPgNodeTree   OID = 194
+	OIDAclItem      OID = 1033
+	OIDRegClass     OID = 2205
+	OIDRegType      OID = 2206
+	OIDRegRole      OID = 4096
+	OIDRegNamespace OID = 4089
+	OIDAnyArray     OID = 2277
 )
+
+// arrayOIDs are the OIDs of the array types of the element kinds
+// (pg_type.typarray).
+var arrayOIDs = map[Kind]OID{
+	Bool: 1000, Int2: 1005, Int4: 1007, Int8: 1016, Float4: 1021, Float8: 1022, Numeric: 1231,
+	Text: 1009, Varchar: 1015, Bpchar: 1014, Date: 1182, Timestamp: 1115, Interval: 1187,
+	Oid: 1028, RegClass: 2210, RegType: 2211, RegNamespace: 4090, RegProc: 1008, RegRole: 4097,
+	Name: 1003, Char: 1002, Int2Vector: 1006, OidVector: 1013, AclItem: 1034, PgNodeTree: 0,
+}
+
+// ArrayOf returns the type of arrays of elem's kind (Unknown: anyarray).
+func ArrayOf(elem Kind) Type { return Type{Kind: Array, Elem: elem} }
+
+// ElemType returns an array type's element type.
+func (t Type) ElemType() Type {
+	switch t.Kind {
+	case Int2Vector:
+		return TypeInt2
+	case OidVector:
+		return TypeOid
+	}
+	return Type{Kind: t.Elem}
+}
+
+// IsArray reports whether t is an array (including int2vector and
+// oidvector, which PostgreSQL subscripts like arrays).
+func (t Type) IsArray() bool { return t.Kind == Array || t.Kind == Int2Vector || t.Kind == OidVector }
+
+// IsReg reports whether t is one of the OID alias types (regclass …).
+func (t Type) IsReg() bool { return t.Kind >= RegClass && t.Kind <= RegRole }
+
+// IsOidLike reports whether t is oid or an OID alias type.
+func (t Type) IsOidLike() bool { return t.Kind == Oid || t.IsReg() }
 
 // MaxNumericPrecision is the largest NUMERIC precision held as a scaled int64.
 const MaxNumericPrecision = 18
@@ -82,6 +154,8 @@ type Type struct {
 	Scale     int32 `json:"s,omitempty"`
 	// Length of a Varchar or Bpchar; 0 means no limit.
 	Length int32 `json:"l,omitempty"`
+	// Elem is the element kind of an Array (Unknown: anyarray).
+	Elem Kind `json:"e,omitempty"`
 }
 
 // Common types.
@@ -97,6 +171,9 @@ var (
 	TypeTimestamp = Type{Kind: Timestamp}
 	TypeInterval  = Type{Kind: Interval}
 	TypeUnknown   = Type{Kind: Unknown}
+	TypeOid       = Type{Kind: Oid}
+	TypeName      = Type{Kind: Name}
+	TypeChar      = Type{Kind: Char}
 )
 
 // NumericType returns NUMERIC(p, s).
@@ -131,6 +208,35 @@ func (t Type) OID() OID {
 		return OIDTimestamp
 	case Interval:
 		return OIDInterval
+	case Oid:
+		return OIDOid
+	case RegClass:
+		return OIDRegClass
+	case RegType:
+		return OIDRegType
+	case RegNamespace:
+		return OIDRegNamespace
+	case RegProc:
+		return OIDRegProc
+	case RegRole:
+		return OIDRegRole
+	case Name:
+		return OIDName
+	case Char:
+		return OIDChar
+	case Int2Vector:
+		return OIDInt2Vector
+	case OidVector:
+		return OIDOidVector
+	case AclItem:
+		return OIDAclItem
+	case PgNodeTree:
+		return OIDPgNodeTree
+	case Array:
+		if o := arrayOIDs[t.Elem]; o != 0 && t.Elem != Unknown {
+			return o
+		}
+		return OIDAnyArray
 	}
 	return OIDUnknown
 }
@@ -157,10 +263,16 @@ func (t Type) Size() int16 {
 		return 1
 	case Int2:
 		return 2
-	case Int4, Float4, Date:
+	case Int4, Float4, Date, Oid, RegClass, RegType, RegNamespace, RegProc, RegRole:
 		return 4
 	case Int8, Float8, Timestamp:
 		return 8
+	case Name:
+		return 64
+	case Char:
+		return 1
+	case AclItem:
+		return 12
 	}
 	return -1
 }
@@ -174,16 +286,24 @@ func (t Type) IsNumeric() bool {
 }
 
 // IsString reports whether t is text, varchar or char.
-func (t Type) IsString() bool { return t.Kind == Text || t.Kind == Varchar || t.Kind == Bpchar }
+func (t Type) IsString() bool {
+	return t.Kind == Text || t.Kind == Varchar || t.Kind == Bpchar || t.Kind == Name || t.Kind == Char
+}
 
 // IsBytesBacked reports whether values of t are held as offsets + bytes in
 // execution: strings and dynamic-scale numerics.
-func (t Type) IsBytesBacked() bool { return t.IsString() || t.IsDynamicNumeric() }
+func (t Type) IsBytesBacked() bool {
+	switch t.Kind {
+	case Array, Int2Vector, OidVector, AclItem, PgNodeTree:
+		return true
+	}
+	return t.IsString() || t.IsDynamicNumeric()
+}
 
 // IsInt64Backed reports whether values of t are held as int64 in execution.
 func (t Type) IsInt64Backed() bool {
 	switch t.Kind {
-	case Int2, Int4, Int8, Date, Timestamp:
+	case Int2, Int4, Int8, Date, Timestamp, Oid, RegClass, RegType, RegNamespace, RegProc, RegRole:
 		return true
 	case Numeric:
 		return t.Scale >= 0
@@ -229,6 +349,35 @@ func (t Type) String() string {
 		return "timestamp without time zone"
 	case Interval:
 		return "interval"
+	case Oid:
+		return "oid"
+	case RegClass:
+		return "regclass"
+	case RegType:
+		return "regtype"
+	case RegNamespace:
+		return "regnamespace"
+	case RegProc:
+		return "regproc"
+	case RegRole:
+		return "regrole"
+	case Name:
+		return "name"
+	case Char:
+		return `"char"`
+	case Int2Vector:
+		return "int2vector"
+	case OidVector:
+		return "oidvector"
+	case AclItem:
+		return "aclitem"
+	case PgNodeTree:
+		return "pg_node_tree"
+	case Array:
+		if t.Elem == Unknown {
+			return "anyarray"
+		}
+		return Type{Kind: t.Elem}.String() + "[]"
 	}
 	return "unknown"
 }

@@ -204,7 +204,7 @@ func (s *session) Prepare(ctx context.Context, sql string, paramOIDs []uint32) (
 	}
 	cat, _ := s.view()
 	params := &planner.Params{Types: types}
-	bound, err := planner.Bind(&planner.Context{Catalog: cat, SearchPath: s.searchPath(), Params: params, System: systemLookup, Stats: s.tableStats, BroadcastRows: s.rowsSetting("cirrus.broadcast_rows"), ColocateRows: s.rowsSetting("cirrus.colocate_rows")}, ps[0])
+	bound, err := planner.Bind(&planner.Context{Catalog: cat, SearchPath: s.searchPath(), Params: params, System: systemLookup, Info: s.catalogInfo(), Stats: s.tableStats, BroadcastRows: s.rowsSetting("cirrus.broadcast_rows"), ColocateRows: s.rowsSetting("cirrus.colocate_rows")}, ps[0])
 	if err != nil {
 		return nil, s.fail(err)
 	}
@@ -282,7 +282,7 @@ func (st *statement) Execute(ctx context.Context, params []plan.Datum, w pgwire.
 	if p.Values == nil {
 		p.Values = []plan.Datum{}
 	}
-	bound, err := planner.Bind(&planner.Context{Catalog: cat, SearchPath: s.searchPath(), Params: p, System: systemLookup, Stats: s.tableStats, BroadcastRows: s.rowsSetting("cirrus.broadcast_rows"), ColocateRows: s.rowsSetting("cirrus.colocate_rows")}, st.parsed)
+	bound, err := planner.Bind(&planner.Context{Catalog: cat, SearchPath: s.searchPath(), Params: p, System: systemLookup, Info: s.catalogInfo(), Stats: s.tableStats, BroadcastRows: s.rowsSetting("cirrus.broadcast_rows"), ColocateRows: s.rowsSetting("cirrus.colocate_rows")}, st.parsed)
 	if err != nil {
 		return "", s.fail(err)
 	}
@@ -448,28 +448,9 @@ func (s *session) savepoint(st *planner.Txn) (string, error) {
 }
 
 func (s *session) show(st *planner.Show, w pgwire.ResultWriter) (string, error) {
-	val, ok := s.vars[st.Name]
+	val, ok := s.setting(st.Name)
 	if !ok {
-		switch st.Name {
-		case "server_version":
-			val = ServerVersion
-		case "search_path":
-			val = `"$user", public`
-		case "transaction_isolation", "transaction isolation level":
-			val = "read committed"
-		case "client_encoding", "server_encoding":
-			val = "UTF8"
-		case "datestyle":
-			val = "ISO, MDY"
-		case "timezone":
-			val = "UTC"
-		case "standard_conforming_strings":
-			val = "on"
-		case "integer_datetimes":
-			val = "on"
-		default:
-			return "", sqlerr.Errorf(sqlerr.UndefinedObject, "unrecognized configuration parameter %q", st.Name)
-		}
+		return "", sqlerr.Errorf(sqlerr.UndefinedObject, "unrecognized configuration parameter %q", st.Name)
 	}
 	b := vec.NewBatch([]catalog.Type{catalog.TypeText}, 1)
 	b.Cols[0].AppendBytes([]byte(val))
@@ -478,6 +459,31 @@ func (s *session) show(st *planner.Show, w pgwire.ResultWriter) (string, error) 
 		return "", err
 	}
 	return "SHOW", nil
+}
+
+// showDefault is the value of a setting the session has not set.
+func showDefault(name string) (string, bool) {
+	switch name {
+	case "server_version":
+		return ServerVersion, true
+	case "search_path":
+		return `"$user", public`, true
+	case "transaction_isolation", "transaction isolation level":
+		return "read committed", true
+	case "client_encoding", "server_encoding":
+		return "UTF8", true
+	case "datestyle":
+		return "ISO, MDY", true
+	case "timezone":
+		return "UTC", true
+	case "standard_conforming_strings", "integer_datetimes":
+		return "on", true
+	case "server_version_num":
+		return "150006", true
+	case "max_index_keys":
+		return "32", true
+	}
+	return "", false
 }
 
 // ServerVersion is reported as server_version: a PostgreSQL 15 version that

@@ -25,7 +25,12 @@ type systemRelation struct {
 }
 
 // systemRelations are the coordinator's system relations by name (views.go).
-var systemRelations = byName(statCatalog, statStorage)
+// (Set in init: the catalog relations' rows list the system relations.)
+var systemRelations map[string]*systemRelation
+
+func init() {
+	systemRelations = byName(append([]*systemRelation{statCatalog, statStorage}, catalogRelations...)...)
+}
 
 func byName(rels ...*systemRelation) map[string]*systemRelation {
 	m := make(map[string]*systemRelation, len(rels))

@@ -13,6 +13,13 @@ import (
 
 // The system views (system.go).
 
+// OIDs of Cirrus's own system views: unused by PostgreSQL 15, below
+// FirstGenbkiObjectId (10000), so never a user object's.
+const (
+	cirrusStatCatalogOID catalog.OID = 9890
+	cirrusStatStorageOID catalog.OID = 9891
+)
+
 // CatalogStats returns this coordinator's catalog cache statistics.
 func (c *Coordinator) CatalogStats() exchange.NodeStats {
 	_, seq := c.cat.Snapshot()
@@ -24,7 +31,7 @@ func (c *Coordinator) CatalogStats() exchange.NodeStats {
 // metad_requests counts every request the node's cache made to metad.
 var statCatalog = &systemRelation{
 	SystemRelation: planner.SystemRelation{
-		Name: "cirrus_stat_catalog", Kind: planner.SystemView,
+		OID: cirrusStatCatalogOID, Name: "cirrus_stat_catalog", Kind: planner.SystemView,
 		Columns: slices.Concat(columns(catalog.TypeText, "node", "role"), columns(catalog.TypeInt8,
 			"applied_seq", "metad_requests", "syscache_hits", "syscache_misses", "relcache_hits", "relcache_misses",
 			"relcache_evictions", "sets_applied", "loads", "resets", "file_loads")),
@@ -62,7 +69,7 @@ var statCatalog = &systemRelation{
 // lookup. A participant that does not answer within statsTimeout has a row
 // of NULL counters (its node NULL unless it answered before).
 var statStorage = &systemRelation{
-	SystemRelation: planner.SystemRelation{Name: "cirrus_stat_storage", Kind: planner.SystemView, Columns: storageColumns},
+	SystemRelation: planner.SystemRelation{OID: cirrusStatStorageOID, Name: "cirrus_stat_storage", Kind: planner.SystemView, Columns: storageColumns},
 	rows: func(s *session, ctx context.Context) ([][]plan.Datum, error) {
 		res, errs := askParticipants(ctx, s.c.parts, (*exchange.Client).StorageStats)
 		rows := make([][]plan.Datum, len(res))

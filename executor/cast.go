@@ -38,6 +38,8 @@ const (
 	castFloatToDyn                 // float → dynamic-scale numeric
 	castDynToNum                   // dynamic-scale numeric → numeric(p,s) or int
 	castDynToFloat                 // dynamic-scale numeric → float
+	castToOid                      // int → oid: int2/int4 wrap to unsigned, int8 range-checked
+	castOidToInt4                  // oid → int4: the unsigned value wraps to signed
 )
 
 // castNode converts a value to another type with PostgreSQL's rules.
@@ -62,6 +64,9 @@ func newCast(arg *plan.Expr, to catalog.Type) (node, error) {
 	from := arg.Type
 	if from == to {
 		return a, nil
+	}
+	if from.IsArray() && to.IsArray() {
+		return newArrayCast(arg, to)
 	}
 	n := &castNode{a: a, from: from, to: to, lim: numericLimit(to), rerr: rangeErr(to.Kind)}
 	n.lo, n.hi = intBounds(to.Kind)
@@ -90,10 +95,16 @@ func newCast(arg *plan.Expr, to catalog.Type) (node, error) {
 		} else {
 			n.kind, canErr = castNull, false
 		}
+	case from.IsOidLike() && to.IsOidLike(), from.IsOidLike() && to.Kind == catalog.Int8:
+		n.kind, canErr = castView, false
+	case fi && to.IsOidLike():
+		n.kind, canErr = castToOid, from.Kind == catalog.Int8
+	case from.IsOidLike() && to.Kind == catalog.Int4:
+		n.kind, canErr = castOidToInt4, false
 	case to.IsString():
 		if from.IsString() {
 			n.kind, canErr = castStrToStr, false
-			if from.Kind != catalog.Bpchar && to.Length == 0 && (to.Kind != catalog.Bpchar || from.Kind == catalog.Bpchar) {
+			if from.Kind != catalog.Bpchar && to.Length == 0 && (to.Kind != catalog.Bpchar || from.Kind == catalog.Bpchar) && to.Kind != catalog.Char && to.Kind != catalog.Name {
 				n.kind = castView // text ↔ varchar without a length
 			}
 		} else {
@@ -183,6 +194,20 @@ func (n *castNode) eval(b *vec.Batch) (*vec.Vector, error) {
 		n.view = *v
 		n.view.Type = n.to
 		return &n.view, nil
+	case castToOid, castOidToInt4:
+		r, x := o.i64(rows), v.I64[:rows]
+		o.copyNulls(v.Nulls, rows)
+		for i, y := range x {
+			switch {
+			case n.kind == castOidToInt4:
+				r[i] = int64(int32(uint32(y)))
+			case n.from.Kind == catalog.Int8 && (y < 0 || y > 1<<32-1) && !v.IsNull(i):
+				return nil, sqlerr.New(sqlerr.NumericValueOutOfRange, "OID out of range")
+			default:
+				r[i] = int64(uint32(y))
+			}
+		}
+		return &o.Vector, nil
 	case castToText:
 		return n.toText(v, rows)
 	case castStrToStr:
@@ -466,6 +491,12 @@ func unsafeString(b []byte) string {
 // appendStrTyped appends s to o for target type t: char(n) pads or
 // truncates to n characters, varchar(n) truncates.
 func appendStrTyped(o *vecBuf, s []byte, t catalog.Type) {
+	switch {
+	case t.Kind == catalog.Char && len(s) > 1:
+		s = s[:1] // "char" holds one byte
+	case t.Kind == catalog.Name && len(s) >= pgtype.NameDataLen:
+		s = []byte(pgtype.TruncateName(string(s)))
+	}
 	if t.Length > 0 {
 		limit := int(t.Length)
 		// Count characters up to limit+1.
@@ -566,7 +597,7 @@ func (n *castNode) fromText(v *vec.Vector, rows int) (*vec.Vector, error) {
 			continue
 		}
 		s := v.Data[v.Offsets[i]:v.Offsets[i+1]]
-		if p == pStr && !isDynamic(t) {
+		if p == pStr && (t.Kind == catalog.Text || t.Kind == catalog.Varchar || t.Kind == catalog.Bpchar) {
 			appendStrTyped(o, s, t)
 			continue
 		}

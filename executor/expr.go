@@ -132,6 +132,8 @@ func compileNode(e *plan.Expr) (node, error) {
 		return newCase(e)
 	case plan.Call:
 		return compileCall(e)
+	case plan.Lookup:
+		return newLookup(e)
 	case plan.Subquery:
 		// Build substitutes every subquery before compiling.
 		return nil, sqlerr.New(sqlerr.Internal, "executor: scalar subquery was not evaluated")
@@ -252,6 +254,9 @@ func compileCall(e *plan.Expr) (node, error) {
 		return newExtract(e)
 	}
 	if n, ok, err := compileFunc(e); ok {
+		return n, err
+	}
+	if n, ok, err := compileCatalogFunc(e); ok {
 		return n, err
 	}
 	return nil, sqlerr.Unsupported("executor: function or operator %q is not supported", e.Op)

@@ -74,7 +74,9 @@ func explicitCast(e *plan.Expr, t catalog.Type) *plan.Expr {
 		(et.IsNumeric() && t.IsNumeric()) ||
 		et.IsString() || t.IsString() ||
 		(et.Kind == catalog.Bool && t.IsInteger()) || (et.IsInteger() && t.Kind == catalog.Bool) ||
-		((et.Kind == catalog.Date || et.Kind == catalog.Timestamp) && (t.Kind == catalog.Date || t.Kind == catalog.Timestamp))
+		((et.Kind == catalog.Date || et.Kind == catalog.Timestamp) && (t.Kind == catalog.Date || t.Kind == catalog.Timestamp)) ||
+		((et.IsOidLike() || et.IsInteger()) && (t.IsOidLike() || t.IsInteger())) ||
+		(et.IsArray() && t.IsArray())
 	if !ok {
 		failf(sqlerr.CannotCoerce, "cannot cast type %s to %s", et, t)
 	}

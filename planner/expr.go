@@ -116,7 +116,7 @@ func (b *binder) expr(n *pg_query.Node, s *scope, hint catalog.Type) *plan.Expr 
 		if t.IsDynamicNumeric() {
 			t = unconstrainedNumeric(e)
 		}
-		return explicitCast(e, t)
+		return b.cast(e, t)
 	case *pg_query.Node_AExpr:
 		return b.aexpr(x.AExpr, s)
 	case *pg_query.Node_BoolExpr:
@@ -166,6 +166,18 @@ func (b *binder) expr(n *pg_query.Node, s *scope, hint catalog.Type) *plan.Expr 
 		return b.sqlValueFunction(x.SqlvalueFunction)
 	case *pg_query.Node_MinMaxExpr:
 		return b.minMaxExpr(x.MinMaxExpr, s)
+	case *pg_query.Node_CollateClause:
+		return b.collate(x.CollateClause, s, hint)
+	case *pg_query.Node_AIndirection:
+		e := b.expr(x.AIndirection.Arg, s, catalog.TypeUnknown)
+		for _, ind := range x.AIndirection.Indirection {
+			ix := ind.GetAIndices()
+			if ix == nil || ix.IsSlice || ix.Uidx == nil {
+				failf(sqlerr.FeatureNotSupported, "this kind of indirection is not supported")
+			}
+			e = subscript(e, b.expr(ix.Uidx, s, catalog.TypeInt4))
+		}
+		return e
 	}
 	failf(sqlerr.FeatureNotSupported, "expression not supported yet: %s", stmtName(n))
 	return nil
@@ -530,6 +542,9 @@ func (b *binder) funcCall(fc *pg_query.FuncCall, s *scope) *plan.Expr {
 		}
 		return plan.CallOf("coalesce", t, args...)
 	}
+	if e := b.catalogFunc(name, args); e != nil {
+		return e
+	}
 	if e := b.builtinFunc(name, args, fc.Args, s); e != nil {
 		return e
 	}
@@ -770,6 +785,10 @@ func comparisonType(l, r *plan.Expr) catalog.Type {
 			return catalog.Type{Kind: catalog.Bpchar}
 		}
 		return catalog.TypeText
+	case lt.IsOidLike() && rt.IsOidLike() && lt.Kind != rt.Kind,
+		lt.IsOidLike() && rt.IsInteger(), lt.IsInteger() && rt.IsOidLike():
+		// int4 and the reg* types meet oid as oid (PostgreSQL's implicit casts).
+		return catalog.TypeOid
 	case lt.Kind == rt.Kind:
 		return lt
 	case (lt.Kind == catalog.Date && rt.Kind == catalog.Timestamp) || (lt.Kind == catalog.Timestamp && rt.Kind == catalog.Date):
@@ -792,7 +811,19 @@ func binaryOp(op string, l, r *plan.Expr) *plan.Expr {
 		return plan.CallOf(op, catalog.TypeBool, coerce(l, t), coerce(r, t))
 	case "+", "-", "*", "/", "%":
 		return arithmetic(op, l, r)
+	case "~", "~*", "!~", "!~*":
+		return regexOp(op, l, r)
 	case "||":
+		if l.Type.IsArray() || r.Type.IsArray() {
+			t := l.Type
+			if !t.IsArray() {
+				t = r.Type
+			}
+			if l.Type.Kind != catalog.Unknown && r.Type.Kind != catalog.Unknown && l.Type != r.Type {
+				failf(sqlerr.UndefinedFunction, "operator does not exist: %s || %s", l.Type, r.Type)
+			}
+			return plan.CallOf("array_cat", t, coerce(l, t), coerce(r, t))
+		}
 		if !concatOperand(l) && !concatOperand(r) {
 			break // textcat and anynonarray || text need a string side
 		}

@@ -518,7 +518,8 @@ func (b *binder) minMaxExpr(m *pg_query.MinMaxExpr, s *scope) *plan.Expr {
 func (b *binder) anyAll(a *pg_query.A_Expr, s *scope) *plan.Expr {
 	arr := a.Rexpr.GetAArrayExpr()
 	if arr == nil {
-		failf(sqlerr.FeatureNotSupported, "%s over a non-constructor array is not supported (arrays are not a Cirrus type)", strings.TrimPrefix(a.Kind.String(), "AEXPR_OP_"))
+		l, r := b.bindPair(a.Lexpr, a.Rexpr, s)
+		return b.quantifiedArray(opName(a.Name), a.Kind == pg_query.A_Expr_Kind_AEXPR_OP_ALL, l, r)
 	}
 	if len(arr.Elements) == 0 {
 		failf("42P18", "cannot determine type of empty array")

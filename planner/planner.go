@@ -105,6 +105,9 @@ type Context struct {
 	// Now is the statement's start (current_date, now()); set when first
 	// needed.
 	Now time.Time
+	// Info is what catalog functions need of the session (pgcatalog.go);
+	// nil: nothing beyond the catalog.
+	Info *CatalogInfo
 }
 
 // Bind binds one parsed statement.
@@ -171,7 +174,7 @@ func (b *binder) child() *binder {
 func (b *binder) statement(n *pg_query.Node) Statement {
 	switch s := n.Node.(type) {
 	case *pg_query.Node_SelectStmt:
-		return b.top(b.query(s.SelectStmt, nil))
+		return b.top(b.regOutput(b.query(s.SelectStmt, nil)))
 	case *pg_query.Node_ExplainStmt:
 		q, ok := b.statement(s.ExplainStmt.Query).(*Query)
 		if !ok {
@@ -436,7 +439,15 @@ func (b *binder) columnDef(cd *pg_query.ColumnDef) (col catalog.Column, pk bool)
 // typeName resolves a type name. forColumn rejects types a table cannot store yet.
 func (b *binder) typeName(tn *pg_query.TypeName, forColumn bool) catalog.Type {
 	if len(tn.ArrayBounds) > 0 {
-		failf(sqlerr.FeatureNotSupported, "array types are not supported yet")
+		if forColumn {
+			failf(sqlerr.FeatureNotSupported, "array columns are not supported yet")
+		}
+		elem := &pg_query.TypeName{Names: tn.Names, Typmods: tn.Typmods}
+		et := b.typeName(elem, false)
+		if et.IsArray() || et.Kind == catalog.Interval {
+			failf(sqlerr.FeatureNotSupported, "arrays of %s are not supported", et)
+		}
+		return catalog.ArrayOf(et.Kind)
 	}
 	var names []string
 	for _, n := range tn.Names {
@@ -461,6 +472,15 @@ func (b *binder) typeName(tn *pg_query.TypeName, forColumn bool) catalog.Type {
 		mods = append(mods, iv.Ival.Ival)
 	}
 	name := names[0]
+	if t, ok := catalogType(name); ok {
+		if forColumn {
+			failf(sqlerr.FeatureNotSupported, "columns of type %s are not supported", t)
+		}
+		if len(tn.Typmods) > 0 {
+			failf(sqlerr.SyntaxError, "type modifier is not allowed for type %q", name)
+		}
+		return t
+	}
 	noMods := func() {
 		if len(mods) > 0 {
 			failf(sqlerr.SyntaxError, "type modifier is not allowed for type %q", name)
@@ -495,7 +515,7 @@ func (b *binder) typeName(tn *pg_query.TypeName, forColumn bool) catalog.Type {
 		return catalog.TypeText
 	case "varchar", "character varying":
 		return b.lengthType(catalog.Varchar, mods, 0)
-	case "bpchar", "char", "character":
+	case "bpchar", "character":
 		return b.lengthType(catalog.Bpchar, mods, 1)
 	case "date":
 		noMods()

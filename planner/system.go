@@ -50,6 +50,8 @@ const (
 // kind and its columns (names and types; the rows the coordinator produces
 // have exactly these types).
 type SystemRelation struct {
+	// OID is the relation's pg_class OID (PostgreSQL's for its catalogs).
+	OID     catalog.OID
 	Name    string
 	Kind    SystemKind
 	Columns []catalog.Column

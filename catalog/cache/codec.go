@@ -18,7 +18,7 @@ import (
 //	           slice of varint PrimaryKey, string Manifest, varint Version
 //	view       a table, then string ViewQuery
 //	column     string Name, type, byte flags (1 NotNull, 2 Dropped)
-//	type       byte Kind, varint Precision, varint Scale, varint Length
+//	type       byte Kind, varint Precision, varint Scale, varint Length, byte Elem
 //	string     uvarint length, bytes
 const (
 	tagNamespace = 1
@@ -60,6 +60,7 @@ func appendObject(b []byte, o *catalog.Object) []byte {
 		b = binary.AppendVarint(b, int64(c.Type.Precision))
 		b = binary.AppendVarint(b, int64(c.Type.Scale))
 		b = binary.AppendVarint(b, int64(c.Type.Length))
+		b = append(b, byte(c.Type.Elem))
 		var flags byte
 		if c.NotNull {
 			flags |= 1
@@ -192,7 +193,7 @@ func (d *decoder) object() *catalog.Object {
 			for i := range t.Columns {
 				c := &t.Columns[i]
 				c.Name = d.string(true)
-				c.Type = catalog.Type{Kind: catalog.Kind(d.byte()), Precision: d.int32(), Scale: d.int32(), Length: d.int32()}
+				c.Type = catalog.Type{Kind: catalog.Kind(d.byte()), Precision: d.int32(), Scale: d.int32(), Length: d.int32(), Elem: catalog.Kind(d.byte())}
 				flags := d.byte()
 				if flags&^3 != 0 {
 					d.fail(errors.New("unknown column flags"))

@@ -19,7 +19,7 @@ func TestCodecCoversEveryField(t *testing.T) {
 		"Table": "OID catalog.OID, Namespace catalog.OID, Name string, Columns []catalog.Column, " +
 			"PrimaryKey []int, Manifest string, ViewQuery string, Version int64",
 		"Column": "Name string, Type catalog.Type, NotNull bool, Dropped bool",
-		"Type":   "Kind catalog.Kind, Precision int32, Scale int32, Length int32",
+		"Type":   "Kind catalog.Kind, Precision int32, Scale int32, Length int32, Elem catalog.Kind",
 	}
 	for _, v := range []any{catalog.Object{}, catalog.Namespace{}, catalog.Table{}, catalog.Column{}, catalog.Type{}} {
 		rt := reflect.TypeOf(v)

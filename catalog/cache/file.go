@@ -18,7 +18,7 @@ import (
 // starting node can install it and catch up from its seq instead of reading
 // the whole catalog. Layout (fixed integers little-endian):
 //
-//	magic    8 bytes  "CIRRELCF"
+//	magic    8 bytes  "CIRRELC2" (2: column types carry an array element kind)
 //	version  uint32   fileVersion; any other value makes the file unusable
 //	flags    uint32   0
 //	seq      int64    every invalidation set <= seq is reflected
@@ -35,7 +35,7 @@ import (
 // Files are replaced atomically: written to a temporary file in the same
 // directory, fsynced, renamed over the old one, and the directory fsynced.
 const (
-	fileMagic   = "CIRRELCF"
+	fileMagic   = "CIRRELC2"
 	fileVersion = 2
 	headerSize  = 8 + 4 + 4 + 8 + 8 + 4
 )

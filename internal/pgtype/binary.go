@@ -31,7 +31,7 @@ func AppendBinary(dst []byte, v *vec.Vector, i int) []byte {
 		return append(dst, 0)
 	case catalog.Int2:
 		return binary.BigEndian.AppendUint16(dst, uint16(v.I64[i]))
-	case catalog.Int4, catalog.Date:
+	case catalog.Int4, catalog.Date, catalog.Oid, catalog.RegClass, catalog.RegType, catalog.RegNamespace, catalog.RegProc, catalog.RegRole:
 		return binary.BigEndian.AppendUint32(dst, uint32(v.I64[i]))
 	case catalog.Int8, catalog.Timestamp:
 		return binary.BigEndian.AppendUint64(dst, uint64(v.I64[i]))
@@ -44,7 +44,7 @@ func AppendBinary(dst []byte, v *vec.Vector, i int) []byte {
 		return appendFloat4Binary(dst, v.F64[i])
 	case catalog.Float8:
 		return appendFloat8Binary(dst, v.F64[i])
-	case catalog.Text, catalog.Varchar, catalog.Bpchar:
+	case catalog.Text, catalog.Varchar, catalog.Bpchar, catalog.Name, catalog.Char:
 		return append(dst, v.Data[v.Offsets[i]:v.Offsets[i+1]]...)
 	}
 	return dst
@@ -78,7 +78,7 @@ func AppendDatumBinary(dst []byte, t catalog.Type, d plan.Datum) []byte {
 		return append(dst, 0)
 	case catalog.Int2:
 		return binary.BigEndian.AppendUint16(dst, uint16(d.I))
-	case catalog.Int4, catalog.Date:
+	case catalog.Int4, catalog.Date, catalog.Oid, catalog.RegClass, catalog.RegType, catalog.RegNamespace, catalog.RegProc, catalog.RegRole:
 		return binary.BigEndian.AppendUint32(dst, uint32(d.I))
 	case catalog.Int8, catalog.Timestamp:
 		return binary.BigEndian.AppendUint64(dst, uint64(d.I))
@@ -91,7 +91,7 @@ func AppendDatumBinary(dst []byte, t catalog.Type, d plan.Datum) []byte {
 		return appendFloat4Binary(dst, d.F)
 	case catalog.Float8:
 		return appendFloat8Binary(dst, d.F)
-	case catalog.Text, catalog.Varchar, catalog.Bpchar, catalog.Unknown:
+	case catalog.Text, catalog.Varchar, catalog.Bpchar, catalog.Unknown, catalog.Name, catalog.Char:
 		return append(dst, d.S...)
 	}
 	return dst

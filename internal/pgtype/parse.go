@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 	"unsafe"
@@ -48,11 +49,61 @@ func ParseText(t catalog.Type, s []byte) (plan.Datum, error) {
 	case catalog.Timestamp:
 		ts, err := ParseTimestamp(s)
 		return plan.Datum{I: ts}, err
-	case catalog.Text, catalog.Varchar, catalog.Bpchar, catalog.Unknown:
+	case catalog.Text, catalog.Varchar, catalog.Bpchar, catalog.Unknown, catalog.AclItem:
 		str, err := ParseString(t, s)
+		return plan.Datum{S: str}, err
+	case catalog.Name:
+		str, err := ParseString(t, s)
+		return plan.Datum{S: TruncateName(str)}, err
+	case catalog.Char:
+		// charin keeps the first byte.
+		if len(s) > 1 {
+			s = s[:1]
+		}
+		return plan.Datum{S: string(s)}, nil
+	case catalog.Oid, catalog.RegClass, catalog.RegType, catalog.RegNamespace, catalog.RegProc, catalog.RegRole:
+		// The reg* types' names are resolved by the binder (a literal
+		// cast); here only their numeric form is input.
+		o, err := ParseOid(s)
+		return plan.Datum{I: o}, err
+	case catalog.Array, catalog.Int2Vector, catalog.OidVector:
+		str, err := NormalizeArray(t, s)
 		return plan.Datum{S: str}, err
 	}
 	return plan.Datum{}, sqlerr.Errorf(sqlerr.FeatureNotSupported, "type %s is not supported", t)
+}
+
+// NameDataLen is PostgreSQL's NAMEDATALEN: a name holds at most 63 bytes.
+const NameDataLen = 64
+
+// TruncateName cuts s to at most 63 bytes on a character boundary, as
+// namein does.
+func TruncateName(s string) string {
+	if len(s) < NameDataLen {
+		return s
+	}
+	cut := NameDataLen - 1
+	for cut > 0 && s[cut]&0xC0 == 0x80 {
+		cut--
+	}
+	return s[:cut]
+}
+
+// ParseOid is oidin: an unsigned 32-bit integer, or a negative one down to
+// -2^31 taken modulo 2^32, as PostgreSQL accepts it.
+func ParseOid(s []byte) (int64, error) {
+	str := strings.TrimSpace(string(s))
+	v, err := strconv.ParseInt(str, 10, 64)
+	if err != nil {
+		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+			return 0, sqlerr.Errorf(sqlerr.NumericValueOutOfRange, "value %q is out of range for type oid", str)
+		}
+		return 0, sqlerr.Errorf(sqlerr.InvalidTextRepresentation, "invalid input syntax for type oid: %q", string(s))
+	}
+	if v < -(1<<31) || v > 1<<32-1 {
+		return 0, sqlerr.Errorf(sqlerr.NumericValueOutOfRange, "value %q is out of range for type oid", str)
+	}
+	return int64(uint32(v)), nil
 }
 
 // ParseString validates a text/varchar/char value and applies the length of

@@ -43,7 +43,10 @@ func AppendText(dst []byte, v *vec.Vector, i int) []byte {
 		return AppendFloat(dst, v.F64[i], 32)
 	case catalog.Float8:
 		return AppendFloat(dst, v.F64[i], 64)
-	case catalog.Text, catalog.Varchar, catalog.Bpchar:
+	case catalog.Oid, catalog.RegClass, catalog.RegType, catalog.RegNamespace, catalog.RegProc, catalog.RegRole:
+		return strconv.AppendUint(dst, uint64(uint32(v.I64[i])), 10)
+	case catalog.Text, catalog.Varchar, catalog.Bpchar, catalog.Name, catalog.Char,
+		catalog.Array, catalog.Int2Vector, catalog.OidVector, catalog.AclItem, catalog.PgNodeTree:
 		return append(dst, v.Data[v.Offsets[i]:v.Offsets[i+1]]...)
 	case catalog.Date:
 		return AppendDate(dst, v.I64[i])
@@ -72,7 +75,10 @@ func AppendDatumText(dst []byte, t catalog.Type, d plan.Datum) []byte {
 		return AppendFloat(dst, d.F, 32)
 	case catalog.Float8:
 		return AppendFloat(dst, d.F, 64)
-	case catalog.Text, catalog.Varchar, catalog.Bpchar, catalog.Unknown:
+	case catalog.Oid, catalog.RegClass, catalog.RegType, catalog.RegNamespace, catalog.RegProc, catalog.RegRole:
+		return strconv.AppendUint(dst, uint64(uint32(d.I)), 10)
+	case catalog.Text, catalog.Varchar, catalog.Bpchar, catalog.Unknown, catalog.Name, catalog.Char,
+		catalog.Array, catalog.Int2Vector, catalog.OidVector, catalog.AclItem, catalog.PgNodeTree:
 		return append(dst, d.S...)
 	case catalog.Date:
 		return AppendDate(dst, d.I)

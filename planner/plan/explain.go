@@ -150,6 +150,8 @@ func (e *Expr) String() string {
 		return e.Args[0].String() + "::" + e.Type.String()
 	case Case:
 		return "CASE(" + exprList(e.Args) + ")"
+	case Lookup:
+		return fmt.Sprintf("lookup[%d]%s", len(e.Map), exprList(e.Args))
 	}
 	if len(e.Args) == 2 {
 		return "(" + e.Args[0].String() + " " + e.Op + " " + e.Args[1].String() + ")"

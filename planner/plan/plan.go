@@ -63,18 +63,36 @@ const (
 	// coordinator evaluates every Subquery before it dispatches fragments,
 	// so participants only ever see constants.
 	Subquery
+	// Lookup maps Args[0] (an int64-backed key: an OID) to Map[key], a
+	// value the binder took from the statement's catalog snapshot (the
+	// name behind a regclass, whether a relation is visible, an index's
+	// definition); a key missing from Map gives Args[1] when there is one,
+	// else NULL. The map makes catalog functions plain data that runs
+	// anywhere and is built once per statement.
+	Lookup
 )
 
 // Expr is a typed expression tree.
 type Expr struct {
-	Kind  ExprKind     `json:"k"`
-	Type  catalog.Type `json:"t"`
-	Col   int          `json:"c,omitempty"`
-	Value Datum        `json:"v,omitempty"`
-	Op    string       `json:"op,omitempty"`
-	Args  []*Expr      `json:"a,omitempty"`
-	Else  bool         `json:"else,omitempty"`
-	Sub   Node         `json:"-"`
+	Kind  ExprKind        `json:"k"`
+	Type  catalog.Type    `json:"t"`
+	Col   int             `json:"c,omitempty"`
+	Value Datum           `json:"v,omitempty"`
+	Op    string          `json:"op,omitempty"`
+	Args  []*Expr         `json:"a,omitempty"`
+	Else  bool            `json:"else,omitempty"`
+	Sub   Node            `json:"-"`
+	Map   map[int64]Datum `json:"m,omitempty"`
+}
+
+// LookupOf returns a Lookup of key in m with result type t; missing keys
+// give def (nil: NULL).
+func LookupOf(t catalog.Type, key *Expr, m map[int64]Datum, def *Expr) *Expr {
+	e := &Expr{Kind: Lookup, Type: t, Args: []*Expr{key}, Map: m}
+	if def != nil {
+		e.Args = append(e.Args, def)
+	}
+	return e
 }
 
 // Col returns a reference to input column i of type t.

@@ -1,0 +1,580 @@
+package coordinator
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/cirrusdb/cirrus/catalog"
+	"github.com/cirrusdb/cirrus/catalog/pgcat"
+	"github.com/cirrusdb/cirrus/internal/pgtype"
+	"github.com/cirrusdb/cirrus/planner"
+	"github.com/cirrusdb/cirrus/planner/plan"
+)
+
+// The relations of pg_catalog that describe the catalog (pg_class,
+// pg_attribute, pg_type, …), with every column PostgreSQL 15 has
+// (pgcolumns_gen.go) and rows derived from the statement's catalog
+// snapshot and the built-in objects of catalog/pgcat. They are computed
+// once per statement that reads them; the general SQL engine answers
+// every query over them.
+
+// Column types of the catalog relations. Cirrus has no xid or timestamptz:
+// those columns are bigint and timestamp.
+var (
+	tOid         = catalog.TypeOid
+	tName        = catalog.TypeName
+	tChar        = catalog.TypeChar
+	tBool        = catalog.TypeBool
+	tInt2        = catalog.TypeInt2
+	tInt4        = catalog.TypeInt4
+	tInt8        = catalog.TypeInt8
+	tFloat4      = catalog.TypeFloat4
+	tFloat8      = catalog.TypeFloat8
+	tText        = catalog.TypeText
+	tRegProc     = catalog.Type{Kind: catalog.RegProc}
+	tRegClass    = catalog.Type{Kind: catalog.RegClass}
+	tRegType     = catalog.Type{Kind: catalog.RegType}
+	tAcl         = catalog.ArrayOf(catalog.AclItem)
+	tTextArr     = catalog.ArrayOf(catalog.Text)
+	tOidArr      = catalog.ArrayOf(catalog.Oid)
+	tInt2Vector  = catalog.Type{Kind: catalog.Int2Vector}
+	tOidVector   = catalog.Type{Kind: catalog.OidVector}
+	tNodeTree    = catalog.Type{Kind: catalog.PgNodeTree}
+	tAnyArray    = catalog.ArrayOf(catalog.Unknown)
+	tCharArr     = catalog.ArrayOf(catalog.Char)
+	tInt2Arr     = catalog.ArrayOf(catalog.Int2)
+	tNameArr     = catalog.ArrayOf(catalog.Name)
+	tFloat4Arr   = catalog.ArrayOf(catalog.Float4)
+	tTimestamptz = catalog.TypeTimestamp
+	tXid         = catalog.TypeInt8
+)
+
+// catalogState is what the row functions read: the session's snapshot,
+// taken once per relation scan.
+type catalogState struct {
+	s   *session
+	cat *catalog.Catalog
+}
+
+// tables returns every table and view with its schema name, ordered by
+// OID.
+func (cs *catalogState) tables() []nsTable {
+	var out []nsTable
+	for _, ns := range cs.cat.Namespaces() {
+		for _, t := range cs.cat.Tables(ns.OID) {
+			out = append(out, nsTable{ns, t})
+		}
+	}
+	slices.SortFunc(out, func(a, b nsTable) int { return int(a.t.OID) - int(b.t.OID) })
+	return out
+}
+
+type nsTable struct {
+	ns *catalog.Namespace
+	t  *catalog.Table
+}
+
+// catalogRelation declares a catalog relation whose rows come from rows;
+// columns are PostgreSQL's (pgColumns).
+func catalogRelation(name string, kind planner.SystemKind, rows func(cs *catalogState) []map[string]any) *systemRelation {
+	cols, ok := pgColumns[name]
+	if !ok {
+		panic("no columns for " + name)
+	}
+	return &systemRelation{
+		SystemRelation: planner.SystemRelation{OID: pgcat.RelationOIDs[name], Name: name, Kind: kind, Columns: cols},
+		rows: func(s *session, _ context.Context) ([][]plan.Datum, error) {
+			cat, _ := s.view()
+			var out [][]plan.Datum
+			if rows == nil {
+				return nil, nil
+			}
+			for _, r := range rows(&catalogState{s: s, cat: cat}) {
+				out = append(out, datumRow(cols, r))
+			}
+			return out, nil
+		},
+	}
+}
+
+// datumRow orders a row's values by column. A column the row leaves out
+// is the type's zero value (” for names and "char") for fixed columns,
+// NULL for text, arrays and expression trees (PostgreSQL's nullable ones).
+func datumRow(cols []catalog.Column, vals map[string]any) []plan.Datum {
+	row := make([]plan.Datum, len(cols))
+	for i, c := range cols {
+		v, ok := vals[c.Name]
+		if !ok {
+			if c.Type.Kind == catalog.Text || c.Type.IsArray() || c.Type.Kind == catalog.PgNodeTree {
+				row[i].Null = true
+			}
+			continue
+		}
+		switch v := v.(type) {
+		case nil:
+			row[i].Null = true
+		case bool:
+			row[i].B = v
+		case int:
+			row[i].I = int64(v)
+		case int16:
+			row[i].I = int64(v)
+		case int32:
+			row[i].I = int64(v)
+		case int64:
+			row[i].I = v
+		case catalog.OID:
+			row[i].I = int64(v)
+		case float64:
+			row[i].F = v
+		case string:
+			row[i].S = v
+		default:
+			panic(fmt.Sprintf("catalog row value %T", v))
+		}
+	}
+	return row
+}
+
+// catalogRelations are the catalog relations.
+var catalogRelations = []*systemRelation{
+	catalogRelation("pg_namespace", planner.SystemCatalog, namespaceRows),
+	catalogRelation("pg_class", planner.SystemCatalog, classRows),
+	catalogRelation("pg_attribute", planner.SystemCatalog, attributeRows),
+	catalogRelation("pg_type", planner.SystemCatalog, typeRows),
+	catalogRelation("pg_am", planner.SystemCatalog, amRows),
+	catalogRelation("pg_index", planner.SystemCatalog, indexRows),
+	catalogRelation("pg_constraint", planner.SystemCatalog, constraintRows),
+	catalogRelation("pg_collation", planner.SystemCatalog, collationRows),
+	catalogRelation("pg_database", planner.SystemCatalog, databaseRows),
+	catalogRelation("pg_roles", planner.SystemView, roleRows),
+	catalogRelation("pg_authid", planner.SystemCatalog, roleRows),
+	catalogRelation("pg_user", planner.SystemView, userRows),
+	catalogRelation("pg_proc", planner.SystemCatalog, procRows),
+	catalogRelation("pg_tablespace", planner.SystemCatalog, tablespaceRows),
+	catalogRelation("pg_language", planner.SystemCatalog, languageRows),
+	catalogRelation("pg_tables", planner.SystemView, tablesViewRows),
+	catalogRelation("pg_views", planner.SystemView, viewsViewRows),
+	catalogRelation("pg_indexes", planner.SystemView, indexesViewRows),
+	catalogRelation("pg_stat_user_tables", planner.SystemView, statUserTablesRows),
+	catalogRelation("pg_statio_user_tables", planner.SystemView, statioUserTablesRows),
+	// Relations of objects Cirrus does not have: always empty.
+	catalogRelation("pg_attrdef", planner.SystemCatalog, nil),
+	catalogRelation("pg_inherits", planner.SystemCatalog, nil),
+	catalogRelation("pg_description", planner.SystemCatalog, nil),
+	catalogRelation("pg_shdescription", planner.SystemCatalog, nil),
+	catalogRelation("pg_auth_members", planner.SystemCatalog, nil),
+	catalogRelation("pg_policy", planner.SystemCatalog, nil),
+	catalogRelation("pg_statistic_ext", planner.SystemCatalog, nil),
+	catalogRelation("pg_publication", planner.SystemCatalog, nil),
+	catalogRelation("pg_publication_namespace", planner.SystemCatalog, nil),
+	catalogRelation("pg_publication_rel", planner.SystemCatalog, nil),
+	catalogRelation("pg_extension", planner.SystemCatalog, nil),
+	catalogRelation("pg_foreign_table", planner.SystemCatalog, nil),
+	catalogRelation("pg_foreign_server", planner.SystemCatalog, nil),
+	catalogRelation("pg_partitioned_table", planner.SystemCatalog, nil),
+	catalogRelation("pg_trigger", planner.SystemCatalog, nil),
+	catalogRelation("pg_rewrite", planner.SystemCatalog, nil),
+	catalogRelation("pg_sequence", planner.SystemCatalog, nil),
+	catalogRelation("pg_event_trigger", planner.SystemCatalog, nil),
+	catalogRelation("pg_enum", planner.SystemCatalog, nil),
+	catalogRelation("pg_range", planner.SystemCatalog, nil),
+	catalogRelation("pg_depend", planner.SystemCatalog, nil),
+	catalogRelation("pg_cast", planner.SystemCatalog, nil),
+	catalogRelation("pg_matviews", planner.SystemView, nil),
+}
+
+// allSystemRelations lists every system relation's declaration.
+func allSystemRelations() []*planner.SystemRelation {
+	out := make([]*planner.SystemRelation, 0, len(systemRelations))
+	for _, r := range systemRelations {
+		out = append(out, &r.SystemRelation)
+	}
+	slices.SortFunc(out, func(a, b *planner.SystemRelation) int { return int(a.OID) - int(b.OID) })
+	return out
+}
+
+func namespaceRows(cs *catalogState) []map[string]any {
+	var out []map[string]any
+	for _, ns := range pgcat.Namespaces(cs.cat) {
+		owner := pgcat.BootstrapSuperuser
+		if ns.OID == catalog.PublicNamespace {
+			owner = pgcat.DatabaseOwnerRole
+		}
+		out = append(out, map[string]any{"oid": ns.OID, "nspname": ns.Name, "nspowner": owner})
+	}
+	return out
+}
+
+func classRows(cs *catalogState) []map[string]any {
+	var out []map[string]any
+	for _, r := range allSystemRelations() {
+		kind := "v"
+		if r.Kind == planner.SystemCatalog {
+			kind = "r"
+		}
+		out = append(out, classRow(r.OID, r.Name, catalog.PgCatalogNamespace, kind, len(r.Columns), false))
+	}
+	for _, x := range cs.tables() {
+		t := x.t
+		if t.IsView() {
+			out = append(out, classRow(t.OID, t.Name, t.Namespace, "v", len(t.Columns), false))
+			continue
+		}
+		out = append(out, classRow(t.OID, t.Name, t.Namespace, "r", len(t.Columns), len(t.PrimaryKey) > 0))
+		if len(t.PrimaryKey) > 0 {
+			out = append(out, classRow(planner.PrimaryKeyIndexOID(t), planner.PrimaryKeyName(t), t.Namespace, "i", len(t.PrimaryKey), false))
+		}
+	}
+	return out
+}
+
+func classRow(oid catalog.OID, name string, ns catalog.OID, kind string, natts int, hasIndex bool) map[string]any {
+	row := map[string]any{
+		"oid": oid, "relname": name, "relnamespace": ns, "relowner": pgcat.BootstrapSuperuser,
+		"relpersistence": "p", "relkind": kind, "relnatts": natts, "relhasindex": hasIndex,
+		"relispopulated": true, "relreplident": "n", "reltuples": -1.0, "relminmxid": 1,
+	}
+	switch kind {
+	case "r":
+		row["relam"], row["relfilenode"], row["relreplident"] = pgcat.HeapAM, oid, "d"
+	case "i":
+		row["relam"], row["relfilenode"] = pgcat.BtreeAM, oid
+	case "v":
+		row["relhasrules"], row["relminmxid"] = true, 0
+	}
+	return row
+}
+
+func attributeRows(cs *catalogState) []map[string]any {
+	var out []map[string]any
+	for _, r := range allSystemRelations() {
+		for i, c := range r.Columns {
+			out = append(out, attributeRow(r.OID, i+1, c))
+		}
+	}
+	for _, x := range cs.tables() {
+		t := x.t
+		for i, c := range t.Columns {
+			out = append(out, attributeRow(t.OID, i+1, c))
+		}
+		for i, k := range t.PrimaryKey {
+			c := t.Columns[k]
+			c.NotNull = false
+			out = append(out, attributeRow(planner.PrimaryKeyIndexOID(t), i+1, c))
+		}
+	}
+	return out
+}
+
+func attributeRow(rel catalog.OID, num int, c catalog.Column) map[string]any {
+	t := c.Type
+	row := map[string]any{
+		"attrelid": rel, "attname": c.Name, "atttypid": t.OID(), "attstattarget": -1, "attlen": t.Size(),
+		"attnum": num, "attcacheoff": -1, "atttypmod": t.Typmod(), "attbyval": byVal(t), "attalign": align(t),
+		"attstorage": attStorage(t), "attnotnull": c.NotNull, "attislocal": true, "attcollation": collation(t),
+	}
+	if c.Dropped {
+		row["attname"] = fmt.Sprintf("........pg.dropped.%d........", num)
+		row["atttypid"], row["attisdropped"], row["attnotnull"] = catalog.OID(0), true, false
+	}
+	return row
+}
+
+func byVal(t catalog.Type) bool {
+	switch t.Size() {
+	case 1, 2, 4, 8:
+		return true
+	}
+	return false
+}
+
+func align(t catalog.Type) string {
+	if pt, ok := pgcat.TypeByOID(t.OID()); ok {
+		return pt.Align
+	}
+	return "i"
+}
+
+func attStorage(t catalog.Type) string {
+	if pt, ok := pgcat.TypeByOID(t.OID()); ok {
+		return pt.Storage
+	}
+	return "p"
+}
+
+func collation(t catalog.Type) catalog.OID {
+	switch t.Kind {
+	case catalog.Text, catalog.Varchar, catalog.Bpchar:
+		return pgcat.DefaultCollation
+	case catalog.Name:
+		return pgcat.CCollation
+	}
+	return 0
+}
+
+func typeRows(cs *catalogState) []map[string]any {
+	var out []map[string]any
+	for _, t := range pgcat.Types {
+		row := map[string]any{
+			"oid": t.OID, "typname": t.Name, "typnamespace": catalog.PgCatalogNamespace, "typowner": pgcat.BootstrapSuperuser,
+			"typlen": t.Len, "typbyval": t.ByVal, "typtype": t.Typtype, "typcategory": t.Category,
+			"typispreferred": t.Preferred, "typisdefined": true, "typdelim": ",", "typelem": t.Elem, "typarray": t.Array,
+			"typalign": t.Align, "typstorage": t.Storage, "typtypmod": -1, "typcollation": t.Collation,
+		}
+		for i, col := range []string{"typinput", "typoutput", "typreceive", "typsend", "typmodin", "typmodout", "typanalyze", "typsubscript"} {
+			row[col] = t.Procs[i].OID
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+func amRows(*catalogState) []map[string]any {
+	var out []map[string]any
+	for _, am := range pgcat.AMs {
+		h, _ := pgcat.ProcByName(am.Handler)
+		out = append(out, map[string]any{"oid": am.OID, "amname": am.Name, "amhandler": h, "amtype": am.Type})
+	}
+	return out
+}
+
+func indexRows(cs *catalogState) []map[string]any {
+	var out []map[string]any
+	for _, x := range cs.tables() {
+		t := x.t
+		if len(t.PrimaryKey) == 0 {
+			continue
+		}
+		var keys, colls, zeros []string
+		for _, k := range t.PrimaryKey {
+			keys = append(keys, fmt.Sprint(k+1))
+			colls = append(colls, fmt.Sprint(collation(t.Columns[k].Type)))
+			zeros = append(zeros, "0")
+		}
+		out = append(out, map[string]any{
+			"indexrelid": planner.PrimaryKeyIndexOID(t), "indrelid": t.OID, "indnatts": len(keys), "indnkeyatts": len(keys),
+			"indisunique": true, "indisprimary": true, "indimmediate": true, "indisvalid": true, "indisready": true,
+			"indislive": true, "indkey": strings.Join(keys, " "), "indcollation": strings.Join(colls, " "),
+			"indclass": strings.Join(zeros, " "), "indoption": strings.Join(zeros, " "),
+		})
+	}
+	return out
+}
+
+func constraintRows(cs *catalogState) []map[string]any {
+	var out []map[string]any
+	for _, x := range cs.tables() {
+		t := x.t
+		if len(t.PrimaryKey) == 0 {
+			continue
+		}
+		var keys []plan.Datum
+		for _, k := range t.PrimaryKey {
+			keys = append(keys, plan.Datum{I: int64(k + 1)})
+		}
+		out = append(out, map[string]any{
+			"oid": planner.PrimaryKeyConstraintOID(t), "conname": planner.PrimaryKeyName(t), "connamespace": t.Namespace,
+			"contype": "p", "convalidated": true, "conrelid": t.OID, "conindid": planner.PrimaryKeyIndexOID(t),
+			"confupdtype": " ", "confdeltype": " ", "confmatchtype": " ", "conislocal": true, "connoinherit": true,
+			"conkey": pgtype.ArrayDatum(tInt2Arr, keys).S,
+		})
+	}
+	return out
+}
+
+func collationRows(*catalogState) []map[string]any {
+	var out []map[string]any
+	for _, c := range pgcat.Collations {
+		row := map[string]any{
+			"oid": c.OID, "collname": c.Name, "collnamespace": catalog.PgCatalogNamespace, "collowner": pgcat.BootstrapSuperuser,
+			"collprovider": c.Provider, "collisdeterministic": true, "collencoding": c.Encoding,
+		}
+		if c.Collate != "" {
+			row["collcollate"], row["collctype"] = c.Collate, c.Collate
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+func databaseRows(cs *catalogState) []map[string]any {
+	return []map[string]any{{
+		"oid": pgcat.DatabaseOID, "datname": cs.s.database(), "datdba": pgcat.BootstrapSuperuser, "encoding": 6,
+		"datlocprovider": "c", "datallowconn": true, "datconnlimit": -1, "datminmxid": 1,
+		"dattablespace": pgcat.DefaultTablespace, "datcollate": "C", "datctype": "C",
+	}}
+}
+
+// database is the session's database name (Cirrus has one database,
+// named as the client names it).
+func (s *session) database() string {
+	if s.params.Database != "" {
+		return s.params.Database
+	}
+	return s.params.User
+}
+
+// roleRows lists the roles until roles exist: the bootstrap superuser,
+// which every session is, and pg_database_owner, which owns public.
+func roleRows(*catalogState) []map[string]any {
+	return []map[string]any{{
+		"oid": pgcat.BootstrapSuperuser, "rolname": BootstrapSuperuserName, "rolsuper": true, "rolinherit": true,
+		"rolcreaterole": true, "rolcreatedb": true, "rolcanlogin": true, "rolreplication": true, "rolconnlimit": -1,
+		"rolpassword": "********", "rolbypassrls": true,
+	}, {
+		"oid": pgcat.DatabaseOwnerRole, "rolname": "pg_database_owner", "rolinherit": true, "rolconnlimit": -1,
+		"rolpassword": "********",
+	}}
+}
+
+func userRows(*catalogState) []map[string]any {
+	return []map[string]any{{
+		"usename": BootstrapSuperuserName, "usesysid": pgcat.BootstrapSuperuser, "usecreatedb": true, "usesuper": true,
+		"userepl": true, "usebypassrls": true, "passwd": "********",
+	}}
+}
+
+// catalogRoles maps role OIDs to names.
+func catalogRoles() map[catalog.OID]string {
+	return map[catalog.OID]string{pgcat.BootstrapSuperuser: BootstrapSuperuserName, pgcat.DatabaseOwnerRole: "pg_database_owner"}
+}
+
+// BootstrapSuperuserName is the name of the role that owns every object
+// (PostgreSQL's bootstrap superuser, OID 10).
+const BootstrapSuperuserName = "postgres"
+
+func procRows(*catalogState) []map[string]any {
+	var out []map[string]any
+	for _, p := range pgcat.Procs {
+		row := map[string]any{
+			"oid": p.OID, "proname": p.Name, "pronamespace": catalog.PgCatalogNamespace, "proowner": pgcat.BootstrapSuperuser,
+			"prolang": p.Lang, "procost": p.Cost, "prorows": p.Rows, "provariadic": p.Variadic, "prokind": p.Kind,
+			"proisstrict": p.Strict, "proretset": p.RetSet, "provolatile": p.Volatile, "proparallel": p.Parallel,
+			"pronargs": p.NArgs, "pronargdefaults": p.NArgDefaults, "prorettype": p.Ret, "proargtypes": p.Args,
+			"prosrc": p.Src, "prosupport": catalog.OID(0),
+		}
+		for col, v := range map[string]string{"proallargtypes": p.AllArgs, "proargmodes": p.Modes, "proargnames": p.ArgNames} {
+			if v != "" {
+				row[col] = v
+			}
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+func tablespaceRows(*catalogState) []map[string]any {
+	return []map[string]any{
+		{"oid": pgcat.DefaultTablespace, "spcname": "pg_default", "spcowner": pgcat.BootstrapSuperuser},
+		{"oid": catalog.OID(1664), "spcname": "pg_global", "spcowner": pgcat.BootstrapSuperuser},
+	}
+}
+
+func languageRows(*catalogState) []map[string]any {
+	return []map[string]any{
+		{"oid": pgcat.InternalLanguage, "lanname": "internal", "lanowner": pgcat.BootstrapSuperuser, "lanvalidator": catalog.OID(2246)},
+		{"oid": catalog.OID(13), "lanname": "c", "lanowner": pgcat.BootstrapSuperuser, "lanvalidator": catalog.OID(2247)},
+		{"oid": pgcat.SQLLanguage, "lanname": "sql", "lanowner": pgcat.BootstrapSuperuser, "lanpltrusted": true, "lanvalidator": catalog.OID(2248)},
+	}
+}
+
+func tablesViewRows(cs *catalogState) []map[string]any {
+	var out []map[string]any
+	for _, r := range allSystemRelations() {
+		if r.Kind == planner.SystemCatalog {
+			out = append(out, map[string]any{"schemaname": planner.SystemSchema, "tablename": r.Name, "tableowner": BootstrapSuperuserName})
+		}
+	}
+	for _, x := range cs.tables() {
+		if !x.t.IsView() {
+			out = append(out, map[string]any{"schemaname": x.ns.Name, "tablename": x.t.Name, "tableowner": BootstrapSuperuserName,
+				"hasindexes": len(x.t.PrimaryKey) > 0})
+		}
+	}
+	return out
+}
+
+func viewsViewRows(cs *catalogState) []map[string]any {
+	var out []map[string]any
+	for _, x := range cs.tables() {
+		if x.t.IsView() {
+			out = append(out, map[string]any{"schemaname": x.ns.Name, "viewname": x.t.Name, "viewowner": BootstrapSuperuserName,
+				"definition": " " + x.t.ViewQuery + ";"})
+		}
+	}
+	return out
+}
+
+func indexesViewRows(cs *catalogState) []map[string]any {
+	var out []map[string]any
+	for _, x := range cs.tables() {
+		if len(x.t.PrimaryKey) > 0 {
+			out = append(out, map[string]any{"schemaname": x.ns.Name, "tablename": x.t.Name,
+				"indexname": planner.PrimaryKeyName(x.t), "indexdef": planner.IndexDef(x.t, x.ns.Name)})
+		}
+	}
+	return out
+}
+
+// statUserTablesRows has a row per user table with its live row count
+// (from the manifest); Cirrus keeps no access counters, so they are 0.
+func statUserTablesRows(cs *catalogState) []map[string]any {
+	var out []map[string]any
+	for _, x := range cs.tables() {
+		if x.t.IsView() {
+			continue
+		}
+		row := map[string]any{"relid": x.t.OID, "schemaname": x.ns.Name, "relname": x.t.Name}
+		if m, err := cs.s.manifestFor(context.Background(), x.t); err == nil {
+			row["n_live_tup"], row["n_tup_ins"] = m.Rows(), m.Rows()
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+func statioUserTablesRows(cs *catalogState) []map[string]any {
+	var out []map[string]any
+	for _, x := range cs.tables() {
+		if !x.t.IsView() {
+			out = append(out, map[string]any{"relid": x.t.OID, "schemaname": x.ns.Name, "relname": x.t.Name})
+		}
+	}
+	return out
+}
+
+// tableSize is the bytes of a table's data files (pg_table_size).
+func (s *session) tableSize(t *catalog.Table) int64 {
+	m, err := s.manifestFor(context.Background(), t)
+	if err != nil {
+		return 0
+	}
+	var n int64
+	for _, f := range m.Files {
+		n += f.Size
+	}
+	return n
+}
+
+// catalogInfo is what the planner's catalog functions need of the session.
+func (s *session) catalogInfo() *planner.CatalogInfo {
+	return &planner.CatalogInfo{
+		Database:        s.database(),
+		User:            s.params.User,
+		Roles:           catalogRoles,
+		Setting:         s.setting,
+		TableSize:       s.tableSize,
+		SystemRelations: allSystemRelations,
+	}
+}
+
+// setting is a setting's value as SHOW prints it.
+func (s *session) setting(name string) (string, bool) {
+	if v, ok := s.vars[name]; ok {
+		return v, true
+	}
+	return showDefault(name)
+}
