@@ -813,6 +813,7 @@ func (s *session) stage(ctx context.Context) error {
 
 // query runs a plan and streams its rows to w.
 func (s *session) query(ctx context.Context, n plan.Node, w pgwire.ResultWriter) (int64, error) {
+	w.BeginRows()
 	return s.eachBatch(ctx, n, nil, w.WriteBatch)
 }
 

@@ -385,6 +385,9 @@ func (n *castNode) eval(b *vec.Batch) (*vec.Vector, error) {
 			if math.IsInf(f, 0) && !math.IsInf(x[i], 0) && valid(i) {
 				return nil, errFloatOverflow
 			}
+			if f == 0 && x[i] != 0 && valid(i) {
+				return nil, errUnderflow
+			}
 			r[i] = f
 		}
 	case castBoolToInt:

@@ -263,15 +263,19 @@ func constant(c *pg_query.A_Const) *plan.Expr {
 				return plan.ConstOf(catalog.TypeInt8, plan.Datum{I: i})
 			}
 		}
-		scale := numericScale(s)
-		if scale > catalog.MaxNumericPrecision {
-			failf(sqlerr.FeatureNotSupported, "numeric literal %s has more than %d fractional digits", s, catalog.MaxNumericPrecision)
-		}
-		i, err := pgtype.ParseNumeric([]byte(s), 0, scale)
+		d, err := pgtype.ParseNumericText([]byte(s))
 		if err != nil {
 			fail(err)
 		}
-		return plan.ConstOf(catalog.NumericType(0, scale), plan.Datum{I: i})
+		t := literalNumericType(d)
+		if t.IsDynamicNumeric() {
+			return plan.ConstOf(t, plan.Datum{S: d})
+		}
+		i, err := pgtype.ParseNumeric([]byte(s), 0, t.Scale)
+		if err != nil {
+			fail(err)
+		}
+		return plan.ConstOf(t, plan.Datum{I: i})
 	case *pg_query.A_Const_Sval:
 		return plan.ConstOf(catalog.TypeUnknown, plan.Datum{S: v.Sval.Sval})
 	case *pg_query.A_Const_Boolval:
@@ -343,9 +347,14 @@ func (b *binder) aexpr(a *pg_query.A_Expr, s *scope) *plan.Expr {
 			r := b.expr(a.Rexpr, s, catalog.TypeUnknown)
 			switch op {
 			case "-":
+				t := r.Type
+				if t.Kind == catalog.Numeric {
+					t.Precision = 0 // an operator's result has no typmod
+				}
 				if r.Kind == plan.Const && !r.Value.Null && r.Type.IsInt64Backed() && r.Type.Kind != catalog.Date && r.Type.Kind != catalog.Timestamp {
 					c := *r
 					c.Value.I = -c.Value.I
+					c.Type = t
 					return &c
 				}
 				if r.Kind == plan.Const && !r.Value.Null && r.Type.Kind == catalog.Float8 {
@@ -356,7 +365,7 @@ func (b *binder) aexpr(a *pg_query.A_Expr, s *scope) *plan.Expr {
 				if !r.Type.IsNumeric() {
 					failf(sqlerr.UndefinedFunction, "operator does not exist: - %s", r.Type)
 				}
-				return plan.CallOf("neg", r.Type, r)
+				return plan.CallOf("neg", t, r)
 			case "+":
 				return r
 			}
@@ -970,16 +979,30 @@ func unconstrainedNumeric(e *plan.Expr) catalog.Type {
 		return e.Type
 	case e.Type.Kind == catalog.Unknown && e.Kind == plan.Const && !e.Value.Null:
 		if d, err := pgtype.ParseNumericText([]byte(e.Value.S)); err == nil {
-			if i := strings.IndexByte(d, '.'); i >= 0 {
-				if sc := int32(len(d) - i - 1); sc <= catalog.MaxNumericPrecision {
-					return catalog.NumericType(0, sc)
-				}
-			} else {
-				return catalog.NumericType(0, 0)
-			}
+			return literalNumericType(d)
 		}
 	}
 	return catalog.TypeNumericDynamic
+}
+
+// literalNumericType is the type of a numeric literal in decimal text: a
+// fixed scale when the value fits a scaled int64 (at most
+// MaxNumericPrecision digits), else the dynamic-scale numeric that holds
+// any value as text.
+func literalNumericType(d string) catalog.Type {
+	digits, scale := 0, int32(0)
+	for i := 0; i < len(d); i++ {
+		switch c := d[i]; {
+		case c == '.':
+			scale = int32(len(d) - i - 1)
+		case c >= '0' && c <= '9':
+			digits++
+		}
+	}
+	if digits > catalog.MaxNumericPrecision {
+		return catalog.TypeNumericDynamic
+	}
+	return catalog.NumericType(0, scale)
 }
 
 // withoutLength drops a string type's length limit: a literal compared with

@@ -516,7 +516,9 @@ func (b *binder) typeName(tn *pg_query.TypeName, forColumn bool) catalog.Type {
 	case "varchar", "character varying":
 		return b.lengthType(catalog.Varchar, mods, 0)
 	case "bpchar", "character":
-		return b.lengthType(catalog.Bpchar, mods, 1)
+		// The grammar gives a bare CHAR(ACTER) the length 1; bpchar
+		// written as such has no length limit.
+		return b.lengthType(catalog.Bpchar, mods, 0)
 	case "date":
 		noMods()
 		return catalog.TypeDate

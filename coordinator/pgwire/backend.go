@@ -58,6 +58,10 @@ type Statement interface {
 
 // ResultWriter carries a statement's output to the client.
 type ResultWriter interface {
+	// BeginRows is called once a query is bound and about to run: the simple
+	// protocol sends RowDescription here, as PostgreSQL does before it runs
+	// a query, so a client has the description even if execution fails.
+	BeginRows()
 	// WriteBatch sends the batch's rows as DataRows, columns in Columns() order, in the portal's result formats.
 	WriteBatch(b *vec.Batch) error
 	// CopyIn sends CopyInResponse (overall format 0 text/csv or 1 binary, ncols columns) and returns the stream of CopyData payloads.
@@ -117,8 +121,8 @@ type Deallocator interface {
 // client has been told its result shape by a Describe message: pgwire calls
 // MarkDescribed then. A statement that was never described may still change
 // shape when it executes (DDL in between); for the simple protocol pgwire
-// sends RowDescription only once Execute has bound the statement (before
-// its first row), reading Columns() again at that point.
+// sends RowDescription only once Execute has bound the statement (at
+// BeginRows or before its first row), reading Columns() again at that point.
 type Described interface {
 	MarkDescribed()
 }

@@ -713,9 +713,10 @@ func (c *conn) simpleStatement(text string) error {
 	if err != nil {
 		return err
 	}
-	// RowDescription goes out once Execute has bound the statement (before
-	// its first row, or before CommandComplete), so DDL committed between
-	// Prepare and Execute cannot make the description and the rows differ.
+	// RowDescription goes out once Execute has bound the statement (at
+	// BeginRows, before its first row, or before CommandComplete), so DDL
+	// committed between Prepare and Execute cannot make the description and
+	// the rows differ.
 	sent := false
 	describe := func() {
 		if !sent {

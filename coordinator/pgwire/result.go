@@ -71,14 +71,18 @@ type resultWriter struct {
 	beforeRows func()
 }
 
-func (w *resultWriter) WriteBatch(b *vec.Batch) error {
-	if w.ctx.Err() != nil {
-		return w.c.toSQLErr(w.ctx.Err(), w.ctx)
-	}
+func (w *resultWriter) BeginRows() {
 	if w.beforeRows != nil {
 		w.beforeRows()
 		w.beforeRows = nil
 	}
+}
+
+func (w *resultWriter) WriteBatch(b *vec.Batch) error {
+	if w.ctx.Err() != nil {
+		return w.c.toSQLErr(w.ctx.Err(), w.ctx)
+	}
+	w.BeginRows()
 	if w.buf != nil {
 		w.buf.add(b)
 		w.rows += int64(b.N)

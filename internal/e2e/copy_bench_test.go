@@ -9,10 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/cirrusdb/cirrus/internal/devcluster"
 	"github.com/cirrusdb/cirrus/internal/pgtest"
 	"github.com/cirrusdb/cirrus/internal/tpch"
-	"github.com/cirrusdb/cirrus/storage/s3"
 )
 
 // BenchmarkCopyToLineitem measures COPY lineitem TO STDOUT at SF 0.1
@@ -24,24 +22,7 @@ import (
 func BenchmarkCopyToLineitem(b *testing.B) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	dir := b.TempDir()
-	c, err := devcluster.Start(ctx, devcluster.Config{Dir: dir, Participants: 2, Logf: func(string, ...any) {}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
-	info, err := devcluster.ReadInfo(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	store, err := s3.OpenLocation(ctx, info.Storage)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer store.Close()
-	if _, err := tpch.Load(ctx, tpch.LoadConfig{DSN: info.DSN(), Metad: info.Metad, Store: store, Source: &tpch.GenSource{SF: 0.1}, Tables: []string{"lineitem"}}); err != nil {
-		b.Fatal(err)
-	}
+	c := startTPCHCluster(ctx, b, 0.1, []string{"lineitem"})
 	cirrus, err := pgconn.Connect(ctx, dsn(c))
 	if err != nil {
 		b.Fatal(err)

@@ -249,13 +249,7 @@ func TestCopyFromBinary(t *testing.T) {
 	conns := []*pgx.Conn{connect(t, c), pg.Connect(t, db)}
 	names := []string{"cirrus", "postgres"}
 	cols := []string{"k", "i2", "i4", "i8", "n", "n18", "r", "d", "t", "vc", "c", "b", "dt", "ts"}
-	ts := func(s string) time.Time {
-		v, err := time.Parse("2006-01-02 15:04:05.999999", s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
+	ts := func(s string) time.Time { return parseTime(t, "2006-01-02 15:04:05.999999", s) }
 	rows := [][]any{
 		{1, int16(1), int32(1), int64(1), "1.50", "123456789012.345678", float32(1.5), 0.1, "plain", "v", "ab", true, ts("2024-02-29 00:00:00"), ts("2024-02-29 13:45:00.25")},
 		{2, int16(-32768), int32(-2147483648), int64(-9223372036854775808), "-9999999999999.99", "-0.000001", float32(-3.4e38), 1e-300, "tab\there", `a,b"c`, "x", false, ts("1900-03-15 00:00:00"), ts("1999-12-31 23:59:59.999999")},
@@ -357,4 +351,14 @@ func TestCopyFromBinary(t *testing.T) {
 			t.Errorf("%s:\ncirrus:   %s\npostgres: %s", tc.name, res[0], res[1])
 		}
 	}
+}
+
+// parseTime parses s with layout, failing the test on an error.
+func parseTime(t testing.TB, layout, s string) time.Time {
+	t.Helper()
+	v, err := time.Parse(layout, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }

@@ -22,26 +22,7 @@ import (
 func BenchmarkTPCHWarm(b *testing.B) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	dir := b.TempDir()
-	c, err := devcluster.Start(ctx, devcluster.Config{Dir: dir, Participants: 2, Logf: func(string, ...any) {}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
-	info, err := devcluster.ReadInfo(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	store, err := s3.OpenLocation(ctx, info.Storage)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer store.Close()
-	start := time.Now()
-	if _, err := tpch.Load(ctx, tpch.LoadConfig{DSN: info.DSN(), Metad: info.Metad, Store: store, Source: &tpch.GenSource{SF: 0.1}}); err != nil {
-		b.Fatal(err)
-	}
-	b.Logf("loaded SF 0.1 in %v", time.Since(start))
+	c := startTPCHCluster(ctx, b, 0.1, nil)
 	conn := connect(b, c)
 	for _, q := range []string{"q01", "q03", "q06", "q09"} {
 		sql, err := os.ReadFile(filepath.Join(tpchDir, "queries", q+".sql"))
@@ -69,4 +50,32 @@ func BenchmarkTPCHWarm(b *testing.B) {
 			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "median-ms")
 		})
 	}
+}
+
+// startTPCHCluster starts a cluster with two participants, as `cirrus dev`
+// runs, and loads TPC-H tables (nil: all) generated in process at scale
+// factor sf; the cluster stops when the benchmark ends.
+func startTPCHCluster(ctx context.Context, b *testing.B, sf float64, tables []string) *devcluster.Cluster {
+	b.Helper()
+	dir := b.TempDir()
+	c, err := devcluster.Start(ctx, devcluster.Config{Dir: dir, Participants: 2, Logf: func(string, ...any) {}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(c.Close)
+	info, err := devcluster.ReadInfo(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	store, err := s3.OpenLocation(ctx, info.Storage)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	start := time.Now()
+	if _, err := tpch.Load(ctx, tpch.LoadConfig{DSN: info.DSN(), Metad: info.Metad, Store: store, Source: &tpch.GenSource{SF: sf}, Tables: tables}); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("loaded SF %v in %v", sf, time.Since(start))
+	return c
 }

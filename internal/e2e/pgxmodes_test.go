@@ -1,0 +1,176 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/cirrusdb/cirrus/internal/pgtest"
+)
+
+// pgxModes are pgx's five ways of running a query: prepared and cached,
+// described and cached, described each time, unnamed with text
+// parameters, and the simple protocol with parameters interpolated.
+var pgxModes = []pgx.QueryExecMode{
+	pgx.QueryExecModeCacheStatement,
+	pgx.QueryExecModeCacheDescribe,
+	pgx.QueryExecModeDescribeExec,
+	pgx.QueryExecModeExec,
+	pgx.QueryExecModeSimpleProtocol,
+}
+
+// pgxOutcome is everything a client sees of one query: the result
+// description, every value's bytes as sent (text or binary, as pgx asked
+// for), the values pgx decodes from them, the tag, or the error's SQLSTATE.
+func pgxOutcome(ctx context.Context, conn *pgx.Conn, sql string, args ...any) string {
+	rows, err := conn.Query(ctx, sql, args...)
+	if err != nil {
+		return "error " + sqlstate(err)
+	}
+	var b strings.Builder
+	for _, f := range rows.FieldDescriptions() {
+		fmt.Fprintf(&b, "field %s table=%t attnum=%d type=%d size=%d typmod=%d format=%d\n",
+			f.Name, f.TableOID != 0, f.TableAttributeNumber, f.DataTypeOID, f.DataTypeSize, f.TypeModifier, f.Format)
+	}
+	for rows.Next() {
+		vals, err := rows.Values()
+		if err != nil {
+			rows.Close()
+			return b.String() + "scan error " + err.Error()
+		}
+		for i, raw := range rows.RawValues() {
+			if raw == nil {
+				b.WriteString("NULL")
+			} else {
+				fmt.Fprintf(&b, "%q=%v", raw, vals[i])
+			}
+			b.WriteByte('|')
+		}
+		b.WriteByte('\n')
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return b.String() + "error " + sqlstate(err)
+	}
+	return b.String() + rows.CommandTag().String()
+}
+
+func sqlstate(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return err.Error()
+}
+
+// TestPgxModesDifferential runs the same suite of queries through pgx in
+// all five query-exec modes against Cirrus and PostgreSQL 15 and requires
+// identical outcomes: result descriptions (type OIDs, sizes, typmods,
+// table columns' attnums), the bytes of every value in the format pgx
+// chose, decoded values, tags and SQLSTATEs. Parameters of every type go
+// in as pgx encodes them for each mode (binary or text, with or without
+// declared types).
+func TestPgxModesDifferential(t *testing.T) {
+	pg := pgtest.Shared(t)
+	c := startCluster(t, "")
+	db := fmt.Sprintf("pgxmodes_%d", diffDBs.Add(1))
+	pg.CreateDB(t, db)
+	ctx := context.Background()
+	dsns := []string{dsn(c), pg.DSN(db)}
+	for _, d := range dsns {
+		conn, err := pgx.Connect(ctx, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sql := range []string{allTypesDDL, allTypesRows} {
+			if _, err := conn.Exec(ctx, sql); err != nil {
+				t.Fatalf("%s: %v", sql, err)
+			}
+		}
+		conn.Close(ctx)
+	}
+	date := func(s string) time.Time { return parseTime(t, "2006-01-02", s) }
+	ts := func(s string) time.Time { return parseTime(t, "2006-01-02 15:04:05.999999", s) }
+	num := func(s string) pgtype.Numeric {
+		var n pgtype.Numeric
+		if err := n.Scan(s); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	type query struct {
+		sql  string
+		args []any
+	}
+	queries := []query{
+		{"SELECT * FROM alltypes ORDER BY k", nil},
+		{"SELECT k, t, vc, c FROM alltypes WHERE k = $1", []any{5}},
+		{"SELECT k FROM alltypes WHERE i8 > $1 ORDER BY k", []any{int64(1)}},
+		{"SELECT k FROM alltypes WHERE n >= $1 ORDER BY k", []any{num("0.01")}},
+		{"SELECT k FROM alltypes WHERE dt < $1 ORDER BY k", []any{date("2000-01-01")}},
+		{"SELECT k FROM alltypes WHERE ts BETWEEN $1 AND $2 ORDER BY k", []any{ts("1999-01-01 00:00:00"), ts("2024-12-31 00:00:00")}},
+		{"SELECT k FROM alltypes WHERE b = $1 AND t <> $2 ORDER BY k", []any{true, "plain"}},
+		{"SELECT k, n / 3 AS third, n18 * n18 AS sq FROM alltypes ORDER BY k", nil},
+		{"SELECT sum(i8), avg(n), min(dt), max(ts), count(t) FROM alltypes", nil},
+		{"SELECT $1::int2, $2::int4, $3::int8, $4::float4, $5::float8, $6::bool", []any{int16(-7), int32(1 << 30), int64(-1 << 60), float32(1.25), 1e-300, false}},
+		{"SELECT $1::int2, $2::int4, $3::int8, $4::float4, $5::float8, $6::bool", []any{nil, nil, nil, nil, nil, nil}},
+		{"SELECT $1::text, $2::varchar(5), $3::char(3), $4::varchar, $5::bpchar", []any{"a\tb", "abc", "x", "é\\", "yz"}},
+		{"SELECT $1::date, $2::date, $3::timestamp, $4::timestamp", []any{date("2024-02-29"), date("1900-01-01"), ts("2024-02-29 13:45:00.25"), ts("1970-01-01 00:00:00.000001")}},
+		{"SELECT $1::numeric(15,2), $2::numeric(18,6), $3::numeric(10,0)", []any{num("12345.678"), num("-0.0000005"), num("9999999999")}},
+		{"SELECT $1::numeric(15,2) * 2, $2::numeric(15,2) / 7", []any{num("-0.01"), num("10000")}},
+		{"SELECT 0.1::float8, 1e-7::float4, 123456789.0::float4, 1e300::float8 * 10, -0.0::float8, 3.0::float8 / 7", nil},
+		{"SELECT 'NaN'::float8, '-Infinity'::float4, 100::numeric(5,2), 0.000::numeric(4,3), -12.5::numeric(6,3)", nil},
+		{"SELECT 10000::numeric(10,0), 1e15::numeric(18,2) / 3, (-1)::numeric(3,0) / 9", nil},
+		{"SELECT '2024-02-29'::date - 1, '2024-02-29 23:59:59.5'::timestamp, '0044-03-15 BC'::date", nil},
+		{"SELECT true, false, NULL::boolean, ''::text, ' '::char(2), 'ab'::varchar(3)", nil},
+		{"SELECT k::int2, i4::int8, n::float8, r::float8, d::float4 FROM alltypes ORDER BY k", nil},
+		{"SELECT $1::numeric, $2::numeric, $3::numeric, $4::numeric, $5::numeric", []any{num("0"), num("10000"), num("-0.01"), num("12345678901234567890.12"), num("1000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000")}},
+		{"SELECT $1::numeric, $2::numeric", []any{"123.4500", "-0.000000000000000000001"}},
+		{"SELECT $1::numeric * 2, $2::numeric / 3", []any{num("12345678901234567890.12"), num("100000000000000000000")}},
+		{"SELECT $1::int4 + 1", []any{"12"}},
+		{"SELECT $1::int2", []any{int32(70000)}},
+		{"SELECT $1::date", []any{"not a date"}},
+		{"SELECT k / 0 FROM alltypes", nil},
+		{"SELECT nosuch FROM alltypes", nil},
+		{"SELECT count(*) FROM alltypes WHERE vc = $1 OR c = $1", []any{"x"}},
+		{"INSERT INTO alltypes (k, t) VALUES ($1, $2)", []any{100, "inserted"}},
+		{"SELECT k, t FROM alltypes WHERE k >= $1 ORDER BY k", []any{100}},
+		{"DELETE FROM alltypes WHERE k = $1", []any{100}},
+	}
+	for _, mode := range pgxModes {
+		t.Run(mode.String(), func(t *testing.T) {
+			var conns []*pgx.Conn
+			for _, d := range dsns {
+				cfg, err := pgx.ParseConfig(d)
+				if err != nil {
+					t.Fatal(err)
+				}
+				cfg.DefaultQueryExecMode = mode
+				conn, err := pgx.ConnectConfig(ctx, cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { conn.Close(ctx) })
+				conns = append(conns, conn)
+			}
+			for _, q := range queries {
+				// Twice: cached modes run the second time from their cache.
+				for run := 0; run < 2; run++ {
+					got := pgxOutcome(ctx, conns[0], q.sql, q.args...)
+					want := pgxOutcome(ctx, conns[1], q.sql, q.args...)
+					if got != want {
+						t.Errorf("%s %v (run %d):\ncirrus:\n%s\npostgres:\n%s", q.sql, q.args, run+1, got, want)
+						break
+					}
+				}
+			}
+		})
+	}
+}
