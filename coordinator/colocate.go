@@ -172,7 +172,7 @@ func (s *session) openColocated(ctx context.Context, r *plan.Remote, split *plan
 			sc.Filter, sc.Files, sc.FileOrdinals = filters[i], nil, nil
 		}
 	}()
-	g := newGather(ctx)
+	g := newGather(ctx, &s.act)
 	for p, sh := range shares {
 		if len(sh.files[split]) == 0 {
 			continue

@@ -62,6 +62,8 @@ type Coordinator struct {
 	manifests sync.Map // manifest key → *storage.Manifest (immutable objects)
 	stats     statsCache
 	gc        collector
+	sessions  sessionTable // activity.go
+	metrics   *coordMetrics
 }
 
 // New connects to metad, loads the catalog (from the relcache file when
@@ -84,6 +86,7 @@ func New(ctx context.Context, cfg Config) (*Coordinator, error) {
 		return nil, fmt.Errorf("coordinator: connect to metad %s: %w", cfg.Metad, err)
 	}
 	c := &Coordinator{cfg: cfg, metad: mc}
+	c.metrics = newCoordMetrics(c)
 	for _, addr := range cfg.Participants {
 		pc, err := exchange.Dial(addr)
 		if err != nil {
@@ -96,7 +99,7 @@ func New(ctx context.Context, cfg Config) (*Coordinator, error) {
 	if cfg.NodeID != "" {
 		node = &metad.NodeInfo{ID: cfg.NodeID, Role: "coordinator", Addr: cfg.Addr}
 	}
-	c.cat, err = catsync.Start(ctx, catsync.Config{Metad: mc, File: cfg.CatalogFile, Node: node, Logf: cfg.Logf})
+	c.cat, err = catsync.Start(ctx, catsync.Config{Metad: mc, File: cfg.CatalogFile, Node: node, Metrics: c.metrics.reg, Logf: cfg.Logf})
 	if err != nil {
 		c.Close()
 		return nil, fmt.Errorf("coordinator: %w", err)
@@ -170,5 +173,7 @@ func (c *Coordinator) loadManifest(ctx context.Context, t *catalog.Table) (*stor
 
 // Connect implements pgwire.Backend.
 func (c *Coordinator) Connect(ctx context.Context, p pgwire.StartupParams) (pgwire.Session, error) {
-	return newSession(c, p), nil
+	s := newSession(c, p)
+	c.sessions.add(s)
+	return s, nil
 }

@@ -50,7 +50,7 @@ func (s *session) openRemote(ctx context.Context, r *plan.Remote) (executor.Oper
 		return bc.op(s, g), nil
 	}
 	shares := pruneFiles(scan, assignFiles(m.Files, len(s.c.parts)))
-	g := newGather(ctx)
+	g := newGather(ctx, &s.act)
 	for p, files := range shares {
 		if len(files) == 0 {
 			continue
@@ -83,6 +83,7 @@ func assignFiles(files []storage.DataFile, n int) [][]storage.DataFile {
 
 // gather merges the streams of several participants.
 type gather struct {
+	act     *activity // the session's: counts the running streams
 	ctx     context.Context
 	cancel  context.CancelFunc
 	streams []*exchange.Stream
@@ -95,9 +96,9 @@ type gather struct {
 	started bool
 }
 
-func newGather(ctx context.Context) *gather {
+func newGather(ctx context.Context, act *activity) *gather {
 	ctx, cancel := context.WithCancel(ctx)
-	return &gather{ctx: ctx, cancel: cancel, ch: make(chan *vec.Batch, 8), done: make(chan struct{})}
+	return &gather{act: act, ctx: ctx, cancel: cancel, ch: make(chan *vec.Batch, 8), done: make(chan struct{})}
 }
 
 func (g *gather) add(st *exchange.Stream) { g.streams = append(g.streams, st) }
@@ -106,8 +107,10 @@ func (g *gather) start() {
 	g.started = true
 	for _, st := range g.streams {
 		g.wg.Add(1)
+		g.act.fragmentStarted(st.Addr())
 		go func(st *exchange.Stream) {
 			defer g.wg.Done()
+			defer g.act.fragmentEnded(st.Addr())
 			for {
 				b, err := st.Next()
 				if err != nil {

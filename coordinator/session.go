@@ -31,6 +31,10 @@ type session struct {
 	// explicit is set inside BEGIN … COMMIT; failed after an error there.
 	explicit bool
 	failed   bool
+	// act is what cirrus_stat_activity shows of the session.
+	act activity
+	// rows counts the rows the running statement returned (metrics).
+	rows int64
 }
 
 func newSession(c *Coordinator, p pgwire.StartupParams) *session {
@@ -38,6 +42,8 @@ func newSession(c *Coordinator, p pgwire.StartupParams) *session {
 	for k, v := range p.Options {
 		s.vars[strings.ToLower(k)] = v
 	}
+	now := time.Now()
+	s.act.backendStart, s.act.stateChange, s.act.state = now, now, stateIdle
 	return s
 }
 
@@ -113,8 +119,12 @@ func (s *session) TxStatus() byte {
 }
 
 func (s *session) Close() {
+	if s.txn != nil && s.explicit {
+		s.c.metrics.rollbacks.Inc()
+	}
 	s.abort(s.txn)
 	s.txn, s.explicit, s.failed = nil, false, false
+	s.c.sessions.remove(s)
 }
 
 // abort discards a transaction, including its buffer in metad.
@@ -156,6 +166,7 @@ func (s *session) searchPath() []string {
 // statement is a prepared statement.
 type statement struct {
 	s      *session
+	sql    string
 	parsed planner.Parsed
 	empty  bool
 	params []catalog.Type
@@ -185,12 +196,12 @@ func (s *session) Prepare(ctx context.Context, sql string, paramOIDs []uint32) (
 		return nil, err
 	}
 	if len(ps) == 0 {
-		return &statement{s: s, empty: true}, nil
+		return &statement{s: s, sql: sql, empty: true}, nil
 	}
 	if len(ps) > 1 {
 		return nil, sqlerr.New(sqlerr.SyntaxError, "cannot insert multiple commands into a prepared statement")
 	}
-	st := &statement{s: s, parsed: ps[0]}
+	st := &statement{s: s, sql: sql, parsed: ps[0]}
 	if s.failed && !isTxnControl(ps[0]) {
 		return nil, errAborted()
 	}
@@ -267,7 +278,30 @@ func (st *statement) Deallocates() (name string, all, ok bool) {
 func (st *statement) ParamTypes() []catalog.Type { return st.params }
 func (st *statement) Columns() []pgwire.Column   { return st.cols }
 
-func (st *statement) Execute(ctx context.Context, params []plan.Datum, w pgwire.ResultWriter) (_ string, err error) {
+// Execute runs the statement under the session's statement_timeout,
+// showing it in cirrus_stat_activity and counting it in the metrics.
+func (st *statement) Execute(ctx context.Context, params []plan.Datum, w pgwire.ResultWriter) (tag string, err error) {
+	s := st.s
+	start := time.Now()
+	s.act.begin(st.sql, s.explicit, start)
+	s.c.metrics.started.Inc()
+	s.rows = 0
+	ctx, stop := s.statementContext(ctx)
+	defer func() {
+		stop()
+		s.act.end(s.TxStatus(), time.Now())
+		s.c.metrics.finish(start, s.rows, err, ctx)
+	}()
+	tag, err = st.execute(ctx, params, w)
+	if err != nil && context.Cause(ctx) == errStatementTimeout {
+		// Whatever error the cancellation caused (a participant stream
+		// reset, say), the statement failed by its timeout.
+		err = errStatementTimeout
+	}
+	return tag, err
+}
+
+func (st *statement) execute(ctx context.Context, params []plan.Datum, w pgwire.ResultWriter) (_ string, err error) {
 	defer st.s.recoverInternal(&err)
 	if st.empty {
 		return "", nil
@@ -346,6 +380,9 @@ func (s *session) execute(ctx context.Context, st planner.Statement, w pgwire.Re
 	}
 	tag, err := s.run(ctx, st, w)
 	if err != nil {
+		if implicit {
+			s.c.metrics.rollbacks.Inc()
+		}
 		return "", err
 	}
 	if !implicit {
@@ -357,8 +394,10 @@ func (s *session) execute(ctx context.Context, st planner.Statement, w pgwire.Re
 		t := s.txn
 		s.txn = nil
 		if err := s.commit(ctx, t, w); err != nil {
+			s.c.metrics.rollbacks.Inc()
 			return "", err
 		}
+		s.c.metrics.commits.Inc()
 	}
 	return tag, nil
 }
@@ -383,16 +422,21 @@ func (s *session) txnControl(ctx context.Context, st *planner.Txn, w pgwire.Resu
 		t, failed := s.txn, s.failed
 		s.txn, s.explicit, s.failed = nil, false, false
 		if failed {
+			s.c.metrics.rollbacks.Inc()
 			s.abort(t)
 			return "ROLLBACK", nil
 		}
 		if err := s.commit(ctx, t, w); err != nil {
+			s.c.metrics.rollbacks.Inc()
 			return "", err
 		}
+		s.c.metrics.commits.Inc()
 		return "COMMIT", nil
 	default:
 		if !s.explicit {
 			w.Notice(sqlerr.New(sqlerr.NoActiveSQLTransaction, "there is no transaction in progress"))
+		} else {
+			s.c.metrics.rollbacks.Inc()
 		}
 		s.abort(s.txn)
 		s.txn, s.explicit, s.failed = nil, false, false
@@ -493,6 +537,9 @@ const ServerVersion = "15.6 (Cirrus)"
 func (s *session) run(ctx context.Context, st planner.Statement, w pgwire.ResultWriter) (string, error) {
 	switch st := st.(type) {
 	case *planner.Query:
+		if err := s.evalSessionFuncs(st.Plan, w); err != nil {
+			return "", err
+		}
 		n, err := s.query(ctx, st.Plan, w)
 		return fmt.Sprintf("SELECT %d", n), err
 	case *planner.Explain:
@@ -844,6 +891,7 @@ func (s *session) eachBatch(ctx context.Context, n plan.Node, start func() error
 			continue
 		}
 		rows += int64(b.N)
+		s.rows += int64(b.N)
 		if err := f(b); err != nil {
 			return rows, err
 		}

@@ -89,7 +89,7 @@ func (s *session) openShuffled(ctx context.Context, r *plan.Remote) (executor.Op
 		return &exchange.ExchangeInfo{Session: sid, Peers: peers, Index: p, Subs: subs}
 	}
 	seq := s.c.cat.ShipSeq()
-	g := newGather(ctx)
+	g := newGather(ctx, &s.act)
 	op := &shuffledOp{gather: g, s: s, session: sid}
 	fail := func(err error) (executor.Operator, error) {
 		op.Close()

@@ -70,7 +70,6 @@ func deriveStats(t *catalog.Table, m *storage.Manifest) *planner.TableStats {
 	return st
 }
 
-
 // rowsSetting reads a row-count session setting such as
 // cirrus.broadcast_rows (0 when unset or invalid, which means the default;
 // an explicit 0 reads as -1: "none" or "always", as the setting says).

@@ -29,7 +29,7 @@ type systemRelation struct {
 var systemRelations map[string]*systemRelation
 
 func init() {
-	systemRelations = byName(append([]*systemRelation{statCatalog, statStorage}, catalogRelations...)...)
+	systemRelations = byName(append([]*systemRelation{statCatalog, statStorage, statActivity, pgStatActivity}, catalogRelations...)...)
 }
 
 func byName(rels ...*systemRelation) map[string]*systemRelation {

@@ -576,6 +576,12 @@ func (j *joinOp) Next(ctx context.Context) (*vec.Batch, error) {
 		return j.nextFiltered(ctx)
 	}
 	for {
+		// A probe batch can pair with many build rows that the residual
+		// all rejects (a cross join with a filter): look at ctx on every
+		// round, so a cancelled query stops within one round.
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		switch j.state {
 		case jsProbe:
 			if j.pb == nil {

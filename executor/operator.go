@@ -482,6 +482,9 @@ func NewFilter(in Operator, pred *plan.Expr) (Operator, error) {
 
 func (o *filterOp) Next(ctx context.Context) (*vec.Batch, error) {
 	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err // a filter rejecting everything never returns otherwise
+		}
 		b, err := o.in.Next(ctx)
 		if err != nil || b == nil {
 			return nil, err

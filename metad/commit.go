@@ -99,11 +99,12 @@ func parseOpList(pbs []*metadpb.Op) ([]op, error) {
 // touched key is as read. A commit whose lock was lost (its lease expired)
 // fails with 40001 and writes nothing; when only the state changed (a
 // writer that does not take the lock), it starts over.
-func (s *Server) commit(ctx context.Context, ops []op) (int64, error) {
+func (s *Server) commit(ctx context.Context, ops []op) (seq int64, err error) {
 	if len(ops) == 0 {
 		_, rev, err := s.readKeys(ctx, 0, nil)
 		return rev, err
 	}
+	defer func(start time.Time) { s.metrics.observeCommit(start, err) }(time.Now())
 	lk, err := s.acquireDDL(ctx)
 	if err != nil {
 		return 0, err

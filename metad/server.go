@@ -114,6 +114,7 @@ type Server struct {
 
 	closeOnce sync.Once
 	closeErr  error
+	metrics   *metadMetrics
 }
 
 // NewServer connects to etcd and bootstraps the catalog if this is the first
@@ -164,6 +165,7 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("metad: bootstrap catalog in etcd %v: %w", cfg.Endpoints, err)
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.metrics = newMetadMetrics(s)
 	s.grpc = grpc.NewServer(
 		grpc.MaxRecvMsgSize(maxMsgBytes),
 		grpc.MaxSendMsgSize(maxMsgBytes),

@@ -68,6 +68,7 @@ type Server struct {
 	// diskErr is why the disk cache could not be opened; Start reports it.
 	diskErr error
 	scans   scanCounters // morsel.go
+	metrics *partMetrics
 }
 
 // New returns a participant server.
@@ -97,7 +98,8 @@ func New(cfg Config) *Server {
 		}
 	}
 	s.cfg, s.cache = cfg, storage.NewColumnCache(cfg.Store, max(cfg.CacheBytes, 0))
-	s.grpc = grpc.NewServer(exchange.ServerOptions()...)
+	s.metrics = newPartMetrics(s)
+	s.grpc = grpc.NewServer(append(exchange.ServerOptions(), grpc.StatsHandler(flightStats{s.metrics}))...)
 	flight.RegisterFlightServiceServer(s.grpc, s)
 	return s
 }
@@ -120,7 +122,7 @@ func (s *Server) Start(ctx context.Context) error {
 	if s.cfg.NodeID != "" {
 		node = &metad.NodeInfo{ID: s.cfg.NodeID, Role: "participant", Addr: s.cfg.Addr}
 	}
-	cat, err := catsync.Start(ctx, catsync.Config{Metad: mc, Node: node, Logf: s.cfg.Logf})
+	cat, err := catsync.Start(ctx, catsync.Config{Metad: mc, Node: node, Metrics: s.metrics.reg, Logf: s.cfg.Logf})
 	if err != nil {
 		mc.Close()
 		return fmt.Errorf("participant: %w", err)
@@ -159,6 +161,9 @@ func (s *Server) DoGet(t *flight.Ticket, stream flight.FlightService_DoGetServer
 	}
 	ctx, cancel := context.WithCancel(stream.Context())
 	defer cancel()
+	s.metrics.fragments.Inc()
+	s.metrics.running.Add(1)
+	defer s.metrics.running.Add(-1)
 
 	// Never run on a catalog older than the coordinator's: catch up first,
 	// or refuse.

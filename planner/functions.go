@@ -28,7 +28,7 @@ var scalarFuncs = map[string]bool{
 	"repeat": true, "lpad": true, "rpad": true, "reverse": true, "initcap": true, "md5": true,
 	"split_part": true, "starts_with": true, "to_char": true, "to_date": true, "make_date": true,
 	"date_trunc": true, "now": true, "transaction_timestamp": true, "statement_timestamp": true,
-	"localtimestamp": true,
+	"localtimestamp": true, "pg_cancel_backend": true, "pg_terminate_backend": true,
 }
 
 // builtinFunc binds a call of a scalar function; nil when name is not one.
@@ -261,8 +261,35 @@ func (b *binder) builtinFunc(name string, args []*plan.Expr, nodes []*pg_query.N
 	case "now", "transaction_timestamp", "statement_timestamp", "localtimestamp":
 		argc(0, 0)
 		return b.clock(catalog.TypeTimestamp)
+
+	// ---- server signalling ----
+	// The coordinator evaluates these when the statement runs
+	// (SessionFuncs).
+	case "pg_cancel_backend":
+		argc(1, 1)
+		return plan.CallOf(name, catalog.TypeBool, intArgOf(args[0], catalog.TypeInt4, noFunc))
+	case "pg_terminate_backend":
+		argc(1, 2)
+		call := plan.CallOf(name, catalog.TypeBool, intArgOf(args[0], catalog.TypeInt4, noFunc))
+		if len(args) == 2 {
+			call.Args = append(call.Args, intArgOf(args[1], catalog.TypeInt8, noFunc))
+		}
+		return call
 	}
 	return nil
+}
+
+// SessionFuncs are the functions whose calls the planner binds but the
+// coordinator evaluates, before the plan runs, with the session's state:
+// their arguments must not depend on rows.
+var SessionFuncs = map[string]bool{"pg_cancel_backend": true, "pg_terminate_backend": true}
+
+// intArgOf coerces an integer (or untyped) argument to t; fail otherwise.
+func intArgOf(e *plan.Expr, t catalog.Type, fail func()) *plan.Expr {
+	if !e.Type.IsInteger() && e.Type.Kind != catalog.Unknown {
+		fail()
+	}
+	return coerce(e, t)
 }
 
 // concatArg is an argument of concat/concat_ws: its text output form.

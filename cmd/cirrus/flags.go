@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cirrusdb/cirrus/internal/metrics"
 	"github.com/cirrusdb/cirrus/storage"
 	"github.com/cirrusdb/cirrus/storage/s3"
 )
@@ -98,16 +99,21 @@ func sizeFlag(fs *flag.FlagSet, name string, def int64, usage string) *int64 {
 	return (*int64)(&b)
 }
 
-// serveHTTP serves the role's health endpoints on addr (when not empty):
-// /healthz answers 200 while the process runs (liveness), /readyz 200 when
-// ready() returns nil and 503 with the reason otherwise (readiness). Go's
-// pprof profiles are under /debug/pprof/.
-func serveHTTP(addr string, ready func(context.Context) error) {
+// serveHTTP serves the role's health endpoints and metrics on addr (when
+// not empty): /healthz answers 200 while the process runs (liveness),
+// /readyz 200 when ready() returns nil and 503 with the reason otherwise
+// (readiness), /metrics the registries regs returns and the process's Go
+// runtime metrics in Prometheus's text format. Go's pprof profiles are
+// under /debug/pprof/.
+func serveHTTP(addr string, ready func(context.Context) error, regs func() []*metrics.Registry) {
 	if addr == "" {
 		return
 	}
+	proc := metrics.NewRegistry()
+	metrics.RegisterRuntime(proc)
 	mux := http.NewServeMux()
 	mux.Handle("/debug/pprof/", http.DefaultServeMux)
+	mux.Handle("/metrics", metrics.Handler(func() []*metrics.Registry { return append(regs(), proc) }))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
@@ -120,7 +126,7 @@ func serveHTTP(addr string, ready func(context.Context) error) {
 		}
 		fmt.Fprintln(w, "ready")
 	})
-	l, err := listenAndLog(addr, "http (health)")
+	l, err := listenAndLog(addr, "http (health, metrics)")
 	if err != nil {
 		log.Printf("--http %s: %v", addr, err)
 		os.Exit(1)

@@ -1,6 +1,6 @@
 // Command cirrus runs any Cirrus role.
 //
-//	cirrus dev [--data DIR] [--port 5433] [--coordinators N] [--participants M] [--tpch SF] [storage flags]
+//	cirrus dev [--data DIR] [--port 5433] [--coordinators N] [--participants M] [--tpch SF] [--http ADDR] [storage flags]
 //	           [--tls-cert FILE --tls-key FILE] [--hba FILE]
 //	cirrus metad [--listen ADDR] [--etcd-endpoints URLS | --etcd-dir DIR] [--http ADDR]
 //	cirrus participant [--listen ADDR] [--advertise ADDR] --metad ADDR [--data DIR] [storage flags]
@@ -32,6 +32,7 @@ import (
 	"github.com/cirrusdb/cirrus/coordinator"
 	"github.com/cirrusdb/cirrus/coordinator/pgwire"
 	"github.com/cirrusdb/cirrus/internal/devcluster"
+	"github.com/cirrusdb/cirrus/internal/metrics"
 	"github.com/cirrusdb/cirrus/metad"
 	"github.com/cirrusdb/cirrus/participant"
 	"github.com/cirrusdb/cirrus/storage/s3"
@@ -77,6 +78,7 @@ func runDev(ctx context.Context, args []string) error {
 	np := fs.Int("participants", 2, "number of participants")
 	tpchSF := fs.Float64("tpch", 0, "on a data directory without tables, generate and load TPC-H at this scale factor first")
 	pprofAddr := fs.String("pprof", "", "serve Go's net/http/pprof profiles on this address (e.g. 127.0.0.1:6060)")
+	httpAddr := fs.String("http", "", "serve /healthz, /readyz and every node's /metrics on this address")
 	sf := addStorageFlags(fs)
 	cacheSize := sizeFlag(fs, "cache-size", participant.DefaultDiskCacheBytes, "participants' disk cache of object bytes, with S3 storage")
 	wf := addWireFlags(fs)
@@ -105,6 +107,7 @@ func runDev(ctx context.Context, args []string) error {
 		return err
 	}
 	defer c.Close()
+	serveHTTP(*httpAddr, func(context.Context) error { return nil }, c.Metrics)
 	if *tpchSF > 0 {
 		if err := devLoadTPCH(ctx, c, *tpchSF); err != nil {
 			return fmt.Errorf("--tpch: %w", err)
@@ -138,7 +141,7 @@ func runMetad(ctx context.Context, args []string) error {
 	etcdClient := fs.String("etcd-listen", "127.0.0.1:2379", "embedded etcd client address")
 	etcdPeer := fs.String("etcd-peer", "127.0.0.1:2380", "embedded etcd peer address")
 	prefix := fs.String("prefix", "", "etcd key prefix (default /cirrus)")
-	httpAddr := fs.String("http", "", "serve /healthz and /readyz on this address")
+	httpAddr := fs.String("http", "", "serve /healthz, /readyz and /metrics on this address")
 	fs.Parse(args)
 	var eps []string
 	if *endpoints != "" {
@@ -156,7 +159,7 @@ func runMetad(ctx context.Context, args []string) error {
 		return err
 	}
 	defer srv.Close()
-	serveHTTP(*httpAddr, srv.Ready)
+	serveHTTP(*httpAddr, srv.Ready, func() []*metrics.Registry { return []*metrics.Registry{srv.Metrics()} })
 	l, err := listenAndLog(*addr, "metad")
 	if err != nil {
 		return err
@@ -176,7 +179,7 @@ func runParticipant(ctx context.Context, args []string) error {
 	cacheDir := fs.String("cache-dir", "", "disk cache of object bytes (default DATA/cache with S3 storage, none with a directory)")
 	cacheSize := sizeFlag(fs, "cache-size", participant.DefaultDiskCacheBytes, "bound of the disk cache")
 	memCache := sizeFlag(fs, "memory-cache", participant.DefaultCacheBytes, "bound of the in-memory cache of decoded column chunks")
-	httpAddr := fs.String("http", "", "serve /healthz and /readyz on this address")
+	httpAddr := fs.String("http", "", "serve /healthz, /readyz and /metrics on this address")
 	fs.Parse(args)
 	if *advertise == "" {
 		*advertise = *addr
@@ -196,7 +199,7 @@ func runParticipant(ctx context.Context, args []string) error {
 		return err
 	}
 	defer p.Close()
-	serveHTTP(*httpAddr, func(context.Context) error { return p.Ready() })
+	serveHTTP(*httpAddr, func(context.Context) error { return p.Ready() }, func() []*metrics.Registry { return []*metrics.Registry{p.Metrics()} })
 	l, err := listenAndLog(*addr, "participant")
 	if err != nil {
 		return err
@@ -217,7 +220,7 @@ func runCoordinator(ctx context.Context, args []string) error {
 	sf := addStorageFlags(fs)
 	gcInterval := fs.Duration("gc-interval", coordinator.DefaultGCInterval, "how often unreferenced objects are collected (negative: never)")
 	gcGrace := fs.Duration("gc-grace", coordinator.DefaultGCGrace, "age below which unreferenced objects are kept")
-	httpAddr := fs.String("http", "", "serve /healthz and /readyz on this address")
+	httpAddr := fs.String("http", "", "serve /healthz, /readyz and /metrics on this address")
 	wf := addWireFlags(fs)
 	fs.Parse(args)
 	wire, err := wf.options()
@@ -245,8 +248,10 @@ func runCoordinator(ctx context.Context, args []string) error {
 		return err
 	}
 	defer co.Close()
-	serveHTTP(*httpAddr, func(context.Context) error { return co.Ready() })
-	srv := pgwire.NewServer(co, devcluster.WireOptions(wire, co))
+	serveHTTP(*httpAddr, func(context.Context) error { return co.Ready() }, func() []*metrics.Registry { return []*metrics.Registry{co.Metrics()} })
+	wopts := devcluster.WireOptions(wire, co)
+	wopts.Metrics = co.Metrics()
+	srv := pgwire.NewServer(co, wopts)
 	defer srv.Close()
 	l, err := listenAndLog(*addr, "coordinator")
 	if err != nil {

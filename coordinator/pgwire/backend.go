@@ -2,6 +2,7 @@ package pgwire
 
 import (
 	"context"
+	"net"
 
 	"github.com/cirrusdb/cirrus/catalog"
 	"github.com/cirrusdb/cirrus/internal/sqlerr"
@@ -17,10 +18,31 @@ type Column struct {
 	Attnum   int16  // 0 when not a plain table column
 }
 
-// StartupParams are the startup packet's values.
+// StartupParams are the startup packet's values and what pgwire knows of
+// the connection.
 type StartupParams struct {
 	User, Database string
 	Options        map[string]string // every startup parameter, including user, database, application_name, options
+	// PID is the process id sent in BackendKeyData (CancelRequest and
+	// pg_cancel_backend name the session by it).
+	PID uint32
+	// RemoteAddr is the client's address.
+	RemoteAddr net.Addr
+	// Control acts on the connection from outside its protocol loop.
+	Control Control
+}
+
+// Control lets a backend act on a connection from another goroutine
+// (pg_cancel_backend, pg_terminate_backend, statement timeouts of another
+// session's making).
+type Control interface {
+	// CancelStatement cancels the running statement, if any, as a
+	// CancelRequest does (57014).
+	CancelStatement()
+	// Terminate ends the connection: the running statement is cancelled
+	// and the client gets FATAL 57P01 "terminating connection due to
+	// administrator command".
+	Terminate()
 }
 
 // Backend creates sessions; pgwire owns connections, TLS, authentication

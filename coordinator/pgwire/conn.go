@@ -43,6 +43,9 @@ var (
 	errUserCancel   = sqlerr.New(sqlerr.QueryCanceled, "canceling statement due to user request")
 	errDisconnected = sqlerr.New(sqlerr.ConnectionFailure, "connection to client lost")
 	errShutdown     = sqlerr.New(sqlerr.AdminShutdown, "terminating connection due to administrator command")
+	// errTerminated is errShutdown for one connection (Terminate): a
+	// distinct value, so that the loop knows to say so before closing.
+	errTerminated = sqlerr.New(sqlerr.AdminShutdown, "terminating connection due to administrator command")
 )
 
 // protoError is a framing or message-format violation; the connection is
@@ -90,6 +93,7 @@ type conn struct {
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
+	nc = &countingConn{Conn: nc, stats: &s.stats}
 	ctx, cancel := context.WithCancelCause(context.Background())
 	c := &conn{
 		srv:        s,
@@ -103,6 +107,25 @@ func newConn(s *Server, nc net.Conn) *conn {
 		out:        make([]byte, 0, 8<<10),
 	}
 	return c
+}
+
+// countingConn counts the bytes of a client socket (TLS records included)
+// in the server's metrics.
+type countingConn struct {
+	net.Conn
+	stats *serverStats
+}
+
+func (c *countingConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	c.stats.received.Add(uint64(n))
+	return n, err
+}
+
+func (c *countingConn) Write(b []byte) (int, error) {
+	n, err := c.Conn.Write(b)
+	c.stats.sent.Add(uint64(n))
+	return n, err
 }
 
 // readAhead switches reading from the startup reader to a readAhead, once
@@ -124,14 +147,27 @@ func (c *conn) shutdown() {
 	c.raw.Close()
 }
 
-// cancelStatement cancels the running statement, if any (CancelRequest).
-func (c *conn) cancelStatement() {
+// CancelStatement cancels the running statement, if any (CancelRequest,
+// Control).
+func (c *conn) CancelStatement() {
 	c.mu.Lock()
 	if c.stmtCancel != nil {
 		c.stmtCancel(errUserCancel)
 	}
 	c.mu.Unlock()
 }
+
+// Terminate implements Control: the connection context is cancelled with
+// errTerminated (cancelling the running statement) and the reader is woken
+// by a read deadline in the past; the protocol loop then sends FATAL 57P01
+// and closes the connection.
+func (c *conn) Terminate() {
+	c.cancelConn(errTerminated)
+	_ = c.nc.SetReadDeadline(time.Now())
+}
+
+// terminated reports whether Terminate was called.
+func (c *conn) terminated() bool { return context.Cause(c.ctx) == errTerminated }
 
 // stmtContext returns the context for one Prepare or Execute, reachable by
 // cancel requests until done is called.
@@ -371,11 +407,20 @@ func errorResponse(severity string, e *sqlerr.Error) *pgproto3.ErrorResponse {
 	}
 }
 
-func (c *conn) sendError(e *sqlerr.Error) { c.send(errorResponse("ERROR", e)) }
+// sendError sends an ERROR; none once the connection is terminated (its
+// FATAL follows instead).
+func (c *conn) sendError(e *sqlerr.Error) {
+	if !c.terminated() {
+		c.send(errorResponse("ERROR", e))
+	}
+}
 
 func (c *conn) sendFatal(e *sqlerr.Error) { c.send(errorResponse("FATAL", e)) }
 
 func (c *conn) sendReady() {
+	if c.terminated() {
+		return // FATAL follows
+	}
 	st := byte('I')
 	if c.sess != nil {
 		st = c.sess.TxStatus()
@@ -488,7 +533,7 @@ func (c *conn) startSession(minor uint32, body []byte) bool {
 	if db == "" {
 		db = user
 	}
-	c.params = StartupParams{User: user, Database: db, Options: opts}
+	c.params = StartupParams{User: user, Database: db, Options: opts, RemoteAddr: c.raw.RemoteAddr(), Control: c}
 	if err := c.authenticate(); err != nil {
 		var e *sqlerr.Error
 		if errors.As(err, &e) {
@@ -506,6 +551,7 @@ func (c *conn) startSession(minor uint32, body []byte) bool {
 		c.flush()
 		return false
 	}
+	c.params.PID = c.pid
 	sess, err := c.connectBackend()
 	if err != nil {
 		c.sendFatal(sqlerr.As(err))
@@ -563,6 +609,12 @@ func (c *conn) parameterStatus() [][2]string {
 func (c *conn) loop() {
 	for {
 		typ, body, err := c.readMessage()
+		if c.terminated() {
+			c.out = c.out[:0]
+			c.sendFatal(errTerminated)
+			c.flush()
+			return
+		}
 		if err != nil {
 			var pe *protoError
 			if errors.As(err, &pe) {
@@ -630,17 +682,19 @@ func (c *conn) fatal(err error) {
 }
 
 // toSQLErr classifies an error for the client. stmtCtx, when given, is the
-// context the failing statement ran under: an unclassified error after a
-// cancel is reported as the cancel.
+// context the failing statement ran under: an error after a cancel is
+// reported as the cancel.
 func (c *conn) toSQLErr(err error, stmtCtx context.Context) *sqlerr.Error {
 	var e *sqlerr.Error
-	if errors.As(err, &e) {
-		return e
-	}
+	// A cancelled statement reports the cancel, whatever error its
+	// cancellation caused (a participant stream reset, say).
 	if stmtCtx != nil && stmtCtx.Err() != nil {
 		if errors.As(context.Cause(stmtCtx), &e) {
 			return e
 		}
+	}
+	if errors.As(err, &e) {
+		return e
 	}
 	if errors.Is(err, context.Canceled) {
 		return errUserCancel

@@ -20,6 +20,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/cirrusdb/cirrus/internal/metrics"
 )
 
 // DefaultMaxMessageSize is the largest frontend message accepted by default.
@@ -63,6 +65,9 @@ type Options struct {
 	// authentication included (default 60 s, PostgreSQL's
 	// authentication_timeout).
 	AuthTimeout time.Duration
+	// Metrics, when set, gets the server's protocol metrics: bytes
+	// received and sent, connections.
+	Metrics *metrics.Registry
 }
 
 // DefaultParameterStatus returns the ParameterStatus values sent at startup,
@@ -101,6 +106,13 @@ type Server struct {
 	nextPID   uint32
 	finished  uint64 // connections served to completion
 	wg        sync.WaitGroup
+
+	stats serverStats
+}
+
+// serverStats are the server's protocol counters.
+type serverStats struct {
+	received, sent, accepted metrics.Counter
 }
 
 // NewServer returns a server for b.
@@ -126,7 +138,7 @@ func NewServer(b Backend, opts Options) *Server {
 	}
 	var seed [4]byte
 	_, _ = rand.Read(seed[:])
-	return &Server{
+	s := &Server{
 		backend:   b,
 		opts:      opts,
 		log:       lg,
@@ -137,6 +149,21 @@ func NewServer(b Backend, opts Options) *Server {
 		conns:     map[uint32]*conn{},
 		nextPID:   1000 + binary.BigEndian.Uint32(seed[:])%100000,
 	}
+	if r := opts.Metrics; r != nil {
+		r.NewCounterFunc("cirrus_pgwire_received_bytes_total", "Bytes received from PostgreSQL protocol clients.",
+			metrics.Always(s.stats.received.Value))
+		r.NewCounterFunc("cirrus_pgwire_sent_bytes_total", "Bytes sent to PostgreSQL protocol clients.",
+			metrics.Always(s.stats.sent.Value))
+		r.NewCounterFunc("cirrus_pgwire_connections_total", "PostgreSQL protocol connections accepted.",
+			metrics.Always(s.stats.accepted.Value))
+		r.NewGaugeFunc("cirrus_pgwire_connections", "Open PostgreSQL protocol connections (started or starting).",
+			metrics.Always(func() int {
+				s.mu.Lock()
+				defer s.mu.Unlock()
+				return len(s.all)
+			}))
+	}
+	return s
 }
 
 // ErrServerClosed is returned by Serve after Close.
@@ -180,6 +207,7 @@ func (s *Server) Serve(l net.Listener) error {
 			return err
 		}
 		delay = 0
+		s.stats.accepted.Inc()
 		c := newConn(s, nc)
 		s.mu.Lock()
 		if s.closed {
@@ -272,5 +300,5 @@ func (s *Server) cancel(pid, secret uint32) {
 		s.log.Warn("pgwire: cancel request with wrong key", "pid", pid)
 		return
 	}
-	c.cancelStatement()
+	c.CancelStatement()
 }

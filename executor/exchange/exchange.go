@@ -109,6 +109,9 @@ func (c *Client) run(ctx context.Context, req FragmentRequest) (*Stream, error) 
 	return &Stream{addr: c.Addr, stream: stream, cancel: cancel}, nil
 }
 
+// Addr is the participant's address.
+func (s *Stream) Addr() string { return s.addr }
+
 // Next returns the next batch, or nil at the end.
 func (s *Stream) Next() (*vec.Batch, error) {
 	if s.rdr == nil {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/cirrusdb/cirrus/catalog"
 	"github.com/cirrusdb/cirrus/catalog/cache"
+	"github.com/cirrusdb/cirrus/internal/metrics"
 	"github.com/cirrusdb/cirrus/internal/sqlerr"
 	"github.com/cirrusdb/cirrus/invalidation"
 	"github.com/cirrusdb/cirrus/metad"
@@ -41,7 +42,9 @@ type Config struct {
 	Node *metad.NodeInfo
 	// HashInterval is how often the catalog hash is reported (default 2 s).
 	HashInterval time.Duration
-	Logf         func(format string, args ...any)
+	// Metrics, when set, gets the node's catalog metrics (metrics.go).
+	Metrics *metrics.Registry
+	Logf    func(format string, args ...any)
 }
 
 // Node is a running cache synchronizer.
@@ -58,6 +61,9 @@ type Node struct {
 	// heard is when the queue last delivered anything (a set or a
 	// heartbeat), in Unix nanoseconds.
 	heard atomic.Int64
+	// latest is the highest sequence number the queue has delivered (a
+	// set or a heartbeat): metad's number as last heard.
+	latest atomic.Int64
 
 	mu       sync.Mutex
 	follower *invalidation.Follower
@@ -122,6 +128,10 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	n.follower = invalidation.NewFollower(from)
 	n.changeSeq.Store(from)
+	n.latest.Store(from)
+	if cfg.Metrics != nil {
+		n.registerMetrics(cfg.Metrics)
+	}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	n.wg.Add(1)
 	go n.follow(from)
@@ -198,6 +208,9 @@ func (n *Node) follow(from int64) {
 		err := n.cfg.Metad.Follow(n.ctx, from, func(ev metad.FollowEvent) error {
 			backoff = 20 * time.Millisecond
 			n.heard.Store(time.Now().UnixNano())
+			if ev.Set.Seq > n.latest.Load() {
+				n.latest.Store(ev.Set.Seq)
+			}
 			n.mu.Lock()
 			if ev.Reset {
 				// The reload this orders reads a snapshot at or after

@@ -19,6 +19,7 @@ import (
 
 	"github.com/cirrusdb/cirrus/coordinator"
 	"github.com/cirrusdb/cirrus/coordinator/pgwire"
+	"github.com/cirrusdb/cirrus/internal/metrics"
 	"github.com/cirrusdb/cirrus/metad"
 	"github.com/cirrusdb/cirrus/participant"
 	"github.com/cirrusdb/cirrus/storage"
@@ -172,7 +173,9 @@ func Start(ctx context.Context, cfg Config) (_ *Cluster, err error) {
 		if err != nil {
 			return nil, fmt.Errorf("coordinator %d: %w", i, err)
 		}
-		srv := pgwire.NewServer(co, WireOptions(cfg.Wire, co))
+		wire := WireOptions(cfg.Wire, co)
+		wire.Metrics = co.Metrics()
+		srv := pgwire.NewServer(co, wire)
 		c.servers = append(c.servers, srv)
 		c.PGAddrs = append(c.PGAddrs, l.Addr().String())
 		go srv.Serve(l)
@@ -182,6 +185,20 @@ func Start(ctx context.Context, cfg Config) (_ *Cluster, err error) {
 	}
 	c.infoFile = filepath.Join(cfg.Dir, InfoFile)
 	return c, nil
+}
+
+// Metrics returns the registries of every node: metad, the participants,
+// the coordinators (with their PostgreSQL servers'). A restarted
+// participant's replaces the old one's.
+func (c *Cluster) Metrics() []*metrics.Registry {
+	regs := []*metrics.Registry{c.metad.Metrics()}
+	for _, p := range c.participants {
+		regs = append(regs, p.Metrics())
+	}
+	for _, co := range c.coords {
+		regs = append(regs, co.Metrics())
+	}
+	return regs
 }
 
 // Close stops everything, clients first. It may be called more than once.

@@ -12,11 +12,13 @@ import (
 // ContentType is the text exposition format's media type.
 const ContentType = "text/plain; version=0.0.4; charset=utf-8"
 
-// Handler serves the registries' metrics (Write) over HTTP.
-func Handler(regs ...*Registry) http.Handler {
+// Handler serves the metrics of the registries regs returns (Write) over
+// HTTP; regs is called at every scrape (a cluster in one process may
+// replace a node).
+func Handler(regs func() []*Registry) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", ContentType)
-		Write(w, regs...)
+		Write(w, regs()...)
 	})
 }
 

@@ -212,7 +212,7 @@ type labelKey [maxLabels]string
 // CounterVec is a family of counters told apart by label values.
 type CounterVec struct {
 	desc
-	mu       sync.Mutex                           // serializes adding children
+	mu       sync.Mutex                            // serializes adding children
 	children atomic.Pointer[map[labelKey]*Counter] // copy on write
 }
 

@@ -40,7 +40,7 @@ func TestExposition(t *testing.T) {
 			}
 		}()
 	}
-	srv := httptest.NewServer(metrics.Handler(a, b, proc))
+	srv := httptest.NewServer(metrics.Handler(func() []*metrics.Registry { return []*metrics.Registry{a, b, proc} }))
 	defer srv.Close()
 	for range 5 { // scrapes during the observations stay valid
 		metricstest.Get(t, srv.URL)
@@ -102,7 +102,7 @@ func TestCheckerRejects(t *testing.T) {
 		"# HELP x h\n# TYPE x counter\nx 1\n", // counter without _total
 		"# HELP h h\n# TYPE h histogram\nh_bucket{le=\"1\"} 3\nh_bucket{le=\"+Inf\"} 2\nh_sum 1\nh_count 2\n", // not cumulative
 		"# HELP h h\n# TYPE h histogram\nh_bucket{le=\"1\"} 2\nh_bucket{le=\"+Inf\"} 2\nh_sum 1\nh_count 3\n", // +Inf != count
-		"# HELP x-y h\n# TYPE x-y gauge\nx-y 1\n", // bad name
+		"# HELP x-y h\n# TYPE x-y gauge\nx-y 1\n",                                                             // bad name
 	} {
 		if _, err := metricstest.Parse(bad); err == nil {
 			t.Errorf("accepted:\n%s", bad)
