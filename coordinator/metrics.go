@@ -23,12 +23,7 @@ type coordMetrics struct {
 }
 
 func newCoordMetrics(c *Coordinator) *coordMetrics {
-	var r *metrics.Registry
-	if c.cfg.NodeID != "" {
-		r = metrics.NewRegistry("node", c.cfg.NodeID)
-	} else {
-		r = metrics.NewRegistry()
-	}
+	r := metrics.NewNodeRegistry(c.cfg.NodeID)
 	m := &coordMetrics{reg: r,
 		started: r.NewCounter("cirrus_coordinator_queries_started_total", "Statements started (simple and extended protocol)."),
 		finished: r.NewCounterVec("cirrus_coordinator_queries_finished_total",

@@ -21,12 +21,7 @@ type partMetrics struct {
 }
 
 func newPartMetrics(s *Server) *partMetrics {
-	var r *metrics.Registry
-	if s.cfg.NodeID != "" {
-		r = metrics.NewRegistry("node", s.cfg.NodeID)
-	} else {
-		r = metrics.NewRegistry()
-	}
+	r := metrics.NewNodeRegistry(s.cfg.NodeID)
 	m := &partMetrics{reg: r,
 		fragments: r.NewCounter("cirrus_participant_fragments_total", "Fragments started (query fragments, shuffle producers and consumers)."),
 		running:   r.NewGauge("cirrus_participant_fragments_running", "Fragments running now."),

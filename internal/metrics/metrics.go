@@ -86,6 +86,15 @@ func NewRegistry(constLabels ...string) *Registry {
 	return &Registry{constLabels: b.String(), names: map[string]bool{}}
 }
 
+// NewNodeRegistry returns the registry of node id: its series carry
+// node="id" (none when id is empty, a node that is not registered).
+func NewNodeRegistry(id string) *Registry {
+	if id == "" {
+		return NewRegistry()
+	}
+	return NewRegistry("node", id)
+}
+
 var (
 	nameRE  = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*$`)
 	labelRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
