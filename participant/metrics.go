@@ -15,8 +15,6 @@ type partMetrics struct {
 	reg                 *metrics.Registry
 	fragments           *metrics.Counter
 	running             *metrics.Gauge
-	rowsScanned         *metrics.Counter
-	bytesScanned        *metrics.Counter
 	flightIn, flightOut *metrics.Counter
 }
 
@@ -25,10 +23,6 @@ func newPartMetrics(s *Server) *partMetrics {
 	m := &partMetrics{reg: r,
 		fragments: r.NewCounter("cirrus_participant_fragments_total", "Fragments started (query fragments, shuffle producers and consumers)."),
 		running:   r.NewGauge("cirrus_participant_fragments_running", "Fragments running now."),
-		rowsScanned: r.NewCounter("cirrus_participant_scan_rows_total",
-			"Rows of the row groups scans read (after pruning)."),
-		bytesScanned: r.NewCounter("cirrus_participant_scan_bytes_total",
-			"Decoded bytes of the column chunks scans read (from the cache or decoded)."),
 		flightIn: r.NewCounter("cirrus_participant_exchange_received_bytes_total",
 			"Bytes of Flight messages the participant received (fragment requests, shuffled and broadcast rows, writes)."),
 		flightOut: r.NewCounter("cirrus_participant_exchange_sent_bytes_total",
@@ -41,6 +35,10 @@ func newPartMetrics(s *Server) *partMetrics {
 	mem := func(f func(storage.CacheStats) int64) func() (float64, bool) {
 		return metrics.Always(func() int64 { return f(s.cache.Stats()) })
 	}
+	r.NewCounterFunc("cirrus_participant_scan_rows_total", "Rows of the row groups scans read (after pruning).",
+		mem(func(c storage.CacheStats) int64 { return c.RowsRead }))
+	r.NewCounterFunc("cirrus_participant_scan_bytes_total", "Decoded bytes of the column chunks scans read (from the cache or decoded).",
+		mem(func(c storage.CacheStats) int64 { return c.BytesRead }))
 	r.NewCounterFunc("cirrus_participant_memory_cache_hits_total", "Decoded column cache lookups that found their chunk (decoded or being decoded).",
 		mem(func(c storage.CacheStats) int64 { return c.Hits + c.Waits }))
 	r.NewCounterFunc("cirrus_participant_memory_cache_misses_total", "Decoded column cache lookups that decoded their chunk.",

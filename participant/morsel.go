@@ -192,7 +192,6 @@ func (o *cachedScan) load(ctx context.Context, m morsel) error {
 			return err
 		}
 		o.chunks[k] = ch
-		o.s.metrics.bytesScanned.Add(uint64(ch.Size()))
 	}
 	o.rgr.Close() // every column is decoded: the file is not needed
 	if o.rowID {
@@ -205,7 +204,6 @@ func (o *cachedScan) load(ctx context.Context, m morsel) error {
 	}
 	o.rows = int(m.meta.RowGroupRows(m.rg))
 	o.off = 0
-	o.s.metrics.rowsScanned.Add(uint64(o.rows))
 	return nil
 }
 

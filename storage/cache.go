@@ -101,6 +101,11 @@ type CacheStats struct {
 	DecodeMillis int64 `json:"decode_ms"`
 	// Files is the number of data file footers held.
 	Files int64 `json:"files"`
+	// RowsRead counts the rows of the row groups read through RowGroup
+	// readers (scans), BytesRead the decoded bytes of the column chunks
+	// they returned, from the cache or decoded.
+	RowsRead  int64 `json:"rows_read"`
+	BytesRead int64 `json:"bytes_read"`
 }
 
 // ColumnCache is a bounded cache of decoded column chunks and of data file
@@ -116,6 +121,7 @@ type ColumnCache struct {
 	metas   map[string]*FileMeta
 
 	hits, misses, waits, evictions, decodeNanos atomic.Int64
+	rowsRead, bytesRead                         atomic.Int64
 }
 
 type cacheEntry struct {
@@ -145,6 +151,7 @@ func (c *ColumnCache) Stats() CacheStats {
 	c.mu.Unlock()
 	st.Hits, st.Misses, st.Waits, st.Evictions = c.hits.Load(), c.misses.Load(), c.waits.Load(), c.evictions.Load()
 	st.DecodeMillis = c.decodeNanos.Load() / 1e6
+	st.RowsRead, st.BytesRead = c.rowsRead.Load(), c.bytesRead.Load()
 	return st
 }
 
@@ -289,6 +296,7 @@ type RowGroupReader struct {
 
 // RowGroup returns a reader of row group rg of f.
 func (c *ColumnCache) RowGroup(ctx context.Context, f DataFile, meta *FileMeta, rg int) *RowGroupReader {
+	c.rowsRead.Add(meta.RowGroupRows(rg))
 	return &RowGroupReader{c: c, ctx: ctx, f: f, meta: meta, rg: rg}
 }
 
@@ -297,6 +305,7 @@ func (c *ColumnCache) RowGroup(ctx context.Context, f DataFile, meta *FileMeta, 
 func (g *RowGroupReader) Reset(ctx context.Context, f DataFile, meta *FileMeta, rg int) {
 	g.Close()
 	g.ctx, g.f, g.meta, g.rg = ctx, f, meta, rg
+	g.c.rowsRead.Add(meta.RowGroupRows(rg))
 }
 
 // Close releases the file, if one was opened.
@@ -318,7 +327,11 @@ func (g *RowGroupReader) Column(cols []catalog.Column, ci int) (*Chunk, error) {
 		return nil, err
 	}
 	key := ChunkKey{Object: g.f.Key, RowGroup: int32(g.rg), Column: int32(ci), kind: kind}
-	return g.c.get(g.ctx, key, func() (*Chunk, error) { return g.decode(cols, ci) })
+	ch, err := g.c.get(g.ctx, key, func() (*Chunk, error) { return g.decode(cols, ci) })
+	if err == nil {
+		g.c.bytesRead.Add(ch.Size())
+	}
+	return ch, err
 }
 
 func (g *RowGroupReader) decode(cols []catalog.Column, ci int) (*Chunk, error) {
