@@ -12,13 +12,22 @@ import (
 var errStatementTimeout = sqlerr.New(sqlerr.QueryCanceled, "canceling statement due to statement timeout")
 
 // statementContext returns the context a statement runs under: ctx, with
-// the session's statement_timeout when it is set.
-func (s *session) statementContext(ctx context.Context) (context.Context, context.CancelFunc) {
+// the session's statement_timeout when it is set. The timeout cancels the
+// context rather than giving it a deadline: a deadline would travel to
+// participants with every gRPC call, whose servers would then end their
+// streams on their own clocks, sometimes before the coordinator's timer,
+// and the statement would fail with the stream's error instead.
+func (s *session) statementContext(ctx context.Context) (context.Context, func()) {
 	d := s.timeoutSetting("statement_timeout")
 	if d <= 0 {
 		return ctx, func() {}
 	}
-	return context.WithTimeoutCause(ctx, d, errStatementTimeout)
+	ctx, cancel := context.WithCancelCause(ctx)
+	t := time.AfterFunc(d, func() { cancel(errStatementTimeout) })
+	return ctx, func() {
+		t.Stop()
+		cancel(nil)
+	}
 }
 
 // timeoutSetting returns a time setting whose unit is milliseconds
