@@ -179,6 +179,17 @@ func nameList(s, what string) ([]string, error) {
 	return names, nil
 }
 
+// sslLines returns the line numbers of the hostssl rules.
+func (h *HostRules) sslLines() []int {
+	var lines []int
+	for _, r := range h.rules {
+		if r.conn == connHostSSL {
+			lines = append(lines, r.line)
+		}
+	}
+	return lines
+}
+
 // match returns the first rule for a connection from addr (nil when it is
 // not a TCP address), over TLS or not, or nil when none matches.
 func (h *HostRules) match(addr net.Addr, tls bool, db, user string) *hostRule {

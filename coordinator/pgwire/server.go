@@ -131,6 +131,9 @@ func NewServer(b Backend, opts Options) *Server {
 	if rules == nil {
 		rules = DefaultHostRules()
 	}
+	if lines := rules.sslLines(); len(lines) > 0 && opts.TLSConfig == nil {
+		lg.Warn("pgwire: hostssl rules cannot match because TLS is not configured", "lines", lines)
+	}
 	nonce := opts.AuthNonce
 	if len(nonce) == 0 {
 		nonce = make([]byte, 32)
