@@ -31,12 +31,34 @@ type ObjectKind string
 const (
 	KindNamespace ObjectKind = "namespace"
 	KindTable     ObjectKind = "table"
+	KindRole      ObjectKind = "role"
 )
 
 // Namespace is a schema.
 type Namespace struct {
 	OID  OID    `json:"oid"`
 	Name string `json:"name"`
+	// OwnerOID is the owning role; 0 (objects from before roles existed)
+	// means the bootstrap superuser. Use Owner.
+	OwnerOID OID `json:"owner,omitempty"`
+	// ACL is the schema's access privileges (pg_namespace.nspacl); nil is
+	// the default, see DefaultACL.
+	ACL ACL `json:"acl,omitempty"`
+	// Version is the etcd revision this version was committed at (as
+	// Table.Version).
+	Version int64 `json:"version,omitempty"`
+}
+
+// Owner returns the namespace's owner.
+func (n *Namespace) Owner() OID { return ownerOr(n.OwnerOID) }
+
+// ownerOr maps the zero owner of objects created before roles existed to
+// the bootstrap superuser, which created them.
+func ownerOr(o OID) OID {
+	if o == 0 {
+		return BootstrapSuperuser
+	}
+	return o
 }
 
 // Column is one attribute of a table.
@@ -66,10 +88,18 @@ type Table struct {
 	// it stands for, bound afresh wherever the view is used; Columns are
 	// its output columns and there is no data.
 	ViewQuery string `json:"view,omitempty"`
+	// OwnerOID is the owning role (0: the bootstrap superuser; use Owner).
+	OwnerOID OID `json:"owner,omitempty"`
+	// ACL is the relation's access privileges (pg_class.relacl); nil is
+	// the default, see DefaultACL.
+	ACL ACL `json:"acl,omitempty"`
 	// Version is the etcd revision at which this version of the object was
 	// committed; metad sets it, commits compare it to detect conflicts.
 	Version int64 `json:"version,omitempty"`
 }
+
+// Owner returns the table's owner.
+func (t *Table) Owner() OID { return ownerOr(t.OwnerOID) }
 
 // IsView reports whether t is a view.
 func (t *Table) IsView() bool { return t.ViewQuery != "" }
@@ -100,38 +130,91 @@ func (t *Table) VisibleColumns() []int {
 type Object struct {
 	Namespace *Namespace `json:"namespace,omitempty"`
 	Table     *Table     `json:"table,omitempty"`
+	Role      *Role      `json:"role,omitempty"`
+}
+
+// Valid reports whether exactly one of the object's fields is set.
+func (o *Object) Valid() bool {
+	n := 0
+	for _, set := range []bool{o.Namespace != nil, o.Table != nil, o.Role != nil} {
+		if set {
+			n++
+		}
+	}
+	return n == 1
 }
 
 // Kind returns what the object is.
 func (o *Object) Kind() ObjectKind {
-	if o.Table != nil {
+	switch {
+	case o.Table != nil:
 		return KindTable
+	case o.Role != nil:
+		return KindRole
 	}
 	return KindNamespace
 }
 
 // OID returns the object's OID.
 func (o *Object) OID() OID {
-	if o.Table != nil {
+	switch {
+	case o.Table != nil:
 		return o.Table.OID
+	case o.Role != nil:
+		return o.Role.OID
 	}
 	return o.Namespace.OID
 }
 
 // Name returns the object's name.
 func (o *Object) Name() string {
-	if o.Table != nil {
+	switch {
+	case o.Table != nil:
 		return o.Table.Name
+	case o.Role != nil:
+		return o.Role.Name
 	}
 	return o.Namespace.Name
 }
 
-// Parent returns the namespace a table lives in, 0 for a namespace.
+// Parent returns the namespace a table lives in, 0 for a namespace or a
+// role.
 func (o *Object) Parent() OID {
 	if o.Table != nil {
 		return o.Table.Namespace
 	}
 	return 0
+}
+
+// Version returns the etcd revision the object was committed at (0 when
+// not known).
+func (o *Object) Version() int64 {
+	switch {
+	case o.Table != nil:
+		return o.Table.Version
+	case o.Role != nil:
+		return o.Role.Version
+	}
+	return o.Namespace.Version
+}
+
+// WithVersion returns a copy of the envelope whose object (copied) carries
+// version v: metad stores objects with version 0 (the etcd key's revision
+// is the version) and sets it when it hands them out.
+func (o *Object) WithVersion(v int64) *Object {
+	switch {
+	case o.Table != nil:
+		t := *o.Table
+		t.Version = v
+		return &Object{Table: &t}
+	case o.Role != nil:
+		r := *o.Role
+		r.Version = v
+		return &Object{Role: &r}
+	}
+	n := *o.Namespace
+	n.Version = v
+	return &Object{Namespace: &n}
 }
 
 // Encode returns the object's JSON encoding.
@@ -157,8 +240,10 @@ func DecodeObject(b []byte) (*Object, error) {
 type Catalog struct {
 	namespaces map[OID]*Namespace
 	tables     map[OID]*Table
+	roles      map[OID]*Role
 	nsByName   map[string]OID
 	tabByName  map[nameKey]OID
+	roleByName map[string]OID
 }
 
 type nameKey struct {
@@ -171,8 +256,10 @@ func New() *Catalog {
 	return &Catalog{
 		namespaces: map[OID]*Namespace{},
 		tables:     map[OID]*Table{},
+		roles:      map[OID]*Role{},
 		nsByName:   map[string]OID{},
 		tabByName:  map[nameKey]OID{},
+		roleByName: map[string]OID{},
 	}
 }
 
@@ -191,6 +278,12 @@ func (c *Catalog) Clone() *Catalog {
 	for k, v := range c.tabByName {
 		n.tabByName[k] = v
 	}
+	for k, v := range c.roles {
+		n.roles[k] = v
+	}
+	for k, v := range c.roleByName {
+		n.roleByName[k] = v
+	}
 	return n
 }
 
@@ -204,6 +297,9 @@ func (c *Catalog) Put(o *Object) {
 	case o.Namespace != nil:
 		c.namespaces[o.Namespace.OID] = o.Namespace
 		c.nsByName[o.Namespace.Name] = o.Namespace.OID
+	case o.Role != nil:
+		c.roles[o.Role.OID] = o.Role
+		c.roleByName[o.Role.Name] = o.Role.OID
 	}
 }
 
@@ -221,6 +317,20 @@ func (c *Catalog) Delete(oid OID) {
 			delete(c.nsByName, n.Name)
 		}
 	}
+	if r, ok := c.roles[oid]; ok {
+		delete(c.roles, oid)
+		if c.roleByName[r.Name] == oid {
+			delete(c.roleByName, r.Name)
+		}
+	}
+}
+
+// Has reports whether the catalog holds an object with the given OID.
+func (c *Catalog) Has(oid OID) bool {
+	_, t := c.tables[oid]
+	_, n := c.namespaces[oid]
+	_, r := c.roles[oid]
+	return t || n || r
 }
 
 // Namespace returns the namespace with the given name.
@@ -276,10 +386,16 @@ func (c *Catalog) Namespaces() []*Namespace {
 	return out
 }
 
-// Objects returns every object, namespaces first, each group ordered by OID.
+// Objects returns every object, roles first, then namespaces, then
+// tables, each group ordered by OID.
 func (c *Catalog) Objects() []*Object {
 	var out []*Object
-	for _, n := range c.Namespaces() {
+	for _, r := range c.Roles() {
+		out = append(out, &Object{Role: r})
+	}
+	nss := c.Namespaces()
+	sort.Slice(nss, func(i, j int) bool { return nss[i].OID < nss[j].OID })
+	for _, n := range nss {
 		out = append(out, &Object{Namespace: n})
 	}
 	ts := c.Tables(0)

@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/cirrusdb/cirrus/catalog"
-	"github.com/cirrusdb/cirrus/coordinator/pgwire"
 	"github.com/cirrusdb/cirrus/executor/exchange"
 	"github.com/cirrusdb/cirrus/internal/catsync"
 	"github.com/cirrusdb/cirrus/internal/sqlerr"
@@ -169,11 +168,4 @@ func (c *Coordinator) loadManifest(ctx context.Context, t *catalog.Table) (*stor
 	}
 	c.manifests.Store(t.Manifest, m)
 	return m, nil
-}
-
-// Connect implements pgwire.Backend.
-func (c *Coordinator) Connect(ctx context.Context, p pgwire.StartupParams) (pgwire.Session, error) {
-	s := newSession(c, p)
-	c.sessions.add(s)
-	return s, nil
 }

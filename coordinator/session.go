@@ -26,8 +26,12 @@ const commitWait = 5 * time.Second
 type session struct {
 	c      *Coordinator
 	params pgwire.StartupParams
-	vars   map[string]string
-	txn    *txn
+	// authUser is the role the session logged in as, sessionUser is
+	// session_user (SET SESSION AUTHORIZATION changes it), role the role
+	// SET ROLE chose (0: none, current_user is the session user).
+	authUser, sessionUser, role catalog.OID
+	vars                        map[string]string
+	txn                         *txn
 	// explicit is set inside BEGIN … COMMIT; failed after an error there.
 	explicit bool
 	failed   bool
@@ -37,8 +41,8 @@ type session struct {
 	rows int64
 }
 
-func newSession(c *Coordinator, p pgwire.StartupParams) *session {
-	s := &session{c: c, params: p, vars: map[string]string{}}
+func newSession(c *Coordinator, p pgwire.StartupParams, user catalog.OID) *session {
+	s := &session{c: c, params: p, vars: map[string]string{}, authUser: user, sessionUser: user}
 	for k, v := range p.Options {
 		s.vars[strings.ToLower(k)] = v
 	}
@@ -213,9 +217,8 @@ func (s *session) Prepare(ctx context.Context, sql string, paramOIDs []uint32) (
 		}
 		types[i] = t
 	}
-	cat, _ := s.view()
 	params := &planner.Params{Types: types}
-	bound, err := planner.Bind(&planner.Context{Catalog: cat, SearchPath: s.searchPath(), Params: params, System: systemLookup, Info: s.catalogInfo(), Stats: s.tableStats, BroadcastRows: s.rowsSetting("cirrus.broadcast_rows"), ColocateRows: s.rowsSetting("cirrus.colocate_rows")}, ps[0])
+	bound, err := planner.Bind(s.bindContext(params), ps[0])
 	if err != nil {
 		return nil, s.fail(err)
 	}
@@ -223,6 +226,15 @@ func (s *session) Prepare(ctx context.Context, sql string, paramOIDs []uint32) (
 	st.bound = bound
 	st.cols = describe(bound)
 	return st, nil
+}
+
+// bindContext is what binding a statement needs from the session: the
+// catalog it sees, its search path and settings, and who runs it.
+func (s *session) bindContext(params *planner.Params) *planner.Context {
+	cat, _ := s.view()
+	return &planner.Context{Catalog: cat, SearchPath: s.searchPath(), Params: params, System: systemLookup, Info: s.catalogInfo(), Stats: s.tableStats,
+		BroadcastRows: s.rowsSetting("cirrus.broadcast_rows"), ColocateRows: s.rowsSetting("cirrus.colocate_rows"),
+		Role: s.currentRole(), SessionUser: s.sessionUser, AuthenticatedUser: s.authUser, Database: s.params.Database}
 }
 
 func isTxnControl(p planner.Parsed) bool {
@@ -311,12 +323,11 @@ func (st *statement) execute(ctx context.Context, params []plan.Datum, w pgwire.
 		return "", errAborted()
 	}
 	// Re-bind with the parameter values (and the catalog as it is now).
-	cat, _ := s.view()
 	p := &planner.Params{Types: append([]catalog.Type(nil), st.params...), Values: params}
 	if p.Values == nil {
 		p.Values = []plan.Datum{}
 	}
-	bound, err := planner.Bind(&planner.Context{Catalog: cat, SearchPath: s.searchPath(), Params: p, System: systemLookup, Info: s.catalogInfo(), Stats: s.tableStats, BroadcastRows: s.rowsSetting("cirrus.broadcast_rows"), ColocateRows: s.rowsSetting("cirrus.colocate_rows")}, st.parsed)
+	bound, err := planner.Bind(s.bindContext(p), st.parsed)
 	if err != nil {
 		return "", s.fail(err)
 	}
@@ -371,6 +382,8 @@ func (s *session) execute(ctx context.Context, st planner.Statement, w pgwire.Re
 			return "DEALLOCATE ALL", nil
 		}
 		return "DEALLOCATE", nil
+	case *planner.SetRole:
+		return s.setRole(st), nil
 	}
 	// Everything else runs in a transaction: the explicit one, or an
 	// implicit one committed at the end of the statement.
@@ -568,7 +581,7 @@ func (s *session) run(ctx context.Context, st planner.Statement, w pgwire.Result
 		if err != nil {
 			return "", err
 		}
-		t := &catalog.Table{OID: oid, Namespace: st.Namespace, Name: st.Name, Columns: st.Columns, PrimaryKey: st.PrimaryKey, ViewQuery: st.ViewQuery}
+		t := &catalog.Table{OID: oid, Namespace: st.Namespace, Name: st.Name, Columns: st.Columns, PrimaryKey: st.PrimaryKey, ViewQuery: st.ViewQuery, OwnerOID: st.Owner}
 		s.txn.put(s, &catalog.Object{Table: t}, true)
 		return tag, nil
 	case *planner.DropTable:
@@ -592,7 +605,7 @@ func (s *session) run(ctx context.Context, st planner.Statement, w pgwire.Result
 		if err != nil {
 			return "", err
 		}
-		s.txn.put(s, &catalog.Object{Namespace: &catalog.Namespace{OID: oid, Name: st.Name}}, true)
+		s.txn.put(s, &catalog.Object{Namespace: &catalog.Namespace{OID: oid, Name: st.Name, OwnerOID: st.Owner}}, true)
 		return "CREATE SCHEMA", nil
 	case *planner.DropSchema:
 		for _, name := range st.Missing {
@@ -608,7 +621,7 @@ func (s *session) run(ctx context.Context, st planner.Statement, w pgwire.Result
 			for _, t := range cat.Tables(ns.OID) {
 				s.txn.drop(s, t.OID, catalog.KindTable, t.Version)
 			}
-			s.txn.drop(s, ns.OID, catalog.KindNamespace, 0)
+			s.txn.drop(s, ns.OID, catalog.KindNamespace, ns.Version)
 		}
 		return "DROP SCHEMA", nil
 	case *planner.AlterTable:
@@ -641,6 +654,9 @@ func (s *session) run(ctx context.Context, st planner.Statement, w pgwire.Result
 		n, err := s.update(ctx, st)
 		return fmt.Sprintf("UPDATE %d", n), err
 	}
+	if tag, ok, err := s.runRoleDDL(ctx, st, w); ok {
+		return tag, err
+	}
 	return "", sqlerr.Unsupported("statement not supported yet")
 }
 
@@ -653,10 +669,7 @@ func (t *txn) put(s *session, o *catalog.Object, created bool) {
 	oid := o.OID()
 	ch, ok := t.touched[oid]
 	if !ok {
-		ch = &change{kind: o.Kind(), created: created}
-		if o.Table != nil {
-			ch.version = o.Table.Version
-		}
+		ch = &change{kind: o.Kind(), created: created, version: o.Version()}
 		t.touched[oid] = ch
 		t.order = append(t.order, oid)
 	}
@@ -808,7 +821,9 @@ func (s *session) ops(ctx context.Context, t *txn, oids []catalog.OID, manifests
 			nt.Version = 0
 			o = &catalog.Object{Table: &nt}
 		} else if ns, ok := t.cat.NamespaceByOID(oid); ok {
-			o = &catalog.Object{Namespace: ns}
+			o = (&catalog.Object{Namespace: ns}).WithVersion(0)
+		} else if r, ok := t.cat.RoleByOID(oid); ok {
+			o = (&catalog.Object{Role: r}).WithVersion(0)
 		} else {
 			continue
 		}

@@ -104,10 +104,7 @@ func decodePBObject(o *metadpb.Object) (*catalog.Object, error) {
 	if err != nil {
 		return nil, sqlerr.Wrap(err, sqlerr.Internal, "metad sent an invalid catalog object")
 	}
-	if obj.Table != nil {
-		obj.Table.Version = o.Version
-	}
-	return obj, nil
+	return obj.WithVersion(o.Version), nil
 }
 
 // Snapshot returns every catalog object, read at one revision, and that

@@ -59,8 +59,8 @@ func parseOpList(pbs []*metadpb.Op) ([]op, error) {
 			if err != nil {
 				return nil, sqlerr.Errorf(sqlerr.InvalidParameterValue, "commit op %d: invalid catalog object: %v", i, err)
 			}
-			if (obj.Namespace == nil) == (obj.Table == nil) {
-				return nil, sqlerr.Errorf(sqlerr.InvalidParameterValue, "commit op %d: a catalog object must be exactly one of namespace or table", i)
+			if !obj.Valid() {
+				return nil, sqlerr.Errorf(sqlerr.InvalidParameterValue, "commit op %d: a catalog object must be exactly one of namespace, table or role", i)
 			}
 			if obj.OID() == 0 {
 				return nil, sqlerr.Errorf(sqlerr.InvalidParameterValue, "commit op %d: catalog object without an OID", i)
@@ -68,14 +68,10 @@ func parseOpList(pbs []*metadpb.Op) ([]op, error) {
 			if obj.Name() == "" {
 				return nil, sqlerr.Errorf(sqlerr.InvalidParameterValue, "commit op %d: catalog object %d has an empty name", i, obj.OID())
 			}
-			if obj.Table != nil {
-				if obj.Table.Namespace == 0 {
-					return nil, sqlerr.Errorf(sqlerr.InvalidParameterValue, "commit op %d: table %q has no namespace", i, obj.Table.Name)
-				}
-				t := *obj.Table
-				t.Version = 0 // the version is the key's ModRevision
-				obj = &catalog.Object{Table: &t}
+			if obj.Table != nil && obj.Table.Namespace == 0 {
+				return nil, sqlerr.Errorf(sqlerr.InvalidParameterValue, "commit op %d: table %q has no namespace", i, obj.Table.Name)
 			}
+			obj = obj.WithVersion(0) // the version is the key's ModRevision
 			o.put, o.oid = obj, obj.OID()
 		case *metadpb.Op_Delete:
 			o.oid = catalog.OID(v.Delete)
@@ -164,15 +160,21 @@ type commitPlan struct {
 }
 
 func kindWord(k catalog.ObjectKind) string {
-	if k == catalog.KindNamespace {
+	switch k {
+	case catalog.KindNamespace:
 		return "schema"
+	case catalog.KindRole:
+		return "role"
 	}
 	return "relation"
 }
 
 func duplicateName(o *catalog.Object) error {
-	if o.Kind() == catalog.KindNamespace {
+	switch o.Kind() {
+	case catalog.KindNamespace:
 		return sqlerr.Errorf(sqlerr.DuplicateSchema, "schema %q already exists", o.Name())
+	case catalog.KindRole:
+		return sqlerr.Errorf(sqlerr.DuplicateObject, "role %q already exists", o.Name())
 	}
 	return sqlerr.Errorf(sqlerr.DuplicateTable, "relation %q already exists", o.Name())
 }

@@ -2,7 +2,6 @@ package metad
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -39,29 +38,8 @@ const DefaultHashCheckInterval = 2 * time.Second
 // followed by a newline, with Table.Version zeroed and a nil column list
 // encoded as an empty one. The input is not modified.
 func CatalogHash(objs []*catalog.Object) string {
-	sorted := make([]*catalog.Object, 0, len(objs))
-	for _, o := range objs {
-		if o != nil && (o.Table != nil || o.Namespace != nil) {
-			sorted = append(sorted, o)
-		}
-	}
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i].OID() < sorted[j].OID() })
-	h := sha256.New()
-	for _, o := range sorted {
-		if o.Table != nil {
-			t := *o.Table
-			t.Version = 0
-			if t.Columns == nil {
-				t.Columns = []catalog.Column{}
-			}
-			o = &catalog.Object{Table: &t}
-		} else {
-			o = &catalog.Object{Namespace: o.Namespace}
-		}
-		h.Write(o.Encode())
-		h.Write([]byte{'\n'})
-	}
-	return hex.EncodeToString(h.Sum(nil))
+	h := catalog.HashObjects(objs)
+	return hex.EncodeToString(h[:])
 }
 
 // resetOrder is the value of <p>/resets/<id>.

@@ -138,7 +138,8 @@ func TestBootstrap(t *testing.T) {
 	cl := startCluster(t, t.TempDir())
 	ctx := ctxT(t)
 	seq, objs := snapshotMap(t, cl.c)
-	if len(objs) != 2 || objs[catalog.PublicNamespace].Name() != "public" || objs[catalog.PgCatalogNamespace].Name() != "pg_catalog" {
+	if len(objs) != 3 || objs[catalog.PublicNamespace].Name() != "public" || objs[catalog.PgCatalogNamespace].Name() != "pg_catalog" ||
+		objs[catalog.BootstrapSuperuser].Name() != catalog.BootstrapSuperuserName || !objs[catalog.BootstrapSuperuser].Role.Super {
 		t.Fatalf("bootstrap objects: %v", objs)
 	}
 	first, err := cl.c.AllocOIDs(ctx, 10)
@@ -161,7 +162,7 @@ func TestBootstrap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sets) != 1 || len(sets[0].Messages) != 2 {
+	if len(sets) != 1 || len(sets[0].Messages) != 3 {
 		t.Fatalf("bootstrap invalidation sets: %+v", sets)
 	}
 	// Get reports missing objects as absent.
@@ -399,7 +400,7 @@ func TestLargeCommit(t *testing.T) {
 	seq := mustCommit(t, c, ops...)
 	t.Logf("commit of %d puts: %v", n, time.Since(start))
 	snapSeq, objs := snapshotMap(t, c)
-	if snapSeq != seq || len(objs) != n+2 {
+	if snapSeq != seq || len(objs) != n+3 {
 		t.Fatalf("snapshot seq %d (commit %d), %d objects", snapSeq, seq, len(objs))
 	}
 	for i := 0; i < n; i++ {
@@ -419,7 +420,7 @@ func TestLargeCommit(t *testing.T) {
 	ops2[n-1] = Op{Put: table(base+2*n, catalog.PublicNamespace, "t0000")}
 	_, err = c.Commit(ctx, ops2)
 	wantCode(t, err, sqlerr.DuplicateTable, "")
-	if _, objs := snapshotMap(t, c); len(objs) != n+2 {
+	if _, objs := snapshotMap(t, c); len(objs) != n+3 {
 		t.Fatalf("failed commit left %d objects", len(objs))
 	}
 }
@@ -515,7 +516,7 @@ func TestFollow(t *testing.T) {
 	check(old, seqs)
 	// From 0: the bootstrap set first.
 	all := follow(t, c, 0)
-	if e := all.next(t); len(e.Set.Messages) != 2 || e.Set.Messages[0].Kind != catalog.KindNamespace {
+	if e := all.next(t); len(e.Set.Messages) != 3 || e.Set.Messages[0].Kind != catalog.KindRole {
 		t.Fatalf("first set from 0: %+v", e)
 	}
 	check(all, seqs)
@@ -593,7 +594,7 @@ func TestCompactionReset(t *testing.T) {
 		t.Fatalf("Follow from floor: %+v", e)
 	}
 	// The catalog itself is untouched.
-	if _, objs := snapshotMap(t, c); len(objs) != 5 {
+	if _, objs := snapshotMap(t, c); len(objs) != 6 {
 		t.Fatalf("%d objects after compaction", len(objs))
 	}
 }
@@ -679,4 +680,59 @@ func TestFollowEnds(t *testing.T) {
 	if d := time.Since(start); d > 2*time.Second {
 		t.Fatalf("Close took %v", d)
 	}
+}
+
+// TestBootstrapUpgrade starts metad on a catalog from before roles existed
+// (no bootstrap role, schemas without privileges): the role and the
+// schemas' privileges appear, as one invalidation set, and a second start
+// changes nothing.
+func TestBootstrapUpgrade(t *testing.T) {
+	dir := t.TempDir()
+	cl := startCluster(t, dir)
+	ctx := ctxT(t)
+	k := newKeys("")
+	cli := cl.srv.cli
+	if _, err := cli.Delete(ctx, k.obj(catalog.BootstrapSuperuser)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cli.Delete(ctx, k.name(catalog.KindRole, 0, catalog.BootstrapSuperuserName)); err != nil {
+		t.Fatal(err)
+	}
+	for _, ns := range []*catalog.Namespace{{OID: catalog.PgCatalogNamespace, Name: "pg_catalog"}, {OID: catalog.PublicNamespace, Name: "public"}} {
+		if _, err := cli.Put(ctx, k.obj(ns.OID), string((&catalog.Object{Namespace: ns}).Encode())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seq1, _ := snapshotMap(t, cl.c)
+	cl.stop()
+
+	cl2 := startCluster(t, dir)
+	seq2, objs := snapshotMap(t, cl2.c)
+	r := objs[catalog.BootstrapSuperuser]
+	if r == nil || r.Role == nil || !r.Role.Super || !r.Role.CanLogin || r.Name() != catalog.BootstrapSuperuserName {
+		t.Fatalf("bootstrap role after upgrade: %+v", r)
+	}
+	for _, oid := range []catalog.OID{catalog.PgCatalogNamespace, catalog.PublicNamespace} {
+		ns := objs[oid].Namespace
+		if got := cat(objs).ACLText(ns.ACL); len(got) != 2 || got[0] != "cirrus=UC/cirrus" || got[1] != "=U/cirrus" {
+			t.Errorf("schema %s ACL after upgrade: %v", ns.Name, got)
+		}
+	}
+	sets, err := cl2.c.ReadRange(ctx, seq1, seq2)
+	if err != nil || len(sets) != 1 || len(sets[0].Messages) != 3 {
+		t.Fatalf("upgrade sets: %+v, %v", sets, err)
+	}
+	cl2.stop()
+	cl3 := startCluster(t, dir)
+	if seq3, _ := snapshotMap(t, cl3.c); seq3 != seq2 {
+		t.Fatalf("second start changed the catalog: seq %d, was %d", seq3, seq2)
+	}
+}
+
+func cat(objs map[catalog.OID]*catalog.Object) *catalog.Catalog {
+	c := catalog.New()
+	for _, o := range objs {
+		c.Put(o)
+	}
+	return c
 }

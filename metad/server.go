@@ -213,15 +213,26 @@ func (s *Server) Close() error {
 	return s.closeErr
 }
 
-// bootstrap creates the well-known namespaces and the OID counter, once.
-func (s *Server) bootstrap(ctx context.Context) error {
-	nss := []*catalog.Object{
-		{Namespace: &catalog.Namespace{OID: catalog.PgCatalogNamespace, Name: "pg_catalog"}},
-		{Namespace: &catalog.Namespace{OID: catalog.PublicNamespace, Name: "public"}},
+// bootstrapObjects are the objects of a new catalog: the bootstrap
+// superuser, and the well-known namespaces it owns, which PUBLIC may use
+// (PostgreSQL 15's privileges on pg_catalog and public).
+func bootstrapObjects() []*catalog.Object {
+	owner := catalog.BootstrapSuperuser
+	return []*catalog.Object{
+		{Role: &catalog.Role{OID: owner, Name: catalog.BootstrapSuperuserName,
+			Super: true, Inherit: true, CreateRole: true, CreateDB: true, CanLogin: true, ConnLimit: -1}},
+		{Namespace: &catalog.Namespace{OID: catalog.PgCatalogNamespace, Name: "pg_catalog", OwnerOID: owner, ACL: catalog.PublicSchemaACL(owner)}},
+		{Namespace: &catalog.Namespace{OID: catalog.PublicNamespace, Name: "public", OwnerOID: owner, ACL: catalog.PublicSchemaACL(owner)}},
 	}
+}
+
+// bootstrap creates the bootstrap objects and the OID counter, once, as
+// one invalidation set; then brings a catalog from before roles existed up
+// to date (ensureBootstrapRole).
+func (s *Server) bootstrap(ctx context.Context) error {
 	var ops []clientv3.Op
 	set := invalidation.Set{}
-	for _, o := range nss {
+	for _, o := range bootstrapObjects() {
 		ops = append(ops,
 			clientv3.OpPut(s.k.obj(o.OID()), string(o.Encode())),
 			clientv3.OpPut(s.k.nameKeyOf(o), oidString(o.OID())))
@@ -237,7 +248,75 @@ func (s *Server) bootstrap(ctx context.Context) error {
 		If(clientv3.Compare(clientv3.CreateRevision(s.k.nextOID()), "=", 0)).
 		Then(ops...).
 		Commit()
-	return err
+	if err != nil {
+		return err
+	}
+	return s.ensureBootstrapRole(ctx)
+}
+
+// ensureBootstrapRole upgrades a catalog from before roles existed: it
+// creates the bootstrap superuser and gives the well-known namespaces their
+// privileges (as bootstrapObjects has them) where they still have none, in
+// one invalidation set. On any other start it is one read.
+func (s *Server) ensureBootstrapRole(ctx context.Context) error {
+	for attempt := 0; attempt < 3; attempt++ {
+		if done, err := s.tryBootstrapRole(ctx); done || err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("could not create role %q: its name is taken or the catalog keeps changing", catalog.BootstrapSuperuserName)
+}
+
+// tryBootstrapRole is one attempt of ensureBootstrapRole; done reports that
+// the role exists.
+func (s *Server) tryBootstrapRole(ctx context.Context) (done bool, err error) {
+	want := bootstrapObjects()
+	role := want[0]
+	var ks []string
+	for _, o := range want {
+		ks = append(ks, s.k.obj(o.OID()))
+	}
+	got, _, err := s.readKeys(ctx, 0, ks)
+	if err != nil || got[ks[0]] != nil {
+		return err == nil, err
+	}
+	cmps := []clientv3.Cmp{
+		clientv3.Compare(clientv3.CreateRevision(ks[0]), "=", 0),
+		clientv3.Compare(clientv3.CreateRevision(s.k.nameKeyOf(role)), "=", 0),
+	}
+	ops := []clientv3.Op{
+		clientv3.OpPut(ks[0], string(role.Encode())),
+		clientv3.OpPut(s.k.nameKeyOf(role), oidString(role.OID())),
+	}
+	set := invalidation.Set{Messages: []invalidation.Message{{Kind: catalog.KindRole, OID: role.OID()}}}
+	for i, o := range want[1:] {
+		kv := got[ks[i+1]]
+		if kv == nil {
+			continue
+		}
+		cur, err := catalog.DecodeObject(kv.Value)
+		if err != nil {
+			return false, fmt.Errorf("corrupt catalog object %d: %w", o.OID(), err)
+		}
+		if cur.Namespace == nil || cur.Namespace.ACL != nil {
+			continue
+		}
+		ns := *cur.Namespace
+		ns.ACL = o.Namespace.ACL
+		cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(ks[i+1]), "=", kv.ModRevision))
+		ops = append(ops, clientv3.OpPut(ks[i+1], string((&catalog.Object{Namespace: &ns}).Encode())))
+		set.Messages = append(set.Messages, invalidation.Message{Kind: catalog.KindNamespace, OID: ns.OID})
+	}
+	setJSON, _ := json.Marshal(set)
+	invalKey := s.k.newInval()
+	ops = append(ops,
+		clientv3.OpPut(invalKey, string(setJSON)),
+		clientv3.OpPut(s.k.catalogVersion(), invalKey))
+	resp, err := s.cli.Txn(ctx).If(cmps...).Then(ops...).Commit()
+	if err != nil {
+		return false, err
+	}
+	return resp.Succeeded, nil // on a conflict, look again
 }
 
 func oidString(oid catalog.OID) string { return strconv.FormatUint(uint64(oid), 10) }

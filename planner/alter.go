@@ -18,6 +18,16 @@ func copyTable(t *catalog.Table) *catalog.Table {
 }
 
 func (b *binder) alterTable(as *pg_query.AlterTableStmt) Statement {
+	if len(as.Cmds) == 1 && as.Cmds[0].GetAlterTableCmd().GetSubtype() == pg_query.AlterTableType_AT_ChangeOwner {
+		t, sys := b.relation(as.Relation)
+		if sys != nil {
+			fail(sys.refuse(changeAlter))
+		}
+		if t.IsView() != (as.Objtype == pg_query.ObjectType_OBJECT_VIEW) && as.Objtype != pg_query.ObjectType_OBJECT_TABLE {
+			failf(sqlerr.WrongObjectType, "%q is not a view", t.Name)
+		}
+		return b.changeOwner(t, as.Cmds[0].GetAlterTableCmd().Newowner)
+	}
 	if as.Objtype != pg_query.ObjectType_OBJECT_TABLE {
 		failf(sqlerr.FeatureNotSupported, "ALTER %s is not supported yet", strings.TrimPrefix(as.Objtype.String(), "OBJECT_"))
 	}
@@ -31,6 +41,7 @@ func (b *binder) alterTable(as *pg_query.AlterTableStmt) Statement {
 		}
 		b.relation(as.Relation) // reports the error
 	}
+	b.mustOwn(old)
 	t := copyTable(old)
 	at := &AlterTable{Table: t, Tag: "ALTER TABLE"}
 	for _, c := range as.Cmds {
@@ -111,6 +122,8 @@ func (b *binder) alterTable(as *pg_query.AlterTableStmt) Statement {
 func (b *binder) rename(rs *pg_query.RenameStmt) Statement {
 	switch rs.RenameType {
 	case pg_query.ObjectType_OBJECT_TABLE, pg_query.ObjectType_OBJECT_COLUMN:
+	case pg_query.ObjectType_OBJECT_ROLE:
+		return b.renameRole(rs)
 	default:
 		failf(sqlerr.FeatureNotSupported, "ALTER %s ... RENAME is not supported yet", strings.TrimPrefix(rs.RenameType.String(), "OBJECT_"))
 	}
@@ -124,6 +137,7 @@ func (b *binder) rename(rs *pg_query.RenameStmt) Statement {
 		}
 		b.relation(rs.Relation) // reports the error
 	}
+	b.mustOwn(old)
 	t := copyTable(old)
 	if rs.RenameType == pg_query.ObjectType_OBJECT_TABLE {
 		if _, exists := b.ctx.Catalog.Table(t.Namespace, rs.Newname); exists {

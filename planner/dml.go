@@ -51,6 +51,9 @@ func (b *binder) deleteStmt(ds *pg_query.DeleteStmt) Statement {
 		failf(sqlerr.FeatureNotSupported, "DELETE ... RETURNING is not supported yet")
 	}
 	t := b.table(ds.Relation, changeDelete)
+	if ds.WhereClause != nil {
+		b.targetPriv = catalog.PrivSelect
+	}
 	alias := dmlAlias(ds.Relation, t)
 	sel := &pg_query.SelectStmt{
 		Op:          pg_query.SetOperation_SETOP_NONE,
@@ -70,6 +73,9 @@ func (b *binder) updateStmt(us *pg_query.UpdateStmt) Statement {
 		failf(sqlerr.FeatureNotSupported, "UPDATE ... RETURNING is not supported yet")
 	}
 	t := b.table(us.Relation, changeUpdate)
+	if us.WhereClause != nil || len(us.FromClause) > 0 {
+		b.targetPriv = catalog.PrivSelect
+	}
 	alias := dmlAlias(us.Relation, t)
 	// SET: one new value per column.
 	set := map[int]*pg_query.Node{}

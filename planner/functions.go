@@ -503,6 +503,10 @@ func (b *binder) sqlValueFunction(f *pg_query.SQLValueFunction) *plan.Expr {
 			failf(sqlerr.FeatureNotSupported, "%s with a precision is not supported", strings.TrimPrefix(f.Op.String(), "SVFOP_"))
 		}
 		return b.clock(catalog.TypeTimestamp)
+	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_USER, pg_query.SQLValueFunctionOp_SVFOP_CURRENT_ROLE, pg_query.SQLValueFunctionOp_SVFOP_USER:
+		return plan.ConstOf(catalog.TypeText, plan.Datum{S: b.ctx.Catalog.RoleName(b.current())})
+	case pg_query.SQLValueFunctionOp_SVFOP_SESSION_USER:
+		return plan.ConstOf(catalog.TypeText, plan.Datum{S: b.ctx.Catalog.RoleName(b.sessionUser())})
 	}
 	failf(sqlerr.FeatureNotSupported, "%s is not supported yet", strings.TrimPrefix(f.Op.String(), "SVFOP_"))
 	return nil

@@ -108,6 +108,15 @@ type Context struct {
 	// Info is what catalog functions need of the session (pgcatalog.go);
 	// nil: nothing beyond the catalog.
 	Info *CatalogInfo
+	// Role is the current role (current_user), whose privileges the
+	// statement is checked against (see privileges.go); 0 binds without
+	// privilege checks. SessionUser is session_user.
+	Role, SessionUser catalog.OID
+	// AuthenticatedUser is the role the session logged in as (SET SESSION
+	// AUTHORIZATION needs it to be a superuser).
+	AuthenticatedUser catalog.OID
+	// Database is the session's database (current_database()).
+	Database string
 }
 
 // Bind binds one parsed statement.
@@ -124,8 +133,11 @@ func Bind(ctx *Context, p Parsed) (st Statement, err error) {
 			st, err = nil, be.err
 		}
 	}()
-	b := &binder{ctx: ctx, ids: new(int)}
+	b := &binder{ctx: ctx, ids: new(int), role: ctx.Role, perms: new([]access)}
 	st = b.statement(p.Stmt)
+	if err := checkAccess(ctx.Catalog, *b.perms); err != nil {
+		return nil, err
+	}
 	// Parameters nobody typed default to text, as PostgreSQL's unknown does.
 	for i, t := range ctx.Params.Types {
 		if t.Kind == catalog.Unknown {
@@ -164,11 +176,19 @@ type binder struct {
 	// keepUnknown leaves untyped literal outputs untyped (a set operation's
 	// branches: their type comes from the other branch).
 	keepUnknown bool
+	// role is the role privileges are checked as: the current role, or a
+	// view's owner inside the view's query; 0 for no checks. perms collects
+	// the table privileges the statement needs (privileges.go).
+	role  catalog.OID
+	perms *[]access
+	// targetPriv is what the FROM entry of a DELETE's or UPDATE's own
+	// target needs: SELECT when the statement reads its columns.
+	targetPriv catalog.Privileges
 }
 
 // child returns a binder for a nested query block.
 func (b *binder) child() *binder {
-	return &binder{ctx: b.ctx, ids: b.ids, ctes: b.ctes}
+	return &binder{ctx: b.ctx, ids: b.ids, ctes: b.ctes, role: b.role, perms: b.perms}
 }
 
 func (b *binder) statement(n *pg_query.Node) Statement {
@@ -196,11 +216,14 @@ func (b *binder) statement(n *pg_query.Node) Statement {
 			failf(sqlerr.FeatureNotSupported, "CREATE SCHEMA with elements is not supported")
 		}
 		checkSchemaName(cs.Schemaname)
+		if b.checking() && b.ctx.Catalog.DatabasePrivileges(b.role)&catalog.PrivCreate == 0 {
+			failf(sqlerr.InsufficientPrivilege, "permission denied for database %s", b.ctx.Database)
+		}
 		_, exists := b.ctx.Catalog.Namespace(cs.Schemaname)
 		if exists && !cs.IfNotExists {
 			failf(sqlerr.DuplicateSchema, "schema %q already exists", cs.Schemaname)
 		}
-		return &CreateSchema{Name: cs.Schemaname, IfNotExists: cs.IfNotExists, Exists: exists}
+		return &CreateSchema{Name: cs.Schemaname, IfNotExists: cs.IfNotExists, Exists: exists, Owner: b.owner()}
 	case *pg_query.Node_InsertStmt:
 		return b.insert(s.InsertStmt)
 	case *pg_query.Node_DeleteStmt:
@@ -230,7 +253,25 @@ func (b *binder) statement(n *pg_query.Node) Statement {
 		}
 		failf(sqlerr.FeatureNotSupported, "prepared transactions are not supported")
 	case *pg_query.Node_VariableSetStmt:
+		switch strings.ToLower(s.VariableSetStmt.Name) {
+		case "role":
+			return b.setRole(s.VariableSetStmt, false)
+		case "session_authorization":
+			return b.setRole(s.VariableSetStmt, true)
+		}
 		return b.set(s.VariableSetStmt)
+	case *pg_query.Node_CreateRoleStmt:
+		return b.createRole(s.CreateRoleStmt)
+	case *pg_query.Node_AlterRoleStmt:
+		return b.alterRole(s.AlterRoleStmt)
+	case *pg_query.Node_DropRoleStmt:
+		return b.dropRole(s.DropRoleStmt)
+	case *pg_query.Node_GrantRoleStmt:
+		return b.grantRole(s.GrantRoleStmt)
+	case *pg_query.Node_GrantStmt:
+		return b.grant(s.GrantStmt)
+	case *pg_query.Node_AlterOwnerStmt:
+		return b.changeSchemaOwner(s.AlterOwnerStmt)
 	case *pg_query.Node_VariableShowStmt:
 		return &Show{Name: strings.ToLower(s.VariableShowStmt.Name)}
 	case *pg_query.Node_DeallocateStmt:
@@ -300,13 +341,16 @@ func (b *binder) namespaceFor(schema string) *catalog.Namespace {
 		if !ok {
 			failf(sqlerr.UndefinedSchema, "schema %q does not exist", schema)
 		}
+		b.needUsage(ns)
+		b.needCreate(ns)
 		return ns
 	}
 	for _, s := range b.searchPath() {
 		if s == SystemSchema {
 			failf(sqlerr.InsufficientPrivilege, "permission denied for schema %s", SystemSchema)
 		}
-		if ns, ok := b.ctx.Catalog.Namespace(s); ok {
+		if ns, ok := b.ctx.Catalog.Namespace(s); ok && b.usable(ns) {
+			b.needCreate(ns)
 			return ns
 		}
 	}
@@ -331,6 +375,7 @@ func (b *binder) table(rv *pg_query.RangeVar, c change) *catalog.Table {
 	if t.IsView() {
 		failf(sqlerr.WrongObjectType, "%q is a view", t.Name)
 	}
+	b.require(t, changePrivilege[c])
 	return t
 }
 
@@ -355,7 +400,7 @@ func (b *binder) createTable(cs *pg_query.CreateStmt) Statement {
 		failf(sqlerr.FeatureNotSupported, "inheritance, partitioning and typed tables are not supported")
 	}
 	ns := b.namespaceFor(cs.Relation.Schemaname)
-	ct := &CreateTable{Namespace: ns.OID, Name: cs.Relation.Relname, IfNotExists: cs.IfNotExists}
+	ct := &CreateTable{Namespace: ns.OID, Name: cs.Relation.Relname, IfNotExists: cs.IfNotExists, Owner: b.owner()}
 	if _, exists := b.ctx.Catalog.Table(ns.OID, ct.Name); exists {
 		if !cs.IfNotExists {
 			failf(sqlerr.DuplicateTable, "relation %q already exists", ct.Name)
@@ -609,6 +654,7 @@ func (b *binder) drop(ds *pg_query.DropStmt) Statement {
 				}
 				failf(sqlerr.WrongObjectType, "%q is not %s", t.Name, what)
 			}
+			b.mustOwn(t)
 			dt.Tables = append(dt.Tables, t)
 		}
 		return dt
@@ -624,6 +670,7 @@ func (b *binder) drop(ds *pg_query.DropStmt) Statement {
 				}
 				failf(sqlerr.UndefinedSchema, "schema %q does not exist", name)
 			}
+			b.mustOwnSchema(ns)
 			if !cascade && len(b.ctx.Catalog.Tables(ns.OID)) > 0 {
 				failf(sqlerr.DependentObjectsStillExist, "cannot drop schema %s because other objects depend on it", name)
 			}

@@ -1,6 +1,8 @@
 package planner
 
 import (
+	"strings"
+
 	pg_query "github.com/pganalyze/pg_query_go/v5"
 
 	"github.com/cirrusdb/cirrus/catalog"
@@ -583,6 +585,11 @@ func (b *binder) fromItem(qb *queryBlock, n *pg_query.Node, s *scope) *joinNode 
 		if sys != nil {
 			return b.systemRange(qb, f.RangeVar, sys, s)
 		}
+		if b.rowID {
+			b.require(t, b.targetPriv) // a DELETE's or UPDATE's target
+		} else {
+			b.require(t, catalog.PrivSelect)
+		}
 		if t.IsView() {
 			return b.viewRange(qb, f.RangeVar, t, s)
 		}
@@ -1077,6 +1084,9 @@ func figureColname(n *pg_query.Node) string {
 		}
 	case *pg_query.Node_FuncCall:
 		return opName(x.FuncCall.Funcname[len(x.FuncCall.Funcname)-1:])
+	case *pg_query.Node_SqlvalueFunction:
+		name := strings.ToLower(strings.TrimPrefix(x.SqlvalueFunction.Op.String(), "SVFOP_"))
+		return strings.TrimSuffix(name, "_n")
 	case *pg_query.Node_TypeCast:
 		if name := figureColname(x.TypeCast.Arg); name != "?column?" {
 			return name

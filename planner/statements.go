@@ -46,6 +46,8 @@ type CreateTable struct {
 	// REPLACE VIEW replaces.
 	ViewQuery string
 	Replaces  *catalog.Table
+	// Owner owns the new relation (the current role).
+	Owner catalog.OID
 }
 
 // DropTable drops tables. Missing lists names not found under IF EXISTS.
@@ -60,6 +62,8 @@ type CreateSchema struct {
 	Name        string
 	IfNotExists bool
 	Exists      bool
+	// Owner owns the new schema (the current role).
+	Owner catalog.OID
 }
 
 // DropSchema drops schemas.

@@ -63,6 +63,9 @@ type SystemRelation struct {
 // One of t and sys is set when ok.
 func (b *binder) lookup(schema, name string) (t *catalog.Table, sys *SystemRelation, ok bool) {
 	if schema != "" {
+		if ns, ok := b.ctx.Catalog.Namespace(schema); ok {
+			b.needUsage(ns)
+		}
 		return b.lookupIn(schema, name)
 	}
 	path := b.searchPath()
@@ -70,6 +73,9 @@ func (b *binder) lookup(schema, name string) (t *catalog.Table, sys *SystemRelat
 		path = append([]string{SystemSchema}, path...)
 	}
 	for _, s := range path {
+		if ns, ok := b.ctx.Catalog.Namespace(s); ok && !b.usable(ns) {
+			continue // the search path skips schemas without USAGE
+		}
 		if t, sys, ok := b.lookupIn(s, name); ok {
 			return t, sys, true
 		}
@@ -141,6 +147,14 @@ const (
 	changeDropTable
 	changeDropView
 )
+
+// changePrivilege is the table privilege each change needs.
+var changePrivilege = map[change]catalog.Privileges{
+	changeInsert: catalog.PrivInsert,
+	changeUpdate: catalog.PrivUpdate,
+	changeDelete: catalog.PrivDelete,
+	changeCopy:   catalog.PrivInsert,
+}
 
 // viewChanges are PostgreSQL's words for INSERT, UPDATE and DELETE on a
 // view it cannot update automatically (rewriteHandler.c).

@@ -31,7 +31,7 @@ func (b *binder) createView(vs *pg_query.ViewStmt) Statement {
 		failf(sqlerr.SyntaxError, "CREATE VIEW specifies more column names than columns")
 	}
 	ns := b.namespaceFor(vs.View.Schemaname)
-	ct := &CreateTable{Namespace: ns.OID, Name: vs.View.Relname, ViewQuery: text}
+	ct := &CreateTable{Namespace: ns.OID, Name: vs.View.Relname, ViewQuery: text, Owner: b.owner()}
 	seen := map[string]bool{}
 	for i, c := range q.Columns {
 		name := c.Name
@@ -66,6 +66,7 @@ func (b *binder) createView(vs *pg_query.ViewStmt) Statement {
 				failf(sqlerr.InvalidTableDefinition, "cannot change data type of view column %q from %s to %s", c.Name, c.Type, ct.Columns[i].Type)
 			}
 		}
+		b.mustOwn(old)
 		ct.Replaces = old
 	}
 	return ct
@@ -77,7 +78,11 @@ func (b *binder) viewRange(qb *queryBlock, rv *pg_query.RangeVar, t *catalog.Tab
 	if err != nil || len(tree.Stmts) != 1 || tree.Stmts[0].Stmt.GetSelectStmt() == nil {
 		failf(sqlerr.Internal, "planner: view %q has an unreadable query", t.Name)
 	}
-	cb := &binder{ctx: b.ctx, ids: b.ids}
+	// The view's query runs with its owner's privileges, as in PostgreSQL.
+	cb := &binder{ctx: b.ctx, ids: b.ids, perms: b.perms}
+	if b.role != 0 {
+		cb.role = t.Owner()
+	}
 	sub := cb.query(tree.Stmts[0].Stmt.GetSelectStmt(), nil)
 	if len(sub.Columns) < len(t.Columns) {
 		failf(sqlerr.UndefinedColumn, "view %q no longer matches its definition", t.Name)

@@ -387,10 +387,8 @@ func (c *Cache) applyLocked(ctx context.Context, msgs []invalidation.Message, to
 		if ok && keepIfSame(s.cat, o) != o {
 			continue
 		}
-		if _, had := s.cat.TableByOID(oid); !ok && !had {
-			if _, had := s.cat.NamespaceByOID(oid); !had {
-				continue // gone, and we never had it
-			}
+		if !ok && !s.cat.Has(oid) {
+			continue // gone, and we never had it
 		}
 		changed = append(changed, oid)
 	}

@@ -14,14 +14,18 @@ import (
 // it. Update the codec, bump fileVersion, then this list.
 func TestCodecCoversEveryField(t *testing.T) {
 	want := map[string]string{
-		"Object":    "Namespace *catalog.Namespace, Table *catalog.Table",
-		"Namespace": "OID catalog.OID, Name string",
+		"Object":    "Namespace *catalog.Namespace, Table *catalog.Table, Role *catalog.Role",
+		"Namespace": "OID catalog.OID, Name string, OwnerOID catalog.OID, ACL catalog.ACL, Version int64",
 		"Table": "OID catalog.OID, Namespace catalog.OID, Name string, Columns []catalog.Column, " +
-			"PrimaryKey []int, Manifest string, ViewQuery string, Version int64",
+			"PrimaryKey []int, Manifest string, ViewQuery string, OwnerOID catalog.OID, ACL catalog.ACL, Version int64",
 		"Column": "Name string, Type catalog.Type, NotNull bool, Dropped bool",
 		"Type":   "Kind catalog.Kind, Precision int32, Scale int32, Length int32, Elem catalog.Kind",
+		"Role": "OID catalog.OID, Name string, Super bool, Inherit bool, CreateRole bool, CreateDB bool, CanLogin bool, " +
+			"ConnLimit int32, Password string, ValidUntil *int64, MemberOf []catalog.Membership, Version int64",
+		"Membership": "Role catalog.OID, Grantor catalog.OID, Admin bool",
+		"ACLItem":    "Grantee catalog.OID, Grantor catalog.OID, Privs catalog.Privileges, GrantOptions catalog.Privileges",
 	}
-	for _, v := range []any{catalog.Object{}, catalog.Namespace{}, catalog.Table{}, catalog.Column{}, catalog.Type{}} {
+	for _, v := range []any{catalog.Object{}, catalog.Namespace{}, catalog.Table{}, catalog.Column{}, catalog.Type{}, catalog.Role{}, catalog.Membership{}, catalog.ACLItem{}} {
 		rt := reflect.TypeOf(v)
 		got := ""
 		for i := range rt.NumField() {
@@ -37,11 +41,16 @@ func TestCodecCoversEveryField(t *testing.T) {
 }
 
 func randomObject(rng *rand.Rand, oid catalog.OID) *catalog.Object {
-	if rng.Intn(5) == 0 {
-		return namespace(oid, fmt.Sprintf("ns_%d_é", rng.Intn(1000)))
+	switch rng.Intn(6) {
+	case 0:
+		o := namespace(oid, fmt.Sprintf("ns_%d_é", rng.Intn(1000)))
+		o.Namespace.OwnerOID, o.Namespace.ACL, o.Namespace.Version = catalog.OID(rng.Intn(3)), randomACL(rng), rng.Int63()
+		return o
+	case 1:
+		return randomRole(rng, oid)
 	}
 	t := &catalog.Table{OID: oid, Namespace: catalog.OID(rng.Uint32()), Name: fmt.Sprintf("t%d", rng.Int()),
-		Version: rng.Int63() - rng.Int63()}
+		Version: rng.Int63() - rng.Int63(), OwnerOID: catalog.OID(rng.Uint32()), ACL: randomACL(rng)}
 	switch rng.Intn(3) {
 	case 0: // nil
 	case 1:
@@ -66,6 +75,44 @@ func randomObject(rng *rand.Rand, oid catalog.OID) *catalog.Object {
 		t.Manifest = fmt.Sprintf("tables/%d/manifest/%x", oid, rng.Int63())
 	}
 	return &catalog.Object{Table: t}
+}
+
+func randomACL(rng *rand.Rand) catalog.ACL {
+	switch rng.Intn(3) {
+	case 0:
+		return nil
+	case 1:
+		return catalog.ACL{}
+	}
+	var acl catalog.ACL
+	for range 1 + rng.Intn(4) {
+		p := catalog.Privileges(rng.Intn(1 << 12))
+		acl = append(acl, catalog.ACLItem{Grantee: catalog.OID(rng.Uint32()), Grantor: catalog.OID(rng.Uint32()), Privs: p, GrantOptions: p & catalog.Privileges(rng.Intn(1<<12))})
+	}
+	return acl
+}
+
+func randomRole(rng *rand.Rand, oid catalog.OID) *catalog.Object {
+	r := &catalog.Role{OID: oid, Name: fmt.Sprintf("r%d", rng.Int()), Super: rng.Intn(2) == 0, Inherit: rng.Intn(2) == 0,
+		CreateRole: rng.Intn(2) == 0, CreateDB: rng.Intn(2) == 0, CanLogin: rng.Intn(2) == 0, ConnLimit: rng.Int31() - rng.Int31(),
+		Version: rng.Int63()}
+	if rng.Intn(2) == 0 {
+		r.Password = fmt.Sprintf("md5%032x", rng.Int63())
+	}
+	if rng.Intn(2) == 0 {
+		v := rng.Int63() - rng.Int63()
+		r.ValidUntil = &v
+	}
+	switch rng.Intn(3) {
+	case 0:
+	case 1:
+		r.MemberOf = []catalog.Membership{}
+	default:
+		for range 1 + rng.Intn(3) {
+			r.MemberOf = append(r.MemberOf, catalog.Membership{Role: catalog.OID(rng.Uint32()), Grantor: catalog.OID(rng.Uint32()), Admin: rng.Intn(2) == 0})
+		}
+	}
+	return &catalog.Object{Role: r}
 }
 
 func TestCodecRoundTrip(t *testing.T) {

@@ -24,7 +24,7 @@ import (
 //	seq      int64    every invalidation set <= seq is reflected
 //	readRev  int64    newest revision any object was read at (see Hash)
 //	count    uint32   number of objects
-//	count ×  object, in the binary form of codec.go (Table.Version kept)
+//	count ×  object, in the binary form of codec.go (versions kept)
 //	crc      uint32   CRC-32C of everything before it
 //
 // Objects are stored in a compact binary form rather than their JSON
@@ -36,7 +36,7 @@ import (
 // directory, fsynced, renamed over the old one, and the directory fsynced.
 const (
 	fileMagic   = "CIRRELC2"
-	fileVersion = 2
+	fileVersion = 3
 	headerSize  = 8 + 4 + 4 + 8 + 8 + 4
 )
 

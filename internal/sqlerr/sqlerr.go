@@ -64,6 +64,11 @@ const (
 
 	ReservedName                 = "42939" // reserved_name
 	ObjectNotInPrerequisiteState = "55000" // object_not_in_prerequisite_state
+	ObjectInUse                  = "55006" // object_in_use
+	InvalidGrantOperation        = "0LP01" // invalid_grant_operation
+	PrivilegeNotGranted          = "01007" // privilege_not_granted
+	PrivilegeNotRevoked          = "01006" // privilege_not_revoked
+	InvalidPassword              = "28P01" // invalid_password
 )
 
 // Error is an error with a SQLSTATE, shaped like PostgreSQL's ErrorResponse.
