@@ -107,7 +107,7 @@ func datumRow(cols []catalog.Column, vals map[string]any) []plan.Datum {
 	for i, c := range cols {
 		v, ok := vals[c.Name]
 		if !ok {
-			if c.Type.Kind == catalog.Text || c.Type.IsArray() || c.Type.Kind == catalog.PgNodeTree {
+			if c.Type.Kind == catalog.Text || c.Type.IsArray() || c.Type.Kind == catalog.PgNodeTree || c.Type.Kind == catalog.Timestamp {
 				row[i].Null = true
 			}
 			continue
@@ -513,7 +513,7 @@ func indexesViewRows(cs *catalogState) []map[string]any {
 	for _, x := range cs.tables() {
 		if len(x.t.PrimaryKey) > 0 {
 			out = append(out, map[string]any{"schemaname": x.ns.Name, "tablename": x.t.Name,
-				"indexname": planner.PrimaryKeyName(x.t), "indexdef": planner.IndexDef(x.t, x.ns.Name)})
+				"indexname": planner.PrimaryKeyName(x.t), "indexdef": planner.IndexDef(x.t, x.ns.Name, slices.Contains(cs.s.searchPath(), x.ns.Name))})
 		}
 	}
 	return out

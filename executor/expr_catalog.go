@@ -30,6 +30,7 @@ import (
 //	array_subscript  array[int] (1-based; int2vector and oidvector 0-based)
 //	array_cat        array || array
 //	any:<op> all:<op>  x <op> ANY/ALL (array)
+//	array_elem array_wrap  array_agg's parts: an element's text, the braces
 
 // rowFunc is a strict or non-strict function of datums evaluated a row at
 // a time.
@@ -204,6 +205,17 @@ func compileCatalogFunc(e *plan.Expr) (n node, ok bool, err error) {
 			}
 			return plan.Datum{S: pgtype.FormatArray(at, append(a, b...))}, nil
 		})
+	case e.Op == "array_elem":
+		// An array element's text: array_out's quoting, NULL as NULL.
+		et := e.Args[0].Type
+		n, err = newRowFunc(e, false, false, func(ds []plan.Datum) (plan.Datum, error) {
+			s := pgtype.FormatArray(catalog.ArrayOf(et.Kind), []pgtype.ArrayElem{{S: string(pgtype.AppendDatumText(nil, et, ds[0])), Null: ds[0].Null}})
+			return plan.Datum{S: s[1 : len(s)-1]}, nil
+		})
+	case e.Op == "array_wrap":
+		n, err = newRowFunc(e, true, false, func(ds []plan.Datum) (plan.Datum, error) {
+			return plan.Datum{S: "{" + ds[0].S + "}"}, nil
+		})
 	case strings.HasPrefix(e.Op, "any:") || strings.HasPrefix(e.Op, "all:"):
 		n, err = newQuantifiedArray(e)
 	default:
@@ -321,24 +333,21 @@ func compileRegex(pattern string, ci bool) (*regexp.Regexp, error) {
 // which prints the internal names of char(n) and the like.
 func FormatType(o catalog.OID, typmod int32, noMod bool) string {
 	if t, ok := kindTypes[o]; ok {
-		if noMod {
-			switch t.Kind {
-			case catalog.Bpchar:
-				return "bpchar"
-			case catalog.Char:
-				return `"char"`
-			}
-			return t.String()
-		}
 		switch t.Kind {
 		case catalog.Numeric:
 			if typmod >= 4 {
 				t.Precision, t.Scale = (typmod-4)>>16, (typmod-4)&0xffff
 			}
-		case catalog.Varchar, catalog.Bpchar:
+		case catalog.Varchar:
 			if typmod >= 4 {
 				t.Length = typmod - 4
-			} else if t.Kind == catalog.Bpchar {
+			}
+		case catalog.Bpchar:
+			// A NULL typmod prints the SQL name, -1 the internal one.
+			switch {
+			case typmod >= 4:
+				t.Length = typmod - 4
+			case noMod:
 				return "character"
 			}
 		}
@@ -419,4 +428,60 @@ func newArrayCast(arg *plan.Expr, to catalog.Type) (node, error) {
 		s, err := pgtype.NormalizeArray(to, []byte(pgtype.FormatArray(catalog.ArrayOf(catalog.Text), elems)))
 		return plan.Datum{S: s}, err
 	})
+}
+
+// newFunctionScan evaluates a set-returning function's arguments once and
+// returns its rows: generate_series(start, stop [, step]) over integers,
+// unnest(array).
+func newFunctionScan(n *plan.FunctionScan) (Operator, error) {
+	args := make([]plan.Datum, len(n.Args))
+	for i, a := range n.Args {
+		ev, err := Compile(a)
+		if err != nil {
+			return nil, err
+		}
+		v, err := ev.Eval(&vec.Batch{N: 1})
+		if err != nil {
+			return nil, err
+		}
+		args[i] = datumOf(v, 0)
+	}
+	var rows [][]plan.Datum
+	for _, a := range args {
+		if a.Null {
+			return NewRows(n.ColTypes, nil), nil // strict: no rows
+		}
+	}
+	switch n.Func {
+	case "generate_series":
+		step := int64(1)
+		if len(args) == 3 {
+			step = args[2].I
+		}
+		if step == 0 {
+			return nil, sqlerr.New(sqlerr.InvalidParameterValue, "step size cannot equal zero")
+		}
+		for x := args[0].I; (step > 0 && x <= args[1].I) || (step < 0 && x >= args[1].I); x += step {
+			rows = append(rows, []plan.Datum{{I: x}})
+		}
+	case "unnest":
+		elems, err := pgtype.ParseArray(n.Args[0].Type, args[0].S)
+		if err != nil {
+			return nil, err
+		}
+		for _, el := range elems {
+			if el.Null {
+				rows = append(rows, []plan.Datum{{Null: true}})
+				continue
+			}
+			d, err := pgtype.ParseText(n.ColTypes[0], []byte(el.S))
+			if err != nil {
+				return nil, err
+			}
+			rows = append(rows, []plan.Datum{d})
+		}
+	default:
+		return nil, sqlerr.Errorf(sqlerr.Internal, "executor: no set-returning function %q", n.Func)
+	}
+	return NewRows(n.ColTypes, rows), nil
 }

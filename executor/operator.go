@@ -193,6 +193,8 @@ func build(ctx context.Context, n plan.Node, env *Env) (Operator, error) {
 		return openLeaf(ctx, n, env.OpenRemote, "remote")
 	case *plan.SystemScan:
 		return openLeaf(ctx, n, env.OpenSystem, "system relation")
+	case *plan.FunctionScan:
+		return newFunctionScan(n)
 	case *plan.ExchangeSource:
 		return openLeaf(ctx, n, env.OpenExchange, "exchange")
 	case nil:

@@ -22,13 +22,14 @@ import (
 //	bool_or(b)                  → max(b)
 //	string_agg(s, d [ORDER BY]) → AggCall string_agg whose Arg is the call
 //	                              string_agg(s, d, key...) (see below)
+//	array_agg(x [ORDER BY])     → array_wrap(string_agg(array_elem(x), ',' [ORDER BY]))
 
 // orderInsensitiveAggs are the aggregates whose result an ORDER BY in the
 // call cannot change (for sums of floats only in the last bits, and the
 // order of an unordered sum is arbitrary anyway).
 var orderInsensitiveAggs = map[string]bool{"count": true, "sum": true, "avg": true, "min": true, "max": true, "bool_and": true, "bool_or": true, "every": true}
 
-var extAggFuncs = map[string]bool{"string_agg": true, "bool_and": true, "bool_or": true, "every": true}
+var extAggFuncs = map[string]bool{"string_agg": true, "array_agg": true, "bool_and": true, "bool_or": true, "every": true}
 
 // aggregateExt binds an aggregate call that has a FILTER clause or is one
 // of extAggFuncs; nil when it is neither.
@@ -136,31 +137,7 @@ func (b *binder) aggregateExt(name string, fc *pg_query.FuncCall, s *scope) *pla
 		}
 		args := []*plan.Expr{coerce(x, catalog.TypeText), coerce(d, catalog.TypeText)}
 		for _, o := range fc.AggOrder {
-			sb := o.GetSortBy()
-			if sb.UseOp != nil {
-				failf(sqlerr.FeatureNotSupported, "ORDER BY ... USING is not supported")
-			}
-			k := bind(sb.Node, catalog.TypeUnknown)
-			if k.Type.Kind == catalog.Unknown {
-				k = coerce(k, catalog.TypeText)
-			}
-			desc := sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC
-			nullsFirst := desc
-			switch sb.SortbyNulls {
-			case pg_query.SortByNulls_SORTBY_NULLS_FIRST:
-				nullsFirst = true
-			case pg_query.SortByNulls_SORTBY_NULLS_LAST:
-				nullsFirst = false
-			}
-			op := "asc"
-			if desc {
-				op = "desc"
-			}
-			if nullsFirst {
-				op += " nulls first"
-			} else {
-				op += " nulls last"
-			}
+			k, op := aggOrderKey(o.GetSortBy(), bind)
 			if fc.AggDistinct {
 				// The distinct values are the sort keys.
 				v := args[0]
@@ -180,9 +157,61 @@ func (b *binder) aggregateExt(name string, fc *pg_query.FuncCall, s *scope) *pla
 		}
 		call.Arg = plan.CallOf("string_agg", catalog.TypeText, args...)
 		call.Type = catalog.TypeText
+	case "array_agg":
+		// string_agg of the elements' array text, braced: NULL elements
+		// are kept as NULL, no rows give NULL.
+		if len(fc.Args) != 1 {
+			failf(sqlerr.UndefinedFunction, "function array_agg with %d arguments does not exist", len(fc.Args))
+		}
+		if filtered || fc.AggDistinct {
+			failf(sqlerr.FeatureNotSupported, "array_agg with FILTER or DISTINCT is not supported yet")
+		}
+		x := bind(fc.Args[0], catalog.TypeUnknown)
+		if x.Type.Kind == catalog.Unknown {
+			x = coerce(x, catalog.TypeText)
+		}
+		if x.Type.IsArray() {
+			failf(sqlerr.FeatureNotSupported, "arrays of arrays are not supported")
+		}
+		args := []*plan.Expr{plan.CallOf("array_elem", catalog.TypeText, x), plan.ConstOf(catalog.TypeText, plan.Datum{S: ","})}
+		for _, o := range fc.AggOrder {
+			k, op := aggOrderKey(o.GetSortBy(), bind)
+			args = append(args, plan.CallOf(op, k.Type, k))
+		}
+		call.Func, call.Arg, call.Type = "string_agg", plan.CallOf("string_agg", catalog.TypeText, args...), catalog.TypeText
+		s.agg.calls = append(s.agg.calls, call)
+		return plan.CallOf("array_wrap", catalog.ArrayOf(x.Type.Kind), plan.Col(aggIDBase+len(s.agg.calls)-1, call.Type))
 	}
 	s.agg.calls = append(s.agg.calls, call)
 	return plan.Col(aggIDBase+len(s.agg.calls)-1, call.Type)
+}
+
+// aggOrderKey binds one ORDER BY key of an ordered aggregate: the key and
+// the order op ("asc nulls last", …) string_agg's call carries.
+func aggOrderKey(sb *pg_query.SortBy, bind func(*pg_query.Node, catalog.Type) *plan.Expr) (*plan.Expr, string) {
+	if sb.UseOp != nil {
+		failf(sqlerr.FeatureNotSupported, "ORDER BY ... USING is not supported")
+	}
+	k := bind(sb.Node, catalog.TypeUnknown)
+	if k.Type.Kind == catalog.Unknown {
+		k = coerce(k, catalog.TypeText)
+	}
+	desc := sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC
+	nullsFirst := desc
+	switch sb.SortbyNulls {
+	case pg_query.SortByNulls_SORTBY_NULLS_FIRST:
+		nullsFirst = true
+	case pg_query.SortByNulls_SORTBY_NULLS_LAST:
+		nullsFirst = false
+	}
+	op := "asc"
+	if desc {
+		op = "desc"
+	}
+	if nullsFirst {
+		return k, op + " nulls first"
+	}
+	return k, op + " nulls last"
 }
 
 // aggOnePhase reports whether an aggregate must see its whole input in one

@@ -27,7 +27,7 @@ func coerce(e *plan.Expr, t catalog.Type) *plan.Expr {
 			if e.Value.Null {
 				return plan.NullOf(t)
 			}
-			if t.IsString() && t.Length == 0 {
+			if t.IsString() && t.Length == 0 && t.Kind != catalog.Char && t.Kind != catalog.Name {
 				return plan.ConstOf(t, plan.Datum{S: e.Value.S})
 			}
 			d, err := pgtype.ParseText(t, []byte(e.Value.S))

@@ -246,7 +246,7 @@ func (b *binder) estimate(n plan.Node) float64 {
 		return math.Max(l, r)
 	case *plan.Values:
 		return float64(len(n.Rows))
-	case *plan.SystemScan:
+	case *plan.SystemScan, *plan.FunctionScan:
 		return 1000 // unknown until it runs; as a table without statistics
 	case *plan.Aggregate:
 		switch {

@@ -60,10 +60,14 @@ func PrimaryKeyConstraintOID(t *catalog.Table) catalog.OID { return t.OID | 0xC0
 // constraint and index.
 func PrimaryKeyName(t *catalog.Table) string { return pgtype.TruncateName(t.Name + "_pkey") }
 
-// IndexDef is pg_get_indexdef of table t's primary key index.
-func IndexDef(t *catalog.Table, nsName string) string {
-	return fmt.Sprintf("CREATE UNIQUE INDEX %s ON %s.%s USING btree (%s)", pgcat.QuoteIdent(PrimaryKeyName(t)),
-		pgcat.QuoteIdent(nsName), pgcat.QuoteIdent(t.Name), pkColumns(t))
+// IndexDef is pg_get_indexdef of table t's primary key index; the table
+// is qualified by its schema nsName unless visible.
+func IndexDef(t *catalog.Table, nsName string, visible bool) string {
+	table := pgcat.QuoteIdent(t.Name)
+	if !visible {
+		table = pgcat.QuoteIdent(nsName) + "." + table
+	}
+	return fmt.Sprintf("CREATE UNIQUE INDEX %s ON %s USING btree (%s)", pgcat.QuoteIdent(PrimaryKeyName(t)), table, pkColumns(t))
 }
 
 // ConstraintDef is pg_get_constraintdef of table t's primary key.
@@ -484,13 +488,14 @@ func (b *binder) catalogFunc(name string, args []*plan.Expr) *plan.Expr {
 	case "pg_get_indexdef", "pg_get_constraintdef", "pg_get_viewdef":
 		argc(1, 3)
 		defs := map[catalog.OID]string{}
+		vis := b.visibleRelations()
 		for _, ns := range b.ctx.Catalog.Namespaces() {
 			for _, t := range b.ctx.Catalog.Tables(ns.OID) {
 				switch {
 				case name == "pg_get_viewdef" && t.IsView():
 					defs[t.OID] = " " + t.ViewQuery + ";"
 				case name == "pg_get_indexdef" && len(t.PrimaryKey) > 0:
-					defs[PrimaryKeyIndexOID(t)] = IndexDef(t, ns.Name)
+					defs[PrimaryKeyIndexOID(t)] = IndexDef(t, ns.Name, vis[t.OID])
 				case name == "pg_get_constraintdef" && len(t.PrimaryKey) > 0:
 					defs[PrimaryKeyConstraintOID(t)] = ConstraintDef(t)
 				}
@@ -750,8 +755,9 @@ func (b *binder) collate(c *pg_query.CollateClause, s *scope, hint catalog.Type)
 }
 
 // regOutput turns the reg* columns of a statement's result into their
-// names, as the types' output functions print them (the column's type
-// is text on the wire).
+// names, as the types' output functions print them; the columns keep
+// their reg* type in the result's description. (Known gap: a client that
+// asks for a reg* column in binary gets the name's bytes, not the OID.)
 func (b *binder) regOutput(q *Query) *Query {
 	idx := slices.IndexFunc(q.Columns, func(c OutputColumn) bool { return c.Type.IsReg() })
 	if idx < 0 {
@@ -759,13 +765,78 @@ func (b *binder) regOutput(q *Query) *Query {
 	}
 	types := q.Plan.Types()
 	exprs := make([]*plan.Expr, len(types))
-	cols := slices.Clone(q.Columns)
 	for i, t := range types {
 		exprs[i] = plan.Col(i, t)
 		if t.IsReg() {
 			exprs[i] = b.regName(exprs[i])
-			cols[i].Type = catalog.TypeText
 		}
 	}
-	return &Query{Plan: &plan.Project{Input: q.Plan, Exprs: exprs}, Columns: cols}
+	return &Query{Plan: &plan.Project{Input: q.Plan, Exprs: exprs}, Columns: q.Columns}
+}
+
+// functionRange adds a set-returning function in FROM (generate_series,
+// unnest) as a range over a FunctionScan. Its arguments may not read
+// columns: a function over the columns of other FROM items or of an
+// enclosing query (LATERAL) is not supported yet.
+func (b *binder) functionRange(qb *queryBlock, rf *pg_query.RangeFunction, s *scope) *joinNode {
+	if rf.Lateral || rf.Ordinality || rf.IsRowsfrom || len(rf.Functions) != 1 || len(rf.Coldeflist) > 0 {
+		failf(sqlerr.FeatureNotSupported, "this form of function in FROM is not supported yet")
+	}
+	fc := rf.Functions[0].GetList().GetItems()[0].GetFuncCall()
+	if fc == nil {
+		failf(sqlerr.FeatureNotSupported, "only function calls are supported in FROM")
+	}
+	name := opName(fc.Funcname)
+	var args []*plan.Expr
+	for _, a := range fc.Args {
+		e := b.expr(a, s, catalog.TypeUnknown)
+		forRefs(e, func(*plan.Expr) {
+			failf(sqlerr.FeatureNotSupported, "%s in FROM over columns of other FROM items or of an enclosing query (LATERAL) is not supported yet", name)
+		})
+		args = append(args, e)
+	}
+	scan := &plan.FunctionScan{Func: name, Args: args}
+	switch name {
+	case "generate_series":
+		if len(args) < 2 || len(args) > 3 {
+			failf(sqlerr.UndefinedFunction, "function generate_series(%s) does not exist", argTypes(args))
+		}
+		t := catalog.TypeInt4
+		for _, a := range args {
+			switch {
+			case a.Type.Kind == catalog.Int8:
+				t = catalog.TypeInt8
+			case a.Type.Kind != catalog.Unknown && !a.Type.IsInteger():
+				failf(sqlerr.FeatureNotSupported, "generate_series(%s) is not supported", argTypes(args))
+			}
+		}
+		for i := range args {
+			args[i] = coerce(args[i], t)
+		}
+		scan.ColTypes = []catalog.Type{t}
+	case "unnest":
+		if len(args) != 1 {
+			failf(sqlerr.UndefinedFunction, "function unnest(%s) does not exist", argTypes(args))
+		}
+		args[0] = b.arrayArg(name, args[0])
+		scan.ColTypes = []catalog.Type{args[0].Type.ElemType()}
+	default:
+		failf(sqlerr.FeatureNotSupported, "function %s in FROM is not supported", name)
+	}
+	alias, colAliases := name, []string(nil)
+	if rf.Alias != nil {
+		alias = rf.Alias.Aliasname
+		for _, c := range rf.Alias.Colnames {
+			colAliases = append(colAliases, c.GetString_().Sval)
+		}
+	}
+	col := alias // a function's single column is named after its alias
+	if len(colAliases) > 0 {
+		col = colAliases[0]
+	}
+	b.checkAlias(qb, alias)
+	q := &Query{Plan: scan, Columns: []OutputColumn{{Name: col, Type: scan.ColTypes[0]}}}
+	r := b.addRange(qb, &rangeEntry{alias: alias, sub: q}, 1)
+	s.cols = append(s.cols, scopeCol{id: r.ids[0], rel: alias, name: col, typ: scan.ColTypes[0]})
+	return &joinNode{rng: len(qb.ranges) - 1}
 }

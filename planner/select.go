@@ -607,6 +607,8 @@ func (b *binder) fromItem(qb *queryBlock, n *pg_query.Node, s *scope) *joinNode 
 		}
 		b.addRowID(qb, r, s)
 		return &joinNode{rng: len(qb.ranges) - 1}
+	case *pg_query.Node_RangeFunction:
+		return b.functionRange(qb, f.RangeFunction, s)
 	case *pg_query.Node_RangeSubselect:
 		rs := f.RangeSubselect
 		if rs.Lateral {

@@ -93,10 +93,29 @@ func (c *correlation) domainOutputs(b *binder, qb *queryBlock, value *plan.Expr,
 			failf(sqlerr.FeatureNotSupported, "DISTINCT aggregates in a subquery correlated by non-equality conditions are not supported yet")
 		}
 		nc := *call
-		if call.Arg != nil {
-			nc.Arg = plan.Col(len(targets), call.Arg.Type)
-			targets = append(targets, call.Arg)
-			cols = append(cols, OutputColumn{Name: "?column?", Type: call.Arg.Type})
+		output := func(e *plan.Expr) *plan.Expr {
+			targets = append(targets, e)
+			cols = append(cols, OutputColumn{Name: "?column?", Type: e.Type})
+			return plan.Col(len(targets)-1, e.Type)
+		}
+		switch {
+		case call.Func == "string_agg" && call.Arg != nil:
+			// string_agg(value, delimiter, order keys…): each argument
+			// (each key inside its order call) is an output.
+			sa := *call.Arg
+			sa.Args = make([]*plan.Expr, len(call.Arg.Args))
+			for i, a := range call.Arg.Args {
+				if i < 2 {
+					sa.Args[i] = output(a)
+					continue
+				}
+				k := *a
+				k.Args = []*plan.Expr{output(a.Args[0])}
+				sa.Args[i] = &k
+			}
+			nc.Arg = &sa
+		case call.Arg != nil:
+			nc.Arg = output(call.Arg)
 		}
 		d.calls = append(d.calls, &nc)
 	}
@@ -563,6 +582,8 @@ func (b *binder) joinSubAt(bs *boundSub, kind plan.JoinKind, lhs *plan.Expr, pos
 // init plan; a correlated scalar subquery joins the block (single join).
 func (b *binder) sublink(sl *pg_query.SubLink, s *scope) *plan.Expr {
 	switch sl.SubLinkType {
+	case pg_query.SubLinkType_ARRAY_SUBLINK:
+		return b.arraySublink(sl, s)
 	case pg_query.SubLinkType_EXPR_SUBLINK:
 		bs := b.bindSub(sl.Subselect, s, subScalar)
 		if bs.corr.domain != nil {
@@ -603,8 +624,6 @@ func (b *binder) sublink(sl *pg_query.SubLink, s *scope) *plan.Expr {
 		return plan.CallOf("coalesce", catalog.TypeBool, sub, plan.ConstOf(catalog.TypeBool, plan.Datum{B: false}))
 	case pg_query.SubLinkType_ANY_SUBLINK, pg_query.SubLinkType_ALL_SUBLINK:
 		return b.quantified(sl, s)
-	case pg_query.SubLinkType_ARRAY_SUBLINK:
-		failf(sqlerr.FeatureNotSupported, "ARRAY(subquery) is not supported yet")
 	}
 	failf(sqlerr.FeatureNotSupported, "subquery form not supported yet")
 	return nil
@@ -1006,7 +1025,7 @@ func (b *binder) joinDomain(qb *queryBlock, sj *subJoin, node plan.Node, layout 
 	for _, call := range sj.domain.calls {
 		nc := *call
 		if call.Arg != nil {
-			nc.Arg = plan.Col(len(dIDs)+call.Arg.Col, call.Arg.Type)
+			nc.Arg = shiftCols(call.Arg, len(dIDs))
 		}
 		aggs = append(aggs, &nc)
 	}
@@ -1067,4 +1086,61 @@ func zeroDatum(t catalog.Type) plan.Datum {
 		return plan.Datum{S: ""}
 	}
 	return plan.Datum{}
+}
+
+// arraySublink binds ARRAY(SELECT x FROM … [ORDER BY k]) as the scalar
+// subquery (SELECT array_agg(x ORDER BY k) FROM …), which no rows make
+// NULL, so an empty result is '{}' as in PostgreSQL. A correlated one is
+// decorrelated as any aggregated subquery.
+func (b *binder) arraySublink(sl *pg_query.SubLink, s *scope) *plan.Expr {
+	sel := sl.Subselect.GetSelectStmt()
+	if sel == nil || sel.Op != pg_query.SetOperation_SETOP_NONE || len(sel.TargetList) != 1 ||
+		len(sel.GroupClause) > 0 || sel.HavingClause != nil || len(sel.DistinctClause) > 0 || sel.LimitCount != nil ||
+		sel.LimitOffset != nil || len(sel.WithClause.GetCtes()) > 0 {
+		failf(sqlerr.FeatureNotSupported, "ARRAY(subquery) with set operations, grouping, DISTINCT or LIMIT is not supported yet")
+	}
+	rt := sel.TargetList[0].GetResTarget()
+	if rt == nil || rt.Val.GetColumnRef().GetFields() != nil && rt.Val.GetColumnRef().GetFields()[len(rt.Val.GetColumnRef().GetFields())-1].GetAStar() != nil {
+		failf(sqlerr.FeatureNotSupported, "ARRAY(SELECT *) is not supported")
+	}
+	var order []*pg_query.Node
+	for _, o := range sel.SortClause {
+		sb := o.GetSortBy()
+		key := sb.Node
+		if c := key.GetAConst(); c != nil && c.GetIval() != nil {
+			if c.GetIval().Ival != 1 {
+				failf(sqlerr.InvalidColumnReference, "ORDER BY position %d is not in select list", c.GetIval().Ival)
+			}
+			key = rt.Val
+		} else if cr := key.GetColumnRef(); cr != nil && len(cr.Fields) == 1 && rt.Name != "" && cr.Fields[0].GetString_().GetSval() == rt.Name {
+			key = rt.Val
+		}
+		order = append(order, &pg_query.Node{Node: &pg_query.Node_SortBy{SortBy: &pg_query.SortBy{
+			Node: key, SortbyDir: sb.SortbyDir, SortbyNulls: sb.SortbyNulls, Location: -1}}})
+	}
+	agg := &pg_query.FuncCall{Funcname: []*pg_query.Node{pg_query.MakeStrNode("array_agg")}, Args: []*pg_query.Node{rt.Val},
+		AggOrder: order, Funcformat: pg_query.CoercionForm_COERCE_EXPLICIT_CALL, Location: -1}
+	ns := &pg_query.SelectStmt{
+		TargetList:  []*pg_query.Node{{Node: &pg_query.Node_ResTarget{ResTarget: &pg_query.ResTarget{Val: &pg_query.Node{Node: &pg_query.Node_FuncCall{FuncCall: agg}}, Location: -1}}}},
+		FromClause:  sel.FromClause,
+		WhereClause: sel.WhereClause,
+		Op:          pg_query.SetOperation_SETOP_NONE,
+		LimitOption: pg_query.LimitOption_LIMIT_OPTION_DEFAULT,
+	}
+	e := b.sublink(&pg_query.SubLink{SubLinkType: pg_query.SubLinkType_EXPR_SUBLINK, Subselect: &pg_query.Node{Node: &pg_query.Node_SelectStmt{SelectStmt: ns}}, Location: sl.Location}, s)
+	return plan.CallOf("coalesce", e.Type, e, plan.ConstOf(e.Type, plan.Datum{S: "{}"}))
+}
+
+// shiftCols returns e with every column reference moved right by n.
+func shiftCols(e *plan.Expr, n int) *plan.Expr {
+	c := *e
+	if c.Kind == plan.ColumnRef {
+		c.Col += n
+		return &c
+	}
+	c.Args = make([]*plan.Expr, len(e.Args))
+	for i, a := range e.Args {
+		c.Args[i] = shiftCols(a, n)
+	}
+	return &c
 }

@@ -121,9 +121,11 @@ func (b *binder) systemRange(qb *queryBlock, rv *pg_query.RangeVar, sys *SystemR
 	return &joinNode{rng: len(qb.ranges) - 1}
 }
 
-// readsSystem reports whether a plan reads a system relation.
+// readsSystem reports whether a plan reads a system relation or a
+// set-returning function (coordinator-side leaves).
 func readsSystem(n plan.Node) bool {
-	if _, ok := n.(*plan.SystemScan); ok {
+	switch n.(type) {
+	case *plan.SystemScan, *plan.FunctionScan:
 		return true
 	}
 	for _, c := range plan.Children(n) {

@@ -43,9 +43,7 @@ const (
 )
 
 // isBytesBacked reports whether values of t are offsets + bytes.
-func isBytesBacked(t catalog.Type) bool {
-	return t.IsString() || (t.Kind == catalog.Numeric && t.Scale < 0)
-}
+func isBytesBacked(t catalog.Type) bool { return t.IsBytesBacked() }
 
 // representation returns which of a Vector's slices hold values of t.
 func representation(t catalog.Type) arrow.Type { return ArrowType(t).ID() }

@@ -17,7 +17,7 @@ import (
 // psql sends its own catalog queries for each (Appendix B of
 // ../shared/pgcompat/CAPTURES.md); Cirrus answers them with its general
 // SQL engine over the pg_catalog relations.
-var psqlCommands = []string{`\dt`, `\d`, `\dn`, `\di`, `\dv`, `\dT`, `\df`, `\dt+`, `\l`}
+var psqlCommands = []string{`\dt`, `\d`, `\dn`, `\di`, `\dv`, `\dT`, `\df`, `\dt+`, `\l`, `\du`}
 
 // tabCompletionQueries are queries psql 15's tab completion sends
 // (tab-complete.c, captured on the wire: CAPTURES.md Appendix C).

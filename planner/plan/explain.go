@@ -56,6 +56,8 @@ func describe(n Node) string {
 		return fmt.Sprintf("Values rows=%d", len(n.Rows))
 	case *SystemScan:
 		return "SystemScan " + n.Relation
+	case *FunctionScan:
+		return "FunctionScan " + n.Func + exprList(n.Args)
 	case *Filter:
 		return "Filter " + n.Pred.String()
 	case *Project:

@@ -182,6 +182,16 @@ type SystemScan struct {
 	ColTypes []catalog.Type `json:"types"`
 }
 
+// FunctionScan is a set-returning function in FROM (generate_series,
+// unnest): the executor evaluates Args once (they read no column) and
+// yields the function's rows, one column of type ColTypes[0]. Like a
+// SystemScan it runs on the coordinator and is never shipped.
+type FunctionScan struct {
+	Func     string         `json:"func"`
+	Args     []*Expr        `json:"args"`
+	ColTypes []catalog.Type `json:"types"`
+}
+
 // Filter keeps rows where Pred is true.
 type Filter struct {
 	Input Node  `json:"-"`
@@ -440,7 +450,8 @@ func (n *Shuffle) Types() []catalog.Type { return n.Input.Types() }
 func (n *ExchangeSource) Types() []catalog.Type {
 	return n.ColTypes
 }
-func (n *SystemScan) Types() []catalog.Type { return n.ColTypes }
+func (n *SystemScan) Types() []catalog.Type   { return n.ColTypes }
+func (n *FunctionScan) Types() []catalog.Type { return n.ColTypes }
 
 func exprTypes(es []*Expr) []catalog.Type {
 	ts := make([]catalog.Type, len(es))
@@ -526,6 +537,8 @@ func VisitExprs(n Node, f func(*Expr)) {
 		for _, r := range n.Rows {
 			visit(r...)
 		}
+	case *FunctionScan:
+		visit(n.Args...)
 	case *Filter:
 		visit(n.Pred)
 	case *Project:
