@@ -385,35 +385,60 @@ func (s *session) execute(ctx context.Context, st planner.Statement, w pgwire.Re
 	case *planner.SetRole:
 		return s.setRole(st), nil
 	}
-	// Everything else runs in a transaction: the explicit one, or an
-	// implicit one committed at the end of the statement.
-	implicit := !s.explicit
+	// Everything else runs in a transaction: the explicit one, or the
+	// implicit one of the statements up to the end of the Query message or
+	// the next Sync, committed by EndBlock.
 	if s.txn == nil {
 		s.txn = newTxn()
 	}
 	tag, err := s.run(ctx, st, w)
 	if err != nil {
-		if implicit {
+		if !s.explicit {
 			s.c.metrics.rollbacks.Inc()
 		}
 		return "", err
 	}
-	if !implicit {
+	if s.explicit {
 		if err := s.stage(ctx); err != nil {
 			return "", err
 		}
 	}
-	if implicit {
-		t := s.txn
-		s.txn = nil
-		if err := s.commit(ctx, t, w); err != nil {
-			s.c.metrics.rollbacks.Inc()
-			return "", err
-		}
-		s.c.metrics.commits.Inc()
-	}
 	return tag, nil
 }
+
+// EndBlock implements pgwire.BlockEnder. Outside an explicit transaction,
+// as in PostgreSQL, the statements of one simple Query message, or of the
+// extended-protocol messages up to a Sync, are one implicit transaction: a
+// pipeline or a JDBC batch whose middle statement fails keeps none of its
+// changes. It is committed here, or discarded when the block failed.
+func (s *session) EndBlock(ctx context.Context, failed bool, w pgwire.ResultWriter) (err error) {
+	defer s.recoverInternal(&err)
+	if s.explicit || s.txn == nil {
+		return nil
+	}
+	t := s.txn
+	s.txn = nil
+	if failed {
+		s.c.metrics.rollbacks.Inc()
+		s.abort(t)
+		return nil
+	}
+	return s.commitCounted(ctx, t, w)
+}
+
+// commitCounted is commit, counted in the commit and rollback metrics.
+func (s *session) commitCounted(ctx context.Context, t *txn, w pgwire.ResultWriter) error {
+	if err := s.commit(ctx, t, w); err != nil {
+		s.c.metrics.rollbacks.Inc()
+		return err
+	}
+	s.c.metrics.commits.Inc()
+	return nil
+}
+
+// ProtocolError implements pgwire.ErrorObserver: an error pgwire raises
+// itself (a bad Bind, say) aborts the transaction like any other.
+func (s *session) ProtocolError(e *sqlerr.Error) { s.fail(e) }
 
 func (s *session) txnControl(ctx context.Context, st *planner.Txn, w pgwire.ResultWriter) (string, error) {
 	switch st.Kind {
@@ -422,15 +447,25 @@ func (s *session) txnControl(ctx context.Context, st *planner.Txn, w pgwire.Resu
 			w.Notice(sqlerr.New(sqlerr.ActiveSQLTransaction, "there is already a transaction in progress"))
 			return "BEGIN", nil
 		}
+		// The statements before BEGIN in the same implicit block join the
+		// explicit transaction, as in PostgreSQL.
 		s.explicit = true
-		s.txn = newTxn()
+		if s.txn == nil {
+			s.txn = newTxn()
+		}
 		return "BEGIN", nil
 	case planner.TxnSavepoint, planner.TxnRelease, planner.TxnRollbackTo:
 		return s.savepoint(st)
 	case planner.TxnCommit:
 		if !s.explicit {
+			// COMMIT ends an implicit block early, with its changes.
 			w.Notice(sqlerr.New(sqlerr.NoActiveSQLTransaction, "there is no transaction in progress"))
-			return "COMMIT", nil
+			t := s.txn
+			s.txn = nil
+			if t == nil {
+				return "COMMIT", nil
+			}
+			return "COMMIT", s.commitCounted(ctx, t, w)
 		}
 		t, failed := s.txn, s.failed
 		s.txn, s.explicit, s.failed = nil, false, false
@@ -439,16 +474,15 @@ func (s *session) txnControl(ctx context.Context, st *planner.Txn, w pgwire.Resu
 			s.abort(t)
 			return "ROLLBACK", nil
 		}
-		if err := s.commit(ctx, t, w); err != nil {
-			s.c.metrics.rollbacks.Inc()
+		if err := s.commitCounted(ctx, t, w); err != nil {
 			return "", err
 		}
-		s.c.metrics.commits.Inc()
 		return "COMMIT", nil
 	default:
 		if !s.explicit {
 			w.Notice(sqlerr.New(sqlerr.NoActiveSQLTransaction, "there is no transaction in progress"))
-		} else {
+		}
+		if s.txn != nil {
 			s.c.metrics.rollbacks.Inc()
 		}
 		s.abort(s.txn)

@@ -130,6 +130,17 @@ type ErrorObserver interface {
 	ProtocolError(err *sqlerr.Error)
 }
 
+// BlockEnder is implemented by a Session that runs the statements of one
+// simple Query message, or of the extended-protocol messages up to a Sync,
+// as one implicit transaction when no explicit one is open, as PostgreSQL
+// does. pgwire calls EndBlock at the end of each Query message and at each
+// Sync, before ReadyForQuery; failed reports that an error was sent in the
+// block (its work is then discarded). w carries notices; an error returned
+// is sent as an ErrorResponse.
+type BlockEnder interface {
+	EndBlock(ctx context.Context, failed bool, w ResultWriter) error
+}
+
 // Deallocator may be implemented by a Statement that can be DEALLOCATE:
 // Deallocates reports whether it is (ok), and which prepared statement it
 // closes, or all of them. Prepared statements are pgwire's, so once such a

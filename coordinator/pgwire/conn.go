@@ -646,6 +646,7 @@ func (c *conn) loop() {
 				c.ignoreTillSync = true
 			}
 		case 'S':
+			c.endBlock(c.ignoreTillSync)
 			c.ignoreTillSync = false
 			c.sendReady()
 			if c.sess.TxStatus() == 'I' {
@@ -717,7 +718,8 @@ func (c *conn) reportParameters() {
 // simpleQuery runs a Query message.
 func (c *conn) simpleQuery(sql string) {
 	// Not deferred: after a panic the connection ends with a FATAL instead.
-	c.runQuery(sql)
+	failed := c.runQuery(sql)
+	c.endBlock(failed)
 	c.sendReady()
 	if c.sess.TxStatus() == 'I' {
 		c.dropPortals()
@@ -725,18 +727,34 @@ func (c *conn) simpleQuery(sql string) {
 	c.flush()
 }
 
-func (c *conn) runQuery(sql string) {
+// endBlock ends the implicit transaction block of a Query message or of
+// the messages up to a Sync (see BlockEnder).
+func (c *conn) endBlock(failed bool) {
+	be, ok := c.sess.(BlockEnder)
+	if !ok {
+		return
+	}
+	ctx, done := c.stmtContext()
+	defer done()
+	if err := be.EndBlock(ctx, failed, &resultWriter{c: c, ctx: ctx}); err != nil {
+		c.sendError(c.toSQLErr(err, ctx))
+	}
+}
+
+// runQuery runs the statements of a Query message, up to the first error;
+// it reports whether one failed.
+func (c *conn) runQuery(sql string) (failed bool) {
 	// PostgreSQL drops the unnamed statement and portal on a simple query.
 	delete(c.stmts, "")
 	delete(c.portals, "")
 	stmts, err := c.sess.Split(sql)
 	if err != nil {
 		c.sendError(c.toSQLErr(err, nil))
-		return
+		return true
 	}
 	if len(stmts) == 0 {
 		c.send(&pgproto3.EmptyQueryResponse{})
-		return
+		return false
 	}
 	off := 0
 	for _, text := range stmts {
@@ -754,12 +772,13 @@ func (c *conn) runQuery(sql string) {
 				e = &cp
 			}
 			c.sendError(e)
-			return
+			return true
 		}
 		if c.wErr != nil {
-			return
+			return true
 		}
 	}
+	return false
 }
 
 func (c *conn) simpleStatement(text string) error {

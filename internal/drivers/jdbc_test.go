@@ -20,7 +20,7 @@ var jdbcSections = []section{
 	{name: "params"},
 	{name: "fetchsize"},
 	{name: "batch"},
-	{name: "batcherror", missing: "an implicit transaction spanning the extended-protocol messages up to Sync (a failing statement of a batch rolls back the ones before it); helper proto"},
+	{name: "batcherror"},
 	{name: "types"},
 	{name: "transactions"},
 	{name: "metadata", missing: "pg_catalog relations and functions (pg_namespace, pg_class, pg_attribute, pg_type, pg_index, pg_description, current_schema(), _pg_expandarray; helper catalog)"},

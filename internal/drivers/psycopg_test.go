@@ -19,6 +19,7 @@ var psycopg2Sections = []section{
 	{name: "copy_to"},
 	{name: "types"},
 	{name: "errors"},
+	{name: "multi_statement"},
 	{name: "transactions"},
 }
 
@@ -37,7 +38,7 @@ var psycopg3Sections = []section{
 	{name: "types"},
 	{name: "binary_types"},
 	{name: "pipeline"},
-	{name: "pipeline_error", missing: "an implicit transaction spanning the extended-protocol messages up to Sync (a failing statement of a pipeline rolls back the ones before it); helper proto"},
+	{name: "pipeline_error"},
 	{name: "errors"},
 	{name: "transactions"},
 }

@@ -167,6 +167,25 @@ def errors():
             print("class", type(e).__name__, e.pgcode, e.diag.severity, e.diag.sqlstate)
 
 
+def multi_statement():
+    # The statements of one Query message are one implicit transaction
+    # unless they open an explicit one; COMMIT and ROLLBACK end it early.
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("create table py2_multi (id integer)")
+        for sql in ["insert into py2_multi values (1); select 1/0",
+                    "insert into py2_multi values (2); begin; insert into py2_multi values (3); commit",
+                    "insert into py2_multi values (4); rollback; insert into py2_multi values (5)",
+                    "insert into py2_multi values (6); commit; insert into py2_multi values ('x')",
+                    "insert into py2_multi values (7); begin; insert into py2_multi values (8); select 1/0",
+                    "rollback",
+                    "create table py2_multi2 (id integer); insert into py2_multi2 values (9); select * from py2_multi2"]:
+            expect_error(sql, lambda: cur.execute(sql), sqlstate_of)
+            print("transaction status", conn.get_transaction_status())
+        print_query(conn, "select id from py2_multi order by id")
+        print_query(conn, "select id from py2_multi2 order by id")
+
+
 def transactions():
     with conn.cursor() as cur:
         cur.execute("create table py2_tx (id integer)")
@@ -203,5 +222,6 @@ main({
     "copy_to": copy_to,
     "types": types,
     "errors": errors,
+    "multi_statement": multi_statement,
     "transactions": transactions,
 }, reset, sqlstate_of)
