@@ -23,6 +23,8 @@ var jdbcSections = []section{
 	{name: "batcherror"},
 	{name: "types"},
 	{name: "transactions"},
+	{name: "timestamptz", missing: "timestamp with time zone; helper proto"},
+	{name: "numeric", missing: "numeric NaN and precision above 18 digits, in text and binary; helper proto"},
 	{name: "metadata", missing: "pg_catalog relations and functions (pg_namespace, pg_class, pg_attribute, pg_type, pg_index, pg_description, current_schema(), _pg_expandarray; helper catalog)"},
 	{name: "resultsetmeta", missing: "pg_catalog relations (pg_class, pg_attribute, pg_attrdef) for ResultSetMetaData.isNullable/getTableName; helper catalog"},
 }

@@ -18,6 +18,8 @@ var psycopg2Sections = []section{
 	{name: "copy_from"},
 	{name: "copy_to"},
 	{name: "types"},
+	{name: "timestamptz", missing: "timestamp with time zone; helper proto"},
+	{name: "numeric", missing: "numeric NaN and precision above 18 digits, in text and binary; helper proto"},
 	{name: "errors"},
 	{name: "multi_statement"},
 	{name: "transactions"},
@@ -39,6 +41,8 @@ var psycopg3Sections = []section{
 	{name: "binary_types"},
 	{name: "pipeline"},
 	{name: "pipeline_error"},
+	{name: "timestamptz", missing: "timestamp with time zone; helper proto"},
+	{name: "numeric", missing: "numeric NaN and precision above 18 digits, in text and binary; helper proto"},
 	{name: "errors"},
 	{name: "transactions"},
 }

@@ -16,6 +16,8 @@ import java.sql.Savepoint;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.sql.Types;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -94,6 +96,8 @@ public class JdbcSuite {
             case "batcherror": batchError(); break;
             case "types": types(); break;
             case "transactions": transactions(); break;
+            case "timestamptz": timestamptz(); break;
+            case "numeric": numeric(); break;
             case "metadata": metadata(); break;
             case "resultsetmeta": resultSetMeta(); break;
             default: throw new IllegalArgumentException("no section " + name);
@@ -440,6 +444,41 @@ public class JdbcSuite {
             expectError(() -> st.executeUpdate("insert into jdbc_tx values (7)"), "insert in a read-only session");
             conn.setReadOnly(false);
             print(st.executeQuery("select id from jdbc_tx order by id"));
+        }
+    }
+
+    /** timestamptz reads and binds timestamp with time zone, in text and (from the sixth run) binary. */
+    private static void timestamptz() throws SQLException {
+        try (Statement st = conn.createStatement()) {
+            ResultSet rs = st.executeQuery("select '2024-02-29 12:34:56.789+02'::timestamptz,"
+                    + " '1999-12-31 23:59:59.999999-08'::timestamptz, '0001-01-01 00:00:00+00'::timestamptz, null::timestamptz");
+            while (rs.next()) {
+                for (int i = 1; i <= 4; i++) {
+                    System.out.println(show(rs.getObject(i)) + " | " + rs.getString(i) + " | "
+                            + show(rs.getObject(i, OffsetDateTime.class)));
+                }
+            }
+        }
+        try (PreparedStatement ps = conn.prepareStatement("select ?::timestamptz, ?::timestamptz")) {
+            for (int run = 1; run <= 6; run++) {
+                ps.setTimestamp(1, Timestamp.valueOf("2024-02-29 12:34:56." + run));
+                ps.setObject(2, OffsetDateTime.of(2024, 2, 29, 12, 0, run, 0, ZoneOffset.ofHours(run - 3)));
+                System.out.println("run " + run);
+                print(ps.executeQuery());
+            }
+        }
+    }
+
+    /** numeric reads numerics beyond 18 digits of precision, and NaN, in text and (from the sixth run) binary. */
+    private static void numeric() throws SQLException {
+        String sql = "select 'NaN'::numeric, 12345678901234567890.123456789::numeric, 1e-20::numeric,"
+                + " -99999999999999999999999999.9999::numeric(30,4), 0::numeric(25,10), ?::numeric";
+        try (PreparedStatement ps = conn.prepareStatement(sql)) {
+            for (int run = 1; run <= 6; run++) {
+                ps.setBigDecimal(1, new BigDecimal("123456789012345678901234567890.0123456789").negate());
+                System.out.println("run " + run);
+                print(ps.executeQuery());
+            }
         }
     }
 

@@ -145,6 +145,19 @@ def types():
         print_rows(cur.fetchall())
 
 
+def timestamptz():
+    q("select '2024-02-29 12:34:56.789+02'::timestamptz, '1999-12-31 23:59:59.999999-08'::timestamptz, null::timestamptz")
+    aware = datetime.datetime(2024, 2, 29, 12, 34, 56, 500000, tzinfo=datetime.timezone(datetime.timedelta(hours=5)))
+    q("select %s::timestamptz, %s::timestamptz::text", (aware, aware))
+    q("select '2024-07-01 12:00:00+00'::timestamptz::timestamp, '2024-07-01 12:00:00'::timestamp::timestamptz")
+
+
+def numeric():
+    q("select 'NaN'::numeric, 12345678901234567890.123456789::numeric, 1e-20::numeric,"
+      " -99999999999999999999999999.9999::numeric(30,4), 0::numeric(25,10), %s::numeric",
+      (decimal.Decimal("-123456789012345678901234567890.0123456789"),))
+
+
 def errors():
     conn.autocommit = True
     with conn.cursor() as cur:
@@ -221,6 +234,8 @@ main({
     "copy_from": copy_from,
     "copy_to": copy_to,
     "types": types,
+    "timestamptz": timestamptz,
+    "numeric": numeric,
     "errors": errors,
     "multi_statement": multi_statement,
     "transactions": transactions,

@@ -249,6 +249,26 @@ def pipeline_error():
     q("select id from py3_pipeline_error order by id")
 
 
+def timestamptz():
+    q("select '2024-02-29 12:34:56.789+02'::timestamptz, '1999-12-31 23:59:59.999999-08'::timestamptz, null::timestamptz")
+    aware = datetime.datetime(2024, 2, 29, 12, 34, 56, 500000, tzinfo=datetime.timezone(datetime.timedelta(hours=5)))
+    q("select %s::timestamptz, %s::timestamptz::text", (aware, aware))
+    q("select '2024-07-01 12:00:00+00'::timestamptz::timestamp, '2024-07-01 12:00:00'::timestamp::timestamptz")
+    with conn.cursor(binary=True) as cur:
+        cur.execute("select '2024-02-29 12:34:56.789+02'::timestamptz, %s::timestamptz", (aware,))
+        print_rows(cur.fetchall())
+
+
+def numeric():
+    q("select 'NaN'::numeric, 12345678901234567890.123456789::numeric, 1e-20::numeric,"
+      " -99999999999999999999999999.9999::numeric(30,4), 0::numeric(25,10), %s::numeric",
+      (decimal.Decimal("-123456789012345678901234567890.0123456789"),))
+    with conn.cursor(binary=True) as cur:
+        cur.execute("select 'NaN'::numeric, 12345678901234567890.123456789::numeric, 1e-20::numeric, %s::numeric",
+                    (decimal.Decimal("-1E+30"),))
+        print_rows(cur.fetchall())
+
+
 def errors():
     conn.autocommit = True
     for sql in bad_statements():
@@ -309,6 +329,8 @@ main({
     "binary_types": binary_types,
     "pipeline": pipeline,
     "pipeline_error": pipeline_error,
+    "timestamptz": timestamptz,
+    "numeric": numeric,
     "errors": errors,
     "transactions": transactions,
 }, reset, sqlstate_of)
