@@ -252,10 +252,7 @@ func constant(c *pg_query.A_Const) *plan.Expr {
 		return plan.ConstOf(catalog.TypeInt4, plan.Datum{I: int64(v.Ival.Ival)})
 	case *pg_query.A_Const_Fval:
 		s := v.Fval.Fval
-		if strings.ContainsAny(s, "eE") {
-			return exponentConstant(s)
-		}
-		if !strings.Contains(s, ".") {
+		if !strings.ContainsAny(s, ".eE") {
 			if i, err := strconv.ParseInt(s, 10, 64); err == nil {
 				if i == int64(int32(i)) {
 					return plan.ConstOf(catalog.TypeInt4, plan.Datum{I: i})
@@ -263,6 +260,8 @@ func constant(c *pg_query.A_Const) *plan.Expr {
 				return plan.ConstOf(catalog.TypeInt8, plan.Datum{I: i})
 			}
 		}
+		// A decimal, or a number with an exponent (whose scale is what its
+		// digits need once the point has moved: 1.25e-5 is 0.0000125).
 		d, err := pgtype.ParseNumericText([]byte(s))
 		if err != nil {
 			fail(err)
@@ -271,7 +270,7 @@ func constant(c *pg_query.A_Const) *plan.Expr {
 		if t.IsDynamicNumeric() {
 			return plan.ConstOf(t, plan.Datum{S: d})
 		}
-		i, err := pgtype.ParseNumeric([]byte(s), 0, t.Scale)
+		i, err := pgtype.ParseNumeric([]byte(d), 0, t.Scale)
 		if err != nil {
 			fail(err)
 		}
@@ -284,36 +283,6 @@ func constant(c *pg_query.A_Const) *plan.Expr {
 		failf(sqlerr.FeatureNotSupported, "bit string literals are not supported")
 	}
 	return plan.NullOf(catalog.TypeUnknown)
-}
-
-// exponentConstant binds a literal written with an exponent. PostgreSQL
-// types it numeric, with the scale its digits need once the exponent has
-// moved the point (1.25e-5 is 0.0000125, 1.50e1 is 15.0); so does Cirrus
-// when the value fits a scaled numeric, and otherwise (1e100, 1e-30) binds
-// it as float8.
-func exponentConstant(s string) *plan.Expr {
-	plain, err := pgtype.ParseNumericText([]byte(s))
-	if err != nil {
-		fail(err)
-	}
-	if scale := numericScale(plain); scale <= catalog.MaxNumericPrecision {
-		if i, err := pgtype.ParseNumeric([]byte(plain), 0, scale); err == nil {
-			return plan.ConstOf(catalog.NumericType(0, scale), plan.Datum{I: i})
-		}
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		failf(sqlerr.NumericValueOutOfRange, "%q is out of range for type double precision", s)
-	}
-	return plan.ConstOf(catalog.TypeFloat8, plan.Datum{F: f})
-}
-
-// numericScale is the number of digits after the point of a plain decimal.
-func numericScale(s string) int32 {
-	if i := strings.IndexByte(s, '.'); i >= 0 {
-		return int32(len(s) - i - 1)
-	}
-	return 0
 }
 
 func opName(name []*pg_query.Node) string {
