@@ -153,9 +153,13 @@ def timestamptz():
 
 
 def numeric():
-    q("select 'NaN'::numeric, 12345678901234567890.123456789::numeric, 1e-20::numeric,"
+    q("select 12345678901234567890.123456789::numeric, 1e-20::numeric,"
       " -99999999999999999999999999.9999::numeric(30,4), 0::numeric(25,10), %s::numeric",
       (decimal.Decimal("-123456789012345678901234567890.0123456789"),))
+
+
+def numeric_nan():
+    q("select 'NaN'::numeric, %s::numeric", (decimal.Decimal("NaN"),))
 
 
 def errors():
@@ -236,6 +240,7 @@ main({
     "types": types,
     "timestamptz": timestamptz,
     "numeric": numeric,
+    "numeric_nan": numeric_nan,
     "errors": errors,
     "multi_statement": multi_statement,
     "transactions": transactions,

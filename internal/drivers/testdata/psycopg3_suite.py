@@ -28,8 +28,8 @@ def reset():
     conn = reopened(conn, lambda: psycopg.connect(""))
 
 
-def q(sql, args=None):
-    print_query(conn, sql, args)
+def q(sql, args=None, binary=False):
+    print_query(conn, sql, args, binary=binary)
 
 
 def simple():
@@ -260,13 +260,18 @@ def timestamptz():
 
 
 def numeric():
-    q("select 'NaN'::numeric, 12345678901234567890.123456789::numeric, 1e-20::numeric,"
+    q("select 12345678901234567890.123456789::numeric, 1e-20::numeric,"
       " -99999999999999999999999999.9999::numeric(30,4), 0::numeric(25,10), %s::numeric",
       (decimal.Decimal("-123456789012345678901234567890.0123456789"),))
     with conn.cursor(binary=True) as cur:
-        cur.execute("select 'NaN'::numeric, 12345678901234567890.123456789::numeric, 1e-20::numeric, %s::numeric",
+        cur.execute("select 12345678901234567890.123456789::numeric, 1e-20::numeric, %s::numeric",
                     (decimal.Decimal("-1E+30"),))
         print_rows(cur.fetchall())
+
+
+def numeric_nan():
+    q("select 'NaN'::numeric, %s::numeric", (decimal.Decimal("NaN"),))
+    q("select 'NaN'::numeric, %s::numeric", (decimal.Decimal("NaN"),), binary=True)
 
 
 def errors():
@@ -331,6 +336,7 @@ main({
     "pipeline_error": pipeline_error,
     "timestamptz": timestamptz,
     "numeric": numeric,
+    "numeric_nan": numeric_nan,
     "errors": errors,
     "transactions": transactions,
 }, reset, sqlstate_of)
