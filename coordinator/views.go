@@ -16,8 +16,9 @@ import (
 // OIDs of Cirrus's own system views: unused by PostgreSQL 15, below
 // FirstGenbkiObjectId (10000), so never a user object's.
 const (
-	cirrusStatCatalogOID catalog.OID = 9890
-	cirrusStatStorageOID catalog.OID = 9891
+	cirrusStatCatalogOID  catalog.OID = 9890
+	cirrusStatStorageOID  catalog.OID = 9891
+	cirrusStatActivityOID catalog.OID = 9892
 )
 
 // CatalogStats returns this coordinator's catalog cache statistics.

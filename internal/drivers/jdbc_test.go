@@ -29,7 +29,7 @@ var jdbcSections = []section{
 	{name: "metadata"},
 	{name: "getcolumns", missing: "row_number() OVER (PARTITION BY … ORDER BY …), which getColumns' query uses; window functions are not built"},
 	{name: "getprimarykeys", missing: "information_schema._pg_expandarray, which getPrimaryKeys' query uses; helper catalog"},
-	{name: "gettypeinfo", missing: "set-returning functions in FROM (generate_series(1, n) AS s(r)), which getTypeInfo's query uses; helper catalog"},
+	{name: "gettypeinfo"},
 	{name: "resultsetmeta"},
 }
 
