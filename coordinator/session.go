@@ -35,6 +35,8 @@ type session struct {
 	// explicit is set inside BEGIN … COMMIT; failed after an error there.
 	explicit bool
 	failed   bool
+	// cursors are the DECLAREd cursors by name (cursor.go).
+	cursors map[string]*cursor
 	// act is what cirrus_stat_activity shows of the session.
 	act activity
 	// rows counts the rows the running statement returned (metrics).
@@ -125,6 +127,10 @@ func (s *session) TxStatus() byte {
 func (s *session) Close() {
 	if s.txn != nil && s.explicit {
 		s.c.metrics.rollbacks.Inc()
+	}
+	s.endCursors(context.Background(), false)
+	for _, c := range s.cursors {
+		c.close()
 	}
 	s.abort(s.txn)
 	s.txn, s.explicit, s.failed = nil, false, false
@@ -224,7 +230,7 @@ func (s *session) Prepare(ctx context.Context, sql string, paramOIDs []uint32) (
 	}
 	st.params = params.Types
 	st.bound = bound
-	st.cols = describe(bound)
+	st.cols = s.describe(bound)
 	return st, nil
 }
 
@@ -243,6 +249,25 @@ func isTxnControl(p planner.Parsed) bool {
 
 func errAborted() error {
 	return sqlerr.New(sqlerr.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+}
+
+// describe returns a statement's result columns: a FETCH's are its
+// cursor's (none while the cursor does not exist, as in PostgreSQL).
+func (s *session) describe(st planner.Statement) []pgwire.Column {
+	if f, ok := st.(*planner.Fetch); ok {
+		if c := s.cursors[f.Name]; c != nil && !f.Move {
+			return c.cols
+		}
+		return nil
+	}
+	return describe(st)
+}
+
+// missingCursor reports a FETCH of a cursor that does not exist, which
+// fails as such (34000) whatever was described.
+func missingCursor(s *session, st planner.Statement) bool {
+	f, ok := st.(*planner.Fetch)
+	return ok && s.cursors[f.Name] == nil
 }
 
 func describe(st planner.Statement) []pgwire.Column {
@@ -333,7 +358,7 @@ func (st *statement) execute(ctx context.Context, params []plan.Datum, w pgwire.
 	}
 	// The client was told the result's shape at Parse/Describe; if DDL since
 	// then changed it, the rows would not match (PostgreSQL's rule too).
-	if cols := describe(bound); !sameShape(st.cols, cols) {
+	if cols := s.describe(bound); !sameShape(st.cols, cols) && !missingCursor(s, bound) {
 		if st.described {
 			return "", s.fail(sqlerr.New(sqlerr.FeatureNotSupported, "cached plan must not change result type"))
 		}
@@ -352,6 +377,7 @@ func (s *session) fail(err error) error {
 	if s.explicit {
 		s.failed = true
 	} else {
+		s.endCursors(context.Background(), false)
 		s.txn = nil
 	}
 	return err
@@ -420,14 +446,21 @@ func (s *session) EndBlock(ctx context.Context, failed bool, w pgwire.ResultWrit
 	s.txn = nil
 	if failed {
 		s.c.metrics.rollbacks.Inc()
+		s.endCursors(ctx, false)
 		s.abort(t)
 		return nil
 	}
 	return s.commitCounted(ctx, t, w)
 }
 
-// commitCounted is commit, counted in the commit and rollback metrics.
+// commitCounted is commit, counted in the commit and rollback metrics,
+// after the cursors' end of the transaction (endCursors).
 func (s *session) commitCounted(ctx context.Context, t *txn, w pgwire.ResultWriter) error {
+	if err := s.endCursors(ctx, true); err != nil {
+		s.c.metrics.rollbacks.Inc()
+		s.abort(t)
+		return err
+	}
 	if err := s.commit(ctx, t, w); err != nil {
 		s.c.metrics.rollbacks.Inc()
 		return err
@@ -463,7 +496,7 @@ func (s *session) txnControl(ctx context.Context, st *planner.Txn, w pgwire.Resu
 			t := s.txn
 			s.txn = nil
 			if t == nil {
-				return "COMMIT", nil
+				return "COMMIT", s.endCursors(ctx, true)
 			}
 			return "COMMIT", s.commitCounted(ctx, t, w)
 		}
@@ -471,6 +504,7 @@ func (s *session) txnControl(ctx context.Context, st *planner.Txn, w pgwire.Resu
 		s.txn, s.explicit, s.failed = nil, false, false
 		if failed {
 			s.c.metrics.rollbacks.Inc()
+			s.endCursors(ctx, false)
 			s.abort(t)
 			return "ROLLBACK", nil
 		}
@@ -485,6 +519,7 @@ func (s *session) txnControl(ctx context.Context, st *planner.Txn, w pgwire.Resu
 		if s.txn != nil {
 			s.c.metrics.rollbacks.Inc()
 		}
+		s.endCursors(ctx, false)
 		s.abort(s.txn)
 		s.txn, s.explicit, s.failed = nil, false, false
 		return "ROLLBACK", nil
@@ -681,6 +716,12 @@ func (s *session) run(ctx context.Context, st planner.Statement, w pgwire.Result
 	case *planner.CopyTo:
 		n, err := s.copyTo(ctx, st, w)
 		return fmt.Sprintf("COPY %d", n), err
+	case *planner.DeclareCursor:
+		return s.declare(st)
+	case *planner.Fetch:
+		return s.fetch(ctx, st, w)
+	case *planner.CloseCursor:
+		return s.closeCursor(st)
 	case *planner.Delete:
 		n, err := s.delete(ctx, st)
 		return fmt.Sprintf("DELETE %d", n), err

@@ -236,6 +236,12 @@ func (b *binder) statement(n *pg_query.Node) Statement {
 		return b.rename(s.RenameStmt)
 	case *pg_query.Node_CopyStmt:
 		return b.copy(s.CopyStmt)
+	case *pg_query.Node_DeclareCursorStmt:
+		return b.declareCursor(s.DeclareCursorStmt)
+	case *pg_query.Node_FetchStmt:
+		return b.fetch(s.FetchStmt)
+	case *pg_query.Node_ClosePortalStmt:
+		return &CloseCursor{Name: s.ClosePortalStmt.Portalname}
 	case *pg_query.Node_TransactionStmt:
 		switch s.TransactionStmt.Kind {
 		case pg_query.TransactionStmtKind_TRANS_STMT_BEGIN, pg_query.TransactionStmtKind_TRANS_STMT_START:

@@ -181,3 +181,29 @@ func (b *Batch) Types() []catalog.Type {
 	}
 	return ts
 }
+
+// Slice returns rows [from, to) of b as a batch that shares b's memory.
+func (b *Batch) Slice(from, to int) *Batch {
+	if from == 0 && to == b.N {
+		return b
+	}
+	out := &Batch{Cols: make([]*Vector, len(b.Cols)), N: to - from}
+	for j, v := range b.Cols {
+		s := &Vector{Type: v.Type}
+		switch {
+		case v.I64 != nil:
+			s.I64 = v.I64[from:to]
+		case v.F64 != nil:
+			s.F64 = v.F64[from:to]
+		case v.Bool != nil:
+			s.Bool = v.Bool[from:to]
+		case v.Offsets != nil:
+			s.Offsets, s.Data = v.Offsets[from:to+1], v.Data
+		}
+		if v.Nulls != nil {
+			s.Nulls = v.Nulls[from:to]
+		}
+		out.Cols[j] = s
+	}
+	return out
+}

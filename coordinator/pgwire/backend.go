@@ -121,6 +121,13 @@ type ParameterReporter interface {
 	ChangedParameters() [][2]string
 }
 
+// CursorDescriber is implemented by a Session with SQL cursors (DECLARE):
+// in PostgreSQL a cursor is a portal, so a Describe of a portal that
+// pgwire does not know asks the session for a cursor of that name.
+type CursorDescriber interface {
+	CursorColumns(name string) (cols []Column, ok bool)
+}
+
 // ErrorObserver is implemented by a Session that wants to hear about errors
 // pgwire raises itself, outside Prepare and Execute (a Bind with a bad
 // parameter value, an unknown portal, a row limit on a broken portal): in

@@ -352,6 +352,12 @@ func (c *conn) describe(kind byte, name string) error {
 	case 'P':
 		p := c.portals[name]
 		if p == nil {
+			if cd, ok := c.sess.(CursorDescriber); ok {
+				if cols, ok := cd.CursorColumns(name); ok {
+					c.send(rowDescription(cols, nil))
+					return nil
+				}
+			}
 			return c.userErr(portalNotFound(name))
 		}
 		var cols []Column

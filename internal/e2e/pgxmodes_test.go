@@ -62,6 +62,23 @@ func pgxOutcome(ctx context.Context, conn *pgx.Conn, sql string, args ...any) st
 	return b.String() + rows.CommandTag().String()
 }
 
+// connectMode connects pgx in a query-exec mode; the connection closes
+// when the test ends.
+func connectMode(t *testing.T, dsn string, mode pgx.QueryExecMode) *pgx.Conn {
+	t.Helper()
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DefaultQueryExecMode = mode
+	conn, err := pgx.ConnectConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
 func sqlstate(err error) string {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
@@ -146,20 +163,7 @@ func TestPgxModesDifferential(t *testing.T) {
 	}
 	for _, mode := range pgxModes {
 		t.Run(mode.String(), func(t *testing.T) {
-			var conns []*pgx.Conn
-			for _, d := range dsns {
-				cfg, err := pgx.ParseConfig(d)
-				if err != nil {
-					t.Fatal(err)
-				}
-				cfg.DefaultQueryExecMode = mode
-				conn, err := pgx.ConnectConfig(ctx, cfg)
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { conn.Close(ctx) })
-				conns = append(conns, conn)
-			}
+			conns := []*pgx.Conn{connectMode(t, dsns[0], mode), connectMode(t, dsns[1], mode)}
 			for _, q := range queries {
 				// Twice: cached modes run the second time from their cache.
 				for run := 0; run < 2; run++ {
@@ -170,6 +174,144 @@ func TestPgxModesDifferential(t *testing.T) {
 						break
 					}
 				}
+			}
+		})
+	}
+}
+
+// TestPgxBatchDifferential sends pipelined batches (pgx SendBatch: every
+// statement's messages, one Sync) whose middle statement fails, in every
+// query-exec mode, and requires PostgreSQL's outcome: the statements
+// before the failure report their results, everything after it is
+// skipped until Sync, the batch's implicit transaction is rolled back as a
+// whole, and the connection goes on.
+func TestPgxBatchDifferential(t *testing.T) {
+	pg := pgtest.Shared(t)
+	c := startCluster(t, "")
+	db := fmt.Sprintf("pgxbatch_%d", diffDBs.Add(1))
+	pg.CreateDB(t, db)
+	ctx := context.Background()
+	batches := [][]string{
+		{"INSERT INTO b VALUES (1, 'one')", "INSERT INTO b VALUES (2, 'two')", "SELECT count(*) FROM b", "INSERT INTO b VALUES (3 / 0, 'bad')", "INSERT INTO b VALUES (4, 'four')", "SELECT count(*) FROM b"},
+		{"INSERT INTO b VALUES (5, 'five')", "SELECT k, v FROM b ORDER BY k"},
+		{"SELECT k FROM b ORDER BY k", "SELECT nosuch FROM b", "INSERT INTO b VALUES (6, 'six')"},
+		{"BEGIN", "INSERT INTO b VALUES (7, 'seven')", "COMMIT", "INSERT INTO b VALUES (8, 'eight')", "INSERT INTO b VALUES ('x', 'bad')"},
+		{"INSERT INTO b VALUES (9, 'nine')", "BEGIN", "INSERT INTO b VALUES (10, 'ten')", "COMMIT"},
+		{"SELECT k, v FROM b ORDER BY k"},
+	}
+	for _, mode := range pgxModes {
+		t.Run(mode.String(), func(t *testing.T) {
+			var outs [2][]string
+			for i, d := range []string{dsn(c), pg.DSN(db)} {
+				conn := connectMode(t, d, mode)
+				for _, sql := range []string{"DROP TABLE IF EXISTS b", "CREATE TABLE b (k integer, v text)"} {
+					if _, err := conn.Exec(ctx, sql); err != nil {
+						t.Fatal(err)
+					}
+				}
+				for _, stmts := range batches {
+					batch := &pgx.Batch{}
+					for _, sql := range stmts {
+						batch.Queue(sql)
+					}
+					br := conn.SendBatch(ctx, batch)
+					for _, sql := range stmts {
+						outs[i] = append(outs[i], sql+": "+batchOutcome(br))
+					}
+					if err := br.Close(); err != nil {
+						outs[i] = append(outs[i], "close: "+sqlstate(err))
+					}
+					outs[i] = append(outs[i], "after: "+pgxOutcome(ctx, conn, "SELECT count(*) FROM b"))
+				}
+			}
+			if got, want := strings.Join(outs[0], "\n"), strings.Join(outs[1], "\n"); got != want {
+				t.Errorf("batches differ:\ncirrus:\n%s\npostgres:\n%s", got, want)
+			}
+		})
+	}
+}
+
+// batchOutcome reads the next result of a batch: its rows as text and
+// tag, or its error's SQLSTATE.
+func batchOutcome(br pgx.BatchResults) string {
+	rows, err := br.Query()
+	if err != nil {
+		return "error " + sqlstate(err)
+	}
+	var b strings.Builder
+	for rows.Next() {
+		vals, err := rows.Values()
+		if err != nil {
+			return "scan error " + err.Error()
+		}
+		fmt.Fprint(&b, vals, " ")
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return b.String() + "error " + sqlstate(err)
+	}
+	return b.String() + rows.CommandTag().String()
+}
+
+// TestCursorsDifferential runs DECLARE, FETCH, MOVE and CLOSE through
+// pgx in every query-exec mode on Cirrus and PostgreSQL 15: cursors
+// inside transactions, WITH HOLD cursors that outlive their commit, a
+// rollback closing its cursors, and the errors of unknown and duplicate
+// cursors.
+func TestCursorsDifferential(t *testing.T) {
+	pg := pgtest.Shared(t)
+	c := startCluster(t, "")
+	db := fmt.Sprintf("cursors_%d", diffDBs.Add(1))
+	pg.CreateDB(t, db)
+	ctx := context.Background()
+	script := []string{
+		"CREATE TABLE g (i integer, t text)",
+		"INSERT INTO g VALUES (1, 'a'), (2, 'b'), (3, NULL), (4, 'd'), (5, 'e'), (6, 'f')",
+		"BEGIN",
+		"DECLARE c CURSOR FOR SELECT i, t FROM g ORDER BY i",
+		"FETCH 2 FROM c",
+		"FETCH NEXT FROM c",
+		"MOVE 1 IN c",
+		"FETCH FORWARD 1 FROM c",
+		"FETCH ALL IN c",
+		"FETCH c",
+		"DECLARE c CURSOR FOR SELECT 1",
+		"ROLLBACK",
+		"FETCH c",
+		"BEGIN",
+		"DECLARE c NO SCROLL CURSOR FOR SELECT i FROM g ORDER BY i",
+		"DECLARE h CURSOR WITH HOLD FOR SELECT i, t FROM g ORDER BY i DESC",
+		"FETCH 1 FROM h",
+		"FETCH PRIOR FROM c",
+		"COMMIT",
+		"FETCH 1 FROM c",
+		"FETCH 2 FROM h",
+		"FETCH FORWARD ALL FROM h",
+		"CLOSE h",
+		"CLOSE h",
+		"DECLARE d CURSOR FOR SELECT 1",
+		"DECLARE w CURSOR WITH HOLD FOR SELECT i FROM g ORDER BY i",
+		"FETCH 3 w",
+		"BEGIN",
+		"DECLARE x CURSOR WITH HOLD FOR SELECT i FROM g WHERE i > 4 ORDER BY i",
+		"ROLLBACK",
+		"FETCH x",
+		"FETCH 1 w",
+		"CLOSE ALL",
+		"FETCH w",
+		"DROP TABLE g",
+	}
+	for _, mode := range pgxModes {
+		t.Run(mode.String(), func(t *testing.T) {
+			var outs [2][]string
+			for i, d := range []string{dsn(c), pg.DSN(db)} {
+				conn := connectMode(t, d, mode)
+				for _, sql := range script {
+					outs[i] = append(outs[i], sql+": "+strings.ReplaceAll(pgxOutcome(ctx, conn, sql), "\n", " / "))
+				}
+			}
+			if got, want := strings.Join(outs[0], "\n"), strings.Join(outs[1], "\n"); got != want {
+				t.Errorf("cursors differ:\ncirrus:\n%s\npostgres:\n%s", got, want)
 			}
 		})
 	}
