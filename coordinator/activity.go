@@ -248,16 +248,13 @@ func (s *session) signalBackend(pid int64, terminate bool, notice func(*sqlerr.E
 	return true
 }
 
-// pgStatActivityOID is pg_stat_activity's OID in PostgreSQL 15.
-const pgStatActivityOID catalog.OID = 12222
-
 // pgStatActivity is pg_stat_activity with PostgreSQL 15's columns, over the
 // same sessions as cirrus_stat_activity. Columns Cirrus has no value for
 // (leader_pid, client_hostname, wait events, xids, query_id) are NULL,
 // and so is usesysid until roles have OIDs. client_addr is text, not
 // inet; backend_xid and backend_xmin are int8, not xid.
 var pgStatActivity = &systemRelation{
-	SystemRelation: planner.SystemRelation{OID: pgStatActivityOID, Name: "pg_stat_activity", Kind: planner.SystemView, Columns: []catalog.Column{
+	SystemRelation: planner.SystemRelation{OID: pgcat.RelationOIDs["pg_stat_activity"], Name: "pg_stat_activity", Kind: planner.SystemView, Columns: []catalog.Column{
 		{Name: "datid", Type: catalog.TypeOid},
 		{Name: "datname", Type: catalog.TypeName},
 		{Name: "pid", Type: catalog.TypeInt4},
