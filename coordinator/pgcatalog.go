@@ -570,11 +570,3 @@ func (s *session) catalogInfo() *planner.CatalogInfo {
 		SystemRelations: allSystemRelations,
 	}
 }
-
-// setting is a setting's value as SHOW prints it.
-func (s *session) setting(name string) (string, bool) {
-	if v, ok := s.vars[name]; ok {
-		return v, true
-	}
-	return showDefault(name)
-}

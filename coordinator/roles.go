@@ -25,6 +25,9 @@ func (c *Coordinator) Connect(ctx context.Context, p pgwire.StartupParams) (pgwi
 		return nil, sqlerr.Errorf(sqlerr.InvalidAuthorization, "role %q is not permitted to log in", p.User)
 	}
 	s := newSession(c, p, r.OID)
+	if err := s.applyStartup(p.Options); err != nil {
+		return nil, err
+	}
 	c.sessions.add(s)
 	return s, nil
 }

@@ -39,15 +39,22 @@ type session struct {
 	cursors map[string]*cursor
 	// act is what cirrus_stat_activity shows of the session.
 	act activity
+	// resetVals are the settings given at startup (RESET returns to
+	// them), gucTxn the settings' state in a transaction block, reported
+	// the ParameterStatus values the client has (settings.go).
+	resetVals map[string]string
+	gucTxn    *gucTxn
+	reported  map[string]string
 	// rows counts the rows the running statement returned (metrics).
 	rows int64
 }
 
 func newSession(c *Coordinator, p pgwire.StartupParams, user catalog.OID) *session {
-	s := &session{c: c, params: p, vars: map[string]string{}, authUser: user, sessionUser: user}
-	for k, v := range p.Options {
-		s.vars[strings.ToLower(k)] = v
+	s := &session{c: c, params: p, vars: map[string]string{}, authUser: user, sessionUser: user, reported: map[string]string{}}
+	for _, kv := range pgwire.DefaultParameterStatus() {
+		s.reported[kv[0]] = kv[1]
 	}
+	s.reported["application_name"] = p.Options["application_name"]
 	now := time.Now()
 	s.act.backendStart, s.act.stateChange, s.act.state = now, now, stateIdle
 	return s
@@ -278,7 +285,14 @@ func describe(st planner.Statement) []pgwire.Column {
 	case *planner.Explain:
 		return []pgwire.Column{{Name: "QUERY PLAN", Type: catalog.TypeText}}
 	case *planner.Show:
-		return []pgwire.Column{{Name: st.Name, Type: catalog.TypeText}}
+		if st.Name == "all" {
+			cols := make([]pgwire.Column, len(showAllColumns))
+			for i, n := range showAllColumns {
+				cols[i] = pgwire.Column{Name: n, Type: catalog.TypeText}
+			}
+			return cols
+		}
+		return []pgwire.Column{{Name: showColumn(st.Name), Type: catalog.TypeText}}
 	default:
 		return nil
 	}
@@ -329,7 +343,7 @@ func (st *statement) Execute(ctx context.Context, params []plan.Datum, w pgwire.
 		s.act.end(s.TxStatus(), time.Now())
 		s.c.metrics.finish(start, s.rows, err, ctx)
 	}()
-	tag, err = st.execute(ctx, params, w)
+	tag, err = st.execute(ctx, params, s.minMessages(w))
 	if err != nil && context.Cause(ctx) == errStatementTimeout {
 		// Whatever error the cancellation caused (a participant stream
 		// reset, say), the statement failed by its timeout.
@@ -388,18 +402,7 @@ func (s *session) execute(ctx context.Context, st planner.Statement, w pgwire.Re
 	case *planner.Txn:
 		return s.txnControl(ctx, st, w)
 	case *planner.Set:
-		if st.Reset {
-			if st.Name == "all" {
-				s.vars = map[string]string{}
-			} else {
-				delete(s.vars, st.Name)
-			}
-			return "RESET", nil
-		}
-		if st.Name != "" {
-			s.vars[st.Name] = st.Value
-		}
-		return "SET", nil
+		return s.set(st, w)
 	case *planner.Show:
 		return s.show(st, w)
 	case *planner.Deallocate:
@@ -416,6 +419,9 @@ func (s *session) execute(ctx context.Context, st planner.Statement, w pgwire.Re
 	// the next Sync, committed by EndBlock.
 	if s.txn == nil {
 		s.txn = newTxn()
+	}
+	if s.gucTxn != nil {
+		s.gucTxn.queried = true
 	}
 	tag, err := s.run(ctx, st, w)
 	if err != nil {
@@ -476,9 +482,16 @@ func (s *session) ProtocolError(e *sqlerr.Error) { s.fail(e) }
 func (s *session) txnControl(ctx context.Context, st *planner.Txn, w pgwire.ResultWriter) (string, error) {
 	switch st.Kind {
 	case planner.TxnBegin:
+		tag := "BEGIN"
+		if st.Start {
+			tag = "START TRANSACTION"
+		}
 		if s.explicit {
-			w.Notice(sqlerr.New(sqlerr.ActiveSQLTransaction, "there is already a transaction in progress"))
-			return "BEGIN", nil
+			w.Notice(sqlerr.New(sqlerr.ActiveSQLTransaction, "there is already a transaction in progress").Warning())
+			return tag, nil
+		}
+		if err := s.gucBegin(st.Settings); err != nil {
+			return "", err
 		}
 		// The statements before BEGIN in the same implicit block join the
 		// explicit transaction, as in PostgreSQL.
@@ -486,13 +499,13 @@ func (s *session) txnControl(ctx context.Context, st *planner.Txn, w pgwire.Resu
 		if s.txn == nil {
 			s.txn = newTxn()
 		}
-		return "BEGIN", nil
+		return tag, nil
 	case planner.TxnSavepoint, planner.TxnRelease, planner.TxnRollbackTo:
 		return s.savepoint(st)
 	case planner.TxnCommit:
 		if !s.explicit {
 			// COMMIT ends an implicit block early, with its changes.
-			w.Notice(sqlerr.New(sqlerr.NoActiveSQLTransaction, "there is no transaction in progress"))
+			w.Notice(sqlerr.New(sqlerr.NoActiveSQLTransaction, "there is no transaction in progress").Warning())
 			t := s.txn
 			s.txn = nil
 			if t == nil {
@@ -505,21 +518,25 @@ func (s *session) txnControl(ctx context.Context, st *planner.Txn, w pgwire.Resu
 		if failed {
 			s.c.metrics.rollbacks.Inc()
 			s.endCursors(ctx, false)
+			s.gucEnd(false)
 			s.abort(t)
 			return "ROLLBACK", nil
 		}
 		if err := s.commitCounted(ctx, t, w); err != nil {
+			s.gucEnd(false)
 			return "", err
 		}
+		s.gucEnd(true)
 		return "COMMIT", nil
 	default:
 		if !s.explicit {
-			w.Notice(sqlerr.New(sqlerr.NoActiveSQLTransaction, "there is no transaction in progress"))
+			w.Notice(sqlerr.New(sqlerr.NoActiveSQLTransaction, "there is no transaction in progress").Warning())
 		}
 		if s.txn != nil {
 			s.c.metrics.rollbacks.Inc()
 		}
 		s.endCursors(ctx, false)
+		s.gucEnd(false)
 		s.abort(s.txn)
 		s.txn, s.explicit, s.failed = nil, false, false
 		return "ROLLBACK", nil
@@ -552,6 +569,7 @@ func (s *session) savepoint(st *planner.Txn) (string, error) {
 	}
 	if st.Kind == planner.TxnSavepoint {
 		t.savepoints = append(t.savepoints, savepoint{name: st.Savepoint, state: t.txnState.clone()})
+		s.gucSavepoint(st.Savepoint)
 		return "SAVEPOINT", nil
 	}
 	i := len(t.savepoints) - 1
@@ -563,53 +581,16 @@ func (s *session) savepoint(st *planner.Txn) (string, error) {
 	if st.Kind == planner.TxnRelease {
 		// The work since the savepoint folds into the enclosing level.
 		t.savepoints = t.savepoints[:i]
+		s.gucRelease(st.Savepoint)
 		return "RELEASE", nil
 	}
 	// ROLLBACK TO discards the work since the savepoint (and the savepoints
 	// made after it), keeps the savepoint, and ends an aborted state.
 	t.txnState = t.savepoints[i].state.clone()
 	t.savepoints = t.savepoints[:i+1]
+	s.gucRollbackTo(st.Savepoint)
 	s.failed = false
 	return "ROLLBACK", nil
-}
-
-func (s *session) show(st *planner.Show, w pgwire.ResultWriter) (string, error) {
-	val, ok := s.setting(st.Name)
-	if !ok {
-		return "", sqlerr.Errorf(sqlerr.UndefinedObject, "unrecognized configuration parameter %q", st.Name)
-	}
-	b := vec.NewBatch([]catalog.Type{catalog.TypeText}, 1)
-	b.Cols[0].AppendBytes([]byte(val))
-	b.N = 1
-	if err := w.WriteBatch(b); err != nil {
-		return "", err
-	}
-	return "SHOW", nil
-}
-
-// showDefault is the value of a setting the session has not set.
-func showDefault(name string) (string, bool) {
-	switch name {
-	case "server_version":
-		return ServerVersion, true
-	case "search_path":
-		return `"$user", public`, true
-	case "transaction_isolation", "transaction isolation level":
-		return "read committed", true
-	case "client_encoding", "server_encoding":
-		return "UTF8", true
-	case "datestyle":
-		return "ISO, MDY", true
-	case "timezone":
-		return "UTC", true
-	case "standard_conforming_strings", "integer_datetimes":
-		return "on", true
-	case "server_version_num":
-		return "150006", true
-	case "max_index_keys":
-		return "32", true
-	}
-	return "", false
 }
 
 // ServerVersion is reported as server_version: a PostgreSQL 15 version that

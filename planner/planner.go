@@ -11,6 +11,7 @@ import (
 	pgparser "github.com/pganalyze/pg_query_go/v5/parser"
 
 	"github.com/cirrusdb/cirrus/catalog"
+	"github.com/cirrusdb/cirrus/catalog/pgcat"
 	"github.com/cirrusdb/cirrus/internal/sqlerr"
 	"github.com/cirrusdb/cirrus/planner/plan"
 )
@@ -245,7 +246,8 @@ func (b *binder) statement(n *pg_query.Node) Statement {
 	case *pg_query.Node_TransactionStmt:
 		switch s.TransactionStmt.Kind {
 		case pg_query.TransactionStmtKind_TRANS_STMT_BEGIN, pg_query.TransactionStmtKind_TRANS_STMT_START:
-			return &Txn{Kind: TxnBegin}
+			return &Txn{Kind: TxnBegin, Settings: setItems(s.TransactionStmt.Options),
+				Start: s.TransactionStmt.Kind == pg_query.TransactionStmtKind_TRANS_STMT_START}
 		case pg_query.TransactionStmtKind_TRANS_STMT_COMMIT:
 			return &Txn{Kind: TxnCommit}
 		case pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK:
@@ -303,19 +305,45 @@ func (b *binder) set(s *pg_query.VariableSetStmt) Statement {
 			if !ok {
 				failf(sqlerr.SyntaxError, "invalid value for SET %s", name)
 			}
-			vals = append(vals, constText(c.AConst))
+			v := constText(c.AConst)
+			if name == "search_path" {
+				// A list of names (GUC_LIST_QUOTE): each shown as an
+				// identifier, quoted when it needs to be.
+				v = pgcat.QuoteIdent(v)
+			}
+			vals = append(vals, v)
 		}
 		return &Set{Name: name, Value: strings.Join(vals, ", "), Local: s.IsLocal}
 	case pg_query.VariableSetKind_VAR_SET_DEFAULT, pg_query.VariableSetKind_VAR_RESET:
-		return &Set{Name: name, Reset: true, Local: s.IsLocal}
+		return &Set{Name: name, Reset: true, Default: s.Kind == pg_query.VariableSetKind_VAR_SET_DEFAULT, Local: s.IsLocal}
 	case pg_query.VariableSetKind_VAR_RESET_ALL:
 		return &Set{Name: "all", Reset: true}
 	case pg_query.VariableSetKind_VAR_SET_MULTI:
-		// SET TRANSACTION / SESSION CHARACTERISTICS: accepted, nothing to change.
-		return &Set{Name: name}
+		// SET TRANSACTION / SESSION CHARACTERISTICS AS TRANSACTION.
+		return &Set{Name: name, Items: setItems(s.Args), Local: s.IsLocal}
 	}
 	failf(sqlerr.FeatureNotSupported, "SET form not supported")
 	return nil
+}
+
+// setItems reads transaction modes (DefElems with constant values).
+func setItems(opts []*pg_query.Node) []SetItem {
+	var items []SetItem
+	for _, o := range opts {
+		d := o.GetDefElem()
+		if d == nil {
+			continue
+		}
+		v := ""
+		if c := d.Arg.GetAConst(); c != nil {
+			v = constText(c)
+			if _, isInt := c.Val.(*pg_query.A_Const_Ival); isInt {
+				v = map[string]string{"0": "off", "1": "on"}[v]
+			}
+		}
+		items = append(items, SetItem{Name: d.Defname, Value: v})
+	}
+	return items
 }
 
 func constText(c *pg_query.A_Const) string {

@@ -137,9 +137,15 @@ const (
 )
 
 // Txn is BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE or ROLLBACK TO.
+// Settings are BEGIN's transaction modes (transaction_isolation,
+// transaction_read_only, transaction_deferrable).
 type Txn struct {
 	Kind      TxnKind
 	Savepoint string
+	Settings  []SetItem
+	// Start is set for START TRANSACTION (its command tag), BEGIN's
+	// synonym.
+	Start bool
 }
 
 // AlterTable replaces a table's descriptor with Table (same OID): added,
@@ -154,13 +160,22 @@ type AlterTable struct {
 	Tag  string
 }
 
-// Set is SET name = value (Value empty with Reset for RESET/SET ... DEFAULT).
+// Set is SET name = value (Value empty with Reset for RESET/SET ... DEFAULT;
+// Name "all" for RESET ALL). SET TRANSACTION and SET SESSION
+// CHARACTERISTICS AS TRANSACTION have Name "transaction" and "session
+// characteristics" and their modes in Items (transaction_isolation, …).
 type Set struct {
 	Name  string
 	Value string
 	Reset bool
-	Local bool
+	// Default is set for SET name TO DEFAULT (a reset tagged SET).
+	Default bool
+	Local   bool
+	Items   []SetItem
 }
+
+// SetItem is one setting of a SET TRANSACTION or BEGIN.
+type SetItem struct{ Name, Value string }
 
 // Show is SHOW name.
 type Show struct{ Name string }

@@ -560,7 +560,20 @@ func (c *conn) startSession(minor uint32, body []byte) bool {
 	}
 	c.sess = sess
 	c.send(&pgproto3.AuthenticationOk{})
-	for _, kv := range c.parameterStatus() {
+	params := c.parameterStatus()
+	if pr, ok := sess.(ParameterReporter); ok {
+		// The session's values, from the startup packet and its options
+		// (TimeZone, DateStyle, …), take the defaults' places.
+		for _, kv := range pr.ChangedParameters() {
+			i := slices.IndexFunc(params, func(p [2]string) bool { return p[0] == kv[0] })
+			if i < 0 {
+				params = append(params, kv)
+			} else {
+				params[i][1] = kv[1]
+			}
+		}
+	}
+	for _, kv := range params {
 		c.send(&pgproto3.ParameterStatus{Name: kv[0], Value: kv[1]})
 	}
 	c.send(&pgproto3.BackendKeyData{ProcessID: c.pid, SecretKey: c.secret})

@@ -102,10 +102,7 @@ func (w *resultWriter) WriteBatch(b *vec.Batch) error {
 }
 
 func (w *resultWriter) Notice(e *sqlerr.Error) error {
-	sev := "NOTICE"
-	if len(e.Code) >= 2 && e.Code[:2] == "01" {
-		sev = "WARNING"
-	}
+	sev := e.NoticeSeverity()
 	code := e.Code
 	if code == "" {
 		code = sqlerr.SuccessfulCompletion

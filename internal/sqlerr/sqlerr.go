@@ -78,7 +78,28 @@ type Error struct {
 	Detail   string
 	Hint     string
 	Position int32 // 1-based character position in the query text, 0 if unknown
+	// Severity is a notice's severity (WARNING, NOTICE, …); empty means
+	// NoticeSeverity's default. Errors are always ERROR or FATAL.
+	Severity string
 	cause    error
+}
+
+// NoticeSeverity is the severity of e sent as a notice: its Severity, else
+// WARNING for SQLSTATE class 01 and NOTICE otherwise.
+func (e *Error) NoticeSeverity() string {
+	switch {
+	case e.Severity != "":
+		return e.Severity
+	case len(e.Code) >= 2 && e.Code[:2] == "01":
+		return "WARNING"
+	}
+	return "NOTICE"
+}
+
+// Warning returns e as a WARNING notice.
+func (e *Error) Warning() *Error {
+	e.Severity = "WARNING"
+	return e
 }
 
 func (e *Error) Error() string { return e.Message }
