@@ -1,6 +1,7 @@
 package coordinator
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -109,6 +110,17 @@ func invalidValue(g *guc, v string) *sqlerr.Error {
 	return sqlerr.Errorf(sqlerr.InvalidParameterValue, "invalid value for parameter %q: %q", g.name, v)
 }
 
+// unitError is 22023 for a bad value of a setting with units, with the
+// valid units as hint when the unit was the problem.
+func unitError(g *guc, v string, err error) *sqlerr.Error {
+	e := invalidValue(g, v)
+	var u unitsError
+	if errors.As(err, &u) {
+		e.Hint = u.Error()
+	}
+	return e
+}
+
 // canonical checks v as a value of g and returns it as SHOW prints it.
 func (g *guc) canonical(v string) (string, error) {
 	switch g.kind {
@@ -148,11 +160,7 @@ func (g *guc) canonical(v string) (string, error) {
 	case gucMillis:
 		d, err := parseMillis(v)
 		if err != nil {
-			e := invalidValue(g, v)
-			if strings.HasPrefix(err.Error(), "Valid units") {
-				e.Hint = err.Error()
-			}
-			return "", e
+			return "", unitError(g, v, err)
 		}
 		if ms := d.Milliseconds(); ms < g.min || ms > g.max {
 			return "", sqlerr.Errorf(sqlerr.InvalidParameterValue, "%d ms is outside the valid range for parameter %q (%d .. %d)", ms, g.name, g.min, g.max)
@@ -161,11 +169,7 @@ func (g *guc) canonical(v string) (string, error) {
 	case gucKB:
 		kb, err := parseKB(v)
 		if err != nil {
-			e := invalidValue(g, v)
-			if strings.HasPrefix(err.Error(), "Valid units") {
-				e.Hint = err.Error()
-			}
-			return "", e
+			return "", unitError(g, v, err)
 		}
 		if kb < g.min || kb > g.max {
 			return "", sqlerr.Errorf(sqlerr.InvalidParameterValue, "%d kB is outside the valid range for parameter %q (%d .. %d)", kb, g.name, g.min, g.max)
@@ -262,55 +266,6 @@ func checkTimeZone(v string) (string, error) {
 		return v, nil
 	}
 	return "", sqlerr.Errorf(sqlerr.InvalidParameterValue, "invalid value for parameter %q: %q", "TimeZone", v)
-}
-
-// kbUnits are PostgreSQL's units for memory settings.
-var kbUnits = []struct {
-	name string
-	kb   int64
-}{{"TB", 1 << 30}, {"GB", 1 << 20}, {"MB", 1 << 10}, {"kB", 1}}
-
-// parseKB parses a memory setting whose base unit is the kilobyte.
-func parseKB(v string) (int64, error) {
-	v = strings.TrimSpace(v)
-	num, unit := v, ""
-	if i := strings.IndexFunc(v, func(r rune) bool { return (r < '0' || r > '9') && r != '.' && r != '-' && r != '+' }); i >= 0 {
-		num, unit = strings.TrimSpace(v[:i]), strings.TrimSpace(v[i:])
-	}
-	f, err := strconv.ParseFloat(num, 64)
-	if err != nil {
-		return 0, err
-	}
-	mult := int64(1)
-	if unit != "" {
-		found := false
-		for _, u := range append(kbUnits, struct {
-			name string
-			kb   int64
-		}{"B", 0}) {
-			if u.name == unit {
-				mult, found = u.kb, true
-			}
-		}
-		if !found {
-			return 0, fmt.Errorf(`Valid units for this parameter are "B", "kB", "MB", "GB", and "TB".`)
-		}
-		if mult == 0 { // bytes
-			return roundHalfAway(f / 1024), nil
-		}
-	}
-	return roundHalfAway(f * float64(mult)), nil
-}
-
-// formatKB shows a memory setting as SHOW does: in the largest unit that
-// divides it exactly.
-func formatKB(kb int64) string {
-	for _, u := range kbUnits {
-		if kb != 0 && kb%u.kb == 0 {
-			return strconv.FormatInt(kb/u.kb, 10) + u.name
-		}
-	}
-	return strconv.FormatInt(kb, 10) + "kB"
 }
 
 // sortedGUCs are the settings sorted by name, for SHOW ALL.
