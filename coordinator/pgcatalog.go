@@ -150,8 +150,9 @@ var catalogRelations = []*systemRelation{
 	catalogRelation("pg_collation", planner.SystemCatalog, collationRows),
 	catalogRelation("pg_database", planner.SystemCatalog, databaseRows),
 	catalogRelation("pg_roles", planner.SystemView, roleRows),
-	catalogRelation("pg_authid", planner.SystemCatalog, roleRows),
+	catalogRelation("pg_authid", planner.SystemCatalog, authidRows),
 	catalogRelation("pg_user", planner.SystemView, userRows),
+	catalogRelation("pg_auth_members", planner.SystemCatalog, authMembersRows),
 	catalogRelation("pg_proc", planner.SystemCatalog, procRows),
 	catalogRelation("pg_tablespace", planner.SystemCatalog, tablespaceRows),
 	catalogRelation("pg_language", planner.SystemCatalog, languageRows),
@@ -165,7 +166,6 @@ var catalogRelations = []*systemRelation{
 	catalogRelation("pg_inherits", planner.SystemCatalog, nil),
 	catalogRelation("pg_description", planner.SystemCatalog, nil),
 	catalogRelation("pg_shdescription", planner.SystemCatalog, nil),
-	catalogRelation("pg_auth_members", planner.SystemCatalog, nil),
 	catalogRelation("pg_policy", planner.SystemCatalog, nil),
 	catalogRelation("pg_statistic_ext", planner.SystemCatalog, nil),
 	catalogRelation("pg_publication", planner.SystemCatalog, nil),
@@ -199,11 +199,17 @@ func allSystemRelations() []*planner.SystemRelation {
 func namespaceRows(cs *catalogState) []map[string]any {
 	var out []map[string]any
 	for _, ns := range pgcat.Namespaces(cs.cat) {
-		owner := pgcat.BootstrapSuperuser
-		if ns.OID == catalog.PublicNamespace {
+		owner, acl := ns.Owner(), ns.ACL
+		if ns.OID == catalog.PublicNamespace && owner == catalog.BootstrapSuperuser {
+			// PostgreSQL 15's public belongs to pg_database_owner, whose
+			// privileges are the database owner's: the bootstrap
+			// superuser's in Cirrus.
 			owner = pgcat.DatabaseOwnerRole
+			if acl == nil {
+				acl = catalog.PublicSchemaACL(owner)
+			}
 		}
-		out = append(out, map[string]any{"oid": ns.OID, "nspname": ns.Name, "nspowner": owner})
+		out = append(out, map[string]any{"oid": ns.OID, "nspname": ns.Name, "nspowner": owner, "nspacl": aclArray(cs.cat, acl)})
 	}
 	return out
 }
@@ -219,13 +225,17 @@ func classRows(cs *catalogState) []map[string]any {
 	}
 	for _, x := range cs.tables() {
 		t := x.t
+		kind := "r"
 		if t.IsView() {
-			out = append(out, classRow(t.OID, t.Name, t.Namespace, "v", len(t.Columns), false))
-			continue
+			kind = "v"
 		}
-		out = append(out, classRow(t.OID, t.Name, t.Namespace, "r", len(t.Columns), len(t.PrimaryKey) > 0))
+		row := classRow(t.OID, t.Name, t.Namespace, kind, len(t.Columns), len(t.PrimaryKey) > 0)
+		row["relowner"], row["relacl"] = t.Owner(), aclArray(cs.cat, t.ACL)
+		out = append(out, row)
 		if len(t.PrimaryKey) > 0 {
-			out = append(out, classRow(planner.PrimaryKeyIndexOID(t), planner.PrimaryKeyName(t), t.Namespace, "i", len(t.PrimaryKey), false))
+			ix := classRow(planner.PrimaryKeyIndexOID(t), planner.PrimaryKeyName(t), t.Namespace, "i", len(t.PrimaryKey), false)
+			ix["relowner"] = t.Owner()
+			out = append(out, ix)
 		}
 	}
 	return out
@@ -233,7 +243,7 @@ func classRows(cs *catalogState) []map[string]any {
 
 func classRow(oid catalog.OID, name string, ns catalog.OID, kind string, natts int, hasIndex bool) map[string]any {
 	row := map[string]any{
-		"oid": oid, "relname": name, "relnamespace": ns, "relowner": pgcat.BootstrapSuperuser,
+		"oid": oid, "relname": name, "relnamespace": ns, "relowner": catalog.BootstrapSuperuser,
 		"relpersistence": "p", "relkind": kind, "relnatts": natts, "relhasindex": hasIndex,
 		"relispopulated": true, "relreplident": "n", "reltuples": -1.0, "relminmxid": 1,
 	}
@@ -319,7 +329,7 @@ func typeRows(cs *catalogState) []map[string]any {
 	var out []map[string]any
 	for _, t := range pgcat.Types {
 		row := map[string]any{
-			"oid": t.OID, "typname": t.Name, "typnamespace": catalog.PgCatalogNamespace, "typowner": pgcat.BootstrapSuperuser,
+			"oid": t.OID, "typname": t.Name, "typnamespace": catalog.PgCatalogNamespace, "typowner": catalog.BootstrapSuperuser,
 			"typlen": t.Len, "typbyval": t.ByVal, "typtype": t.Typtype, "typcategory": t.Category,
 			"typispreferred": t.Preferred, "typisdefined": true, "typdelim": ",", "typelem": t.Elem, "typarray": t.Array,
 			"typalign": t.Align, "typstorage": t.Storage, "typtypmod": -1, "typcollation": t.Collation,
@@ -389,7 +399,7 @@ func collationRows(*catalogState) []map[string]any {
 	var out []map[string]any
 	for _, c := range pgcat.Collations {
 		row := map[string]any{
-			"oid": c.OID, "collname": c.Name, "collnamespace": catalog.PgCatalogNamespace, "collowner": pgcat.BootstrapSuperuser,
+			"oid": c.OID, "collname": c.Name, "collnamespace": catalog.PgCatalogNamespace, "collowner": catalog.BootstrapSuperuser,
 			"collprovider": c.Provider, "collisdeterministic": true, "collencoding": c.Encoding,
 		}
 		if c.Collate != "" {
@@ -402,7 +412,7 @@ func collationRows(*catalogState) []map[string]any {
 
 func databaseRows(cs *catalogState) []map[string]any {
 	return []map[string]any{{
-		"oid": pgcat.DatabaseOID, "datname": cs.s.database(), "datdba": pgcat.BootstrapSuperuser, "encoding": 6,
+		"oid": pgcat.DatabaseOID, "datname": cs.s.database(), "datdba": catalog.BootstrapSuperuser, "encoding": 6,
 		"datlocprovider": "c", "datallowconn": true, "datconnlimit": -1, "datminmxid": 1,
 		"dattablespace": pgcat.DefaultTablespace, "datcollate": "C", "datctype": "C",
 	}}
@@ -417,40 +427,91 @@ func (s *session) database() string {
 	return s.params.User
 }
 
-// roleRows lists the roles until roles exist: the bootstrap superuser,
-// which every session is, and pg_database_owner, which owns public.
-func roleRows(*catalogState) []map[string]any {
-	return []map[string]any{{
-		"oid": pgcat.BootstrapSuperuser, "rolname": BootstrapSuperuserName, "rolsuper": true, "rolinherit": true,
-		"rolcreaterole": true, "rolcreatedb": true, "rolcanlogin": true, "rolreplication": true, "rolconnlimit": -1,
-		"rolpassword": "********", "rolbypassrls": true,
-	}, {
-		"oid": pgcat.DatabaseOwnerRole, "rolname": "pg_database_owner", "rolinherit": true, "rolconnlimit": -1,
-		"rolpassword": "********",
-	}}
+// roleRows lists the roles (pg_roles, pg_authid), with PostgreSQL's
+// pg_database_owner, which owns public.
+func roleRows(cs *catalogState) []map[string]any {
+	var out []map[string]any
+	for _, r := range catalogRoles(cs.cat) {
+		row := map[string]any{
+			"oid": r.OID, "rolname": r.Name, "rolsuper": r.Super, "rolinherit": r.Inherit,
+			"rolcreaterole": r.CreateRole, "rolcreatedb": r.CreateDB, "rolcanlogin": r.CanLogin,
+			"rolreplication": r.Super, "rolconnlimit": r.ConnLimit, "rolpassword": "********", "rolbypassrls": r.Super,
+		}
+		if r.ValidUntil != nil {
+			row["rolvaliduntil"] = *r.ValidUntil
+		}
+		out = append(out, row)
+	}
+	return out
 }
 
-func userRows(*catalogState) []map[string]any {
-	return []map[string]any{{
-		"usename": BootstrapSuperuserName, "usesysid": pgcat.BootstrapSuperuser, "usecreatedb": true, "usesuper": true,
-		"userepl": true, "usebypassrls": true, "passwd": "********",
-	}}
+// authidRows are pg_authid's: pg_roles' with the stored password.
+func authidRows(cs *catalogState) []map[string]any {
+	rows := roleRows(cs)
+	for i, r := range catalogRoles(cs.cat) {
+		rows[i]["rolpassword"] = nil
+		if r.Password != "" {
+			rows[i]["rolpassword"] = r.Password
+		}
+	}
+	return rows
 }
 
-// catalogRoles maps role OIDs to names.
-func catalogRoles() map[catalog.OID]string {
-	return map[catalog.OID]string{pgcat.BootstrapSuperuser: BootstrapSuperuserName, pgcat.DatabaseOwnerRole: "pg_database_owner"}
+func userRows(cs *catalogState) []map[string]any {
+	var out []map[string]any
+	for _, r := range catalogRoles(cs.cat) {
+		if !r.CanLogin {
+			continue
+		}
+		row := map[string]any{
+			"usename": r.Name, "usesysid": r.OID, "usecreatedb": r.CreateDB, "usesuper": r.Super,
+			"userepl": r.Super, "usebypassrls": r.Super, "passwd": "********",
+		}
+		if r.ValidUntil != nil {
+			row["valuntil"] = *r.ValidUntil
+		}
+		out = append(out, row)
+	}
+	return out
 }
 
-// BootstrapSuperuserName is the name of the role that owns every object
-// (PostgreSQL's bootstrap superuser, OID 10).
-const BootstrapSuperuserName = "postgres"
+func authMembersRows(cs *catalogState) []map[string]any {
+	var out []map[string]any
+	for _, r := range cs.cat.Roles() {
+		for _, m := range r.MemberOf {
+			out = append(out, map[string]any{"roleid": m.Role, "member": r.OID, "grantor": m.Grantor, "admin_option": m.Admin})
+		}
+	}
+	return out
+}
+
+// catalogRoles are the catalog's roles and PostgreSQL's pg_database_owner
+// (the owner of public; it has no members: whoever owns the database).
+func catalogRoles(cat *catalog.Catalog) []*catalog.Role {
+	roles := cat.Roles()
+	if _, ok := cat.RoleByOID(pgcat.DatabaseOwnerRole); !ok {
+		roles = append(roles, &catalog.Role{OID: pgcat.DatabaseOwnerRole, Name: "pg_database_owner", Inherit: true, ConnLimit: -1})
+	}
+	return roles
+}
+
+// aclArray is an ACL as an aclitem[] value, NULL for the default (nil).
+func aclArray(cat *catalog.Catalog, acl catalog.ACL) any {
+	if acl == nil {
+		return nil
+	}
+	var elems []pgtype.ArrayElem
+	for _, it := range cat.ACLText(acl) {
+		elems = append(elems, pgtype.ArrayElem{S: it})
+	}
+	return pgtype.FormatArray(tAcl, elems)
+}
 
 func procRows(*catalogState) []map[string]any {
 	var out []map[string]any
 	for _, p := range pgcat.Procs {
 		row := map[string]any{
-			"oid": p.OID, "proname": p.Name, "pronamespace": catalog.PgCatalogNamespace, "proowner": pgcat.BootstrapSuperuser,
+			"oid": p.OID, "proname": p.Name, "pronamespace": catalog.PgCatalogNamespace, "proowner": catalog.BootstrapSuperuser,
 			"prolang": p.Lang, "procost": p.Cost, "prorows": p.Rows, "provariadic": p.Variadic, "prokind": p.Kind,
 			"proisstrict": p.Strict, "proretset": p.RetSet, "provolatile": p.Volatile, "proparallel": p.Parallel,
 			"pronargs": p.NArgs, "pronargdefaults": p.NArgDefaults, "prorettype": p.Ret, "proargtypes": p.Args,
@@ -468,16 +529,16 @@ func procRows(*catalogState) []map[string]any {
 
 func tablespaceRows(*catalogState) []map[string]any {
 	return []map[string]any{
-		{"oid": pgcat.DefaultTablespace, "spcname": "pg_default", "spcowner": pgcat.BootstrapSuperuser},
-		{"oid": catalog.OID(1664), "spcname": "pg_global", "spcowner": pgcat.BootstrapSuperuser},
+		{"oid": pgcat.DefaultTablespace, "spcname": "pg_default", "spcowner": catalog.BootstrapSuperuser},
+		{"oid": catalog.OID(1664), "spcname": "pg_global", "spcowner": catalog.BootstrapSuperuser},
 	}
 }
 
 func languageRows(*catalogState) []map[string]any {
 	return []map[string]any{
-		{"oid": pgcat.InternalLanguage, "lanname": "internal", "lanowner": pgcat.BootstrapSuperuser, "lanvalidator": catalog.OID(2246)},
-		{"oid": catalog.OID(13), "lanname": "c", "lanowner": pgcat.BootstrapSuperuser, "lanvalidator": catalog.OID(2247)},
-		{"oid": pgcat.SQLLanguage, "lanname": "sql", "lanowner": pgcat.BootstrapSuperuser, "lanpltrusted": true, "lanvalidator": catalog.OID(2248)},
+		{"oid": pgcat.InternalLanguage, "lanname": "internal", "lanowner": catalog.BootstrapSuperuser, "lanvalidator": catalog.OID(2246)},
+		{"oid": catalog.OID(13), "lanname": "c", "lanowner": catalog.BootstrapSuperuser, "lanvalidator": catalog.OID(2247)},
+		{"oid": pgcat.SQLLanguage, "lanname": "sql", "lanowner": catalog.BootstrapSuperuser, "lanpltrusted": true, "lanvalidator": catalog.OID(2248)},
 	}
 }
 
@@ -485,12 +546,12 @@ func tablesViewRows(cs *catalogState) []map[string]any {
 	var out []map[string]any
 	for _, r := range allSystemRelations() {
 		if r.Kind == planner.SystemCatalog {
-			out = append(out, map[string]any{"schemaname": planner.SystemSchema, "tablename": r.Name, "tableowner": BootstrapSuperuserName})
+			out = append(out, map[string]any{"schemaname": planner.SystemSchema, "tablename": r.Name, "tableowner": catalog.BootstrapSuperuserName})
 		}
 	}
 	for _, x := range cs.tables() {
 		if !x.t.IsView() {
-			out = append(out, map[string]any{"schemaname": x.ns.Name, "tablename": x.t.Name, "tableowner": BootstrapSuperuserName,
+			out = append(out, map[string]any{"schemaname": x.ns.Name, "tablename": x.t.Name, "tableowner": cs.cat.RoleName(x.t.Owner()),
 				"hasindexes": len(x.t.PrimaryKey) > 0})
 		}
 	}
@@ -501,7 +562,7 @@ func viewsViewRows(cs *catalogState) []map[string]any {
 	var out []map[string]any
 	for _, x := range cs.tables() {
 		if x.t.IsView() {
-			out = append(out, map[string]any{"schemaname": x.ns.Name, "viewname": x.t.Name, "viewowner": BootstrapSuperuserName,
+			out = append(out, map[string]any{"schemaname": x.ns.Name, "viewname": x.t.Name, "viewowner": cs.cat.RoleName(x.t.Owner()),
 				"definition": " " + x.t.ViewQuery + ";"})
 		}
 	}
@@ -564,7 +625,6 @@ func (s *session) catalogInfo() *planner.CatalogInfo {
 	return &planner.CatalogInfo{
 		Database:        s.database(),
 		User:            s.params.User,
-		Roles:           catalogRoles,
 		Setting:         s.setting,
 		TableSize:       s.tableSize,
 		SystemRelations: allSystemRelations,

@@ -134,6 +134,10 @@ func compileNode(e *plan.Expr) (node, error) {
 		return compileCall(e)
 	case plan.Lookup:
 		return newLookup(e)
+	case plan.Param:
+		return newConst(e.Type, e.Value), nil
+	case plan.SubPlan:
+		return newSubPlan(e)
 	case plan.Subquery:
 		// Build substitutes every subquery before compiling.
 		return nil, sqlerr.New(sqlerr.Internal, "executor: scalar subquery was not evaluated")

@@ -31,6 +31,7 @@ import (
 //	array_cat        array || array
 //	any:<op> all:<op>  x <op> ANY/ALL (array)
 //	array_elem array_wrap  array_agg's parts: an element's text, the braces
+//	array_make       ARRAY[a, b, …]
 
 // rowFunc is a strict or non-strict function of datums evaluated a row at
 // a time.
@@ -211,6 +212,11 @@ func compileCatalogFunc(e *plan.Expr) (n node, ok bool, err error) {
 		n, err = newRowFunc(e, false, false, func(ds []plan.Datum) (plan.Datum, error) {
 			s := pgtype.FormatArray(catalog.ArrayOf(et.Kind), []pgtype.ArrayElem{{S: string(pgtype.AppendDatumText(nil, et, ds[0])), Null: ds[0].Null}})
 			return plan.Datum{S: s[1 : len(s)-1]}, nil
+		})
+	case e.Op == "array_make":
+		at := e.Type
+		n, err = newRowFunc(e, false, false, func(ds []plan.Datum) (plan.Datum, error) {
+			return pgtype.ArrayDatum(at, ds), nil
 		})
 	case e.Op == "array_wrap":
 		n, err = newRowFunc(e, true, false, func(ds []plan.Datum) (plan.Datum, error) {

@@ -302,12 +302,51 @@ func (ip *initPlans) expr(e *plan.Expr) (*plan.Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	if sameExprs(args, e.Args) {
+	if sameExprs(args, e.Args) && e.Kind != plan.SubPlan {
 		return e, nil
 	}
 	c := *e
 	c.Args = args
+	if e.Kind == plan.SubPlan {
+		c.Runner = ip.subPlanRunner(e)
+	}
 	return &c, nil
+}
+
+// subPlanRunner returns how a SubPlan's Sub runs for one row: its Params
+// take the row's values, its init plans are evaluated and it is built and
+// read afresh (the parameters are constants of that run).
+func (ip *initPlans) subPlanRunner(e *plan.Expr) subPlanRun {
+	ctx, env := ip.ctx, ip.env
+	return func(vals []plan.Datum) (plan.Datum, error) {
+		for i, p := range e.Params {
+			p.Value = vals[i]
+		}
+		sub, err := substituteSubqueries(ctx, e.Sub, env)
+		if err != nil {
+			return plan.Datum{}, err
+		}
+		op, err := build(ctx, sub, env)
+		if err != nil {
+			return plan.Datum{}, err
+		}
+		d, _, err := firstValue(ctx, &guardOp{op}, e.Type)
+		return d, err
+	}
+}
+
+// subPlanRun runs a SubPlan for one row's parameter values.
+type subPlanRun func(vals []plan.Datum) (plan.Datum, error)
+
+// newSubPlan compiles a SubPlan whose runner the init-plan pass set.
+func newSubPlan(e *plan.Expr) (node, error) {
+	run, ok := e.Runner.(subPlanRun)
+	if !ok {
+		return nil, sqlerr.New(sqlerr.Internal, "executor: a correlated subplan outside the coordinator")
+	}
+	return newRowFunc(e, false, true, func(ds []plan.Datum) (plan.Datum, error) {
+		return run(append([]plan.Datum(nil), ds...))
+	})
 }
 
 // eval runs the subquery e once and returns its value as a constant of

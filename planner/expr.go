@@ -168,6 +168,8 @@ func (b *binder) expr(n *pg_query.Node, s *scope, hint catalog.Type) *plan.Expr 
 		return b.minMaxExpr(x.MinMaxExpr, s)
 	case *pg_query.Node_CollateClause:
 		return b.collate(x.CollateClause, s, hint)
+	case *pg_query.Node_AArrayExpr:
+		return b.arrayConstructor(x.AArrayExpr, s, hint)
 	case *pg_query.Node_AIndirection:
 		e := b.expr(x.AIndirection.Arg, s, catalog.TypeUnknown)
 		for _, ind := range x.AIndirection.Indirection {

@@ -29,8 +29,6 @@ type CatalogInfo struct {
 	Database string
 	// User is the session's user name (current_user).
 	User string
-	// Roles maps every role's OID to its name (pg_get_userbyid, regrole).
-	Roles func() map[catalog.OID]string
 	// Setting returns a setting's current value (current_setting).
 	Setting func(name string) (string, bool)
 	// TableSize returns the bytes of a table's data files.
@@ -88,13 +86,14 @@ func (b *binder) info() *CatalogInfo {
 	return b.ctx.Info
 }
 
-// roles returns the roles by OID: the bootstrap superuser when the
-// session declares none.
+// roles returns the roles' names by OID, with PostgreSQL's
+// pg_database_owner (the owner of public).
 func (b *binder) roles() map[catalog.OID]string {
-	if r := b.info().Roles; r != nil {
-		return r()
+	m := map[catalog.OID]string{pgcat.DatabaseOwnerRole: "pg_database_owner"}
+	for _, r := range b.ctx.Catalog.Roles() {
+		m[r.OID] = r.Name
 	}
-	return map[catalog.OID]string{pgcat.BootstrapSuperuser: "postgres"}
+	return m
 }
 
 // catalogType resolves the name of a catalog type; ok is false for other
@@ -434,7 +433,8 @@ var catalogFuncs = map[string]bool{
 	"array_length": true, "array_upper": true, "array_lower": true, "cardinality": true, "quote_ident": true,
 	"pg_backend_pid": true, "pg_relation_is_publishable": true, "pg_get_statisticsobjdef_columns": true,
 	"pg_get_function_result": true, "pg_get_function_arguments": true, "pg_get_function_identity_arguments": true,
-	"pg_is_in_recovery": true, "pg_get_partkeydef": true, "pg_encoding_max_length": true,
+	"pg_is_in_recovery": true, "pg_get_partkeydef": true, "pg_encoding_max_length": true, "pg_get_ruledef": true,
+	"pg_get_triggerdef": true,
 }
 
 // catalogFunc binds a call of a catalog function; nil when name is not one.
@@ -627,9 +627,10 @@ func (b *binder) catalogFunc(name string, args []*plan.Expr) *plan.Expr {
 			}
 		}
 		return plan.LookupOf(catalog.TypeBool, b.oidArg(args[0], regclass), m, nil)
-	case "pg_get_statisticsobjdef_columns", "pg_get_partkeydef":
-		// No extended statistics objects and no partitioned tables.
-		argc(1, 1)
+	case "pg_get_statisticsobjdef_columns", "pg_get_partkeydef", "pg_get_ruledef", "pg_get_triggerdef":
+		// No extended statistics objects, partitioned tables, rules or
+		// triggers (pg_rewrite and pg_trigger are empty).
+		argc(1, 2)
 		return plan.NullOf(catalog.TypeText)
 	case "pg_get_function_result", "pg_get_function_arguments", "pg_get_function_identity_arguments":
 		argc(1, 1)
@@ -839,4 +840,34 @@ func (b *binder) functionRange(qb *queryBlock, rf *pg_query.RangeFunction, s *sc
 	r := b.addRange(qb, &rangeEntry{alias: alias, sub: q}, 1)
 	s.cols = append(s.cols, scopeCol{id: r.ids[0], rel: alias, name: col, typ: scan.ColTypes[0]})
 	return &joinNode{rng: len(qb.ranges) - 1}
+}
+
+// arrayConstructor binds ARRAY[a, b, …]: the elements' common type (the
+// context's element type for untyped ones).
+func (b *binder) arrayConstructor(a *pg_query.A_ArrayExpr, s *scope, hint catalog.Type) *plan.Expr {
+	et := catalog.TypeUnknown
+	if hint.IsArray() {
+		et = hint.ElemType()
+	}
+	var elems []*plan.Expr
+	for _, n := range a.Elements {
+		if n.GetAArrayExpr() != nil {
+			failf(sqlerr.FeatureNotSupported, "multidimensional arrays are not supported")
+		}
+		elems = append(elems, b.expr(n, s, et))
+	}
+	if len(elems) == 0 {
+		if et.Kind == catalog.Unknown {
+			failf("42P18", "cannot determine type of empty array")
+		}
+		return plan.ConstOf(catalog.ArrayOf(et.Kind), plan.Datum{S: "{}"})
+	}
+	t := commonType(elems, "ARRAY")
+	if t.IsArray() {
+		failf(sqlerr.FeatureNotSupported, "multidimensional arrays are not supported")
+	}
+	for i := range elems {
+		elems[i] = coerce(elems[i], t)
+	}
+	return plan.CallOf("array_make", catalog.ArrayOf(t.Kind), elems...)
 }

@@ -585,6 +585,9 @@ func (b *binder) sublink(sl *pg_query.SubLink, s *scope) *plan.Expr {
 	case pg_query.SubLinkType_ARRAY_SUBLINK:
 		return b.arraySublink(sl, s)
 	case pg_query.SubLinkType_EXPR_SUBLINK:
+		if lateralFunctionIn(sl.Subselect.GetSelectStmt()) {
+			return b.subPlan(sl.Subselect.GetSelectStmt(), s)
+		}
 		bs := b.bindSub(sl.Subselect, s, subScalar)
 		if bs.corr.domain != nil {
 			return b.domainJoin(bs, s)

@@ -17,10 +17,6 @@ import (
 	"github.com/cirrusdb/cirrus/catalog"
 )
 
-// BootstrapSuperuser is the OID of the role that owns every object until
-// roles exist (PostgreSQL's BOOTSTRAP_SUPERUSERID).
-const BootstrapSuperuser catalog.OID = 10
-
 // DatabaseOwnerRole is PostgreSQL's pg_database_owner, the role that owns
 // the public schema: whoever owns the current database.
 const DatabaseOwnerRole catalog.OID = 6171

@@ -154,6 +154,10 @@ func (e *Expr) String() string {
 		return "CASE(" + exprList(e.Args) + ")"
 	case Lookup:
 		return fmt.Sprintf("lookup[%d]%s", len(e.Map), exprList(e.Args))
+	case Param:
+		return fmt.Sprintf("$%d", e.Col+1)
+	case SubPlan:
+		return "subplan" + exprList(e.Args)
 	}
 	if len(e.Args) == 2 {
 		return "(" + e.Args[0].String() + " " + e.Op + " " + e.Args[1].String() + ")"

@@ -63,6 +63,18 @@ const (
 	// coordinator evaluates every Subquery before it dispatches fragments,
 	// so participants only ever see constants.
 	Subquery
+	// Param is parameter Col of the SubPlan whose Sub holds it: the
+	// executor sets Value before each run of the Sub, and the expression
+	// then reads as that constant.
+	Param
+	// SubPlan is a correlated scalar subquery the binder cannot
+	// decorrelate (its FROM calls a function over the enclosing query's
+	// columns): for each row the executor sets Params (the Param
+	// expressions inside Sub) to the values of Args, runs Sub and takes
+	// its only value (NULL for no row, 21000 for more), as PostgreSQL's
+	// SubPlan does. It runs on the coordinator: the planner never ships
+	// an expression holding one.
+	SubPlan
 	// Lookup maps Args[0] (an int64-backed key: an OID) to Map[key], a
 	// value the binder took from the statement's catalog snapshot (the
 	// name behind a regclass, whether a relation is visible, an index's
@@ -83,6 +95,20 @@ type Expr struct {
 	Else  bool            `json:"else,omitempty"`
 	Sub   Node            `json:"-"`
 	Map   map[int64]Datum `json:"m,omitempty"`
+	// Params are a SubPlan's Param expressions (in Sub); Runner is the
+	// executor's: how it runs Sub for one row.
+	Params []*Expr `json:"-"`
+	Runner any     `json:"-"`
+}
+
+// HasSubPlan reports whether e holds a SubPlan.
+func HasSubPlan(es ...*Expr) bool {
+	for _, e := range es {
+		if e != nil && (e.Kind == SubPlan || HasSubPlan(e.Args...)) {
+			return true
+		}
+	}
+	return false
 }
 
 // LookupOf returns a Lookup of key in m with result type t; missing keys
