@@ -47,6 +47,8 @@ var (
 	tInt2Arr     = catalog.ArrayOf(catalog.Int2)
 	tNameArr     = catalog.ArrayOf(catalog.Name)
 	tFloat4Arr   = catalog.ArrayOf(catalog.Float4)
+	tVarchar     = catalog.Type{Kind: catalog.Varchar}
+	tYesNo       = catalog.Type{Kind: catalog.Varchar, Length: 3}
 	tTimestamptz = catalog.TypeTimestamp
 	tXid         = catalog.TypeInt8
 )
@@ -92,7 +94,7 @@ func catalogRelation(name string, kind planner.SystemKind, rows func(cs *catalog
 				return nil, nil
 			}
 			for _, r := range rows(&catalogState{s: s, cat: cat}) {
-				out = append(out, datumRow(cols, r))
+				out = append(out, datumRow(cols, r, false))
 			}
 			return out, nil
 		},
@@ -102,12 +104,14 @@ func catalogRelation(name string, kind planner.SystemKind, rows func(cs *catalog
 // datumRow orders a row's values by column. A column the row leaves out
 // is the type's zero value (” for names and "char") for fixed columns,
 // NULL for text, arrays and expression trees (PostgreSQL's nullable ones).
-func datumRow(cols []catalog.Column, vals map[string]any) []plan.Datum {
+// (With nullMissing every left-out column is NULL, as information_schema's
+// are.)
+func datumRow(cols []catalog.Column, vals map[string]any, nullMissing bool) []plan.Datum {
 	row := make([]plan.Datum, len(cols))
 	for i, c := range cols {
 		v, ok := vals[c.Name]
 		if !ok {
-			if c.Type.Kind == catalog.Text || c.Type.IsArray() || c.Type.Kind == catalog.PgNodeTree || c.Type.Kind == catalog.Timestamp {
+			if nullMissing || c.Type.Kind == catalog.Text || c.Type.IsArray() || c.Type.Kind == catalog.PgNodeTree || c.Type.Kind == catalog.Timestamp {
 				row[i].Null = true
 			}
 			continue
@@ -221,7 +225,11 @@ func classRows(cs *catalogState) []map[string]any {
 		if r.Kind == planner.SystemCatalog {
 			kind = "r"
 		}
-		out = append(out, classRow(r.OID, r.Name, catalog.PgCatalogNamespace, kind, len(r.Columns), false))
+		ns := catalog.PgCatalogNamespace
+		if r.Schema == planner.InformationSchema {
+			ns = pgcat.InformationSchemaNamespace
+		}
+		out = append(out, classRow(r.OID, r.Name, ns, kind, len(r.Columns), false))
 	}
 	for _, x := range cs.tables() {
 		t := x.t
@@ -546,7 +554,7 @@ func tablesViewRows(cs *catalogState) []map[string]any {
 	var out []map[string]any
 	for _, r := range allSystemRelations() {
 		if r.Kind == planner.SystemCatalog {
-			out = append(out, map[string]any{"schemaname": planner.SystemSchema, "tablename": r.Name, "tableowner": catalog.BootstrapSuperuserName})
+			out = append(out, map[string]any{"schemaname": r.SchemaName(), "tablename": r.Name, "tableowner": catalog.BootstrapSuperuserName})
 		}
 	}
 	for _, x := range cs.tables() {

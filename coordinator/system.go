@@ -29,13 +29,14 @@ type systemRelation struct {
 var systemRelations map[string]*systemRelation
 
 func init() {
-	systemRelations = byName(append([]*systemRelation{statCatalog, statStorage, statActivity, pgStatActivity}, catalogRelations...)...)
+	rels := append([]*systemRelation{statCatalog, statStorage, statActivity, pgStatActivity}, catalogRelations...)
+	systemRelations = byName(append(rels, informationSchemaRelations...)...)
 }
 
 func byName(rels ...*systemRelation) map[string]*systemRelation {
 	m := make(map[string]*systemRelation, len(rels))
 	for _, r := range rels {
-		m[r.Name] = r
+		m[r.Key()] = r
 	}
 	return m
 }

@@ -331,7 +331,7 @@ func (b *binder) relationNames(qualify bool) map[catalog.OID]string {
 		}
 	}
 	for _, r := range b.systemRelations() {
-		name(r.OID, SystemSchema, r.Name)
+		name(r.OID, r.SchemaName(), r.Name)
 	}
 	for _, ns := range b.ctx.Catalog.Namespaces() {
 		for _, t := range b.ctx.Catalog.Tables(ns.OID) {
@@ -358,7 +358,7 @@ func (b *binder) systemRelations() []*SystemRelation {
 func (b *binder) visibleRelations() map[catalog.OID]bool {
 	vis := map[catalog.OID]bool{}
 	for _, r := range b.systemRelations() {
-		vis[r.OID] = b.firstSchemaWith(r.Name) == SystemSchema
+		vis[r.OID] = b.firstSchemaWith(r.Name) == r.SchemaName()
 	}
 	for _, ns := range b.ctx.Catalog.Namespaces() {
 		for _, t := range b.ctx.Catalog.Tables(ns.OID) {

@@ -51,10 +51,33 @@ const (
 // have exactly these types).
 type SystemRelation struct {
 	// OID is the relation's pg_class OID (PostgreSQL's for its catalogs).
-	OID     catalog.OID
+	OID catalog.OID
+	// Schema is InformationSchema for the views of information_schema,
+	// "" for pg_catalog.
+	Schema  string
 	Name    string
 	Kind    SystemKind
 	Columns []catalog.Column
+}
+
+// InformationSchema is the schema of the SQL standard's catalog views.
+const InformationSchema = "information_schema"
+
+// Key names a system relation uniquely: its name, qualified by its schema
+// outside pg_catalog (plan.SystemScan.Relation, Context.System).
+func (r *SystemRelation) Key() string {
+	if r.Schema != "" {
+		return r.Schema + "." + r.Name
+	}
+	return r.Name
+}
+
+// SchemaName returns the schema the relation is in.
+func (r *SystemRelation) SchemaName() string {
+	if r.Schema != "" {
+		return r.Schema
+	}
+	return SystemSchema
 }
 
 // lookup resolves a relation name: a qualified name in its schema (system
@@ -86,9 +109,15 @@ func (b *binder) lookup(schema, name string) (t *catalog.Table, sys *SystemRelat
 // lookupIn finds a relation in one schema (in pg_catalog, a system
 // relation or a catalog object created there before Cirrus refused it).
 func (b *binder) lookupIn(schema, name string) (*catalog.Table, *SystemRelation, bool) {
-	if schema == SystemSchema && b.ctx.System != nil {
-		if sys := b.ctx.System(name); sys != nil {
-			return nil, sys, true
+	if b.ctx.System != nil {
+		key := name
+		if schema == InformationSchema {
+			key = InformationSchema + "." + name
+		}
+		if schema == SystemSchema || schema == InformationSchema {
+			if sys := b.ctx.System(key); sys != nil {
+				return nil, sys, true
+			}
 		}
 	}
 	ns, ok := b.ctx.Catalog.Namespace(schema)
@@ -104,7 +133,7 @@ func (b *binder) lookupIn(schema, name string) (*catalog.Table, *SystemRelation,
 func (b *binder) systemRange(qb *queryBlock, rv *pg_query.RangeVar, sys *SystemRelation, s *scope) *joinNode {
 	alias, colAliases := rangeAliases(rv, sys.Name, len(sys.Columns))
 	b.checkAlias(qb, alias)
-	scan := &plan.SystemScan{Relation: sys.Name}
+	scan := &plan.SystemScan{Relation: sys.Key()}
 	q := &Query{Plan: scan}
 	for _, c := range sys.Columns {
 		scan.ColTypes = append(scan.ColTypes, c.Type)

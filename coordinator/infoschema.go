@@ -1,0 +1,243 @@
+package coordinator
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/cirrusdb/cirrus/catalog"
+	"github.com/cirrusdb/cirrus/catalog/pgcat"
+	"github.com/cirrusdb/cirrus/planner"
+	"github.com/cirrusdb/cirrus/planner/plan"
+)
+
+// The views of information_schema (the SQL standard's catalog) that
+// drivers and tools read, with PostgreSQL 15's columns (its domains as
+// their base types) and rows derived like pg_catalog's. A session sees
+// every object, as a superuser does in PostgreSQL.
+
+// informationSchemaOIDs are the views' pg_class OIDs in a PostgreSQL 15.18
+// initdb.
+var informationSchemaOIDs = map[string]catalog.OID{
+	"schemata": 13382, "tables": 13425, "columns": 13295, "key_column_usage": 13329,
+	"table_constraints": 13411, "views": 13483,
+}
+
+// infoSchemaRelation declares a view of information_schema.
+func infoSchemaRelation(name string, rows func(cs *catalogState) []map[string]any) *systemRelation {
+	cols := informationSchemaColumns[name]
+	return &systemRelation{
+		SystemRelation: planner.SystemRelation{OID: informationSchemaOIDs[name], Schema: planner.InformationSchema, Name: name, Kind: planner.SystemView, Columns: cols},
+		rows: func(s *session, _ context.Context) ([][]plan.Datum, error) {
+			cat, _ := s.view()
+			var out [][]plan.Datum
+			for _, r := range rows(&catalogState{s: s, cat: cat}) {
+				out = append(out, datumRow(cols, r, true))
+			}
+			return out, nil
+		},
+	}
+}
+
+var informationSchemaRelations = []*systemRelation{
+	infoSchemaRelation("schemata", schemataRows),
+	infoSchemaRelation("tables", infoTablesRows),
+	infoSchemaRelation("columns", infoColumnsRows),
+	infoSchemaRelation("key_column_usage", keyColumnUsageRows),
+	infoSchemaRelation("table_constraints", tableConstraintsRows),
+	infoSchemaRelation("views", infoViewsRows),
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "YES"
+	}
+	return "NO"
+}
+
+func schemataRows(cs *catalogState) []map[string]any {
+	var out []map[string]any
+	for _, ns := range pgcat.Namespaces(cs.cat) {
+		out = append(out, map[string]any{"catalog_name": cs.s.database(), "schema_name": ns.Name,
+			"schema_owner": cs.cat.RoleName(ns.Owner())})
+	}
+	return out
+}
+
+// infoRelation is a relation as information_schema lists it.
+type infoRelation struct {
+	schema, name string
+	oid          catalog.OID
+	view         bool
+	cols         []catalog.Column
+	pk           []int
+	viewQuery    string
+}
+
+// infoRelations lists the system relations and the catalog's tables and
+// views.
+func (cs *catalogState) infoRelations() []infoRelation {
+	var out []infoRelation
+	for _, r := range allSystemRelations() {
+		out = append(out, infoRelation{schema: r.SchemaName(), name: r.Name, oid: r.OID, view: r.Kind == planner.SystemView, cols: r.Columns})
+	}
+	for _, x := range cs.tables() {
+		out = append(out, infoRelation{schema: x.ns.Name, name: x.t.Name, oid: x.t.OID, view: x.t.IsView(), cols: x.t.Columns,
+			pk: x.t.PrimaryKey, viewQuery: x.t.ViewQuery})
+	}
+	return out
+}
+
+func infoTablesRows(cs *catalogState) []map[string]any {
+	var out []map[string]any
+	for _, r := range cs.infoRelations() {
+		typ := "BASE TABLE"
+		if r.view {
+			typ = "VIEW"
+		}
+		out = append(out, map[string]any{"table_catalog": cs.s.database(), "table_schema": r.schema, "table_name": r.name,
+			"table_type": typ, "is_insertable_into": yesNo(!r.view), "is_typed": "NO"})
+	}
+	return out
+}
+
+func infoColumnsRows(cs *catalogState) []map[string]any {
+	var out []map[string]any
+	db := cs.s.database()
+	for _, r := range cs.infoRelations() {
+		for i, c := range r.cols {
+			if c.Dropped {
+				continue
+			}
+			row := map[string]any{
+				"table_catalog": db, "table_schema": r.schema, "table_name": r.name, "column_name": c.Name,
+				"ordinal_position": i + 1, "is_nullable": yesNo(!c.NotNull), "data_type": sqlDataType(c.Type),
+				"udt_catalog": db, "udt_schema": planner.SystemSchema, "udt_name": udtName(c.Type),
+				"dtd_identifier": fmt.Sprint(i + 1), "is_self_referencing": "NO", "is_identity": "NO",
+				"identity_cycle": "NO", "is_generated": "NEVER", "is_updatable": yesNo(!r.view),
+			}
+			t := c.Type
+			switch {
+			case t.Kind == catalog.Varchar || t.Kind == catalog.Bpchar:
+				if t.Length > 0 {
+					row["character_maximum_length"], row["character_octet_length"] = t.Length, t.Length*4
+				} else if t.Kind == catalog.Varchar {
+					row["character_octet_length"] = 1073741824
+				}
+			case t.Kind == catalog.Text:
+				row["character_octet_length"] = 1073741824
+			case t.IsInteger():
+				row["numeric_precision"], row["numeric_precision_radix"], row["numeric_scale"] = int(t.Size())*8, 2, 0
+			case t.Kind == catalog.Float4:
+				row["numeric_precision"], row["numeric_precision_radix"] = 24, 2
+			case t.Kind == catalog.Float8:
+				row["numeric_precision"], row["numeric_precision_radix"] = 53, 2
+			case t.Kind == catalog.Numeric:
+				row["numeric_precision_radix"] = 10
+				if t.Precision > 0 {
+					row["numeric_precision"], row["numeric_scale"] = t.Precision, t.Scale
+				}
+			case t.Kind == catalog.Date:
+				row["datetime_precision"] = 0
+			case t.Kind == catalog.Timestamp:
+				row["datetime_precision"] = 6
+			}
+			if t.IsString() && t.Kind != catalog.Name && t.Kind != catalog.Char {
+				row["collation_catalog"], row["collation_schema"], row["collation_name"] = nil, nil, nil
+			}
+			out = append(out, row)
+		}
+	}
+	return out
+}
+
+// sqlDataType is information_schema's data_type: the SQL name of a type
+// without modifiers.
+func sqlDataType(t catalog.Type) string {
+	switch t.Kind {
+	case catalog.Bpchar:
+		return "character"
+	case catalog.Varchar:
+		return "character varying"
+	case catalog.Numeric:
+		return "numeric"
+	case catalog.Array, catalog.Int2Vector, catalog.OidVector:
+		return "ARRAY"
+	case catalog.AclItem, catalog.PgNodeTree:
+		return "USER-DEFINED"
+	}
+	return catalog.Type{Kind: t.Kind}.String()
+}
+
+// udtName is the type's pg_type.typname.
+func udtName(t catalog.Type) string {
+	if pt, ok := pgcat.TypeByOID(t.OID()); ok {
+		return pt.Name
+	}
+	return t.String()
+}
+
+func keyColumnUsageRows(cs *catalogState) []map[string]any {
+	var out []map[string]any
+	db := cs.s.database()
+	for _, x := range cs.tables() {
+		for i, k := range x.t.PrimaryKey {
+			out = append(out, map[string]any{
+				"constraint_catalog": db, "constraint_schema": x.ns.Name, "constraint_name": planner.PrimaryKeyName(x.t),
+				"table_catalog": db, "table_schema": x.ns.Name, "table_name": x.t.Name,
+				"column_name": x.t.Columns[k].Name, "ordinal_position": i + 1,
+			})
+		}
+	}
+	return out
+}
+
+// tableConstraintsRows lists primary keys and, as PostgreSQL 15 does, a
+// CHECK constraint named <schema oid>_<table oid>_<attnum>_not_null for
+// each NOT NULL column.
+func tableConstraintsRows(cs *catalogState) []map[string]any {
+	var out []map[string]any
+	db := cs.s.database()
+	for _, x := range cs.tables() {
+		t := x.t
+		if t.IsView() {
+			continue
+		}
+		row := func(name, typ string) map[string]any {
+			return map[string]any{
+				"constraint_catalog": db, "constraint_schema": x.ns.Name, "constraint_name": name,
+				"table_catalog": db, "table_schema": x.ns.Name, "table_name": t.Name, "constraint_type": typ,
+				"is_deferrable": "NO", "initially_deferred": "NO", "enforced": "YES",
+			}
+		}
+		if len(t.PrimaryKey) > 0 {
+			r := row(planner.PrimaryKeyName(t), "PRIMARY KEY")
+			r["nulls_distinct"] = "YES"
+			out = append(out, r)
+		}
+		for i, c := range t.Columns {
+			if c.NotNull && !c.Dropped {
+				out = append(out, row(fmt.Sprintf("%d_%d_%d_not_null", t.Namespace, t.OID, i+1), "CHECK"))
+			}
+		}
+	}
+	return out
+}
+
+func infoViewsRows(cs *catalogState) []map[string]any {
+	var out []map[string]any
+	for _, r := range cs.infoRelations() {
+		if !r.view {
+			continue
+		}
+		row := map[string]any{
+			"table_catalog": cs.s.database(), "table_schema": r.schema, "table_name": r.name, "check_option": "NONE",
+			"is_updatable": "NO", "is_insertable_into": "NO", "is_trigger_updatable": "NO",
+			"is_trigger_deletable": "NO", "is_trigger_insertable_into": "NO",
+		}
+		if r.viewQuery != "" {
+			row["view_definition"] = " " + r.viewQuery + ";"
+		}
+		out = append(out, row)
+	}
+	return out
+}
