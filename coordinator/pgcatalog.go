@@ -636,5 +636,6 @@ func (s *session) catalogInfo() *planner.CatalogInfo {
 		Setting:         s.setting,
 		TableSize:       s.tableSize,
 		SystemRelations: allSystemRelations,
+		BackendPID:      int64(s.params.PID),
 	}
 }

@@ -414,6 +414,9 @@ func (s *session) execute(ctx context.Context, st planner.Statement, w pgwire.Re
 	case *planner.SetRole:
 		return s.setRole(st), nil
 	}
+	if err := s.refuseIfReadOnly(st); err != nil {
+		return "", err
+	}
 	// Everything else runs in a transaction: the explicit one, or the
 	// implicit one of the statements up to the end of the Query message or
 	// the next Sync, committed by EndBlock.

@@ -458,3 +458,51 @@ func (f *filteredNotices) Notice(e *sqlerr.Error) error {
 	}
 	return f.ResultWriter.Notice(e)
 }
+
+// refuseIfReadOnly is PostgreSQL's PreventCommandIfReadOnly: in a
+// read-only transaction (transaction_read_only, which outside a block is
+// default_transaction_read_only) a statement that writes fails with 25006.
+func (s *session) refuseIfReadOnly(st planner.Statement) error {
+	if ro, _ := s.setting("transaction_read_only"); ro != "on" {
+		return nil
+	}
+	cmd := ""
+	switch st := st.(type) {
+	case *planner.Insert:
+		cmd = "INSERT"
+	case *planner.Update:
+		cmd = "UPDATE"
+	case *planner.Delete:
+		cmd = "DELETE"
+	case *planner.CopyFrom:
+		cmd = "COPY FROM"
+	case *planner.CreateTable:
+		cmd = "CREATE TABLE"
+		if st.ViewQuery != "" {
+			cmd = "CREATE VIEW"
+		}
+	case *planner.DropTable:
+		cmd = "DROP TABLE"
+		if st.View {
+			cmd = "DROP VIEW"
+		}
+	case *planner.CreateSchema:
+		cmd = "CREATE SCHEMA"
+	case *planner.DropSchema:
+		cmd = "DROP SCHEMA"
+	case *planner.AlterTable:
+		cmd = st.Tag
+	case *planner.CreateRole:
+		cmd = "CREATE ROLE"
+	case *planner.AlterRole:
+		cmd = st.Tag
+	case *planner.DropRole:
+		cmd = "DROP ROLE"
+	case *planner.ChangeObjects:
+		cmd = st.Tag
+	}
+	if cmd == "" {
+		return nil
+	}
+	return sqlerr.Errorf(sqlerr.ReadOnlySQLTransaction, "cannot execute %s in a read-only transaction", cmd)
+}

@@ -369,7 +369,12 @@ func paramHint(name string, i int, args []*plan.Expr) catalog.Type {
 			return catalog.TypeInt4
 		}
 		return catalog.TypeText
-	case "make_date":
+	case "make_date", "pg_cancel_backend":
+		return catalog.TypeInt4
+	case "pg_terminate_backend":
+		if i == 1 {
+			return catalog.TypeInt8
+		}
 		return catalog.TypeInt4
 	case "date_trunc":
 		if i == 1 {

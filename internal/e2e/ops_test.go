@@ -271,9 +271,16 @@ func TestActivityAndCancel(t *testing.T) {
 	if err := conn.QueryRow(t.Context(), `SELECT pg_cancel_backend(1)`).Scan(&ok); err != nil || ok {
 		t.Fatalf("pg_cancel_backend(1): %v %v", ok, err)
 	}
+	// The running statement's own backend, named by pg_backend_pid().
+	if err := conn.QueryRow(t.Context(), `SELECT pid FROM cirrus_stat_activity WHERE pid = pg_backend_pid() AND state = 'active' AND query LIKE '%cirrus_stat_activity%'`).Scan(&n); err != nil || n == 0 {
+		t.Fatalf("own session in cirrus_stat_activity: %v %v", n, err)
+	}
+	if err := conn.QueryRow(t.Context(), `SELECT pg_cancel_backend(2)`).Scan(&ok); err != nil || ok {
+		t.Fatalf("pg_cancel_backend(1): %v %v", ok, err)
+	}
 
 	// pg_terminate_backend ends the session.
-	if err := conn.QueryRow(t.Context(), fmt.Sprintf(`SELECT pg_terminate_backend(%d)`, pid)).Scan(&ok); err != nil || !ok {
+	if err := conn.QueryRow(t.Context(), `SELECT pg_terminate_backend($1)`, pid).Scan(&ok); err != nil || !ok {
 		t.Fatalf("pg_terminate_backend: %v %v", ok, err)
 	}
 	if _, err := slow.Exec(t.Context(), `SELECT 1`); err == nil {

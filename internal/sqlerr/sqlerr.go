@@ -29,6 +29,7 @@ const (
 	ActiveSQLTransaction       = "25001" // active_sql_transaction
 	NoActiveSQLTransaction     = "25P01" // no_active_sql_transaction
 	InFailedSQLTransaction     = "25P02" // in_failed_sql_transaction
+	ReadOnlySQLTransaction     = "25006" // read_only_sql_transaction
 	InvalidSQLStatementName    = "26000" // invalid_sql_statement_name
 	InvalidCursorName          = "34000" // invalid_cursor_name
 	SerializationFailure       = "40001" // serialization_failure
