@@ -143,7 +143,14 @@ const DynamicScale = -1
 var TypeNumericDynamic = Type{Kind: Numeric, Scale: DynamicScale}
 
 // IsDynamicNumeric reports whether t is a per-value-scale numeric.
-func (t Type) IsDynamicNumeric() bool { return t.Kind == Numeric && t.Scale < 0 }
+func (t Type) IsDynamicNumeric() bool {
+	return t.Kind == Numeric && (t.Scale < 0 || t.Precision > MaxNumericPrecision)
+}
+
+// IsWideNumeric reports whether t is NUMERIC(p, s) with a precision too
+// large for a scaled int64: its values are held as decimal text like a
+// dynamic-scale numeric's, rounded to scale s.
+func (t Type) IsWideNumeric() bool { return t.Kind == Numeric && t.Precision > MaxNumericPrecision }
 
 // Type is a logical type with its modifiers.
 type Type struct {
@@ -306,7 +313,7 @@ func (t Type) IsInt64Backed() bool {
 	case Int2, Int4, Int8, Date, Timestamp, Oid, RegClass, RegType, RegNamespace, RegProc, RegRole:
 		return true
 	case Numeric:
-		return t.Scale >= 0
+		return !t.IsDynamicNumeric()
 	}
 	return false
 }

@@ -35,6 +35,7 @@ const (
 	castStrToStr                   // char(n) padding, varchar(n) truncation
 	castFromText                   // string → any: input function
 	castToDyn                      // int or numeric(p,s) → dynamic-scale numeric
+	castToWide                     // any number → numeric(p,s) with p > 18 (decimal text, rounded)
 	castFloatToDyn                 // float → dynamic-scale numeric
 	castDynToNum                   // dynamic-scale numeric → numeric(p,s) or int
 	castDynToFloat                 // dynamic-scale numeric → float
@@ -79,6 +80,8 @@ func newCast(arg *plan.Expr, to catalog.Type) (node, error) {
 	fd, td := isDynamic(from), isDynamic(to)
 	fn, tn := from.Kind == catalog.Numeric && !fd, to.Kind == catalog.Numeric && !td
 	switch {
+	case td && to.IsWideNumeric() && (fd || fi || fn || fp == pF64):
+		n.kind = castToWide
 	case fd && to.IsString():
 		n.kind, canErr = castStrToStr, false // the text is the value
 	case fd && (ti || tn):
@@ -216,6 +219,8 @@ func (n *castNode) eval(b *vec.Batch) (*vec.Vector, error) {
 		return n.fromText(v, rows)
 	case castToDyn, castFloatToDyn:
 		return n.toDyn(v, rows)
+	case castToWide:
+		return n.toWide(v, rows)
 	}
 	o.copyNulls(v.Nulls, rows)
 	nulls := o.Nulls
@@ -477,6 +482,37 @@ func (n *castNode) toDyn(v *vec.Vector, rows int) (*vec.Vector, error) {
 				}
 				o.Data = append(o.Data, s...)
 			}
+		}
+		o.Offsets = append(o.Offsets, int32(len(o.Data)))
+	}
+	return &o.Vector, nil
+}
+
+// toWide converts numbers to NUMERIC(p, s) with p > 18: each value as
+// exact decimal text (through the dynamic-scale form), rounded to scale s
+// and checked against p.
+func (n *castNode) toWide(v *vec.Vector, rows int) (*vec.Vector, error) {
+	src := v
+	if !isDynamic(n.from) {
+		inner := &castNode{from: n.from, to: catalog.TypeNumericDynamic, kind: castToDyn}
+		if physOf(n.from) == pF64 {
+			inner.kind = castFloatToDyn
+		}
+		var err error
+		if src, err = inner.toDyn(v, rows); err != nil {
+			return nil, err
+		}
+	}
+	o := &n.out
+	o.resetStr()
+	o.copyNulls(src.Nulls, rows)
+	for i := range rows {
+		if !src.IsNull(i) {
+			s, err := pgtype.RoundNumericText(src.Data[src.Offsets[i]:src.Offsets[i+1]], n.to.Precision, n.to.Scale)
+			if err != nil {
+				return nil, err
+			}
+			o.Data = append(o.Data, s...)
 		}
 		o.Offsets = append(o.Offsets, int32(len(o.Data)))
 	}

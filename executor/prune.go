@@ -347,9 +347,9 @@ func exactCast(from, to catalog.Type) (int64, bool) {
 		if intRank(to.Kind) >= intRank(from.Kind) {
 			return 1, true
 		}
-	case from.IsInteger() && to.Kind == catalog.Numeric && to.Scale >= 0 && to.Precision == 0:
+	case from.IsInteger() && to.Kind == catalog.Numeric && !to.IsDynamicNumeric() && to.Precision == 0:
 		return pow10i(to.Scale)
-	case from.Kind == catalog.Numeric && from.Scale >= 0 && to.Kind == catalog.Numeric && to.Scale >= from.Scale && to.Precision == 0:
+	case from.Kind == catalog.Numeric && !from.IsDynamicNumeric() && to.Kind == catalog.Numeric && to.Scale >= from.Scale && to.Precision == 0:
 		return pow10i(to.Scale - from.Scale)
 	case from.Kind == catalog.Date && to.Kind == catalog.Timestamp:
 		return 86400e6, true

@@ -136,7 +136,7 @@ func intRange(k catalog.Kind) (int64, int64) {
 func sameValues(from, to catalog.Type) bool {
 	switch {
 	case from.Kind == catalog.Numeric && to.Kind == catalog.Numeric:
-		return to.Precision == 0 && from.Scale == to.Scale
+		return to.Precision == 0 && from.Scale == to.Scale && from.IsDynamicNumeric() == to.IsDynamicNumeric()
 	}
 	return false
 }

@@ -61,7 +61,7 @@ func sameKeyValues(a, b catalog.Type) bool {
 	case a.Kind == catalog.Date && b.Kind == catalog.Date:
 		return true
 	case a.Kind == catalog.Numeric && b.Kind == catalog.Numeric:
-		return a.Scale == b.Scale && a.Scale >= 0
+		return a.Scale == b.Scale && !a.IsDynamicNumeric() && !b.IsDynamicNumeric()
 	}
 	return false
 }

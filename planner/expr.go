@@ -113,7 +113,7 @@ func (b *binder) expr(n *pg_query.Node, s *scope, hint catalog.Type) *plan.Expr 
 		}
 		t := b.typeName(x.TypeCast.TypeName, false)
 		e := b.expr(x.TypeCast.Arg, s, t)
-		if t.IsDynamicNumeric() {
+		if t == catalog.TypeNumericDynamic { // numeric without a typmod
 			t = unconstrainedNumeric(e)
 		}
 		return b.cast(e, t)
@@ -319,7 +319,9 @@ func (b *binder) aexpr(a *pg_query.A_Expr, s *scope) *plan.Expr {
 			switch op {
 			case "-":
 				t := r.Type
-				if t.Kind == catalog.Numeric {
+				if t.IsWideNumeric() {
+					t = catalog.TypeNumericDynamic
+				} else if t.Kind == catalog.Numeric {
 					t.Precision = 0 // an operator's result has no typmod
 				}
 				if r.Kind == plan.Const && !r.Value.Null && r.Type.IsInt64Backed() && r.Type.Kind != catalog.Date && r.Type.Kind != catalog.Timestamp {

@@ -623,7 +623,7 @@ func (b *binder) typeName(tn *pg_query.TypeName, forColumn bool) catalog.Type {
 		if s < 0 || s > p {
 			failf(sqlerr.InvalidParameterValue, "NUMERIC scale %d must be between 0 and precision %d", s, p)
 		}
-		if p > catalog.MaxNumericPrecision {
+		if p > catalog.MaxNumericPrecision && forColumn {
 			failf(sqlerr.FeatureNotSupported, "numeric precision above %d is not supported yet", catalog.MaxNumericPrecision)
 		}
 		return catalog.NumericType(p, s)

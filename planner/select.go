@@ -1078,55 +1078,61 @@ func exprEqual(a, b *plan.Expr) bool {
 
 // figureColname names an unnamed output column as PostgreSQL's FigureColname.
 func figureColname(n *pg_query.Node) string {
+	name, _ := figureColnameStrength(n)
+	return name
+}
+
+// figureColnameStrength is PostgreSQL's FigureColnameInternal: the name
+// and how sure it is (2: a column, function or keyword name; 1: a type
+// cast's type name, which an outer cast's overrides; 0: none).
+func figureColnameStrength(n *pg_query.Node) (string, int) {
 	switch x := n.Node.(type) {
 	case *pg_query.Node_ColumnRef:
 		f := x.ColumnRef.Fields[len(x.ColumnRef.Fields)-1]
 		if s := f.GetString_(); s != nil {
-			return s.Sval
+			return s.Sval, 2
 		}
 	case *pg_query.Node_FuncCall:
-		return opName(x.FuncCall.Funcname[len(x.FuncCall.Funcname)-1:])
+		return opName(x.FuncCall.Funcname[len(x.FuncCall.Funcname)-1:]), 2
 	case *pg_query.Node_SqlvalueFunction:
 		name := strings.ToLower(strings.TrimPrefix(x.SqlvalueFunction.Op.String(), "SVFOP_"))
-		return strings.TrimSuffix(name, "_n")
+		return strings.TrimSuffix(name, "_n"), 2
 	case *pg_query.Node_TypeCast:
-		if name := figureColname(x.TypeCast.Arg); name != "?column?" {
-			return name
+		if name, strength := figureColnameStrength(x.TypeCast.Arg); strength > 1 {
+			return name, strength
 		}
 		names := x.TypeCast.TypeName.Names
-		tn := names[len(names)-1].GetString_().Sval
-		switch tn {
-		case "int4":
-			return "int4"
-		case "bpchar":
-			return "bpchar"
-		}
-		return tn
+		return names[len(names)-1].GetString_().Sval, 1
 	case *pg_query.Node_SubLink:
 		switch x.SubLink.SubLinkType {
 		case pg_query.SubLinkType_EXISTS_SUBLINK:
-			return "exists"
+			return "exists", 2
 		case pg_query.SubLinkType_ARRAY_SUBLINK:
-			return "array"
+			return "array", 2
 		case pg_query.SubLinkType_EXPR_SUBLINK:
 			if sel := x.SubLink.Subselect.GetSelectStmt(); sel != nil && len(sel.TargetList) > 0 {
 				rt := sel.TargetList[0].GetResTarget()
 				if rt.Name != "" {
-					return rt.Name
+					return rt.Name, 2
 				}
-				return figureColname(rt.Val)
+				return figureColnameStrength(rt.Val)
 			}
 		}
 	case *pg_query.Node_CaseExpr:
-		return "case"
+		if x.CaseExpr.Defresult != nil {
+			if name, strength := figureColnameStrength(x.CaseExpr.Defresult); strength > 1 {
+				return name, strength
+			}
+		}
+		return "case", 1
 	case *pg_query.Node_CoalesceExpr:
-		return "coalesce"
+		return "coalesce", 2
 	case *pg_query.Node_AExpr:
 		if x.AExpr.Kind == pg_query.A_Expr_Kind_AEXPR_NULLIF {
-			return "nullif"
+			return "nullif", 2
 		}
 	}
-	return "?column?"
+	return "?column?", 0
 }
 
 func itoa(i int) string {

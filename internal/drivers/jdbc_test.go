@@ -24,7 +24,7 @@ var jdbcSections = []section{
 	{name: "types"},
 	{name: "transactions"},
 	{name: "timestamptz", missing: "timestamp with time zone; helper proto"},
-	{name: "numeric", missing: "numeric precision above 18 digits, in text and binary; helper proto"},
+	{name: "numeric"},
 	{name: "numeric_nan", missing: "numeric NaN, in text and binary; helper proto"},
 	{name: "metadata"},
 	{name: "getcolumns", missing: "row_number() OVER (PARTITION BY … ORDER BY …), which getColumns' query uses; window functions are not built"},

@@ -36,7 +36,7 @@ func AppendBinary(dst []byte, v *vec.Vector, i int) []byte {
 	case catalog.Int8, catalog.Timestamp:
 		return binary.BigEndian.AppendUint64(dst, uint64(v.I64[i]))
 	case catalog.Numeric:
-		if t.Scale < 0 {
+		if t.IsDynamicNumeric() {
 			return AppendNumericTextBinary(dst, v.Data[v.Offsets[i]:v.Offsets[i+1]])
 		}
 		return AppendNumericBinary(dst, v.I64[i], t.Scale)
@@ -83,7 +83,7 @@ func AppendDatumBinary(dst []byte, t catalog.Type, d plan.Datum) []byte {
 	case catalog.Int8, catalog.Timestamp:
 		return binary.BigEndian.AppendUint64(dst, uint64(d.I))
 	case catalog.Numeric:
-		if t.Scale < 0 {
+		if t.IsDynamicNumeric() {
 			return AppendNumericTextBinary(dst, []byte(d.S))
 		}
 		return AppendNumericBinary(dst, d.I, t.Scale)
@@ -270,8 +270,11 @@ func DecodeBinary(t catalog.Type, b []byte) (plan.Datum, error) {
 		}
 		return plan.Datum{F: math.Float64frombits(binary.BigEndian.Uint64(b))}, nil
 	case catalog.Numeric:
-		if t.Scale < 0 {
+		if t.IsDynamicNumeric() {
 			s, err := DecodeNumericBinaryText(b)
+			if err == nil && t.IsWideNumeric() {
+				s, err = RoundNumericText([]byte(s), t.Precision, t.Scale)
+			}
 			return plan.Datum{S: s}, err
 		}
 		v, err := DecodeNumericBinary(b, t.Precision, t.Scale)

@@ -34,7 +34,7 @@ func AppendTextColumn(dst []byte, ends []int, v *vec.Vector, n int, o Output) ([
 			}
 			ends = append(ends, len(dst))
 		}
-	case t.Kind == catalog.Numeric && t.Scale >= 0:
+	case t.Kind == catalog.Numeric && !t.IsDynamicNumeric():
 		for i := 0; i < n; i++ {
 			if !null(i) {
 				dst = AppendNumeric(dst, v.I64[i], t.Scale)

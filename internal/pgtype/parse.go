@@ -31,8 +31,11 @@ func ParseText(t catalog.Type, s []byte) (plan.Datum, error) {
 		i, err := ParseInt(s, t.Kind)
 		return plan.Datum{I: i}, err
 	case catalog.Numeric:
-		if t.Scale < 0 { // catalog.DynamicScale
+		if t.IsDynamicNumeric() {
 			str, err := ParseNumericText(s)
+			if err == nil && t.IsWideNumeric() {
+				str, err = RoundNumericText([]byte(str), t.Precision, t.Scale)
+			}
 			return plan.Datum{S: str}, err
 		}
 		i, err := ParseNumeric(s, t.Precision, t.Scale)
@@ -1002,4 +1005,67 @@ func numericParts(s []byte) (neg bool, intStart, intEnd, fracStart, fracEnd, i i
 		fracEnd = i
 	}
 	return
+}
+
+// RoundNumericText rounds a decimal text value ("-12.345", as dynamic-scale
+// numerics hold them) to scale fraction digits, half away from zero, and
+// checks it against NUMERIC(precision, scale) as PostgreSQL's numeric
+// typmod coercion (apply_typmod) does; the result has exactly scale
+// fraction digits.
+func RoundNumericText(s []byte, precision, scale int32) (string, error) {
+	neg := len(s) > 0 && s[0] == '-'
+	if neg || len(s) > 0 && s[0] == '+' {
+		s = s[1:]
+	}
+	intd, frac := s, []byte(nil)
+	if i := bytes.IndexByte(s, '.'); i >= 0 {
+		intd, frac = s[:i], s[i+1:]
+	}
+	// digits holds the integer digits and scale fraction digits.
+	digits := make([]byte, 0, len(intd)+int(scale)+1)
+	digits = append(digits, '0') // room for a carry
+	digits = append(digits, intd...)
+	for k := 0; k < int(scale); k++ {
+		if k < len(frac) {
+			digits = append(digits, frac[k])
+		} else {
+			digits = append(digits, '0')
+		}
+	}
+	if int(scale) < len(frac) && frac[scale] >= '5' {
+		for k := len(digits) - 1; k >= 0; k-- {
+			if digits[k] == '9' {
+				digits[k] = '0'
+				continue
+			}
+			digits[k]++
+			break
+		}
+	}
+	nint := len(digits) - int(scale)
+	lead := 0
+	for lead < nint-1 && digits[lead] == '0' {
+		lead++
+	}
+	intPart, fracPart := digits[lead:nint], digits[nint:]
+	if significant := len(intPart); !(significant == 1 && intPart[0] == '0') && int32(significant) > precision-scale {
+		return "", numericOverflow(precision, scale)
+	}
+	zero := true
+	for _, c := range digits {
+		if c != '0' {
+			zero = false
+			break
+		}
+	}
+	out := make([]byte, 0, len(intPart)+len(fracPart)+2)
+	if neg && !zero {
+		out = append(out, '-')
+	}
+	out = append(out, intPart...)
+	if scale > 0 {
+		out = append(out, '.')
+		out = append(out, fracPart...)
+	}
+	return string(out), nil
 }

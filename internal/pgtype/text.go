@@ -35,7 +35,7 @@ func AppendText(dst []byte, v *vec.Vector, i int) []byte {
 	case catalog.Int2, catalog.Int4, catalog.Int8:
 		return strconv.AppendInt(dst, v.I64[i], 10)
 	case catalog.Numeric:
-		if t.Scale < 0 { // catalog.DynamicScale: decimal text
+		if t.IsDynamicNumeric() { // decimal text
 			return append(dst, v.Data[v.Offsets[i]:v.Offsets[i+1]]...)
 		}
 		return AppendNumeric(dst, v.I64[i], t.Scale)
@@ -67,7 +67,7 @@ func AppendDatumText(dst []byte, t catalog.Type, d plan.Datum) []byte {
 	case catalog.Int2, catalog.Int4, catalog.Int8:
 		return strconv.AppendInt(dst, d.I, 10)
 	case catalog.Numeric:
-		if t.Scale < 0 {
+		if t.IsDynamicNumeric() {
 			return append(dst, d.S...)
 		}
 		return AppendNumeric(dst, d.I, t.Scale)
