@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -261,6 +264,28 @@ func TestActivityAndCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("CancelRequest", <-done, "canceling statement due to user request")
+
+	// Ctrl-C in psql: SIGINT makes it send a CancelRequest.
+	if psql, err := exec.LookPath("psql"); err == nil {
+		host, port, _ := strings.Cut(c.PGAddrs[0], ":")
+		cmd := exec.Command(psql, "-X", "-h", host, "-p", port, "-U", "cirrus", "-v", "VERBOSITY=verbose", "-c", slowQuery, "cirrus")
+		cmd.Env = append(os.Environ(), "PGAPPNAME=psql-slow", "PGCONNECT_TIMEOUT=10")
+		var out strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		waitActive(t, conn, "psql-slow")
+		if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+			t.Fatal(err)
+		}
+		err := cmd.Wait()
+		if !strings.Contains(out.String(), "ERROR:  57014: canceling statement due to user request") {
+			t.Fatalf("psql after Ctrl-C (%v):\n%s", err, out.String())
+		}
+		took := waitParticipantsIdle(t, url, time.Second)
+		t.Logf("psql Ctrl-C: participants idle %v after psql exited", took)
+	}
 
 	// The session goes on.
 	if got := rows(t, slow, `SELECT count(*) FROM slow`); !slices.Equal(got, []string{"32768"}) {
