@@ -165,6 +165,7 @@ var catalogRelations = []*systemRelation{
 	catalogRelation("pg_indexes", planner.SystemView, indexesViewRows),
 	catalogRelation("pg_stat_user_tables", planner.SystemView, statUserTablesRows),
 	catalogRelation("pg_statio_user_tables", planner.SystemView, statioUserTablesRows),
+	catalogRelation("pg_settings", planner.SystemView, settingsRows),
 	// Relations of objects Cirrus does not have: always empty.
 	catalogRelation("pg_attrdef", planner.SystemCatalog, nil),
 	catalogRelation("pg_inherits", planner.SystemCatalog, nil),
@@ -638,4 +639,54 @@ func (s *session) catalogInfo() *planner.CatalogInfo {
 		SystemRelations: allSystemRelations,
 		BackendPID:      int64(s.params.PID),
 	}
+}
+
+// settingsRows is pg_settings: the declared settings (gucs.go) with the
+// session's values; times in ms and sizes in kB as numbers with their
+// unit, as PostgreSQL shows them.
+func settingsRows(cs *catalogState) []map[string]any {
+	var out []map[string]any
+	for _, g := range gucList {
+		cur, _ := cs.s.setting(strings.ToLower(g.name))
+		row := map[string]any{
+			"name": g.name, "setting": cur, "category": "Client Connection Defaults", "short_desc": g.desc,
+			"context": "user", "vartype": "string", "source": "default", "boot_val": g.boot, "reset_val": g.boot,
+			"pending_restart": false,
+		}
+		if cur != g.boot {
+			row["source"] = "session"
+		}
+		if g.fixed {
+			row["context"] = "internal"
+		}
+		switch g.kind {
+		case gucBool:
+			row["vartype"] = "bool"
+		case gucInt:
+			row["vartype"], row["min_val"], row["max_val"] = "integer", fmt.Sprint(g.min), fmt.Sprint(g.max)
+		case gucEnum:
+			row["vartype"] = "enum"
+			var elems []pgtype.ArrayElem
+			for _, e := range g.enum {
+				elems = append(elems, pgtype.ArrayElem{S: e})
+			}
+			row["enumvals"] = pgtype.FormatArray(tTextArr, elems)
+		case gucMillis:
+			row["vartype"], row["unit"], row["min_val"], row["max_val"] = "integer", "ms", fmt.Sprint(g.min), fmt.Sprint(g.max)
+			for _, col := range []string{"setting", "boot_val", "reset_val"} {
+				if d, err := parseMillis(row[col].(string)); err == nil {
+					row[col] = fmt.Sprint(d.Milliseconds())
+				}
+			}
+		case gucKB:
+			row["vartype"], row["unit"], row["min_val"], row["max_val"] = "integer", "kB", fmt.Sprint(g.min), fmt.Sprint(g.max)
+			for _, col := range []string{"setting", "boot_val", "reset_val"} {
+				if kb, err := parseKB(row[col].(string)); err == nil {
+					row[col] = fmt.Sprint(kb)
+				}
+			}
+		}
+		out = append(out, row)
+	}
+	return out
 }

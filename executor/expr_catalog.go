@@ -438,7 +438,7 @@ func newArrayCast(arg *plan.Expr, to catalog.Type) (node, error) {
 
 // newFunctionScan evaluates a set-returning function's arguments once and
 // returns its rows: generate_series(start, stop [, step]) over integers,
-// unnest(array).
+// unnest(array), pg_get_keywords().
 func newFunctionScan(n *plan.FunctionScan) (Operator, error) {
 	args := make([]plan.Datum, len(n.Args))
 	for i, a := range n.Args {
@@ -485,6 +485,10 @@ func newFunctionScan(n *plan.FunctionScan) (Operator, error) {
 				return nil, err
 			}
 			rows = append(rows, []plan.Datum{d})
+		}
+	case "pg_get_keywords":
+		for _, k := range pgcat.Keywords {
+			rows = append(rows, []plan.Datum{{S: k.Word}, {S: string(k.Category)}, {B: k.BareLabel}, {S: k.CategoryDesc()}, {S: k.BareLabelDesc()}})
 		}
 	default:
 		return nil, sqlerr.Errorf(sqlerr.Internal, "executor: no set-returning function %q", n.Func)

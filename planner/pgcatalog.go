@@ -776,7 +776,7 @@ func (b *binder) regOutput(q *Query) *Query {
 }
 
 // functionRange adds a set-returning function in FROM (generate_series,
-// unnest) as a range over a FunctionScan. Its arguments may not read
+// unnest, pg_get_keywords) as a range over a FunctionScan. Its arguments may not read
 // columns: a function over the columns of other FROM items or of an
 // enclosing query (LATERAL) is not supported yet.
 func (b *binder) functionRange(qb *queryBlock, rf *pg_query.RangeFunction, s *scope) *joinNode {
@@ -797,6 +797,7 @@ func (b *binder) functionRange(qb *queryBlock, rf *pg_query.RangeFunction, s *sc
 		args = append(args, e)
 	}
 	scan := &plan.FunctionScan{Func: name, Args: args}
+	var names []string // of a function with several columns
 	switch name {
 	case "generate_series":
 		if len(args) < 2 || len(args) > 3 {
@@ -821,6 +822,12 @@ func (b *binder) functionRange(qb *queryBlock, rf *pg_query.RangeFunction, s *sc
 		}
 		args[0] = b.arrayArg(name, args[0])
 		scan.ColTypes = []catalog.Type{args[0].Type.ElemType()}
+	case "pg_get_keywords":
+		if len(args) != 0 {
+			failf(sqlerr.UndefinedFunction, "function pg_get_keywords(%s) does not exist", argTypes(args))
+		}
+		scan.ColTypes = []catalog.Type{catalog.TypeText, catalog.TypeChar, catalog.TypeBool, catalog.TypeText, catalog.TypeText}
+		names = []string{"word", "catcode", "barelabel", "catdesc", "baredesc"}
 	default:
 		failf(sqlerr.FeatureNotSupported, "function %s in FROM is not supported", name)
 	}
@@ -831,14 +838,19 @@ func (b *binder) functionRange(qb *queryBlock, rf *pg_query.RangeFunction, s *sc
 			colAliases = append(colAliases, c.GetString_().Sval)
 		}
 	}
-	col := alias // a function's single column is named after its alias
-	if len(colAliases) > 0 {
-		col = colAliases[0]
+	if names == nil {
+		names = []string{alias} // a function's single column is named after its alias
 	}
+	copy(names, colAliases)
 	b.checkAlias(qb, alias)
-	q := &Query{Plan: scan, Columns: []OutputColumn{{Name: col, Type: scan.ColTypes[0]}}}
-	r := b.addRange(qb, &rangeEntry{alias: alias, sub: q}, 1)
-	s.cols = append(s.cols, scopeCol{id: r.ids[0], rel: alias, name: col, typ: scan.ColTypes[0]})
+	q := &Query{Plan: scan}
+	for i, t := range scan.ColTypes {
+		q.Columns = append(q.Columns, OutputColumn{Name: names[i], Type: t})
+	}
+	r := b.addRange(qb, &rangeEntry{alias: alias, sub: q}, len(q.Columns))
+	for i, c := range q.Columns {
+		s.cols = append(s.cols, scopeCol{id: r.ids[i], rel: alias, name: c.Name, typ: c.Type})
+	}
 	return &joinNode{rng: len(qb.ranges) - 1}
 }
 

@@ -209,8 +209,8 @@ type SystemScan struct {
 }
 
 // FunctionScan is a set-returning function in FROM (generate_series,
-// unnest): the executor evaluates Args once (they read no column) and
-// yields the function's rows, one column of type ColTypes[0]. Like a
+// unnest, pg_get_keywords): the executor evaluates Args once (they read
+// no column) and yields the function's rows, of types ColTypes. Like a
 // SystemScan it runs on the coordinator and is never shipped.
 type FunctionScan struct {
 	Func     string         `json:"func"`
