@@ -506,3 +506,18 @@ func (s *session) refuseIfReadOnly(st planner.Statement) error {
 	}
 	return sqlerr.Errorf(sqlerr.ReadOnlySQLTransaction, "cannot execute %s in a read-only transaction", cmd)
 }
+
+// IdleTimeout implements pgwire.IdleTimeouter: inside a transaction block
+// idle_in_transaction_session_timeout (25P03), outside idle_session_timeout
+// (57P05), as PostgreSQL ends such sessions.
+func (s *session) IdleTimeout() (time.Duration, *sqlerr.Error) {
+	if s.TxStatus() != 'I' {
+		return s.timeoutSetting("idle_in_transaction_session_timeout"), errIdleInTxn
+	}
+	return s.timeoutSetting("idle_session_timeout"), errIdleSession
+}
+
+var (
+	errIdleInTxn   = sqlerr.New("25P03", "terminating connection due to idle-in-transaction timeout")
+	errIdleSession = sqlerr.New("57P05", "terminating connection due to idle-session timeout")
+)

@@ -3,6 +3,7 @@ package pgwire
 import (
 	"context"
 	"net"
+	"time"
 
 	"github.com/cirrusdb/cirrus/catalog"
 	"github.com/cirrusdb/cirrus/internal/sqlerr"
@@ -126,6 +127,15 @@ type ParameterReporter interface {
 // pgwire does not know asks the session for a cursor of that name.
 type CursorDescriber interface {
 	CursorColumns(name string) (cols []Column, ok bool)
+}
+
+// IdleTimeouter is implemented by a Session with idle timeouts
+// (idle_in_transaction_session_timeout, idle_session_timeout): when the
+// connection has sent ReadyForQuery and waits for a command, pgwire asks
+// for the timeout that applies (0: none) and, once it passes without a
+// message, ends the connection with the returned FATAL error.
+type IdleTimeouter interface {
+	IdleTimeout() (time.Duration, *sqlerr.Error)
 }
 
 // ErrorObserver is implemented by a Session that wants to hear about errors

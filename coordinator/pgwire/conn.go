@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -84,6 +85,13 @@ type conn struct {
 
 	mu         sync.Mutex
 	stmtCancel context.CancelCauseFunc
+
+	// termErr is the FATAL the connection is being terminated with
+	// (Terminate, an idle timeout).
+	termErr atomic.Pointer[sqlerr.Error]
+	// readySent: the last message answered ended with ReadyForQuery, so
+	// the connection now waits idle for a command.
+	readySent bool
 
 	stmts          map[string]*prepStmt
 	portals        map[string]*portal
@@ -161,13 +169,33 @@ func (c *conn) CancelStatement() {
 // errTerminated (cancelling the running statement) and the reader is woken
 // by a read deadline in the past; the protocol loop then sends FATAL 57P01
 // and closes the connection.
-func (c *conn) Terminate() {
-	c.cancelConn(errTerminated)
-	_ = c.nc.SetReadDeadline(time.Now())
+func (c *conn) Terminate() { c.terminate(errTerminated) }
+
+// terminate ends the connection with FATAL e (the first one given wins).
+func (c *conn) terminate(e *sqlerr.Error) {
+	if c.termErr.CompareAndSwap(nil, e) {
+		c.cancelConn(e)
+		_ = c.nc.SetReadDeadline(time.Now())
+	}
 }
 
-// terminated reports whether Terminate was called.
-func (c *conn) terminated() bool { return context.Cause(c.ctx) == errTerminated }
+// terminated reports whether the connection is being terminated.
+func (c *conn) terminated() bool { return c.termErr.Load() != nil }
+
+// armIdleTimeout starts the session's idle timeout, if it has one, when
+// the connection waits for a command after ReadyForQuery; the returned
+// function stops it.
+func (c *conn) armIdleTimeout() (stop func() bool) {
+	it, ok := c.sess.(IdleTimeouter)
+	if !ok || !c.readySent {
+		return func() bool { return false }
+	}
+	d, e := it.IdleTimeout()
+	if d <= 0 {
+		return func() bool { return false }
+	}
+	return time.AfterFunc(d, func() { c.terminate(e) }).Stop
+}
 
 // stmtContext returns the context for one Prepare or Execute, reachable by
 // cancel requests until done is called.
@@ -421,6 +449,7 @@ func (c *conn) sendReady() {
 	if c.terminated() {
 		return // FATAL follows
 	}
+	c.readySent = true
 	st := byte('I')
 	if c.sess != nil {
 		st = c.sess.TxStatus()
@@ -620,11 +649,15 @@ func (c *conn) parameterStatus() [][2]string {
 // ---- main loop ----
 
 func (c *conn) loop() {
+	c.readySent = true
 	for {
+		stopIdle := c.armIdleTimeout()
 		typ, body, err := c.readMessage()
+		stopIdle()
+		c.readySent = false
 		if c.terminated() {
 			c.out = c.out[:0]
-			c.sendFatal(errTerminated)
+			c.sendFatal(c.termErr.Load())
 			c.flush()
 			return
 		}

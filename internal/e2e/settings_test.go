@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -180,6 +181,26 @@ func sessionTranscript(t *testing.T, dsn string) string {
 		default:
 			fmt.Fprintf(&b, "startup %v: %v\n", params, err)
 		}
+	}
+	// Idle timeouts end the session with FATAL.
+	for _, c := range []struct{ setting, first string }{
+		{"idle_in_transaction_session_timeout", "BEGIN"},
+		{"idle_session_timeout", "SELECT 1"},
+	} {
+		c2, err := connect(map[string]string{c.setting: "300"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		exec(c2, c.first)
+		time.Sleep(800 * time.Millisecond)
+		_, err = c2.Exec(ctx, "SELECT 2")
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) {
+			fmt.Fprintf(&b, "%s after 800 ms idle: %s %s %q\n", c.setting, pe.Severity, pe.Code, pe.Message)
+		} else {
+			fmt.Fprintf(&b, "%s after 800 ms idle: %v\n", c.setting, err)
+		}
+		c2.Close(ctx)
 	}
 	lines := strings.Split(b.String(), "\n")
 	return strings.Join(slices.Clip(lines), "\n")
