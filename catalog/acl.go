@@ -105,7 +105,8 @@ func DefaultACL(kind ObjectKind, owner OID) ACL {
 	return nil
 }
 
-// PublicSchemaACL is the ACL of schemas public and pg_catalog as
+// PublicSchemaACL is the ACL of schemas public (owned by
+// pg_database_owner) and pg_catalog (owned by the bootstrap superuser) as
 // PostgreSQL 15 creates them: the owner has USAGE and CREATE, PUBLIC has
 // USAGE.
 func PublicSchemaACL(owner OID) ACL {

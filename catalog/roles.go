@@ -14,6 +14,14 @@ const (
 	BootstrapSuperuserName string = "cirrus"
 )
 
+// DatabaseOwnerRole is PostgreSQL's pg_database_owner (OID 6171), which
+// owns schema public: a role with no explicit members whose privileges the
+// database's owner (the bootstrap superuser) has.
+const (
+	DatabaseOwnerRole     OID    = 6171
+	DatabaseOwnerRoleName string = "pg_database_owner"
+)
+
 // NoValidUntil is Role.ValidUntil's value for 'infinity'.
 const NoValidUntil int64 = math.MaxInt64
 
@@ -164,7 +172,8 @@ func (c *Catalog) reaches(member, role OID, inherit bool) bool {
 }
 
 // memberOfClosure returns member and every role it belongs to, directly or
-// indirectly (PostgreSQL's roles_is_member_of), in breadth-first order.
+// indirectly (PostgreSQL's roles_is_member_of), in breadth-first order. The
+// database's owner belongs to pg_database_owner.
 func (c *Catalog) memberOfClosure(member OID, inherit bool) []OID {
 	out := []OID{member}
 	seen := map[OID]bool{member: true}
@@ -172,6 +181,10 @@ func (c *Catalog) memberOfClosure(member OID, inherit bool) []OID {
 		r, ok := c.roles[out[i]]
 		if !ok || (inherit && !r.Inherit) {
 			continue
+		}
+		if r.OID == BootstrapSuperuser && !seen[DatabaseOwnerRole] {
+			seen[DatabaseOwnerRole] = true
+			out = append(out, DatabaseOwnerRole)
 		}
 		for _, ms := range r.MemberOf {
 			if !seen[ms.Role] {

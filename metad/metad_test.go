@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -138,7 +139,7 @@ func TestBootstrap(t *testing.T) {
 	cl := startCluster(t, t.TempDir())
 	ctx := ctxT(t)
 	seq, objs := snapshotMap(t, cl.c)
-	if len(objs) != 3 || objs[catalog.PublicNamespace].Name() != "public" || objs[catalog.PgCatalogNamespace].Name() != "pg_catalog" ||
+	if len(objs) != 4 || objs[catalog.PublicNamespace].Name() != "public" || objs[catalog.PgCatalogNamespace].Name() != "pg_catalog" ||
 		objs[catalog.BootstrapSuperuser].Name() != catalog.BootstrapSuperuserName || !objs[catalog.BootstrapSuperuser].Role.Super {
 		t.Fatalf("bootstrap objects: %v", objs)
 	}
@@ -162,7 +163,7 @@ func TestBootstrap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sets) != 1 || len(sets[0].Messages) != 3 {
+	if len(sets) != 1 || len(sets[0].Messages) != 4 {
 		t.Fatalf("bootstrap invalidation sets: %+v", sets)
 	}
 	// Get reports missing objects as absent.
@@ -400,7 +401,7 @@ func TestLargeCommit(t *testing.T) {
 	seq := mustCommit(t, c, ops...)
 	t.Logf("commit of %d puts: %v", n, time.Since(start))
 	snapSeq, objs := snapshotMap(t, c)
-	if snapSeq != seq || len(objs) != n+3 {
+	if snapSeq != seq || len(objs) != n+4 {
 		t.Fatalf("snapshot seq %d (commit %d), %d objects", snapSeq, seq, len(objs))
 	}
 	for i := 0; i < n; i++ {
@@ -420,7 +421,7 @@ func TestLargeCommit(t *testing.T) {
 	ops2[n-1] = Op{Put: table(base+2*n, catalog.PublicNamespace, "t0000")}
 	_, err = c.Commit(ctx, ops2)
 	wantCode(t, err, sqlerr.DuplicateTable, "")
-	if _, objs := snapshotMap(t, c); len(objs) != n+3 {
+	if _, objs := snapshotMap(t, c); len(objs) != n+4 {
 		t.Fatalf("failed commit left %d objects", len(objs))
 	}
 }
@@ -516,7 +517,7 @@ func TestFollow(t *testing.T) {
 	check(old, seqs)
 	// From 0: the bootstrap set first.
 	all := follow(t, c, 0)
-	if e := all.next(t); len(e.Set.Messages) != 3 || e.Set.Messages[0].Kind != catalog.KindRole {
+	if e := all.next(t); len(e.Set.Messages) != 4 || e.Set.Messages[0].Kind != catalog.KindRole {
 		t.Fatalf("first set from 0: %+v", e)
 	}
 	check(all, seqs)
@@ -594,7 +595,7 @@ func TestCompactionReset(t *testing.T) {
 		t.Fatalf("Follow from floor: %+v", e)
 	}
 	// The catalog itself is untouched.
-	if _, objs := snapshotMap(t, c); len(objs) != 6 {
+	if _, objs := snapshotMap(t, c); len(objs) != 7 {
 		t.Fatalf("%d objects after compaction", len(objs))
 	}
 }
@@ -698,6 +699,12 @@ func TestBootstrapUpgrade(t *testing.T) {
 	if _, err := cli.Delete(ctx, k.name(catalog.KindRole, 0, catalog.BootstrapSuperuserName)); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := cli.Delete(ctx, k.obj(catalog.DatabaseOwnerRole)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cli.Delete(ctx, k.name(catalog.KindRole, 0, catalog.DatabaseOwnerRoleName)); err != nil {
+		t.Fatal(err)
+	}
 	for _, ns := range []*catalog.Namespace{{OID: catalog.PgCatalogNamespace, Name: "pg_catalog"}, {OID: catalog.PublicNamespace, Name: "public"}} {
 		if _, err := cli.Put(ctx, k.obj(ns.OID), string((&catalog.Object{Namespace: ns}).Encode())); err != nil {
 			t.Fatal(err)
@@ -712,14 +719,15 @@ func TestBootstrapUpgrade(t *testing.T) {
 	if r == nil || r.Role == nil || !r.Role.Super || !r.Role.CanLogin || r.Name() != catalog.BootstrapSuperuserName {
 		t.Fatalf("bootstrap role after upgrade: %+v", r)
 	}
-	for _, oid := range []catalog.OID{catalog.PgCatalogNamespace, catalog.PublicNamespace} {
+	for oid, want := range map[catalog.OID]string{catalog.PgCatalogNamespace: "{cirrus=UC/cirrus,=U/cirrus}",
+		catalog.PublicNamespace: "{pg_database_owner=UC/pg_database_owner,=U/pg_database_owner}"} {
 		ns := objs[oid].Namespace
-		if got := cat(objs).ACLText(ns.ACL); len(got) != 2 || got[0] != "cirrus=UC/cirrus" || got[1] != "=U/cirrus" {
-			t.Errorf("schema %s ACL after upgrade: %v", ns.Name, got)
+		if got := "{" + strings.Join(cat(objs).ACLText(ns.ACL), ",") + "}"; got != want {
+			t.Errorf("schema %s ACL after upgrade: %v, want %s", ns.Name, got, want)
 		}
 	}
 	sets, err := cl2.c.ReadRange(ctx, seq1, seq2)
-	if err != nil || len(sets) != 1 || len(sets[0].Messages) != 3 {
+	if err != nil || len(sets) != 1 || len(sets[0].Messages) != 4 {
 		t.Fatalf("upgrade sets: %+v, %v", sets, err)
 	}
 	cl2.stop()

@@ -213,16 +213,17 @@ func (s *Server) Close() error {
 	return s.closeErr
 }
 
-// bootstrapObjects are the objects of a new catalog: the bootstrap
-// superuser, and the well-known namespaces it owns, which PUBLIC may use
-// (PostgreSQL 15's privileges on pg_catalog and public).
+// bootstrapObjects are the objects of a new catalog, roles first: the
+// bootstrap superuser, pg_database_owner, and the well-known namespaces
+// with PostgreSQL 15's owners and privileges (PUBLIC may use both).
 func bootstrapObjects() []*catalog.Object {
-	owner := catalog.BootstrapSuperuser
+	su, dbo := catalog.BootstrapSuperuser, catalog.DatabaseOwnerRole
 	return []*catalog.Object{
-		{Role: &catalog.Role{OID: owner, Name: catalog.BootstrapSuperuserName,
+		{Role: &catalog.Role{OID: su, Name: catalog.BootstrapSuperuserName,
 			Super: true, Inherit: true, CreateRole: true, CreateDB: true, CanLogin: true, ConnLimit: -1}},
-		{Namespace: &catalog.Namespace{OID: catalog.PgCatalogNamespace, Name: "pg_catalog", OwnerOID: owner, ACL: catalog.PublicSchemaACL(owner)}},
-		{Namespace: &catalog.Namespace{OID: catalog.PublicNamespace, Name: "public", OwnerOID: owner, ACL: catalog.PublicSchemaACL(owner)}},
+		{Role: &catalog.Role{OID: dbo, Name: catalog.DatabaseOwnerRoleName, Inherit: true, ConnLimit: -1}},
+		{Namespace: &catalog.Namespace{OID: catalog.PgCatalogNamespace, Name: "pg_catalog", OwnerOID: su, ACL: catalog.PublicSchemaACL(su)}},
+		{Namespace: &catalog.Namespace{OID: catalog.PublicNamespace, Name: "public", OwnerOID: dbo, ACL: catalog.PublicSchemaACL(dbo)}},
 	}
 }
 
@@ -254,43 +255,48 @@ func (s *Server) bootstrap(ctx context.Context) error {
 	return s.ensureBootstrapRole(ctx)
 }
 
-// ensureBootstrapRole upgrades a catalog from before roles existed: it
-// creates the bootstrap superuser and gives the well-known namespaces their
-// privileges (as bootstrapObjects has them) where they still have none, in
-// one invalidation set. On any other start it is one read.
+// ensureBootstrapRole upgrades a catalog from an older version: it creates
+// the bootstrap roles that are missing and gives a well-known namespace
+// from before roles existed (no privileges) the owner and privileges
+// bootstrapObjects has, in one invalidation set. On any other start it is
+// one read.
 func (s *Server) ensureBootstrapRole(ctx context.Context) error {
 	for attempt := 0; attempt < 3; attempt++ {
 		if done, err := s.tryBootstrapRole(ctx); done || err != nil {
 			return err
 		}
 	}
-	return fmt.Errorf("could not create role %q: its name is taken or the catalog keeps changing", catalog.BootstrapSuperuserName)
+	return fmt.Errorf("could not create the bootstrap roles: a name is taken or the catalog keeps changing")
 }
 
 // tryBootstrapRole is one attempt of ensureBootstrapRole; done reports that
-// the role exists.
+// nothing is left to do.
 func (s *Server) tryBootstrapRole(ctx context.Context) (done bool, err error) {
 	want := bootstrapObjects()
-	role := want[0]
-	var ks []string
-	for _, o := range want {
-		ks = append(ks, s.k.obj(o.OID()))
+	ks := make([]string, len(want))
+	for i, o := range want {
+		ks[i] = s.k.obj(o.OID())
 	}
 	got, _, err := s.readKeys(ctx, 0, ks)
-	if err != nil || got[ks[0]] != nil {
-		return err == nil, err
+	if err != nil {
+		return false, err
 	}
-	cmps := []clientv3.Cmp{
-		clientv3.Compare(clientv3.CreateRevision(ks[0]), "=", 0),
-		clientv3.Compare(clientv3.CreateRevision(s.k.nameKeyOf(role)), "=", 0),
-	}
-	ops := []clientv3.Op{
-		clientv3.OpPut(ks[0], string(role.Encode())),
-		clientv3.OpPut(s.k.nameKeyOf(role), oidString(role.OID())),
-	}
-	set := invalidation.Set{Messages: []invalidation.Message{{Kind: catalog.KindRole, OID: role.OID()}}}
-	for i, o := range want[1:] {
-		kv := got[ks[i+1]]
+	var cmps []clientv3.Cmp
+	var ops []clientv3.Op
+	var set invalidation.Set
+	for i, o := range want {
+		kv := got[ks[i]]
+		if o.Role != nil {
+			if kv != nil {
+				continue
+			}
+			cmps = append(cmps,
+				clientv3.Compare(clientv3.CreateRevision(ks[i]), "=", 0),
+				clientv3.Compare(clientv3.CreateRevision(s.k.nameKeyOf(o)), "=", 0))
+			ops = append(ops, clientv3.OpPut(ks[i], string(o.Encode())), clientv3.OpPut(s.k.nameKeyOf(o), oidString(o.OID())))
+			set.Messages = append(set.Messages, invalidation.Message{Kind: catalog.KindRole, OID: o.OID()})
+			continue
+		}
 		if kv == nil {
 			continue
 		}
@@ -298,14 +304,18 @@ func (s *Server) tryBootstrapRole(ctx context.Context) (done bool, err error) {
 		if err != nil {
 			return false, fmt.Errorf("corrupt catalog object %d: %w", o.OID(), err)
 		}
-		if cur.Namespace == nil || cur.Namespace.ACL != nil {
-			continue
+		ns := cur.Namespace
+		if ns == nil || ns.ACL != nil {
+			continue // from a version with roles
 		}
-		ns := *cur.Namespace
-		ns.ACL = o.Namespace.ACL
-		cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(ks[i+1]), "=", kv.ModRevision))
-		ops = append(ops, clientv3.OpPut(ks[i+1], string((&catalog.Object{Namespace: &ns}).Encode())))
-		set.Messages = append(set.Messages, invalidation.Message{Kind: catalog.KindNamespace, OID: ns.OID})
+		up := *ns
+		up.OwnerOID, up.ACL = o.Namespace.OwnerOID, o.Namespace.ACL
+		cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(ks[i]), "=", kv.ModRevision))
+		ops = append(ops, clientv3.OpPut(ks[i], string((&catalog.Object{Namespace: &up}).Encode())))
+		set.Messages = append(set.Messages, invalidation.Message{Kind: catalog.KindNamespace, OID: up.OID})
+	}
+	if len(ops) == 0 {
+		return true, nil
 	}
 	setJSON, _ := json.Marshal(set)
 	invalKey := s.k.newInval()
@@ -313,10 +323,10 @@ func (s *Server) tryBootstrapRole(ctx context.Context) (done bool, err error) {
 		clientv3.OpPut(invalKey, string(setJSON)),
 		clientv3.OpPut(s.k.catalogVersion(), invalKey))
 	resp, err := s.cli.Txn(ctx).If(cmps...).Then(ops...).Commit()
-	if err != nil {
-		return false, err
+	if err != nil || !resp.Succeeded {
+		return false, err // on a conflict, look again
 	}
-	return resp.Succeeded, nil // on a conflict, look again
+	return false, nil // look again: nothing should be left
 }
 
 func oidString(oid catalog.OID) string { return strconv.FormatUint(uint64(oid), 10) }

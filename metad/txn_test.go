@@ -377,7 +377,7 @@ func TestTxnThousandTables(t *testing.T) {
 	if err != nil || len(sets) != 1 || sets[0].Seq != seq || len(sets[0].Messages) != n+1 {
 		t.Fatalf("want one set of %d messages: %d sets, %v", n+1, len(sets), err)
 	}
-	if _, objs := snapshotMap(t, c); len(objs) != n+4 {
+	if _, objs := snapshotMap(t, c); len(objs) != n+5 {
 		t.Fatalf("%d objects", len(objs))
 	}
 }
@@ -479,7 +479,7 @@ func TestTxnConcurrent(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, objs := snapshotMap(t, c); len(objs) != 53 {
+	if _, objs := snapshotMap(t, c); len(objs) != 54 {
 		t.Fatalf("%d objects", len(objs))
 	}
 }

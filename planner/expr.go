@@ -530,6 +530,9 @@ func (b *binder) funcCall(fc *pg_query.FuncCall, s *scope) *plan.Expr {
 	if e := b.privilegeFunc(name, args); e != nil {
 		return e
 	}
+	if e := b.pgHasRole(name, args); e != nil {
+		return e
+	}
 	if e := b.builtinFunc(name, args, fc.Args, s); e != nil {
 		return e
 	}

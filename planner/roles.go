@@ -315,7 +315,7 @@ func (b *binder) dropRole(ds *pg_query.DropRoleStmt) Statement {
 			failf(sqlerr.ObjectInUse, "current user cannot be dropped")
 		case r.OID == b.ctx.SessionUser:
 			failf(sqlerr.ObjectInUse, "session user cannot be dropped")
-		case r.OID == catalog.BootstrapSuperuser:
+		case r.OID == catalog.BootstrapSuperuser || r.OID == catalog.DatabaseOwnerRole:
 			failf(sqlerr.DependentObjectsStillExist, "cannot drop role %s because it is required by the database system", r.Name)
 		case r.Super && !b.superuser():
 			failf(sqlerr.InsufficientPrivilege, "must be superuser to drop superusers")
@@ -446,6 +446,10 @@ func (b *binder) grantRole(gs *pg_query.GrantRoleStmt) Statement {
 	cat := b.ctx.Catalog
 	for _, gn := range gs.GrantedRoles {
 		granted := b.roleNamed(gn.GetAccessPriv().PrivName)
+		if granted.OID == catalog.DatabaseOwnerRole && gs.IsGrant {
+			// PostgreSQL raises this with elog: XX000.
+			failf(sqlerr.Internal, "role %q cannot have explicit members", granted.Name)
+		}
 		b.mayGrantRole(granted)
 		for _, mn := range gs.GranteeRoles {
 			_, member := b.roleSpec(mn.GetRoleSpec(), false)

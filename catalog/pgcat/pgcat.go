@@ -19,7 +19,7 @@ import (
 
 // DatabaseOwnerRole is PostgreSQL's pg_database_owner, the role that owns
 // the public schema: whoever owns the current database.
-const DatabaseOwnerRole catalog.OID = 6171
+const DatabaseOwnerRole = catalog.DatabaseOwnerRole
 
 // Namespaces besides pg_catalog and public (catalog.PgCatalogNamespace,
 // catalog.PublicNamespace), with PostgreSQL 15's OIDs.
