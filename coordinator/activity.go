@@ -102,12 +102,30 @@ type sessionTable struct {
 }
 
 func (t *sessionTable) add(s *session) {
+	t.addLimited(s, -1)
+}
+
+// addLimited adds s unless its user already has limit sessions here
+// (limit < 0: no limit); it reports whether it did.
+func (t *sessionTable) addLimited(s *session, limit int32) bool {
 	t.mu.Lock()
+	defer t.mu.Unlock()
+	if limit >= 0 {
+		n := int32(0)
+		for _, o := range t.m {
+			if o.authUser == s.authUser {
+				n++
+			}
+		}
+		if n >= limit {
+			return false
+		}
+	}
 	if t.m == nil {
 		t.m = map[uint32]*session{}
 	}
 	t.m[s.params.PID] = s
-	t.mu.Unlock()
+	return true
 }
 
 func (t *sessionTable) remove(s *session) {

@@ -14,7 +14,8 @@ import (
 
 // Connect implements pgwire.Backend: the startup user must be a role that
 // may log in (authentication, when configured, has already checked its
-// password).
+// password) and, unless a superuser, within its CONNECTION LIMIT, counted
+// on this coordinator.
 func (c *Coordinator) Connect(ctx context.Context, p pgwire.StartupParams) (pgwire.Session, error) {
 	cat, _ := c.Catalog()
 	r, ok := cat.Role(p.User)
@@ -28,7 +29,13 @@ func (c *Coordinator) Connect(ctx context.Context, p pgwire.StartupParams) (pgwi
 	if err := s.applyStartup(p.Options); err != nil {
 		return nil, err
 	}
-	c.sessions.add(s)
+	limit := r.ConnLimit
+	if r.Super {
+		limit = -1
+	}
+	if !c.sessions.addLimited(s, limit) {
+		return nil, sqlerr.Errorf(sqlerr.TooManyConnections, "too many connections for role %q", p.User)
+	}
 	return s, nil
 }
 

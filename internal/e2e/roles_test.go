@@ -58,6 +58,7 @@ func TestRolesAcrossCoordinators(t *testing.T) {
 	for _, sql := range []string{
 		`CREATE ROLE alice LOGIN PASSWORD 'alice pw'`,
 		`CREATE ROLE carol NOLOGIN PASSWORD 'carol pw'`,
+		`CREATE ROLE dave LOGIN PASSWORD 'dave pw' CONNECTION LIMIT 1`,
 		`SET password_encryption = md5`,
 		`CREATE ROLE bob LOGIN PASSWORD 'bob pw'`,
 		`CREATE TABLE t (a integer)`,
@@ -84,6 +85,27 @@ func TestRolesAcrossCoordinators(t *testing.T) {
 	// bob's password is an md5 hash: SCRAM cannot use it, as in PostgreSQL.
 	if _, err := connect(c.PGAddrs[1], "bob", "bob%20pw"); code(err) != `28P01 password authentication failed for user "bob"` {
 		t.Errorf("md5 role under scram-sha-256: %s", code(err))
+	}
+
+	// CONNECTION LIMIT, counted per coordinator.
+	dave, err := connect(c.PGAddrs[1], "dave", "dave%20pw")
+	if err != nil {
+		t.Fatalf("dave: %v", err)
+	}
+	if _, err := connect(c.PGAddrs[1], "dave", "dave%20pw"); code(err) != `53300 too many connections for role "dave"` {
+		t.Errorf("dave's second connection: %s", code(err))
+	}
+	dave.Close(ctx)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, err := connect(c.PGAddrs[1], "dave", "dave%20pw")
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("dave after closing his connection: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 
 	var n int

@@ -70,6 +70,7 @@ const (
 	PrivilegeNotGranted          = "01007" // privilege_not_granted
 	PrivilegeNotRevoked          = "01006" // privilege_not_revoked
 	InvalidPassword              = "28P01" // invalid_password
+	TooManyConnections           = "53300" // too_many_connections
 )
 
 // Error is an error with a SQLSTATE, shaped like PostgreSQL's ErrorResponse.
