@@ -44,6 +44,8 @@ type guc struct {
 	fixed bool
 	// check canonicalizes a gucString value, or refuses it.
 	check func(v string) (string, error)
+	// hidden: not listed by SHOW ALL (GUC_NO_SHOW_ALL).
+	hidden bool
 }
 
 // gucList are the settings, in SHOW ALL's order (by name).
@@ -67,7 +69,12 @@ var gucList = []*guc{
 	{name: "lock_timeout", kind: gucMillis, boot: "0", max: math.MaxInt32, desc: "Sets the maximum allowed duration of any wait for a lock."},
 	{name: "max_identifier_length", kind: gucInt, boot: "63", fixed: true, desc: "Shows the maximum identifier length."},
 	{name: "max_index_keys", kind: gucInt, boot: "32", fixed: true, desc: "Shows the maximum number of index keys."},
+	{name: "password_encryption", kind: gucEnum, boot: "scram-sha-256", enum: []string{"md5", "scram-sha-256"}, desc: "Chooses the algorithm for encrypting passwords."},
+	// role and session_authorization are set by SET ROLE and SET SESSION
+	// AUTHORIZATION and shown from the session's identity (roles.go).
+	{name: "role", boot: "none", hidden: true, desc: "Sets the current role."},
 	{name: "search_path", boot: `"$user", public`, desc: "Sets the schema search order for names that are not schema-qualified."},
+	{name: "session_authorization", boot: "", report: true, hidden: true, desc: "Sets the session user name."},
 	{name: "server_encoding", boot: "UTF8", report: true, fixed: true, desc: "Shows the server (database) character set encoding."},
 	{name: "server_version", boot: ServerVersion, report: true, fixed: true, desc: "Shows the server version."},
 	{name: "server_version_num", kind: gucInt, boot: "150006", fixed: true, desc: "Shows the server version as an integer."},
@@ -268,9 +275,14 @@ func checkTimeZone(v string) (string, error) {
 	return "", sqlerr.Errorf(sqlerr.InvalidParameterValue, "invalid value for parameter %q: %q", "TimeZone", v)
 }
 
-// sortedGUCs are the settings sorted by name, for SHOW ALL.
+// sortedGUCs are the settings SHOW ALL lists, sorted by name.
 var sortedGUCs = func() []*guc {
-	l := append([]*guc(nil), gucList...)
+	var l []*guc
+	for _, g := range gucList {
+		if !g.hidden {
+			l = append(l, g)
+		}
+	}
 	sort.Slice(l, func(i, j int) bool { return strings.ToLower(l[i].name) < strings.ToLower(l[j].name) })
 	return l
 }()

@@ -2,7 +2,6 @@ package coordinator
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/cirrusdb/cirrus/catalog"
@@ -67,6 +66,28 @@ func (s *session) currentRole() catalog.OID {
 	return s.sessionUser
 }
 
+// identitySetting returns the settings that show who the session is:
+// is_superuser (of the current role), role (set by SET ROLE, else none)
+// and session_authorization.
+func (s *session) identitySetting(name string) (string, bool) {
+	cat, _ := s.view()
+	switch name {
+	case "is_superuser":
+		if cat.IsSuperuser(s.currentRole()) {
+			return "on", true
+		}
+		return "off", true
+	case "role":
+		if s.role == 0 {
+			return "none", true
+		}
+		return cat.RoleName(s.role), true
+	case "session_authorization":
+		return cat.RoleName(s.sessionUser), true
+	}
+	return "", false
+}
+
 // encryptPassword turns a password given to CREATE/ALTER ROLE into what is
 // stored: a SCRAM-SHA-256 secret, or an md5 hash when password_encryption
 // is md5; a password given already encrypted is stored as it is.
@@ -74,14 +95,10 @@ func (s *session) encryptPassword(role, pw string) (string, error) {
 	if _, ok := scram.ParseSecret(pw); ok || scram.IsMD5Secret(pw) {
 		return pw, nil
 	}
-	switch strings.ToLower(s.vars["password_encryption"]) {
-	case "", "scram-sha-256":
-		return scram.Secret(pw)
-	case "md5":
+	if v, _ := s.setting("password_encryption"); v == "md5" {
 		return scram.MD5Secret(role, pw), nil
-	default:
-		return "", sqlerr.Errorf(sqlerr.InvalidParameterValue, "invalid value for parameter \"password_encryption\": %q", s.vars["password_encryption"])
 	}
+	return scram.Secret(pw)
 }
 
 // setPassword stores pw (nil: NULL) as r's password.

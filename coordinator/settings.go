@@ -79,6 +79,9 @@ func (s *session) timeoutSetting(name string) time.Duration {
 // Outside a transaction block the transaction_* settings show the
 // session's defaults for new transactions.
 func (s *session) setting(name string) (string, bool) {
+	if v, ok := s.identitySetting(name); ok {
+		return v, true
+	}
 	if v, ok := s.vars[name]; ok {
 		return v, true
 	}

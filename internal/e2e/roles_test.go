@@ -108,6 +108,13 @@ func TestRolesAcrossCoordinators(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 
+	if su, sa := alice.PgConn().ParameterStatus("is_superuser"), alice.PgConn().ParameterStatus("session_authorization"); su != "off" || sa != "alice" {
+		t.Errorf("alice's ParameterStatus: is_superuser %q, session_authorization %q", su, sa)
+	}
+	if su := admin.PgConn().ParameterStatus("is_superuser"); su != "on" {
+		t.Errorf("cirrus's is_superuser: %q", su)
+	}
+
 	var n int
 	if err := alice.QueryRow(ctx, `SELECT count(*) FROM t`).Scan(&n); err != nil || n != 3 {
 		t.Fatalf("alice reads t: %d, %v", n, err)
