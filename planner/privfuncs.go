@@ -49,8 +49,8 @@ func (b *binder) privilegeFunc(name string, args []*plan.Expr) *plan.Expr {
 	// holds answers for one object (owner and ACL) whether role has any of
 	// the listed privileges.
 	var privs, opts catalog.Privileges
-	for _, p := range strings.Split(privText, ",") {
-		p = strings.TrimSpace(strings.ToUpper(p))
+	for _, item := range strings.Split(privText, ",") {
+		p := strings.TrimSpace(strings.ToUpper(item))
 		grant := strings.HasSuffix(p, " WITH GRANT OPTION")
 		p = strings.TrimSuffix(p, " WITH GRANT OPTION")
 		if kind == "function" && p == "EXECUTE" {
@@ -59,7 +59,7 @@ func (b *binder) privilegeFunc(name string, args []*plan.Expr) *plan.Expr {
 		}
 		bit, ok := catalog.PrivilegeByName(p)
 		if !ok || (kind != "function" && bit&allOf(kind) == 0) {
-			failf(sqlerr.InvalidParameterValue, "unrecognized privilege type: %q", strings.TrimSpace(p))
+			failf(sqlerr.InvalidParameterValue, "unrecognized privilege type: %q", strings.TrimSpace(item)) // as written, as PostgreSQL
 		}
 		if grant {
 			opts |= bit
