@@ -15,11 +15,12 @@ import (
 
 // psqlCommands are the meta-commands whose output must be PostgreSQL's.
 // (\d+ of a view prints its definition, which Cirrus keeps as written, not
-// in PostgreSQL's deparsed form: not compared.)
+// in PostgreSQL's deparsed form, and \dx lists PostgreSQL's plpgsql, which
+// Cirrus does not have: not compared.)
 // psql sends its own catalog queries for each (Appendix B of
 // ../shared/pgcompat/CAPTURES.md); Cirrus answers them with its general
 // SQL engine over the pg_catalog relations.
-var psqlCommands = []string{`\dt`, `\d`, `\dn`, `\di`, `\dv`, `\dT`, `\df`, `\dt+`, `\l`, `\du`, `\d lineitem`, `\d+ lineitem`, `\d orders`, `\d revenue`}
+var psqlCommands = []string{`\dt`, `\d`, `\dn`, `\di`, `\dv`, `\dT`, `\df`, `\dt+`, `\l`, `\du`, `\d lineitem`, `\d+ lineitem`, `\d orders`, `\d revenue`, `\db`, `\dp`}
 
 // tabCompletionQueries are queries psql 15's tab completion sends
 // (tab-complete.c, captured on the wire: CAPTURES.md Appendix C).
