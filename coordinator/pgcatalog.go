@@ -647,6 +647,9 @@ func (s *session) catalogInfo() *planner.CatalogInfo {
 func settingsRows(cs *catalogState) []map[string]any {
 	var out []map[string]any
 	for _, g := range gucList {
+		if g.hidden {
+			continue // GUC_NO_SHOW_ALL, as in PostgreSQL
+		}
 		cur, _ := cs.s.setting(strings.ToLower(g.name))
 		row := map[string]any{
 			"name": g.name, "setting": cur, "category": "Client Connection Defaults", "short_desc": g.desc,

@@ -165,13 +165,14 @@ func (s *session) view() (*catalog.Catalog, int64) {
 func (s *session) searchPath() []string {
 	sp, ok := s.vars["search_path"]
 	if !ok {
-		return []string{"public"}
+		sp = `"$user", public`
 	}
 	var out []string
 	for _, p := range strings.Split(sp, ",") {
 		p = strings.Trim(strings.TrimSpace(p), `"`)
-		if p == "$user" {
-			p = s.params.User
+		if p == "$user" { // the current role's schema, as in PostgreSQL
+			cat, _ := s.view()
+			p = cat.RoleName(s.currentRole())
 		}
 		if p != "" {
 			out = append(out, p)
