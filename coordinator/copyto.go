@@ -19,7 +19,7 @@ func (s *session) copyTo(ctx context.Context, ct *planner.CopyTo, w pgwire.Resul
 	for i, c := range ct.Query.Columns {
 		names[i] = c.Name
 	}
-	enc := newCopyEncoder(ct.CopyOptions, ct.ForceQuote, s.output())
+	enc := newCopyEncoder(ct.CopyOptions, ct.ForceQuote, s.Output())
 	var format int16
 	if ct.Format == planner.CopyBinary {
 		format = 1
@@ -56,9 +56,8 @@ const copyBinarySignature = "PGCOPY\n\xff\r\n\x00"
 // copyEncoder encodes batches in COPY TO's formats, byte for byte as
 // PostgreSQL 15's copyto.c does (CopyAttributeOutText, CopyAttributeOutCSV,
 // the binary tuple format). Each column of a batch is first encoded whole
-// into an arena (pgtype's column encoders; strings are used in place),
-// then rows are assembled from the columns' values with escaping or
-// quoting.
+// (pgtype.Values), then rows are assembled from the columns' values with
+// escaping or quoting.
 type copyEncoder struct {
 	opts       planner.CopyOptions
 	forceQuote []bool
@@ -69,12 +68,9 @@ type copyEncoder struct {
 	// binaryHeader is set until the binary signature has been written.
 	binaryHeader bool
 
-	arena   []byte
-	colData [][]byte // per column: the bytes holding its values
-	starts  []int    // per column: where its next value starts
-	ends    [][]int  // per column: where each row's value ends
-	out     []byte
-	rows    []int
+	values pgtype.Values
+	out    []byte
+	rows   []int
 }
 
 func newCopyEncoder(opts planner.CopyOptions, forceQuote []bool, out pgtype.Output) *copyEncoder {
@@ -133,41 +129,8 @@ func (e *copyEncoder) appendBinaryHeader(dst []byte) []byte {
 // The result is valid until the next call.
 func (e *copyEncoder) encode(b *vec.Batch) (data []byte, ends []int) {
 	ncol := len(b.Cols)
-	if cap(e.ends) < ncol {
-		e.ends = make([][]int, ncol)
-	}
-	e.ends = e.ends[:ncol]
-	e.arena = e.arena[:0]
-	// Column by column into the arena; strings and decimal-text numerics
-	// are read in place instead. Column j's values are
-	// colData[j][starts[j]:ends[j][0]], [ends[j][0]:ends[j][1]], ….
-	colData, starts := e.colData[:0], e.starts[:0]
 	binaryFormat := e.opts.Format == planner.CopyBinary
-	for j, v := range b.Cols {
-		ends := e.ends[j][:0]
-		switch {
-		case !binaryFormat && v.Type.IsBytesBacked():
-			starts = append(starts, int(v.Offsets[0]))
-			for i := 0; i < b.N; i++ {
-				ends = append(ends, int(v.Offsets[i+1]))
-			}
-		case binaryFormat:
-			starts = append(starts, len(e.arena))
-			e.arena, ends = pgtype.AppendBinaryColumn(e.arena, ends, v, b.N)
-		default:
-			starts = append(starts, len(e.arena))
-			e.arena, ends = pgtype.AppendTextColumn(e.arena, ends, v, b.N, e.output)
-		}
-		e.ends[j] = ends
-	}
-	for _, v := range b.Cols {
-		if !binaryFormat && v.Type.IsBytesBacked() {
-			colData = append(colData, v.Data)
-		} else {
-			colData = append(colData, e.arena)
-		}
-	}
-	e.colData, e.starts = colData, starts
+	e.values.Encode(b, func(int) bool { return binaryFormat }, e.output)
 	e.out, e.rows = e.out[:0], e.rows[:0]
 	out := e.out
 	single := ncol == 1
@@ -179,14 +142,13 @@ func (e *copyEncoder) encode(b *vec.Batch) (data []byte, ends []int) {
 			}
 			out = binary.BigEndian.AppendUint16(out, uint16(ncol))
 			for j, v := range b.Cols {
-				end := e.ends[j][i]
 				if v.IsNull(i) {
 					out = append(out, 0xff, 0xff, 0xff, 0xff)
 				} else {
-					out = binary.BigEndian.AppendUint32(out, uint32(end-starts[j]))
-					out = append(out, colData[j][starts[j]:end]...)
+					f := e.values.Value(j, i)
+					out = binary.BigEndian.AppendUint32(out, uint32(len(f)))
+					out = append(out, f...)
 				}
-				starts[j] = end
 			}
 		default:
 			csv := e.opts.Format == planner.CopyCSV
@@ -194,16 +156,14 @@ func (e *copyEncoder) encode(b *vec.Batch) (data []byte, ends []int) {
 				if j > 0 {
 					out = append(out, e.opts.Delimiter)
 				}
-				end := e.ends[j][i]
 				switch {
 				case v.IsNull(i):
 					out = append(out, e.opts.Null...)
 				case csv:
-					out = e.appendCSV(out, colData[j][starts[j]:end], e.forceQuote != nil && e.forceQuote[j], single)
+					out = e.appendCSV(out, e.values.Value(j, i), e.forceQuote != nil && e.forceQuote[j], single)
 				default:
-					out = e.appendText(out, colData[j][starts[j]:end])
+					out = e.appendText(out, e.values.Value(j, i))
 				}
-				starts[j] = end
 			}
 			out = append(out, '\n')
 		}
@@ -295,8 +255,9 @@ func (e *copyEncoder) appendCSV(dst, f []byte, quote, single bool) []byte {
 	return append(dst, q)
 }
 
-// output returns the session's settings for text output.
-func (s *session) output() pgtype.Output {
+// Output implements pgwire.OutputSettings: the session's settings for
+// text output.
+func (s *session) Output() pgtype.Output {
 	efd := 1
 	if v, ok := s.vars["extra_float_digits"]; ok {
 		fmt.Sscan(v, &efd)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cirrusdb/cirrus/catalog"
+	"github.com/cirrusdb/cirrus/internal/pgtype"
 	"github.com/cirrusdb/cirrus/internal/sqlerr"
 	"github.com/cirrusdb/cirrus/planner/plan"
 	"github.com/cirrusdb/cirrus/vec"
@@ -136,6 +137,13 @@ type CursorDescriber interface {
 // message, ends the connection with the returned FATAL error.
 type IdleTimeouter interface {
 	IdleTimeout() (time.Duration, *sqlerr.Error)
+}
+
+// OutputSettings is implemented by a Session whose settings change the
+// text output of values (extra_float_digits); pgwire asks before each
+// execution.
+type OutputSettings interface {
+	Output() pgtype.Output
 }
 
 // ErrorObserver is implemented by a Session that wants to hear about errors

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/cirrusdb/cirrus/catalog"
+	"github.com/cirrusdb/cirrus/internal/pgtype"
 	"github.com/cirrusdb/cirrus/vec"
 )
 
@@ -33,10 +34,12 @@ func TestDataRowNoAllocs(t *testing.T) {
 	b := testBatch()
 	out := make([]byte, 0, 1<<20)
 	for _, formats := range [][]int16{nil, {1, 1, 0, 1, 1, 1, 1}} {
+		var vs pgtype.Values
 		allocs := testing.AllocsPerRun(10, func() {
 			o := out[:0]
+			vs.Encode(b, isBinary(formats), pgtype.Output{})
 			for i := 0; i < b.N; i++ {
-				o = appendDataRow(o, b, i, formats)
+				o = appendDataRow(o, b, &vs, i)
 			}
 		})
 		if allocs != 0 {
@@ -48,11 +51,13 @@ func TestDataRowNoAllocs(t *testing.T) {
 func BenchmarkDataRowText(bm *testing.B) {
 	b := testBatch()
 	out := make([]byte, 0, 1<<20)
+	var vs pgtype.Values
 	bm.ReportAllocs()
 	for bm.Loop() {
 		o := out[:0]
+		vs.Encode(b, isBinary(nil), pgtype.Output{})
 		for i := 0; i < b.N; i++ {
-			o = appendDataRow(o, b, i, nil)
+			o = appendDataRow(o, b, &vs, i)
 		}
 	}
 	bm.ReportMetric(float64(bm.Elapsed().Nanoseconds())/float64(bm.N)/float64(b.N), "ns/row")

@@ -416,7 +416,7 @@ func (c *conn) executePortal(name string, max int32) error {
 	}
 	if p.state == portalNew {
 		p.state = portalSuspended
-		p.buf = &rowBuffer{}
+		p.buf = &rowBuffer{output: c.output()}
 		tag, err := c.execute(st, p.params, p.formats, p.buf)
 		if err != nil {
 			p.state = portalDone

@@ -35,9 +35,10 @@ func rowDescription(cols []Column, formats []int16) *pgproto3.RowDescription {
 	return rd
 }
 
-// appendDataRow appends row i of b as a DataRow in the given formats (one
-// per column, nil for all text). It allocates nothing beyond growing out.
-func appendDataRow(out []byte, b *vec.Batch, i int, formats []int16) []byte {
+// appendDataRow appends row i of b as a DataRow, its values as vs
+// encoded them (vs.Encode of b, in the portal's formats). It allocates
+// nothing beyond growing out.
+func appendDataRow(out []byte, b *vec.Batch, vs *pgtype.Values, i int) []byte {
 	start := len(out)
 	out = append(out, 'D', 0, 0, 0, 0, byte(len(b.Cols)>>8), byte(len(b.Cols)))
 	for j, col := range b.Cols {
@@ -45,17 +46,18 @@ func appendDataRow(out []byte, b *vec.Batch, i int, formats []int16) []byte {
 			out = append(out, 0xff, 0xff, 0xff, 0xff)
 			continue
 		}
-		lp := len(out)
-		out = append(out, 0, 0, 0, 0)
-		if j < len(formats) && formats[j] == 1 {
-			out = pgtype.AppendBinary(out, col, i)
-		} else {
-			out = pgtype.AppendText(out, col, i)
-		}
-		binary.BigEndian.PutUint32(out[lp:], uint32(len(out)-lp-4))
+		f := vs.Value(j, i)
+		out = binary.BigEndian.AppendUint32(out, uint32(len(f)))
+		out = append(out, f...)
 	}
 	binary.BigEndian.PutUint32(out[start+1:], uint32(len(out)-start-1))
 	return out
+}
+
+// isBinary returns whether column j is sent in binary under formats (one
+// code per column, nil for all text).
+func isBinary(formats []int16) func(j int) bool {
+	return func(j int) bool { return j < len(formats) && formats[j] == 1 }
 }
 
 // resultWriter is the ResultWriter of one execution. It streams DataRows
@@ -69,6 +71,10 @@ type resultWriter struct {
 	rows    int64
 	// beforeRows, if set, runs once before the first row is written.
 	beforeRows func()
+	// output holds the session's text output settings; values the
+	// current batch's encoded values.
+	output pgtype.Output
+	values pgtype.Values
 }
 
 func (w *resultWriter) BeginRows() {
@@ -89,8 +95,9 @@ func (w *resultWriter) WriteBatch(b *vec.Batch) error {
 		return nil
 	}
 	c := w.c
+	w.values.Encode(b, isBinary(w.formats), w.output)
 	for i := 0; i < b.N; i++ {
-		c.out = appendDataRow(c.out, b, i, w.formats)
+		c.out = appendDataRow(c.out, b, &w.values, i)
 		if len(c.out) >= flushThreshold {
 			if err := c.flush(); err != nil {
 				return sqlerr.Wrap(err, sqlerr.ConnectionFailure, "could not send data to client")
@@ -244,6 +251,15 @@ func (s *copySource) drain() {
 	}
 }
 
+// output returns the session's text output settings (PostgreSQL's
+// defaults for a session that has none).
+func (c *conn) output() pgtype.Output {
+	if os, ok := c.sess.(OutputSettings); ok {
+		return os.Output()
+	}
+	return pgtype.Output{}
+}
+
 // execute runs st, streaming rows in formats (or into buf when non-nil).
 func (c *conn) execute(st Statement, params []plan.Datum, formats []int16, buf *rowBuffer) (string, error) {
 	return c.executeDescribing(st, params, formats, buf, nil)
@@ -253,7 +269,7 @@ func (c *conn) execute(st Statement, params []plan.Datum, formats []int16, buf *
 func (c *conn) executeDescribing(st Statement, params []plan.Datum, formats []int16, buf *rowBuffer, beforeRows func()) (string, error) {
 	ctx, done := c.stmtContext()
 	defer done()
-	w := &resultWriter{c: c, ctx: ctx, formats: formats, buf: buf, beforeRows: beforeRows}
+	w := &resultWriter{c: c, ctx: ctx, formats: formats, buf: buf, beforeRows: beforeRows, output: c.output()}
 	tag, err := st.Execute(ctx, params, w)
 	if c.copy != nil {
 		c.copy.drain()
@@ -283,6 +299,10 @@ func (c *conn) executeDescribing(st Statement, params []plan.Datum, formats []in
 type rowBuffer struct {
 	batches []*vec.Batch
 	bi, ri  int // next row
+	// output holds the text output settings at execution; values the
+	// encoded values of batches[bi].
+	output pgtype.Output
+	values pgtype.Values
 }
 
 func (rb *rowBuffer) add(b *vec.Batch) {
@@ -306,8 +326,11 @@ func (rb *rowBuffer) send(c *conn, max int64, formats []int16) (int64, bool, err
 	var n int64
 	for rb.bi < len(rb.batches) {
 		b := rb.batches[rb.bi]
+		if rb.ri == 0 {
+			rb.values.Encode(b, isBinary(formats), rb.output)
+		}
 		for rb.ri < b.N {
-			c.out = appendDataRow(c.out, b, rb.ri, formats)
+			c.out = appendDataRow(c.out, b, &rb.values, rb.ri)
 			rb.ri++
 			n++
 			if len(c.out) >= flushThreshold {

@@ -164,6 +164,11 @@ func TestPgxModesDifferential(t *testing.T) {
 		{"INSERT INTO alltypes (k, t) VALUES ($1, $2)", []any{100, "inserted"}},
 		{"SELECT k, t FROM alltypes WHERE k >= $1 ORDER BY k", []any{100}},
 		{"DELETE FROM alltypes WHERE k = $1", []any{100}},
+		{"SET extra_float_digits = -3", nil},
+		{"SELECT 0.1::float8, 1::float8 / 3, 0.1::float4, 1e16::float8, r, d FROM alltypes ORDER BY k", nil},
+		{"SET extra_float_digits = 0", nil},
+		{"SELECT 0.1::float8, 1::float8 / 3, 0.1::float4, 1e16::float8, r, d FROM alltypes ORDER BY k", nil},
+		{"RESET extra_float_digits", nil},
 	}
 	for _, mode := range pgxModes {
 		t.Run(mode.String(), func(t *testing.T) {

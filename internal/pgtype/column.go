@@ -72,7 +72,11 @@ func AppendTextColumn(dst []byte, ends []int, v *vec.Vector, n int, o Output) ([
 			ends = append(ends, len(dst))
 		}
 	default:
+		// The catalog types and the rest: one value at a time.
 		for i := 0; i < n; i++ {
+			if !null(i) {
+				dst = AppendText(dst, v, i)
+			}
 			ends = append(ends, len(dst))
 		}
 	}
