@@ -204,17 +204,7 @@ func allSystemRelations() []*planner.SystemRelation {
 func namespaceRows(cs *catalogState) []map[string]any {
 	var out []map[string]any
 	for _, ns := range pgcat.Namespaces(cs.cat) {
-		owner, acl := ns.Owner(), ns.ACL
-		if ns.OID == catalog.PublicNamespace && owner == catalog.BootstrapSuperuser {
-			// PostgreSQL 15's public belongs to pg_database_owner, whose
-			// privileges are the database owner's: the bootstrap
-			// superuser's in Cirrus.
-			owner = pgcat.DatabaseOwnerRole
-			if acl == nil {
-				acl = catalog.PublicSchemaACL(owner)
-			}
-		}
-		out = append(out, map[string]any{"oid": ns.OID, "nspname": ns.Name, "nspowner": owner, "nspacl": aclArray(cs.cat, acl)})
+		out = append(out, map[string]any{"oid": ns.OID, "nspname": ns.Name, "nspowner": ns.Owner(), "nspacl": aclArray(cs.cat, ns.ACL)})
 	}
 	return out
 }
