@@ -42,6 +42,9 @@ type activity struct {
 	// inBlock is set while the session is in a transaction block (its
 	// ReadyForQuery status 'T' or 'E').
 	inBlock bool
+	// app is the session's application_name (copied here because other
+	// sessions must not read its settings map).
+	app string
 	// running counts the fragment streams of the current statement that
 	// are running, by participant address.
 	running map[string]int
@@ -79,9 +82,10 @@ func (a *activity) begin(query string, inBlock bool, now time.Time) {
 }
 
 // end marks the end of a statement; txStatus is the session's
-// ReadyForQuery status after it.
-func (a *activity) end(txStatus byte, now time.Time) {
+// ReadyForQuery status after it, app its application_name.
+func (a *activity) end(txStatus byte, app string, now time.Time) {
 	a.mu.Lock()
+	a.app = app
 	a.inBlock = txStatus != 'I'
 	switch txStatus {
 	case 'T':
@@ -227,13 +231,12 @@ func (s *session) activityRow() []plan.Datum {
 		parts = append(parts, p)
 	}
 	slices.Sort(parts)
-	app, _ := s.setting("application_name")
 	query := plan.Datum{Null: true}
 	if !a.queryStart.IsZero() {
 		query = text(a.query)
 	}
 	return []plan.Datum{
-		text(s.params.Database), {I: int64(s.params.PID)}, text(s.params.User), text(app),
+		text(s.params.Database), {I: int64(s.params.PID)}, text(s.params.User), text(a.app),
 		addr, port, ts(a.backendStart), ts(a.xactStart), ts(a.queryStart), ts(a.stateChange),
 		text(a.state), query, text("client backend"), text(s.c.cfg.NodeID),
 		{I: int64(fragments)}, text(strings.Join(parts, ",")),

@@ -28,6 +28,7 @@ func (c *Coordinator) Connect(ctx context.Context, p pgwire.StartupParams) (pgwi
 	if err := s.applyStartup(p.Options); err != nil {
 		return nil, err
 	}
+	s.act.app, _ = s.setting("application_name")
 	limit := r.ConnLimit
 	if r.Super {
 		limit = -1

@@ -341,7 +341,8 @@ func (st *statement) Execute(ctx context.Context, params []plan.Datum, w pgwire.
 	ctx, stop := s.statementContext(ctx)
 	defer func() {
 		stop()
-		s.act.end(s.TxStatus(), time.Now())
+		app, _ := s.setting("application_name")
+		s.act.end(s.TxStatus(), app, time.Now())
 		s.c.metrics.finish(start, s.rows, err, ctx)
 	}()
 	tag, err = st.execute(ctx, params, s.minMessages(w))
