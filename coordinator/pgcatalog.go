@@ -627,6 +627,7 @@ func (s *session) catalogInfo() *planner.CatalogInfo {
 		Setting:         s.setting,
 		TableSize:       s.tableSize,
 		SystemRelations: allSystemRelations,
+		SettingNames:    settingNames,
 		BackendPID:      int64(s.params.PID),
 	}
 }
@@ -682,4 +683,13 @@ func settingsRows(cs *catalogState) []map[string]any {
 		out = append(out, row)
 	}
 	return out
+}
+
+// settingNames are the declared settings' names in lower case.
+func settingNames() []string {
+	names := make([]string, len(gucList))
+	for i, g := range gucList {
+		names[i] = strings.ToLower(g.name)
+	}
+	return names
 }

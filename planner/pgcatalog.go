@@ -33,6 +33,8 @@ type CatalogInfo struct {
 	Setting func(name string) (string, bool)
 	// TableSize returns the bytes of a table's data files.
 	TableSize func(t *catalog.Table) int64
+	// SettingNames lists the settings current_setting knows (lower case).
+	SettingNames func() []string
 	// SystemRelations lists the system relations (their OIDs and names).
 	SystemRelations func() []*SystemRelation
 	// BackendPID is the session's process ID (pg_backend_pid()).
@@ -580,7 +582,7 @@ func (b *binder) catalogFunc(name string, args []*plan.Expr) *plan.Expr {
 		argc(1, 2)
 		n := args[0]
 		if n.Kind != plan.Const || n.Value.Null {
-			failf(sqlerr.FeatureNotSupported, "current_setting needs a constant setting name")
+			return b.settingOf(text(n))
 		}
 		missingOK := len(args) == 2 && args[1].Kind == plan.Const && args[1].Value.B
 		if f := b.info().Setting; f != nil {
@@ -887,4 +889,25 @@ func (b *binder) arrayConstructor(a *pg_query.A_ArrayExpr, s *scope, hint catalo
 		elems[i] = coerce(elems[i], t)
 	}
 	return plan.CallOf("array_make", catalog.ArrayOf(t.Kind), elems...)
+}
+
+// settingOf is current_setting(name) for a name computed per row (psql's
+// \dconfig reads pg_settings' names): the session's value of each setting
+// it knows, NULL for other names.
+func (b *binder) settingOf(name *plan.Expr) *plan.Expr {
+	info := b.info()
+	if info.SettingNames == nil || info.Setting == nil {
+		failf(sqlerr.FeatureNotSupported, "current_setting needs a constant setting name here")
+	}
+	lower := plan.CallOf("lower", catalog.TypeText, name)
+	e := &plan.Expr{Kind: plan.Case, Type: catalog.TypeText}
+	for _, n := range info.SettingNames() {
+		v, _ := info.Setting(n)
+		e.Args = append(e.Args, plan.CallOf("=", catalog.TypeBool, lower, plan.ConstOf(catalog.TypeText, plan.Datum{S: n})),
+			plan.ConstOf(catalog.TypeText, plan.Datum{S: v}))
+	}
+	if len(e.Args) == 0 {
+		return plan.NullOf(catalog.TypeText)
+	}
+	return e
 }

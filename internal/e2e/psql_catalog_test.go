@@ -20,7 +20,7 @@ import (
 // psql sends its own catalog queries for each (Appendix B of
 // ../shared/pgcompat/CAPTURES.md); Cirrus answers them with its general
 // SQL engine over the pg_catalog relations.
-var psqlCommands = []string{`\dt`, `\d`, `\dn`, `\di`, `\dv`, `\dT`, `\df`, `\dt+`, `\l`, `\du`, `\d lineitem`, `\d+ lineitem`, `\d orders`, `\d revenue`, `\db`, `\dp`}
+var psqlCommands = []string{`\dt`, `\d`, `\dn`, `\di`, `\dv`, `\dT`, `\df`, `\dt+`, `\l`, `\du`, `\d lineitem`, `\d+ lineitem`, `\d orders`, `\d revenue`, `\db`, `\dp`, `\dconfig work_mem`, `\dconfig datestyle`}
 
 // tabCompletionQueries are queries psql 15's tab completion sends
 // (tab-complete.c, captured on the wire: CAPTURES.md Appendix C).
