@@ -127,12 +127,44 @@ func (b *binder) grant(gs *pg_query.GrantStmt) Statement {
 				}
 				acl = acl.Grant(g, grantor, these, opts)
 			} else {
-				acl = acl.Revoke(g, grantor, these, gs.GrantOption)
+				var lost catalog.Privileges
+				for _, it := range acl {
+					if it.Grantee == g && it.Grantor == grantor {
+						lost = it.GrantOptions & these
+					}
+				}
+				acl = revokeDependent(acl.Revoke(g, grantor, these, gs.GrantOption), g, lost,
+					gs.Behavior == pg_query.DropBehavior_DROP_CASCADE)
 			}
 		}
 		out.Objects = append(out.Objects, t.set(acl))
 	}
 	return out
+}
+
+// revokeDependent handles the grants made by grantee with grant options it
+// just lost (those it no longer holds from any grantor): an error without
+// CASCADE, as PostgreSQL's "dependent privileges exist"; with CASCADE they
+// are revoked too, and so on down the chain.
+func revokeDependent(acl catalog.ACL, grantee catalog.OID, lost catalog.Privileges, cascade bool) catalog.ACL {
+	for _, it := range acl {
+		if it.Grantee == grantee {
+			lost &^= it.GrantOptions
+		}
+	}
+	if lost == 0 {
+		return acl
+	}
+	for _, it := range acl {
+		if it.Grantor != grantee || it.Grantee == grantee || it.Privs&lost == 0 {
+			continue
+		}
+		if !cascade {
+			fail(sqlerr.New(sqlerr.DependentObjectsStillExist, "dependent privileges exist").WithHint("Use CASCADE to revoke them too."))
+		}
+		acl = revokeDependent(acl.Revoke(it.Grantee, grantee, lost, false), it.Grantee, it.GrantOptions&lost, true)
+	}
+	return acl
 }
 
 // grantWarning is PostgreSQL's warning when a grantor could grant or revoke
