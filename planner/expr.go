@@ -304,10 +304,24 @@ func (b *binder) bindPair(l, r *pg_query.Node, s *scope) (*plan.Expr, *plan.Expr
 	_, lp := l.Node.(*pg_query.Node_ParamRef)
 	if lp {
 		re := b.expr(r, s, catalog.TypeUnknown)
-		return b.expr(l, s, re.Type), re
+		return b.expr(l, s, operandParamType(re.Type)), re
 	}
 	le := b.expr(l, s, catalog.TypeUnknown)
-	return le, b.expr(r, s, le.Type)
+	hint := le.Type
+	if _, rp := r.Node.(*pg_query.Node_ParamRef); rp {
+		hint = operandParamType(hint)
+	}
+	return le, b.expr(r, s, hint)
+}
+
+// operandParamType is the type a parameter takes from the other operand of
+// an operator: that operand's type, except that PostgreSQL's operators over
+// varchar are text's (varchar = $1 is texteq), so such a parameter is text.
+func operandParamType(t catalog.Type) catalog.Type {
+	if t.Kind == catalog.Varchar {
+		return catalog.TypeText
+	}
+	return t
 }
 
 func (b *binder) aexpr(a *pg_query.A_Expr, s *scope) *plan.Expr {

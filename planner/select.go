@@ -629,7 +629,9 @@ func (b *binder) fromItem(qb *queryBlock, n *pg_query.Node, s *scope) *joinNode 
 			if i < len(rs.Alias.Colnames) {
 				name = rs.Alias.Colnames[i].GetString_().Sval
 			}
-			s.cols = append(s.cols, scopeCol{id: r.ids[i], rel: alias, name: name, typ: c.Type})
+			// A subquery's column that comes straight from a table still
+			// names it (PostgreSQL's markTargetListOrigin).
+			s.cols = append(s.cols, scopeCol{id: r.ids[i], rel: alias, name: name, typ: c.Type, tableOID: c.TableOID, attnum: c.Attnum})
 		}
 		return &joinNode{rng: len(qb.ranges) - 1}
 	case *pg_query.Node_JoinExpr:

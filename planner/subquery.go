@@ -761,7 +761,7 @@ func (b *binder) cteRange(qb *queryBlock, rv *pg_query.RangeVar, c *cte, s *scop
 		if i < len(colAliases) {
 			name = colAliases[i]
 		}
-		s.cols = append(s.cols, scopeCol{id: r.ids[i], rel: alias, name: name, typ: col.Type})
+		s.cols = append(s.cols, scopeCol{id: r.ids[i], rel: alias, name: name, typ: col.Type, tableOID: col.TableOID, attnum: col.Attnum})
 	}
 	return &joinNode{rng: len(qb.ranges) - 1}
 }

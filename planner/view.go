@@ -96,7 +96,8 @@ func (b *binder) viewRange(qb *queryBlock, rv *pg_query.RangeVar, t *catalog.Tab
 			name = colAliases[i]
 		}
 		typ := sub.Columns[i].Type
-		s.cols = append(s.cols, scopeCol{id: r.ids[i], rel: alias, name: name, typ: typ})
+		// The view itself is the origin of its columns, as in PostgreSQL.
+		s.cols = append(s.cols, scopeCol{id: r.ids[i], rel: alias, name: name, typ: typ, tableOID: t.OID, attnum: int16(i + 1)})
 	}
 	return &joinNode{rng: len(qb.ranges) - 1}
 }

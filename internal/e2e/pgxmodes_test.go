@@ -325,3 +325,63 @@ func TestCursorsDifferential(t *testing.T) {
 		})
 	}
 }
+
+// TestDescribeDifferential prepares statements with and without
+// client-declared parameter types and compares what Describe reports
+// (parameter types inferred from context, result fields with table
+// columns' attnums, sizes and typmods) with PostgreSQL 15.
+func TestDescribeDifferential(t *testing.T) {
+	pg := pgtest.Shared(t)
+	c := startCluster(t, "")
+	db := fmt.Sprintf("describe_%d", diffDBs.Add(1))
+	pg.CreateDB(t, db)
+	ctx := context.Background()
+	cases := []struct {
+		sql  string
+		oids []uint32
+	}{
+		{"SELECT * FROM alltypes WHERE k = $1", nil},
+		{"SELECT k, n FROM alltypes WHERE i8 > $1 AND t = $2 AND dt < $3 AND ts >= $4 AND n = $5 AND c = $6 AND vc = $7", nil},
+		{"SELECT $1::int2 + $2, $3::numeric(10,2) * 2", nil},
+		{"SELECT k FROM alltypes WHERE i4 = $1 AND dt = $2", []uint32{20, 0}},
+		{"SELECT k FROM alltypes WHERE n > $1 AND t = $2", []uint32{1700, 1043}},
+		{"SELECT a.k, b.t, a.n + b.n AS s, a.vc FROM alltypes a JOIN alltypes b USING (k) WHERE a.k < $1", nil},
+		{"SELECT k, count(*) FROM alltypes GROUP BY k", nil},
+		{"SELECT v.k, v.c FROM (SELECT k, c FROM alltypes) v", nil},
+		{"INSERT INTO alltypes (k, t, n) VALUES ($1, $2, $3)", nil},
+		{"UPDATE alltypes SET t = $1 WHERE k = $2", nil},
+		{"SELECT $1", nil},
+		{"SELECT k FROM alltypes WHERE t = $1", []uint32{23}},
+		{"SELECT * FROM av WHERE k > $1", nil},
+		{"WITH w AS (SELECT k, vc FROM alltypes) SELECT w.vc, w.k + 1 FROM w WHERE vc = $1", nil},
+	}
+	var outs [2][]string
+	for i, d := range []string{dsn(c), pg.DSN(db)} {
+		conn, err := pgconn.Connect(ctx, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, allTypesDDL+"; CREATE VIEW av AS SELECT k, t, n * 2 AS n2 FROM alltypes").ReadAll(); err != nil {
+			t.Fatal(err)
+		}
+		for k, tc := range cases {
+			sd, err := conn.Prepare(ctx, fmt.Sprintf("s%d", k), tc.sql, tc.oids)
+			if err != nil {
+				outs[i] = append(outs[i], tc.sql+": error "+sqlstate(err))
+				continue
+			}
+			var b strings.Builder
+			fmt.Fprintf(&b, "%s: params %v", tc.sql, sd.ParamOIDs)
+			for _, f := range sd.Fields {
+				fmt.Fprintf(&b, " / %s table=%t attnum=%d type=%d size=%d typmod=%d", f.Name, f.TableOID != 0, f.TableAttributeNumber, f.DataTypeOID, f.DataTypeSize, f.TypeModifier)
+			}
+			outs[i] = append(outs[i], b.String())
+		}
+	}
+	for k := range cases {
+		if outs[0][k] != outs[1][k] {
+			t.Errorf("describe differs:\ncirrus:   %s\npostgres: %s", outs[0][k], outs[1][k])
+		}
+	}
+}
