@@ -606,6 +606,7 @@ func (b *binder) fromItem(qb *queryBlock, n *pg_query.Node, s *scope) *joinNode 
 			s.cols = append(s.cols, scopeCol{id: r.ids[i], rel: alias, name: name, typ: c.Type, tableOID: t.OID, attnum: int16(i + 1)})
 		}
 		b.addRowID(qb, r, s)
+		b.addTableOID(s, alias, t.OID)
 		return &joinNode{rng: len(qb.ranges) - 1}
 	case *pg_query.Node_RangeFunction:
 		return b.functionRange(qb, f.RangeFunction, s)

@@ -147,7 +147,15 @@ func (b *binder) systemRange(qb *queryBlock, rv *pg_query.RangeVar, sys *SystemR
 		}
 		s.cols = append(s.cols, scopeCol{id: r.ids[i], rel: alias, name: name, typ: c.Type})
 	}
+	b.addTableOID(s, alias, sys.OID)
 	return &joinNode{rng: len(qb.ranges) - 1}
+}
+
+// addTableOID adds the system column tableoid of a FROM item over the
+// relation with OID oid: a constant, hidden from *.
+func (b *binder) addTableOID(s *scope, alias string, oid catalog.OID) {
+	s.cols = append(s.cols, scopeCol{id: b.newIDs(1)[0], rel: alias, name: "tableoid", typ: catalog.TypeOid, hidden: true,
+		expr: plan.ConstOf(catalog.TypeOid, plan.Datum{I: int64(oid)})})
 }
 
 // readsSystem reports whether a plan reads a system relation or a
