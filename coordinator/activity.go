@@ -271,9 +271,9 @@ func (s *session) signalBackend(pid int64, terminate bool, notice func(*sqlerr.E
 
 // pgStatActivity is pg_stat_activity with PostgreSQL 15's columns, over the
 // same sessions as cirrus_stat_activity. Columns Cirrus has no value for
-// (leader_pid, client_hostname, wait events, xids, query_id) are NULL,
-// and so is usesysid until roles have OIDs. client_addr is text, not
-// inet; backend_xid and backend_xmin are int8, not xid.
+// (leader_pid, client_hostname, wait events, xids, query_id) are NULL;
+// usesysid is the role that logged in. client_addr is text, not inet;
+// backend_xid and backend_xmin are int8, not xid.
 var pgStatActivity = &systemRelation{
 	SystemRelation: planner.SystemRelation{OID: pgcat.RelationOIDs["pg_stat_activity"], Name: "pg_stat_activity", Kind: planner.SystemView, Columns: []catalog.Column{
 		{Name: "datid", Type: catalog.TypeOid},
@@ -304,7 +304,7 @@ var pgStatActivity = &systemRelation{
 		var rows [][]plan.Datum
 		for _, o := range s.c.sessions.list() {
 			a := o.activityRow() // cirrus_stat_activity's columns, in order
-			rows = append(rows, []plan.Datum{{I: int64(pgcat.DatabaseOID)}, a[0], a[1], null, null, a[2], a[3], a[4], null, a[5],
+			rows = append(rows, []plan.Datum{{I: int64(pgcat.DatabaseOID)}, a[0], a[1], null, {I: int64(o.authUser)}, a[2], a[3], a[4], null, a[5],
 				a[6], a[7], a[8], a[9], null, null, a[10], null, null, null, a[11], a[12]})
 		}
 		return rows, nil

@@ -237,6 +237,9 @@ func TestActivityAndCancel(t *testing.T) {
 	if err := conn.QueryRow(t.Context(), `SELECT count(*) FROM pg_stat_activity WHERE pid = $1 AND state = 'active' AND backend_type = 'client backend'`, pid).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("pg_stat_activity: %d rows, %v", n, err)
 	}
+	if err := conn.QueryRow(t.Context(), `SELECT count(*) FROM pg_stat_activity a JOIN pg_roles r ON r.oid = a.usesysid WHERE a.pid = $1 AND r.rolname = a.usename AND a.datid = (SELECT oid FROM pg_database WHERE datname = a.datname)`, pid).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("pg_stat_activity's usesysid and datid: %d rows, %v", n, err)
+	}
 	var ok bool
 	if err := conn.QueryRow(t.Context(), fmt.Sprintf(`SELECT pg_cancel_backend(%d)`, pid)).Scan(&ok); err != nil || !ok {
 		t.Fatalf("pg_cancel_backend: %v %v", ok, err)
