@@ -44,8 +44,60 @@ func AppendBinary(dst []byte, v *vec.Vector, i int) []byte {
 		return appendFloat4Binary(dst, v.F64[i])
 	case catalog.Float8:
 		return appendFloat8Binary(dst, v.F64[i])
-	case catalog.Text, catalog.Varchar, catalog.Bpchar, catalog.Name, catalog.Char:
+	case catalog.Text, catalog.Varchar, catalog.Bpchar, catalog.Name, catalog.Char, catalog.PgNodeTree, catalog.AclItem:
 		return append(dst, v.Data[v.Offsets[i]:v.Offsets[i+1]]...)
+	case catalog.Array, catalog.Int2Vector, catalog.OidVector:
+		return AppendArrayBinary(dst, t, string(v.Data[v.Offsets[i]:v.Offsets[i+1]]))
+	}
+	return dst
+}
+
+// AppendArrayBinary appends array_send's format of an array held as its
+// text form s: dimensions (0 or 1), a NULL flag, the element type's OID,
+// the length and lower bound, then each element as a length word and its
+// binary form (-1 for NULL). A malformed s (never produced by Cirrus)
+// appends an empty array.
+func AppendArrayBinary(dst []byte, t catalog.Type, s string) []byte {
+	et := t.ElemType()
+	elems, err := ParseArray(t, s)
+	if err != nil || et.Kind == catalog.Unknown {
+		elems = nil
+	}
+	hasNull := 0
+	for _, e := range elems {
+		if e.Null {
+			hasNull = 1
+		}
+	}
+	ndim := 1
+	if len(elems) == 0 {
+		ndim = 0
+	}
+	dst = binary.BigEndian.AppendUint32(dst, uint32(ndim))
+	dst = binary.BigEndian.AppendUint32(dst, uint32(hasNull))
+	dst = binary.BigEndian.AppendUint32(dst, uint32(et.OID()))
+	if ndim == 0 {
+		return dst
+	}
+	lower := 1
+	if t.Kind != catalog.Array {
+		lower = 0
+	}
+	dst = binary.BigEndian.AppendUint32(dst, uint32(len(elems)))
+	dst = binary.BigEndian.AppendUint32(dst, uint32(lower))
+	for _, e := range elems {
+		if e.Null {
+			dst = binary.BigEndian.AppendUint32(dst, 0xFFFFFFFF)
+			continue
+		}
+		d, err := ParseText(et, []byte(e.S))
+		if err != nil {
+			d = plan.Datum{S: e.S}
+		}
+		at := len(dst)
+		dst = append(dst, 0, 0, 0, 0)
+		dst = AppendDatumBinary(dst, et, d)
+		binary.BigEndian.PutUint32(dst[at:], uint32(len(dst)-at-4))
 	}
 	return dst
 }
@@ -91,8 +143,10 @@ func AppendDatumBinary(dst []byte, t catalog.Type, d plan.Datum) []byte {
 		return appendFloat4Binary(dst, d.F)
 	case catalog.Float8:
 		return appendFloat8Binary(dst, d.F)
-	case catalog.Text, catalog.Varchar, catalog.Bpchar, catalog.Unknown, catalog.Name, catalog.Char:
+	case catalog.Text, catalog.Varchar, catalog.Bpchar, catalog.Unknown, catalog.Name, catalog.Char, catalog.PgNodeTree, catalog.AclItem:
 		return append(dst, d.S...)
+	case catalog.Array, catalog.Int2Vector, catalog.OidVector:
+		return AppendArrayBinary(dst, t, d.S)
 	}
 	return dst
 }
