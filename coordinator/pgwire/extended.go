@@ -384,6 +384,19 @@ func (c *conn) executePortal(name string, max int32) error {
 	if p == nil {
 		return c.userErr(portalNotFound(name))
 	}
+	if before := c.sess.TxStatus(); before != 'I' {
+		// A statement that ends the transaction (COMMIT, ROLLBACK) drops
+		// the other portals, as PostgreSQL's AtCommit/AtAbort_Portals do.
+		defer func() {
+			if c.sess.TxStatus() == 'I' {
+				for other := range c.portals {
+					if other != name {
+						delete(c.portals, other)
+					}
+				}
+			}
+		}()
+	}
 	st := p.stmt.st
 	if st == nil {
 		c.send(&pgproto3.EmptyQueryResponse{})

@@ -357,14 +357,7 @@ func TestDescribeDifferential(t *testing.T) {
 	}
 	var outs [2][]string
 	for i, d := range []string{dsn(c), pg.DSN(db)} {
-		conn, err := pgconn.Connect(ctx, d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, allTypesDDL+"; CREATE VIEW av AS SELECT k, t, n * 2 AS n2 FROM alltypes").ReadAll(); err != nil {
-			t.Fatal(err)
-		}
+		conn := connectSetUp(t, d, allTypesDDL+"; CREATE VIEW av AS SELECT k, t, n * 2 AS n2 FROM alltypes")
 		for k, tc := range cases {
 			sd, err := conn.Prepare(ctx, fmt.Sprintf("s%d", k), tc.sql, tc.oids)
 			if err != nil {
