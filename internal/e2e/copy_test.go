@@ -362,3 +362,46 @@ func parseTime(t testing.TB, layout, s string) time.Time {
 	}
 	return v
 }
+
+// TestCopyFromHeaderDifferential loads text and CSV data with HEADER and
+// HEADER MATCH into Cirrus and PostgreSQL 15 and requires the same tags,
+// SQLSTATEs and resulting rows.
+func TestCopyFromHeaderDifferential(t *testing.T) {
+	pg := pgtest.Shared(t)
+	c := startCluster(t, "")
+	db := fmt.Sprintf("copyhdr_%d", diffDBs.Add(1))
+	pg.CreateDB(t, db)
+	ctx := context.Background()
+	cases := []struct{ sql, data string }{
+		{"COPY h FROM STDIN (HEADER)", "whatever\tnames\n1\tone\n"},
+		{"COPY h FROM STDIN (HEADER MATCH)", "a\tb\n2\ttwo\n"},
+		{"COPY h FROM STDIN (HEADER MATCH)", "a\tx\n3\tthree\n"},
+		{"COPY h FROM STDIN (HEADER MATCH)", "a\n4\tfour\n"},
+		{"COPY h FROM STDIN (HEADER MATCH)", "a\t\\N\n5\tfive\n"},
+		{"COPY h (b, a) FROM STDIN (FORMAT csv, HEADER MATCH)", "b,a\nsix,6\n"},
+		{"COPY h (b, a) FROM STDIN (FORMAT csv, HEADER MATCH)", "a,b\nseven,7\n"},
+		{"COPY h FROM STDIN (FORMAT csv, HEADER MATCH, NULL 'x')", "a,x\n8,eight\n"},
+		{"COPY h FROM STDIN (FORMAT binary, HEADER)", ""},
+		{"COPY h FROM STDIN (HEADER 'match', HEADER false)", ""},
+	}
+	var outs [2][]string
+	for i, d := range []string{dsn(c), pg.DSN(db)} {
+		conn := connectSetUp(t, d, "CREATE TABLE h (a integer, b text)")
+		for _, tc := range cases {
+			tag, err := conn.CopyFrom(ctx, strings.NewReader(tc.data), tc.sql)
+			res := tag.String()
+			if err != nil {
+				res = "error " + sqlstate(err)
+			}
+			outs[i] = append(outs[i], tc.sql+" "+fmt.Sprintf("%q", tc.data)+": "+res)
+		}
+		var buf bytes.Buffer
+		if _, err := conn.CopyTo(ctx, &buf, "COPY (SELECT * FROM h ORDER BY a) TO STDOUT"); err != nil {
+			t.Fatal(err)
+		}
+		outs[i] = append(outs[i], buf.String())
+	}
+	if got, want := strings.Join(outs[0], "\n"), strings.Join(outs[1], "\n"); got != want {
+		t.Errorf("COPY FROM with headers differs:\ncirrus:\n%s\npostgres:\n%s", got, want)
+	}
+}
