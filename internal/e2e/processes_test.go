@@ -16,32 +16,12 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/cirrusdb/cirrus/internal/pgtest"
 	"github.com/cirrusdb/cirrus/internal/proctest"
 )
 
-// textRows runs sql with the simple protocol and returns its rows as text
-// exactly as the server sent them, values joined by '|' (NULL as "<null>").
-func textRows(ctx context.Context, conn *pgx.Conn, sql string) ([]string, error) {
-	results, err := conn.PgConn().Exec(ctx, sql).ReadAll()
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, r := range results {
-		for _, row := range r.Rows {
-			parts := make([]string, len(row))
-			for i, v := range row {
-				if v == nil {
-					parts[i] = "<null>"
-				} else {
-					parts[i] = string(v)
-				}
-			}
-			out = append(out, strings.Join(parts, "|"))
-		}
-	}
-	return out, nil
-}
+// textRows is pgtest.TextRows: rows as text, values joined by '|'.
+var textRows = pgtest.TextRows
 
 // TestSeparateProcesses runs metad, two participants and a coordinator as
 // separate OS processes built from cmd/cirrus, loads and queries data over

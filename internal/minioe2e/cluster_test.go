@@ -22,6 +22,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/cirrusdb/cirrus/internal/miniotest"
+	"github.com/cirrusdb/cirrus/internal/pgtest"
 	"github.com/cirrusdb/cirrus/internal/proctest"
 	"github.com/cirrusdb/cirrus/internal/tpch"
 	"github.com/cirrusdb/cirrus/storage/s3"
@@ -163,27 +164,7 @@ func (c *cluster) objects(ctx context.Context) []string {
 }
 
 // rows runs sql and returns its rows as text, values joined by '|'.
-func rows(ctx context.Context, conn *pgx.Conn, sql string) ([]string, error) {
-	results, err := conn.PgConn().Exec(ctx, sql).ReadAll()
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, r := range results {
-		for _, row := range r.Rows {
-			parts := make([]string, len(row))
-			for i, v := range row {
-				if v == nil {
-					parts[i] = "<null>"
-				} else {
-					parts[i] = string(v)
-				}
-			}
-			out = append(out, strings.Join(parts, "|"))
-		}
-	}
-	return out, nil
-}
+var rows = pgtest.TextRows
 
 func mustRows(t *testing.T, ctx context.Context, conn *pgx.Conn, sql string) []string {
 	t.Helper()
