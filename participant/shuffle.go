@@ -239,26 +239,7 @@ func (s *Server) consume(ctx context.Context, req *exchange.FragmentRequest, nod
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	return runAll(ctx, cancel, len(nodes), func(i int) error {
-		op, err := executor.Build(ctx, nodes[i], s.env(sess, info, i))
-		if err != nil {
-			return err
-		}
-		defer op.Close()
-		for {
-			b, err := op.Next(ctx)
-			if err != nil {
-				return err
-			}
-			if b == nil {
-				return nil
-			}
-			if b.N == 0 {
-				continue
-			}
-			if err := send(b); err != nil {
-				return err
-			}
-		}
+		return runPipeline(ctx, nodes[i], s.env(sess, info, i), send)
 	})
 }
 

@@ -383,28 +383,8 @@ func (r *DataFileReader) decodeChunk(ctx context.Context, cols []catalog.Column,
 	rg := r.pr.RowGroup(rgi)
 	rows := int(rg.NumRows())
 	if sc.idx >= 0 {
-		var cr file.ColumnChunkReader
-		err := catchPanic(func() error {
-			var err error
-			cr, err = rg.Column(sc.idx)
-			return err
-		})
-		if err != nil {
+		if err := sc.open(rg); err != nil {
 			return nil, err
-		}
-		switch sc.kind {
-		case pkInt32, pkDate:
-			sc.i32r = cr.(*file.Int32ColumnChunkReader)
-		case pkInt64, pkTimestamp:
-			sc.i64r = cr.(*file.Int64ColumnChunkReader)
-		case pkFloat32:
-			sc.f32r = cr.(*file.Float32ColumnChunkReader)
-		case pkFloat64:
-			sc.f64r = cr.(*file.Float64ColumnChunkReader)
-		case pkBool:
-			sc.blr = cr.(*file.BooleanColumnChunkReader)
-		case pkBytes:
-			sc.bar = cr.(*file.ByteArrayColumnChunkReader)
 		}
 	}
 	ch := &Chunk{Rows: rows}

@@ -738,6 +738,35 @@ func (r *DataFileReader) newScanner(cols []catalog.Column, proj []int) (*scanner
 	return s, nil
 }
 
+// open points c at its column chunk in rg (c.idx must be a file column).
+func (c *scanCol) open(rg *file.RowGroupReader) error {
+	var cr file.ColumnChunkReader
+	err := catchPanic(func() error {
+		var err error
+		cr, err = rg.Column(c.idx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	c.i32r, c.i64r, c.f32r, c.f64r, c.blr, c.bar = nil, nil, nil, nil, nil, nil
+	switch c.kind {
+	case pkInt32, pkDate:
+		c.i32r = cr.(*file.Int32ColumnChunkReader)
+	case pkInt64, pkTimestamp:
+		c.i64r = cr.(*file.Int64ColumnChunkReader)
+	case pkFloat32:
+		c.f32r = cr.(*file.Float32ColumnChunkReader)
+	case pkFloat64:
+		c.f64r = cr.(*file.Float64ColumnChunkReader)
+	case pkBool:
+		c.blr = cr.(*file.BooleanColumnChunkReader)
+	case pkBytes:
+		c.bar = cr.(*file.ByteArrayColumnChunkReader)
+	}
+	return nil
+}
+
 func (s *scanner) scanRowGroup(ctx context.Context, rg *file.RowGroupReader, fn func(b *vec.Batch) error) error {
 	for k := range s.cols {
 		c := &s.cols[k]
@@ -745,29 +774,8 @@ func (s *scanner) scanRowGroup(ctx context.Context, rg *file.RowGroupReader, fn 
 		if c.idx < 0 {
 			continue
 		}
-		var cr file.ColumnChunkReader
-		err := catchPanic(func() error {
-			var err error
-			cr, err = rg.Column(c.idx)
+		if err := c.open(rg); err != nil {
 			return err
-		})
-		if err != nil {
-			return err
-		}
-		c.i32r, c.i64r, c.f32r, c.f64r, c.blr, c.bar = nil, nil, nil, nil, nil, nil
-		switch c.kind {
-		case pkInt32, pkDate:
-			c.i32r = cr.(*file.Int32ColumnChunkReader)
-		case pkInt64, pkTimestamp:
-			c.i64r = cr.(*file.Int64ColumnChunkReader)
-		case pkFloat32:
-			c.f32r = cr.(*file.Float32ColumnChunkReader)
-		case pkFloat64:
-			c.f64r = cr.(*file.Float64ColumnChunkReader)
-		case pkBool:
-			c.blr = cr.(*file.BooleanColumnChunkReader)
-		case pkBytes:
-			c.bar = cr.(*file.ByteArrayColumnChunkReader)
 		}
 	}
 	for rem := rg.NumRows(); rem > 0; {
