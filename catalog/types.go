@@ -248,6 +248,26 @@ func (t Type) OID() OID {
 	return OIDUnknown
 }
 
+// TypeOfOID returns the type with PostgreSQL type OID o (an unconstrained
+// numeric, an unbounded varchar or bpchar, an array of a kind); ok is
+// false for an OID no kind has. Unknown and anyarray are not types a value
+// has and are not found.
+func TypeOfOID(o OID) (t Type, ok bool) {
+	for k := Bool; k <= PgNodeTree; k++ {
+		switch {
+		case k == Array || k == Interval:
+		case Type{Kind: k}.OID() == o:
+			if k == Numeric {
+				return TypeNumericDynamic, true
+			}
+			return Type{Kind: k}, true
+		case arrayOIDs[k] == o && o != 0:
+			return ArrayOf(k), true
+		}
+	}
+	return Type{}, false
+}
+
 // Typmod returns the PostgreSQL type modifier (atttypmod), -1 for none.
 func (t Type) Typmod() int32 {
 	switch t.Kind {

@@ -67,35 +67,16 @@ func tableLayout(t *catalog.Table, targets []int, b *vec.Batch) *vec.Batch {
 	return out
 }
 
-// typeFromOID maps a client-declared parameter type.
+// typeFromOID maps a client-declared parameter type: 0 and unknown leave
+// it to the statement, any other type Cirrus has (scalars, the OID and
+// reg* types, their arrays) is taken as declared.
 func typeFromOID(oid uint32) (catalog.Type, error) {
 	switch catalog.OID(oid) {
 	case 0, catalog.OIDUnknown:
 		return catalog.TypeUnknown, nil
-	case catalog.OIDBool:
-		return catalog.TypeBool, nil
-	case catalog.OIDInt2:
-		return catalog.TypeInt2, nil
-	case catalog.OIDInt4:
-		return catalog.TypeInt4, nil
-	case catalog.OIDInt8:
-		return catalog.TypeInt8, nil
-	case catalog.OIDFloat4:
-		return catalog.TypeFloat4, nil
-	case catalog.OIDFloat8:
-		return catalog.TypeFloat8, nil
-	case catalog.OIDNumeric:
-		return catalog.TypeNumericDynamic, nil
-	case catalog.OIDText:
-		return catalog.TypeText, nil
-	case catalog.OIDVarchar:
-		return catalog.Type{Kind: catalog.Varchar}, nil
-	case catalog.OIDBpchar:
-		return catalog.Type{Kind: catalog.Bpchar}, nil
-	case catalog.OIDDate:
-		return catalog.TypeDate, nil
-	case catalog.OIDTimestamp:
-		return catalog.TypeTimestamp, nil
+	}
+	if t, ok := catalog.TypeOfOID(catalog.OID(oid)); ok {
+		return t, nil
 	}
 	return catalog.Type{}, sqlerr.Errorf(sqlerr.FeatureNotSupported, "parameter type %d is not supported yet", oid)
 }

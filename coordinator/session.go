@@ -328,6 +328,11 @@ func (st *statement) Deallocates() (name string, all, ok bool) {
 }
 
 func (st *statement) ParamTypes() []catalog.Type { return st.params }
+
+// RegIn implements pgwire.RegInput over the session's current catalog.
+func (st *statement) RegIn(t catalog.Type, s string) (int64, error) {
+	return planner.RegIn(st.s.bindContext(&planner.Params{}), t, s)
+}
 func (st *statement) Columns() []pgwire.Column   { return st.cols }
 
 // Execute runs the statement under the session's statement_timeout,

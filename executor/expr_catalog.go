@@ -32,6 +32,8 @@ import (
 //	any:<op> all:<op>  x <op> ANY/ALL (array)
 //	array_elem array_wrap  array_agg's parts: an element's text, the braces
 //	array_make       ARRAY[a, b, …]
+//	reg_out          a reg* result column: Args[0] the OIDs, Args[1] their
+//	                 output text (regOutput in the planner)
 
 // rowFunc is a strict or non-strict function of datums evaluated a row at
 // a time.
@@ -214,9 +216,15 @@ func compileCatalogFunc(e *plan.Expr) (n node, ok bool, err error) {
 			return plan.Datum{S: s[1 : len(s)-1]}, nil
 		})
 	case e.Op == "array_make":
+		// Each element in its own type's text (a numeric's scale is the
+		// element's, not the array type's).
 		at := e.Type
 		n, err = newRowFunc(e, false, false, func(ds []plan.Datum) (plan.Datum, error) {
-			return pgtype.ArrayDatum(at, ds), nil
+			elems := make([]pgtype.ArrayElem, len(ds))
+			for i, d := range ds {
+				elems[i] = pgtype.ArrayElem{S: string(pgtype.AppendDatumText(nil, e.Args[i].Type, d)), Null: d.Null}
+			}
+			return plan.Datum{S: pgtype.FormatArray(at, elems)}, nil
 		})
 	case e.Op == "array_wrap":
 		n, err = newRowFunc(e, true, false, func(ds []plan.Datum) (plan.Datum, error) {
@@ -224,10 +232,36 @@ func compileCatalogFunc(e *plan.Expr) (n node, ok bool, err error) {
 		})
 	case strings.HasPrefix(e.Op, "any:") || strings.HasPrefix(e.Op, "all:"):
 		n, err = newQuantifiedArray(e)
+	case e.Op == "reg_out":
+		var args []node
+		if args, err = compileAll(e.Args); err == nil {
+			n = &regOut{nodeMeta: metaOf(e.Type, false, args...), oids: args[0], text: args[1]}
+		}
 	default:
 		return nil, false, nil
 	}
 	return n, true, err
+}
+
+// regOut gives a reg* column of a statement's result both forms a client
+// may ask for: the OIDs (I64, sent in binary, as regclasssend and the
+// others send them) and their names (Data and Offsets, sent as text, as
+// regclassout prints them). pgtype's encoders read the one they need.
+type regOut struct {
+	nodeMeta
+	oids, text node
+}
+
+func (n *regOut) eval(b *vec.Batch) (*vec.Vector, error) {
+	o, err := n.oids.eval(b)
+	if err != nil {
+		return nil, err
+	}
+	t, err := n.text.eval(b)
+	if err != nil {
+		return nil, err
+	}
+	return &vec.Vector{Type: n.typ, I64: o.I64, Nulls: o.Nulls, Offsets: t.Offsets, Data: t.Data}, nil
 }
 
 // newQuantifiedArray compiles x op ANY/ALL (array): Args[0] is x, of the

@@ -554,7 +554,18 @@ func (b *binder) minMaxExpr(m *pg_query.MinMaxExpr, s *scope) *plan.Expr {
 func (b *binder) anyAll(a *pg_query.A_Expr, s *scope) *plan.Expr {
 	arr := a.Rexpr.GetAArrayExpr()
 	if arr == nil {
-		l, r := b.bindPair(a.Lexpr, a.Rexpr, s)
+		var l, r *plan.Expr
+		if _, param := a.Rexpr.Node.(*pg_query.Node_ParamRef); param {
+			// x op ANY ($n): the parameter is an array of x's type.
+			l = b.expr(a.Lexpr, s, catalog.TypeUnknown)
+			et := operandParamType(l.Type)
+			if et.Kind == catalog.Unknown {
+				et = catalog.TypeText
+			}
+			r = b.expr(a.Rexpr, s, catalog.ArrayOf(et.Kind))
+		} else {
+			l, r = b.bindPair(a.Lexpr, a.Rexpr, s)
+		}
 		return b.quantifiedArray(opName(a.Name), a.Kind == pg_query.A_Expr_Kind_AEXPR_OP_ALL, l, r)
 	}
 	if len(arr.Elements) == 0 {

@@ -762,10 +762,10 @@ func (b *binder) collate(c *pg_query.CollateClause, s *scope, hint catalog.Type)
 	return e
 }
 
-// regOutput turns the reg* columns of a statement's result into their
-// names, as the types' output functions print them; the columns keep
-// their reg* type in the result's description. (Known gap: a client that
-// asks for a reg* column in binary gets the name's bytes, not the OID.)
+// regOutput gives the reg* columns of a statement's result their names,
+// as the types' output functions print them, beside their OIDs, which
+// their binary send functions send (the executor's reg_out). It goes on
+// top of the distributed plan: the coordinator sends the rows.
 func (b *binder) regOutput(q *Query) *Query {
 	idx := slices.IndexFunc(q.Columns, func(c OutputColumn) bool { return c.Type.IsReg() })
 	if idx < 0 {
@@ -776,7 +776,7 @@ func (b *binder) regOutput(q *Query) *Query {
 	for i, t := range types {
 		exprs[i] = plan.Col(i, t)
 		if t.IsReg() {
-			exprs[i] = b.regName(exprs[i])
+			exprs[i] = plan.CallOf("reg_out", t, exprs[i], b.regName(exprs[i]))
 		}
 	}
 	return &Query{Plan: &plan.Project{Input: q.Plan, Exprs: exprs}, Columns: q.Columns}

@@ -148,6 +148,22 @@ func Bind(ctx *Context, p Parsed) (st Statement, err error) {
 	return st, nil
 }
 
+// RegIn is the input function of reg* type t (regclassin, regtypein, …):
+// the OID that s, a name or a number, stands for in ctx's catalog.
+func RegIn(ctx *Context, t catalog.Type, s string) (oid int64, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			be, ok := r.(bindError)
+			if !ok {
+				panic(r)
+			}
+			err = be.err
+		}
+	}()
+	b := &binder{ctx: ctx, ids: new(int), role: ctx.Role, perms: new([]access)}
+	return b.regConst(plan.ConstOf(catalog.TypeText, plan.Datum{S: s}), t).Value.I, nil
+}
+
 // bindError carries a user error out of the recursive binder; Bind recovers
 // it. Nothing else is recovered.
 type bindError struct{ err error }
@@ -195,7 +211,7 @@ func (b *binder) child() *binder {
 func (b *binder) statement(n *pg_query.Node) Statement {
 	switch s := n.Node.(type) {
 	case *pg_query.Node_SelectStmt:
-		return b.top(b.regOutput(b.query(s.SelectStmt, nil)))
+		return b.regOutput(b.top(b.query(s.SelectStmt, nil)))
 	case *pg_query.Node_ExplainStmt:
 		q, ok := b.statement(s.ExplainStmt.Query).(*Query)
 		if !ok {

@@ -1130,6 +1130,16 @@ func figureColnameStrength(n *pg_query.Node) (string, int) {
 		return "case", 1
 	case *pg_query.Node_CoalesceExpr:
 		return "coalesce", 2
+	case *pg_query.Node_AArrayExpr:
+		return "array", 2
+	case *pg_query.Node_RowExpr:
+		return "row", 2
+	case *pg_query.Node_AIndirection:
+		ind := x.AIndirection.Indirection
+		if f := ind[len(ind)-1].GetString_(); f != nil {
+			return f.Sval, 2 // a field selection
+		}
+		return figureColnameStrength(x.AIndirection.Arg)
 	case *pg_query.Node_AExpr:
 		if x.AExpr.Kind == pg_query.A_Expr_Kind_AEXPR_NULLIF {
 			return "nullif", 2

@@ -175,6 +175,15 @@ type Deallocator interface {
 	Deallocates() (name string, all, ok bool)
 }
 
+// RegInput may be implemented by a Statement to run the input functions of
+// the reg* types (regclassin, regtypein, …), which look names up in the
+// catalog: pgwire calls RegIn for a text-format Bind value of such a type,
+// so that a name that does not exist fails the Bind, as in PostgreSQL.
+// Without it only numeric OIDs are accepted.
+type RegInput interface {
+	RegIn(t catalog.Type, s string) (int64, error)
+}
+
 // Described may be implemented by a Statement that needs to know when a
 // client has been told its result shape by a Describe message: pgwire calls
 // MarkDescribed then. A statement that was never described may still change

@@ -237,7 +237,7 @@ func (c *conn) bind(r *msgReader) error {
 			case nf > 1:
 				f = pformats[i]
 			}
-			d, err := decodeParam(types[i], f, v, i+1)
+			d, err := decodeParam(ps.st, types[i], f, v, i+1)
 			if err != nil {
 				return c.userErr(sqlerr.As(err))
 			}
@@ -282,13 +282,22 @@ func resolveFormats(codes []int16, cols []Column) ([]int16, *sqlerr.Error) {
 	return nil, sqlerr.Errorf(sqlerr.ProtocolViolation, "bind message has %d result formats but query has %d columns", len(codes), len(cols))
 }
 
-// decodeParam decodes Bind parameter idx (1-based) of type t.
-func decodeParam(t catalog.Type, format int16, v []byte, idx int) (plan.Datum, error) {
+// decodeParam decodes Bind parameter idx (1-based) of type t of statement
+// st.
+func decodeParam(st Statement, t catalog.Type, format int16, v []byte, idx int) (plan.Datum, error) {
 	if v == nil {
 		return plan.Datum{Null: true}, nil
 	}
 	switch format {
 	case 0:
+		if ri, ok := st.(RegInput); ok && t.IsReg() {
+			s, err := pgtype.ParseString(catalog.TypeText, v)
+			if err != nil {
+				return plan.Datum{}, err
+			}
+			o, err := ri.RegIn(t, s)
+			return plan.Datum{I: o}, err
+		}
 		return pgtype.ParseText(t, v)
 	case 1:
 		if t.IsInteger() && len(v) != int(t.Size()) && (len(v) == 2 || len(v) == 4 || len(v) == 8) {

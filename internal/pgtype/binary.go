@@ -354,8 +354,124 @@ func DecodeBinary(t catalog.Type, b []byte) (plan.Datum, error) {
 			return plan.Datum{}, sqlerr.New(sqlerr.DatetimeFieldOverflow, "timestamp out of range")
 		}
 		return plan.Datum{I: ts}, nil
+	case catalog.Oid, catalog.RegClass, catalog.RegType, catalog.RegNamespace, catalog.RegProc, catalog.RegRole:
+		if err := checkLen(b, 4); err != nil {
+			return plan.Datum{}, err
+		}
+		return plan.Datum{I: int64(binary.BigEndian.Uint32(b))}, nil
+	case catalog.Array:
+		return DecodeArrayBinary(t, b)
 	}
 	return plan.Datum{}, sqlerr.Errorf(sqlerr.FeatureNotSupported, "type %s is not supported", t)
+}
+
+// maxArrayDims is PostgreSQL's MAXDIM.
+const maxArrayDims = 6
+
+// DecodeArrayBinary is array_recv for an array of type t: the dimension
+// count, a has-NULLs flag, the element type's OID (which must be t's
+// element type), each dimension's length and lower bound, then every
+// element as a length word (-1 for NULL) and the element type's binary
+// form. The result is the array's canonical text form. Cirrus holds
+// one-dimensional arrays with lower bound 1; others are refused (0A000).
+func DecodeArrayBinary(t catalog.Type, b []byte) (plan.Datum, error) {
+	et := t.ElemType()
+	word := func() (int32, error) {
+		if len(b) < 4 {
+			return 0, errInsufficient()
+		}
+		v := int32(binary.BigEndian.Uint32(b))
+		b = b[4:]
+		return v, nil
+	}
+	ndim, err := word()
+	if err != nil {
+		return plan.Datum{}, err
+	}
+	switch {
+	case ndim < 0:
+		return plan.Datum{}, sqlerr.Errorf(sqlerr.InvalidParameterValue, "invalid number of dimensions: %d", ndim)
+	case ndim > maxArrayDims:
+		return plan.Datum{}, sqlerr.Errorf(sqlerr.ProgramLimitExceeded, "number of array dimensions (%d) exceeds the maximum allowed (%d)", ndim, maxArrayDims)
+	}
+	flags, err := word()
+	if err != nil {
+		return plan.Datum{}, err
+	}
+	if flags != 0 && flags != 1 {
+		return plan.Datum{}, sqlerr.New(sqlerr.InvalidParameterValue, "invalid array flags")
+	}
+	elemOID, err := word()
+	if err != nil {
+		return plan.Datum{}, err
+	}
+	if catalog.OID(uint32(elemOID)) != et.OID() {
+		return plan.Datum{}, sqlerr.Errorf(sqlerr.DatatypeMismatch, "binary data has array element type %d (%s) instead of expected %d (%s)",
+			uint32(elemOID), typeNameOf(catalog.OID(uint32(elemOID))), et.OID(), et)
+	}
+	n := int32(1)
+	for d := int32(0); d < ndim; d++ {
+		length, err := word()
+		if err != nil {
+			return plan.Datum{}, err
+		}
+		lower, err := word()
+		if err != nil {
+			return plan.Datum{}, err
+		}
+		if length < 0 || int64(length)*int64(n) > maxArrayElems {
+			return plan.Datum{}, sqlerr.Errorf(sqlerr.ProgramLimitExceeded, "array size exceeds the maximum allowed (%d)", maxArrayElems)
+		}
+		n *= length
+		if length > 0 && lower != 1 {
+			return plan.Datum{}, sqlerr.New(sqlerr.FeatureNotSupported, "arrays with a lower bound other than 1 are not supported")
+		}
+	}
+	if ndim == 0 || n == 0 {
+		return plan.Datum{S: FormatArray(t, nil)}, nil
+	}
+	if ndim > 1 {
+		return plan.Datum{}, sqlerr.New(sqlerr.FeatureNotSupported, "multidimensional arrays are not supported")
+	}
+	elems := make([]ArrayElem, n)
+	for i := range elems {
+		size, err := word()
+		if err != nil {
+			return plan.Datum{}, err
+		}
+		if size == -1 {
+			elems[i].Null = true
+			continue
+		}
+		if size < -1 || int(size) > len(b) {
+			return plan.Datum{}, sqlerr.New(codeInvalidBinaryRepr, "insufficient data left in message")
+		}
+		d, err := DecodeBinary(et, b[:size])
+		if err != nil {
+			if e := sqlerr.As(err); e.Message == ErrBinaryFormatMessage {
+				return plan.Datum{}, sqlerr.Errorf(codeInvalidBinaryRepr, "improper binary format in array element %d", i+1)
+			}
+			return plan.Datum{}, err
+		}
+		b = b[size:]
+		elems[i].S = string(AppendDatumText(nil, et, d))
+	}
+	if len(b) > 0 {
+		return plan.Datum{}, sqlerr.New(codeInvalidBinaryRepr, ErrBinaryFormatMessage)
+	}
+	return plan.Datum{S: FormatArray(t, elems)}, nil
+}
+
+// maxArrayElems is PostgreSQL's MaxArraySize (MaxAllocSize / sizeof(Datum)).
+const maxArrayElems = 0x3fffffff / 8
+
+// typeNameOf names a type OID in a message (format_type's words for the
+// types Cirrus knows, else "???" as PostgreSQL prints an unknown one).
+func typeNameOf(o catalog.OID) string {
+	if t, ok := catalog.TypeOfOID(o); ok {
+		return t.String()
+	}
+	return "???"
 }
 
 // numericHeader validates a numeric receive value and returns its header.

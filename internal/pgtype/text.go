@@ -44,6 +44,11 @@ func AppendText(dst []byte, v *vec.Vector, i int) []byte {
 	case catalog.Float8:
 		return AppendFloat(dst, v.F64[i], 64)
 	case catalog.Oid, catalog.RegClass, catalog.RegType, catalog.RegNamespace, catalog.RegProc, catalog.RegRole:
+		if v.Offsets != nil {
+			// A reg* result column that also carries its names (the
+			// executor's reg_out): the text form is the name.
+			return append(dst, v.Data[v.Offsets[i]:v.Offsets[i+1]]...)
+		}
 		return strconv.AppendUint(dst, uint64(uint32(v.I64[i])), 10)
 	case catalog.Text, catalog.Varchar, catalog.Bpchar, catalog.Name, catalog.Char,
 		catalog.Array, catalog.Int2Vector, catalog.OidVector, catalog.AclItem, catalog.PgNodeTree:

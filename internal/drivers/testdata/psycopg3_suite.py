@@ -70,6 +70,12 @@ def params():
 def array_params():
     q("select n_name from nation where n_nationkey = any(%s) order by 1", ([1, 2, 3, 24],))
     q("select %s::text[]", (["a", None, "c"],))
+    # Binary parameters (array_recv) and binary results (array_send).
+    q("select n_name from nation where n_nationkey = any(%b) order by 1", ([0, 5, 7],), binary=True)
+    q("select %b::text[], %b::int8[], %b::float8[]", (["x", None, "y z"], [1, -2 ** 40], [0.5, -2.0]), binary=True)
+    q("select array_length(%b::int4[], 1), %b::oid::regclass", ([], 1259))
+    q("select array[n_nationkey, n_regionkey] from nation where n_nationkey < 3 order by 1", binary=True)
+    q("select 'nation'::regclass::oid > 0, 'pg_class'::regclass, 'int4'::regtype", binary=True)
 
 
 def prepared():
