@@ -35,10 +35,7 @@ func TestPgxArrayAndRegDifferential(t *testing.T) {
 		}
 	}
 	str := func(s string) *string { return &s }
-	queries := []struct {
-		sql  string
-		args []any
-	}{
+	queries := []pgxQuery{
 		{"SELECT k FROM arr WHERE k = ANY($1) ORDER BY k", []any{[]int32{1, 3, 24}}},
 		{"SELECT k FROM arr WHERE k <> ALL($1) ORDER BY k", []any{[]int32{1, 3}}},
 		{"SELECT k FROM arr WHERE b = ANY($1) ORDER BY k", []any{[]int64{20, 30, -1 << 62}}},
@@ -59,19 +56,5 @@ func TestPgxArrayAndRegDifferential(t *testing.T) {
 		{"SELECT $1::regclass", []any{"no_such_table"}},
 		{"SELECT $1::oid, $2::oid[]", []any{uint32(1259), []uint32{1259, 2615}}},
 	}
-	for _, mode := range pgxModes {
-		t.Run(mode.String(), func(t *testing.T) {
-			cc, pc := connectMode(t, dsns[0], mode), connectMode(t, dsns[1], mode)
-			for _, q := range queries {
-				for run := 0; run < 2; run++ {
-					got := pgxOutcome(ctx, cc, q.sql, q.args...)
-					want := pgxOutcome(ctx, pc, q.sql, q.args...)
-					if got != want {
-						t.Errorf("%s %v (run %d):\ncirrus:\n%s\npostgres:\n%s", q.sql, q.args, run+1, got, want)
-						break
-					}
-				}
-			}
-		})
-	}
+	comparePgxModes(t, dsns, queries)
 }

@@ -122,11 +122,7 @@ func TestPgxModesDifferential(t *testing.T) {
 		}
 		return n
 	}
-	type query struct {
-		sql  string
-		args []any
-	}
-	queries := []query{
+	queries := []pgxQuery{
 		{"SELECT * FROM alltypes ORDER BY k", nil},
 		{"SELECT k, t, vc, c FROM alltypes WHERE k = $1", []any{5}},
 		{"SELECT k FROM alltypes WHERE i8 > $1 ORDER BY k", []any{int64(1)}},
@@ -170,6 +166,19 @@ func TestPgxModesDifferential(t *testing.T) {
 		{"SELECT 0.1::float8, 1::float8 / 3, 0.1::float4, 1e16::float8, r, d FROM alltypes ORDER BY k", nil},
 		{"RESET extra_float_digits", nil},
 	}
+	comparePgxModes(t, dsns, queries)
+}
+
+// pgxQuery is a query and its arguments, as pgx takes them.
+type pgxQuery struct {
+	sql  string
+	args []any
+}
+
+// comparePgxModes runs queries in every pgx query-exec mode on Cirrus
+// (dsns[0]) and PostgreSQL (dsns[1]) and requires identical outcomes.
+func comparePgxModes(t *testing.T, dsns []string, queries []pgxQuery) {
+	ctx := context.Background()
 	for _, mode := range pgxModes {
 		t.Run(mode.String(), func(t *testing.T) {
 			conns := []*pgx.Conn{connectMode(t, dsns[0], mode), connectMode(t, dsns[1], mode)}
