@@ -436,6 +436,13 @@ func (l *copyLoader) appendField(v *vec.Vector, c catalog.Column, f []byte) erro
 			v.AppendInt64(x)
 		}
 	case catalog.Numeric:
+		if t.IsDynamicNumeric() { // decimal text, rounded to a wide numeric's scale
+			d, perr := pgtype.ParseText(t, f)
+			if err = perr; err == nil {
+				v.AppendBytes([]byte(d.S))
+			}
+			break
+		}
 		var x int64
 		if x, err = pgtype.ParseNumeric(f, t.Precision, t.Scale); err == nil {
 			v.AppendInt64(x)

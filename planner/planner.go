@@ -621,9 +621,6 @@ func (b *binder) typeName(tn *pg_query.TypeName, forColumn bool) catalog.Type {
 		return catalog.TypeTimestamp
 	case "numeric", "decimal":
 		if len(mods) == 0 {
-			if forColumn {
-				failf(sqlerr.FeatureNotSupported, "numeric without precision is not supported yet; use numeric(p,s) with p <= %d", catalog.MaxNumericPrecision)
-			}
 			return catalog.TypeNumericDynamic
 		}
 		p, s := mods[0], int32(0)
@@ -638,9 +635,6 @@ func (b *binder) typeName(tn *pg_query.TypeName, forColumn bool) catalog.Type {
 		}
 		if s < 0 || s > p {
 			failf(sqlerr.InvalidParameterValue, "NUMERIC scale %d must be between 0 and precision %d", s, p)
-		}
-		if p > catalog.MaxNumericPrecision && forColumn {
-			failf(sqlerr.FeatureNotSupported, "numeric precision above %d is not supported yet", catalog.MaxNumericPrecision)
 		}
 		return catalog.NumericType(p, s)
 	}

@@ -36,7 +36,8 @@ import (
 //	double precision          DOUBLE        -
 //	boolean                   BOOLEAN       -
 //	text, varchar, char       BYTE_ARRAY    STRING
-//	numeric (dynamic scale)   BYTE_ARRAY    STRING (decimal text)
+//	numeric, numeric(p>18, s) BYTE_ARRAY    STRING (decimal text, or NaN,
+//	                                        Infinity, -Infinity)
 //	date                      INT32         DATE (days since 1970-01-01)
 //	timestamp                 INT64         TIMESTAMP(MICROS, not UTC-adjusted)
 //
@@ -100,11 +101,8 @@ func kindOf(t catalog.Type) (physKind, error) {
 	case catalog.Int8:
 		return pkInt64, nil
 	case catalog.Numeric:
-		if t.Scale < 0 {
+		if t.IsDynamicNumeric() {
 			return pkBytes, nil
-		}
-		if t.Precision > catalog.MaxNumericPrecision {
-			return 0, fmt.Errorf("storage: %s does not fit in 64 bits", t)
 		}
 		return pkInt64, nil
 	case catalog.Date:

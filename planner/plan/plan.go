@@ -284,6 +284,8 @@ func (a *AggCall) SumType() catalog.Type {
 	switch {
 	case t.IsInteger():
 		return catalog.TypeInt8
+	case t.IsDynamicNumeric():
+		return catalog.TypeNumericDynamic
 	case t.Kind == catalog.Numeric:
 		return catalog.NumericType(0, t.Scale)
 	}
