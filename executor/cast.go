@@ -334,11 +334,7 @@ func (n *castNode) eval(b *vec.Batch) (*vec.Vector, error) {
 				r[i] = 0
 				continue
 			}
-			f := x[i]
-			if math.IsNaN(f) || math.IsInf(f, 0) {
-				return nil, sqlerr.Unsupported("cannot convert %v to numeric", f)
-			}
-			n.buf = floatDecimal(n.buf[:0], f, n.from)
+			n.buf = floatDecimal(n.buf[:0], x[i], n.from) // NaN, +Inf, -Inf: fixed scales refuse them
 			y, err := pgtype.ParseNumeric(n.buf, p, sc)
 			if err != nil {
 				return nil, err
@@ -356,7 +352,11 @@ func (n *castNode) eval(b *vec.Batch) (*vec.Vector, error) {
 				r[i] = 0
 				continue
 			}
-			y, err := pgtype.ParseNumeric(v.Data[v.Offsets[i]:v.Offsets[i+1]], p, sc)
+			x := v.Data[v.Offsets[i]:v.Offsets[i+1]]
+			if sp := specialOf(x); sp != spFinite && n.to.IsInteger() {
+				return nil, errSpecialToInt(sp, n.to)
+			}
+			y, err := pgtype.ParseNumeric(x, p, sc)
 			if err != nil {
 				if n.to.IsInteger() {
 					return nil, n.rerr
@@ -448,6 +448,29 @@ func (n *castNode) eval(b *vec.Batch) (*vec.Vector, error) {
 	return &o.Vector, nil
 }
 
+// floatSpecial is the numeric special value a float converts to.
+func floatSpecial(f float64) special {
+	switch {
+	case math.IsNaN(f):
+		return spNaN
+	case math.IsInf(f, 1):
+		return spPInf
+	case math.IsInf(f, -1):
+		return spNInf
+	}
+	return spFinite
+}
+
+// errSpecialToInt is numeric's error for NaN or an infinity cast to an
+// integer type.
+func errSpecialToInt(sp special, to catalog.Type) error {
+	what := "infinity"
+	if sp == spNaN {
+		what = "NaN"
+	}
+	return sqlerr.Errorf(sqlerr.FeatureNotSupported, "cannot convert %s to %s", what, to)
+}
+
 // tnFixed reports a fixed-scale numeric type.
 func tnFixed(t catalog.Type) bool { return t.Kind == catalog.Numeric && !isDynamic(t) }
 
@@ -472,15 +495,16 @@ func (n *castNode) toDyn(v *vec.Vector, rows int) (*vec.Vector, error) {
 				o.Data = pgtype.AppendNumeric(o.Data, v.I64[i], scaleOf(n.from))
 			} else {
 				f := v.F64[i]
-				if math.IsNaN(f) || math.IsInf(f, 0) {
-					return nil, sqlerr.Unsupported("cannot convert %v to numeric", f)
+				if sp := floatSpecial(f); sp != spFinite {
+					o.Data = append(o.Data, sp.text()...)
+				} else {
+					n.buf = floatDecimal(n.buf[:0], f, n.from)
+					s, err := pgtype.ParseNumericText(n.buf)
+					if err != nil {
+						return nil, err
+					}
+					o.Data = append(o.Data, s...)
 				}
-				n.buf = floatDecimal(n.buf[:0], f, n.from)
-				s, err := pgtype.ParseNumericText(n.buf)
-				if err != nil {
-					return nil, err
-				}
-				o.Data = append(o.Data, s...)
 			}
 		}
 		o.Offsets = append(o.Offsets, int32(len(o.Data)))

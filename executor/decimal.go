@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/cirrusdb/cirrus/catalog"
+	"github.com/cirrusdb/cirrus/internal/pgtype"
 )
 
 // Dynamic-scale numerics (catalog.DynamicScale) are PostgreSQL's numeric
@@ -14,6 +15,49 @@ import (
 // leading zeros ("0" for none), and optionally '.' and fraction digits,
 // e.g. "-0.3333333333333333". They are compared numerically ("1.50" =
 // "1.5"), which canonDecimal reduces to byte equality for hashing.
+
+// NaN and the infinities travel as PostgreSQL prints them ("NaN",
+// "Infinity", "-Infinity"; pgtype.IsNumericSpecial tells them from digits)
+// and order as PostgreSQL's numeric does: -Infinity below every number,
+// Infinity above, NaN above everything and equal to itself.
+
+// special is the kind of a dynamic-scale value: finite or one of numeric's
+// special values, in PostgreSQL's sort order.
+type special int8
+
+const (
+	spNInf   special = -1
+	spFinite special = 0
+	spPInf   special = 1
+	spNaN    special = 2
+)
+
+// specialOf classifies decimal text.
+func specialOf(b []byte) special {
+	if !pgtype.IsNumericSpecial(b) {
+		return spFinite
+	}
+	switch b[0] {
+	case 'N':
+		return spNaN
+	case 'I':
+		return spPInf
+	}
+	return spNInf
+}
+
+// text is the special value as PostgreSQL prints it.
+func (sp special) text() string {
+	switch sp {
+	case spNaN:
+		return pgtype.NumericNaN
+	case spPInf:
+		return pgtype.NumericPInf
+	case spNInf:
+		return pgtype.NumericNInf
+	}
+	return ""
+}
 
 // isDynamic reports whether t is a dynamic-scale numeric.
 func isDynamic(t catalog.Type) bool { return t.IsDynamicNumeric() }
@@ -42,8 +86,12 @@ func decParts(b []byte) (neg bool, ip, fp []byte) {
 	return neg, ip, fp
 }
 
-// cmpDecimal compares two decimal texts numerically.
+// cmpDecimal compares two decimal texts numerically (NaN and infinities
+// included).
 func cmpDecimal(a, b []byte) int {
+	if pgtype.IsNumericSpecial(a) || pgtype.IsNumericSpecial(b) {
+		return cmpInt(int(specialOf(a)), int(specialOf(b)))
+	}
 	an, ai, af := decParts(a)
 	bn, bi, bf := decParts(b)
 	if an != bn {
@@ -216,8 +264,17 @@ func appendU128(dst []byte, x u128) []byte {
 	return append(dst, s...)
 }
 
-// negateDecimal appends -x for decimal text x (zero stays "0"-like).
+// negateDecimal appends -x for decimal text x (zero stays "0"-like, NaN
+// stays NaN).
 func negateDecimal(dst, x []byte) []byte {
+	switch specialOf(x) {
+	case spNaN:
+		return append(dst, pgtype.NumericNaN...)
+	case spPInf:
+		return append(dst, pgtype.NumericNInf...)
+	case spNInf:
+		return append(dst, pgtype.NumericPInf...)
+	}
 	switch {
 	case len(x) > 0 && x[0] == '-':
 		return append(dst, x[1:]...)

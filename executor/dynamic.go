@@ -28,11 +28,12 @@ import (
 // otherwise, so nothing overflows; only dynamic values take this path.
 
 // dec is the decimal m·10^-s; when w is non-nil it is the mantissa and m is
-// unused.
+// unused. sp marks NaN and the infinities (then m, w and s are unused).
 type dec struct {
-	m int64
-	w *big.Int
-	s int32
+	m  int64
+	w  *big.Int
+	s  int32
+	sp special
 }
 
 // decCalc holds the scratch space of decimal arithmetic, reused row after
@@ -53,6 +54,9 @@ var (
 // parse reads decimal text ([-+]digits[.digits]); mantissas beyond int64
 // go to slot.
 func (c *decCalc) parse(x []byte, slot *big.Int) (dec, error) {
+	if sp := specialOf(x); sp != spFinite {
+		return dec{sp: sp}, nil
+	}
 	neg := false
 	if len(x) > 0 && (x[0] == '-' || x[0] == '+') {
 		neg = x[0] == '-'
@@ -112,8 +116,14 @@ func (d dec) wide(slot *big.Int) *big.Int {
 	return slot.SetInt64(d.m)
 }
 
-// sign returns -1, 0 or 1.
+// sign returns -1, 0 or 1 (an infinity's sign; NaN has none and gives 0).
 func (d dec) sign() int {
+	if d.sp != spFinite {
+		if d.sp == spNaN {
+			return 0
+		}
+		return int(d.sp)
+	}
 	if d.w != nil {
 		return d.w.Sign()
 	}
@@ -137,6 +147,9 @@ func (c *decCalc) mulPow10Big(z, x *big.Int, k int32) *big.Int {
 
 // appendDec appends d as text with exactly d.s fraction digits.
 func (c *decCalc) appendDec(dst []byte, d dec) []byte {
+	if d.sp != spFinite {
+		return append(dst, d.sp.text()...)
+	}
 	if d.w == nil {
 		var buf [24]byte
 		return appendScaledDigits(dst, d.m < 0, strconv.AppendUint(buf[:0], uabs(d.m), 10), d.s)
@@ -149,6 +162,61 @@ func (c *decCalc) appendBig(dst []byte, x *big.Int, s int32) []byte {
 	neg := x.Sign() < 0
 	c.digits2 = c.t.Abs(x).Append(c.digits2[:0], 10)
 	return appendScaledDigits(dst, neg, c.digits2, s)
+}
+
+// infOf is the infinity of sign sg (> 0: Infinity).
+func infOf(sg int) dec {
+	if sg < 0 {
+		return dec{sp: spNInf}
+	}
+	return dec{sp: spPInf}
+}
+
+// specialArith is a ⊕ b when either is NaN or infinite, by numeric.c's
+// rules: NaN in, NaN out (even NaN / 0); ∞ - ∞, ∞ · 0, ∞ / ∞ and ∞ % x are
+// NaN; x / ∞ is 0 and x % ∞ is x; ∞ / 0 and ∞ % 0 divide by zero.
+func specialArith(op byte, a, b dec) (dec, error) {
+	if a.sp == spNaN || b.sp == spNaN {
+		return dec{sp: spNaN}, nil
+	}
+	switch op {
+	case '+', '-':
+		bs := int(b.sp)
+		if op == '-' {
+			bs = -bs
+		}
+		switch {
+		case a.sp == spFinite:
+			return infOf(bs), nil
+		case b.sp == spFinite || int(a.sp) == bs:
+			return a, nil
+		}
+		return dec{sp: spNaN}, nil
+	case '*':
+		if a.sign() == 0 || b.sign() == 0 {
+			return dec{sp: spNaN}, nil
+		}
+		return infOf(a.sign() * b.sign()), nil
+	case '/':
+		switch {
+		case a.sp == spFinite:
+			return dec{}, nil // x / ±∞ = 0
+		case b.sp != spFinite:
+			return dec{sp: spNaN}, nil
+		case b.sign() == 0:
+			return dec{}, errDivByZero
+		}
+		return infOf(a.sign() * b.sign()), nil
+	case '%':
+		switch {
+		case a.sp == spFinite:
+			return a, nil // x % ±∞ = x
+		case b.sp == spFinite && b.sign() == 0:
+			return dec{}, errDivByZero
+		}
+		return dec{sp: spNaN}, nil
+	}
+	return dec{}, sqlerr.Errorf(sqlerr.Internal, "executor: numeric operator %c", op)
 }
 
 // add sets the sum (or difference) of a and b, scale max(a.s, b.s).
@@ -231,6 +299,13 @@ func (c *decCalc) divScaleDec(a, b dec) int32 {
 // appendDiv appends a/b with PostgreSQL's division scale, rounded half
 // away from zero.
 func (c *decCalc) appendDiv(dst []byte, a, b dec) ([]byte, error) {
+	if a.sp != spFinite || b.sp != spFinite {
+		r, err := specialArith('/', a, b)
+		if err != nil {
+			return dst, err
+		}
+		return c.appendDec(dst, r), nil
+	}
 	if b.sign() == 0 {
 		return dst, errDivByZero
 	}
@@ -260,6 +335,13 @@ func (c *decCalc) appendDiv(dst []byte, a, b dec) ([]byte, error) {
 
 // appendMod appends a - trunc(a/b)·b, scale max(a.s, b.s).
 func (c *decCalc) appendMod(dst []byte, a, b dec) ([]byte, error) {
+	if a.sp != spFinite || b.sp != spFinite {
+		r, err := specialArith('%', a, b)
+		if err != nil {
+			return dst, err
+		}
+		return c.appendDec(dst, r), nil
+	}
 	if b.sign() == 0 {
 		return dst, errDivByZero
 	}
@@ -371,6 +453,15 @@ func (n *dynArith) eval(bt *vec.Batch) (*vec.Vector, error) {
 			}
 			haveB = true
 		}
+		if x.sp != spFinite || y.sp != spFinite {
+			var r dec
+			if r, err = specialArith(n.op, x, y); err != nil {
+				return nil, err
+			}
+			o.Data = c.appendDec(o.Data, r)
+			o.Offsets = append(o.Offsets, int32(len(o.Data)))
+			continue
+		}
 		switch n.op {
 		case '+':
 			o.Data = c.appendAdd(o.Data, x, y, false)
@@ -398,6 +489,7 @@ type dynSum struct {
 	m    []int64
 	sc   []int32
 	w    []*big.Int
+	sp   []special // a sum that met NaN or an infinity is that (or NaN)
 	calc decCalc
 }
 
@@ -405,6 +497,7 @@ func (d *dynSum) grow(n int) {
 	d.m = extend(d.m, n)
 	d.sc = extend(d.sc, n)
 	d.w = extend(d.w, n)
+	d.sp = extend(d.sp, n)
 }
 
 // add folds the non-NULL values of v (dynamic text, or int64-backed of
@@ -431,7 +524,13 @@ func (d *dynSum) add(has []bool, gids []int32, v *vec.Vector, n int) error {
 			x = dec{m: v.I64[i], s: vs}
 		}
 		if !has[g] {
-			d.m[g], d.sc[g], d.w[g], has[g] = 0, x.s, nil, true
+			d.m[g], d.sc[g], d.w[g], d.sp[g], has[g] = 0, x.s, nil, spFinite, true
+		}
+		if x.sp != spFinite || d.sp[g] != spFinite {
+			// Infinite or NaN from here on; finite values no longer count.
+			r, _ := specialArith('+', dec{sp: d.sp[g]}, x)
+			d.sp[g] = r.sp
+			continue
 		}
 		d.addOne(g, x)
 	}
@@ -469,7 +568,7 @@ func (d *dynSum) addOne(g int32, x dec) {
 }
 
 func (d *dynSum) get(g int) dec {
-	return dec{m: d.m[g], w: d.w[g], s: d.sc[g]}
+	return dec{m: d.m[g], w: d.w[g], s: d.sc[g], sp: d.sp[g]}
 }
 
 // emitSum writes the sums of groups [from, to) as dynamic text, NULL where

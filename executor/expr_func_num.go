@@ -191,6 +191,19 @@ func (n *numFuncNode) row(dst []byte, i int) ([]byte, error) {
 	if err != nil {
 		return dst, err
 	}
+	var y dec // the second argument of div, log and power
+	if n.op == "div" || n.op == "log" || n.op == "power" {
+		if y, err = n.arg(1, i); err != nil {
+			return dst, err
+		}
+	}
+	if x.sp != spFinite || y.sp != spFinite {
+		r, err := c.specialFunc(n.op, x, y)
+		if err != nil {
+			return dst, err
+		}
+		return c.appendDec(dst, r), nil
+	}
 	switch n.op {
 	case "round", "trunc", "ceil", "floor", "sign":
 		k := n.k
@@ -288,6 +301,123 @@ func (n *numFuncNode) row(dst []byte, i int) ([]byte, error) {
 		return n.power(dst, x, y)
 	}
 	return dst, sqlerr.Errorf(sqlerr.Internal, "executor: numeric function %s", n.op)
+}
+
+// specialFunc is a numeric function of NaN or an infinity (x, or y for
+// the two-argument div, log and power), by numeric.c's rules, which for
+// power are POSIX pow's.
+func (c *decCalc) specialFunc(op string, x, y dec) (dec, error) {
+	nan := dec{sp: spNaN}
+	switch op {
+	case "round", "trunc", "ceil", "floor":
+		return x, nil
+	case "sign":
+		if x.sp == spNaN {
+			return nan, nil
+		}
+		return dec{m: int64(x.sign())}, nil
+	case "div":
+		return specialArith('/', x, y)
+	case "sqrt":
+		if x.sp == spNInf {
+			return dec{}, errSqrtNeg
+		}
+		return x, nil
+	case "exp":
+		if x.sp == spNInf {
+			return dec{}, nil
+		}
+		return x, nil
+	case "ln", "log10":
+		if x.sp == spNInf {
+			return dec{}, errLogNeg
+		}
+		return x, nil
+	case "log": // log(x, y): base x
+		switch {
+		case x.sp == spNaN || y.sp == spNaN:
+			return nan, nil
+		case x.sign() < 0 || y.sign() < 0:
+			return dec{}, errLogNeg
+		case x.sign() == 0 || y.sign() == 0:
+			return dec{}, errLogZero
+		case x.sp == spPInf && y.sp == spPInf:
+			return nan, nil
+		case x.sp == spPInf:
+			return dec{}, nil
+		}
+		return dec{sp: spPInf}, nil
+	case "power":
+		return c.specialPower(x, y)
+	}
+	return dec{}, sqlerr.Errorf(sqlerr.Internal, "executor: numeric function %s", op)
+}
+
+// specialPower is numeric_power's handling of NaN and infinite inputs.
+func (c *decCalc) specialPower(x, y dec) (dec, error) {
+	nan, zero, one, pinf := dec{sp: spNaN}, dec{}, dec{m: 1}, dec{sp: spPInf}
+	// cmpAbs compares |d| (finite) with 1; isInt reports an integral
+	// finite d and whether it is odd.
+	cmpAbs := func(d dec) int {
+		_, ip, fp := decParts(c.appendDec(c.digits[:0], d))
+		if len(ip) == 1 && ip[0] == '1' && len(fp) == 0 {
+			return 0
+		}
+		if len(ip) == 0 || len(ip) == 1 && ip[0] == '0' {
+			return -1
+		}
+		return 1
+	}
+	isInt := func(d dec) (integral, odd bool) {
+		_, ip, fp := decParts(c.appendDec(c.digits[:0], d))
+		return len(fp) == 0, len(fp) == 0 && len(ip) > 0 && (ip[len(ip)-1]-'0')%2 == 1
+	}
+	isOne := func(d dec, sg int) bool { return d.sp == spFinite && d.sign() == sg && cmpAbs(d) == 0 }
+	switch {
+	case x.sp == spNaN: // NaN ^ 0 = 1
+		if y.sp == spFinite && y.sign() == 0 {
+			return one, nil
+		}
+		return nan, nil
+	case y.sp == spNaN: // 1 ^ NaN = 1
+		if isOne(x, 1) {
+			return one, nil
+		}
+		return nan, nil
+	}
+	s1, s2 := x.sign(), y.sign()
+	yInt, yOdd := true, false // an infinity counts as integral
+	if y.sp == spFinite {
+		yInt, yOdd = isInt(y)
+	}
+	switch {
+	case s1 == 0 && s2 < 0:
+		return dec{}, errPowZero
+	case s1 < 0 && !yInt:
+		return dec{}, errPowCplx
+	case isOne(x, 1), s2 == 0:
+		return one, nil
+	case s1 == 0:
+		return zero, nil
+	case y.sp != spFinite: // x ^ ±Infinity
+		if isOne(x, -1) {
+			return one, nil
+		}
+		if (x.sp != spFinite || cmpAbs(x) > 0) == (s2 > 0) {
+			return pinf, nil
+		}
+		return zero, nil
+	case x.sp == spPInf:
+		if s2 > 0 {
+			return pinf, nil
+		}
+		return zero, nil
+	case s2 < 0: // -Infinity ^ negative
+		return zero, nil
+	case yOdd:
+		return dec{sp: spNInf}, nil
+	}
+	return pinf, nil
 }
 
 func (n *numFuncNode) power(dst []byte, x, y dec) ([]byte, error) {

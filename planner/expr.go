@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -722,6 +723,9 @@ func commonType(es []*plan.Expr, what string) catalog.Type {
 	if t.Kind == catalog.Unknown {
 		return catalog.TypeText
 	}
+	if untyped && t.Kind == catalog.Numeric && !t.IsDynamicNumeric() && slices.ContainsFunc(es, isNumericSpecialLiteral) {
+		t = catalog.TypeNumericDynamic // 'NaN' among fixed-scale numerics
+	}
 	if untyped && t.IsString() {
 		t.Length = 0 // an untyped literal has no length: PostgreSQL's typmod -1
 	}
@@ -942,15 +946,30 @@ func castNumericKeepScale(e *plan.Expr) *plan.Expr {
 
 func coerceUnknownNumber(e *plan.Expr, t catalog.Type) *plan.Expr {
 	if e.Kind == plan.Const && !e.Value.Null && t.Kind == catalog.Numeric {
-		// An untyped literal in arithmetic takes the scale it is written with.
+		// An untyped literal in arithmetic takes the scale it is written
+		// with; NaN and the infinities are held per value.
 		s := e.Value.S
 		scale := int32(0)
 		if i := strings.IndexByte(s, '.'); i >= 0 {
 			scale = int32(len(strings.TrimSpace(s)) - i - 1)
 		}
 		t = catalog.NumericType(0, scale)
+		if isNumericSpecialLiteral(e) {
+			t = catalog.TypeNumericDynamic
+		}
 	}
 	return coerce(e, t)
+}
+
+// isNumericSpecialLiteral reports whether e is an untyped literal that
+// reads as numeric NaN or an infinity, which only a dynamic-scale numeric
+// holds.
+func isNumericSpecialLiteral(e *plan.Expr) bool {
+	if e.Kind != plan.Const || e.Value.Null || e.Type.Kind != catalog.Unknown {
+		return false
+	}
+	d, err := pgtype.ParseNumericText([]byte(e.Value.S))
+	return err == nil && pgtype.IsNumericSpecial([]byte(d))
 }
 
 // scaleOf is the fixed scale of an integer or numeric type.
@@ -980,9 +999,12 @@ func unconstrainedNumeric(e *plan.Expr) catalog.Type {
 
 // literalNumericType is the type of a numeric literal in decimal text: a
 // fixed scale when the value fits a scaled int64 (at most
-// MaxNumericPrecision digits), else the dynamic-scale numeric that holds
-// any value as text.
+// MaxNumericPrecision digits), else (and for NaN and the infinities) the
+// dynamic-scale numeric that holds any value as text.
 func literalNumericType(d string) catalog.Type {
+	if pgtype.IsNumericSpecial([]byte(d)) {
+		return catalog.TypeNumericDynamic
+	}
 	digits, scale := 0, int32(0)
 	for i := 0; i < len(d); i++ {
 		switch c := d[i]; {

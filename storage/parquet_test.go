@@ -42,6 +42,8 @@ var allTypeColumns = []catalog.Column{
 	{Name: "f8_nn", Type: catalog.TypeFloat8, NotNull: true},
 	{Name: "b_nn", Type: catalog.TypeBool, NotNull: true},
 	{Name: "i4_nn", Type: catalog.TypeInt4, NotNull: true},
+	{Name: "wide", Type: catalog.NumericType(30, 4)},
+	{Name: "dyn", Type: catalog.TypeNumericDynamic},
 }
 
 // genNull reports whether column c of row r is NULL in the generated data.
@@ -59,6 +61,14 @@ func genValue(v *vec.Vector, c catalog.Column, r int, buf []byte) []byte {
 	case catalog.Int8:
 		v.AppendInt64(int64(r)*1_000_000_007 - 5e17)
 	case catalog.Numeric:
+		if c.Type.IsDynamicNumeric() { // decimal text, with NaN and infinities
+			buf = append(buf[:0], [...]string{"NaN", "Infinity", "-Infinity", "-12345678901234567890123.4567", "0.0001"}[r%5]...)
+			if r%5 > 2 {
+				buf = strconv.AppendInt(buf, int64(r), 10)
+			}
+			v.AppendBytes(buf)
+			break
+		}
 		v.AppendInt64(int64(r*137%100000000) - 5e7)
 	case catalog.Float4:
 		v.AppendFloat64(float64(float32(r) * 0.25))
@@ -499,9 +509,6 @@ func TestParquetErrors(t *testing.T) {
 	if _, err := NewFileWriter(ctx, s, "u", []catalog.Column{{Name: "u", Type: catalog.TypeUnknown}}); err == nil {
 		t.Fatal("created a file with an unknown-typed column")
 	}
-	if _, err := NewFileWriter(ctx, s, "wide", []catalog.Column{{Name: "n", Type: catalog.NumericType(30, 2)}}); err == nil {
-		t.Fatal("created a file with numeric(30,2)")
-	}
 
 	// Wrong column count in a batch.
 	w, _ = NewFileWriter(ctx, s, "x", allTypeColumns)
@@ -638,6 +645,8 @@ func TestParquetReadableByPqarrow(t *testing.T) {
 		arrow.PrimitiveTypes.Float64,
 		arrow.FixedWidthTypes.Boolean,
 		arrow.PrimitiveTypes.Int32,
+		arrow.BinaryTypes.String, // numeric(30,4) as decimal text
+		arrow.BinaryTypes.String, // numeric as decimal text
 	}
 	sc := tbl.Schema()
 	if sc.NumFields() != len(cols) || tbl.NumRows() != rows {
@@ -731,7 +740,7 @@ func TestParquetReadableByPqarrow(t *testing.T) {
 		if st, err := cc.Statistics(); err != nil || st == nil || !st.HasMinMax() && c != 16 {
 			t.Errorf("column %s has no statistics: %v", cols[c].Name, err)
 		}
-		if cols[c].Type.IsString() != cc.HasDictionaryPage() {
+		if cols[c].Type.IsBytesBacked() != cc.HasDictionaryPage() {
 			t.Errorf("column %s dictionary page %v", cols[c].Name, cc.HasDictionaryPage())
 		}
 	}

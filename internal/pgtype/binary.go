@@ -248,8 +248,23 @@ func appendNumericDigits(dst []byte, neg bool, intd, fracd []byte, dscale int) [
 }
 
 // AppendNumericTextBinary encodes a dynamic-scale numeric held as decimal
-// text ("-12.500") in the numeric send format. Malformed text encodes as 0.
+// text ("-12.500", "NaN", "-Infinity") in the numeric send format.
+// Malformed text encodes as 0.
 func AppendNumericTextBinary(dst []byte, s []byte) []byte {
+	if IsNumericSpecial(s) {
+		sign := uint16(numericNaN)
+		switch {
+		case s[0] == 'I':
+			sign = numericPInf
+		case s[0] == '-':
+			sign = numericNInf
+		}
+		dst = binary.BigEndian.AppendUint32(dst, 0) // ndigits 0, weight 0
+		dst = binary.BigEndian.AppendUint16(dst, sign)
+		// numeric_send reads the dscale bits of the special value's short
+		// header (NUMERIC_DSCALE): 0 for NaN, 32 for the infinities.
+		return binary.BigEndian.AppendUint16(dst, (sign&0x1F80)>>7)
+	}
 	neg := false
 	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
 		neg = s[0] == '-'
@@ -475,7 +490,7 @@ func typeNameOf(o catalog.OID) string {
 }
 
 // numericHeader validates a numeric receive value and returns its header.
-func numericHeader(b []byte, precision, scale int32) (ndigits, weight int, sign, dscale uint16, err error) {
+func numericHeader(b []byte) (ndigits, weight int, sign, dscale uint16, err error) {
 	if len(b) < 8 {
 		return 0, 0, 0, 0, errInsufficient()
 	}
@@ -490,15 +505,7 @@ func numericHeader(b []byte, precision, scale int32) (ndigits, weight int, sign,
 		return 0, 0, 0, 0, sqlerr.New(codeInvalidBinaryRepr, ErrBinaryFormatMessage)
 	}
 	switch sign {
-	case numericPos, numericNeg:
-	case numericNaN:
-		return 0, 0, 0, 0, sqlerr.New(sqlerr.FeatureNotSupported, "numeric NaN is not supported")
-	case numericPInf, numericNInf:
-		if precision > 0 {
-			return 0, 0, 0, 0, sqlerr.New(sqlerr.NumericValueOutOfRange, "numeric field overflow").WithDetail(
-				"A field with precision " + itoa(precision) + ", scale " + itoa(scale) + " cannot hold an infinite value.")
-		}
-		return 0, 0, 0, 0, sqlerr.New(sqlerr.FeatureNotSupported, "numeric infinity is not supported")
+	case numericPos, numericNeg, numericNaN, numericPInf, numericNInf:
 	default:
 		return 0, 0, 0, 0, sqlerr.New(codeInvalidBinaryRepr, `invalid sign in external "numeric" value`)
 	}
@@ -517,9 +524,17 @@ func numericHeader(b []byte, precision, scale int32) (ndigits, weight int, sign,
 // text with the value's display scale (PostgreSQL's numeric output), for
 // dynamic-scale numerics.
 func DecodeNumericBinaryText(b []byte) (string, error) {
-	ndigits, weight, sign, dscale, err := numericHeader(b, 0, 0)
+	ndigits, weight, sign, dscale, err := numericHeader(b)
 	if err != nil {
 		return "", err
+	}
+	switch sign {
+	case numericNaN:
+		return NumericNaN, nil
+	case numericPInf:
+		return NumericPInf, nil
+	case numericNInf:
+		return NumericNInf, nil
 	}
 	digit := func(e int) byte { // decimal digit at exponent e
 		k := weight - floorDiv4(e) // group index
@@ -581,9 +596,18 @@ func floorDiv4(e int) int {
 // by 10^scale, rounding half away from zero and checking precision like
 // PostgreSQL's numeric_recv with a typmod.
 func DecodeNumericBinary(b []byte, precision, scale int32) (int64, error) {
-	ndigits, weight, sign, dscale, err := numericHeader(b, precision, scale)
+	ndigits, weight, sign, dscale, err := numericHeader(b)
 	if err != nil {
 		return 0, err
+	}
+	switch sign {
+	case numericNaN:
+		return 0, errFixedNaN(precision, scale)
+	case numericPInf, numericNInf:
+		if precision > 0 {
+			return 0, infiniteOverflow(precision, scale)
+		}
+		return 0, errFixedInf
 	}
 	digits := b[8:]
 	limit := uint64(math.MaxInt64)

@@ -482,16 +482,14 @@ func ParseNumeric(s []byte, precision, scale int32) (int64, error) {
 	s = trimSpace(s)
 	neg, intStart, intEnd, fracStart, fracEnd, i := numericParts(s)
 	if intEnd == intStart && fracEnd == fracStart {
-		r := s[intStart:]
-		if eqFold(r, "nan") && intStart == 0 {
-			return 0, sqlerr.New(sqlerr.FeatureNotSupported, "numeric NaN is not supported")
-		}
-		if eqFold(r, "infinity") || eqFold(r, "inf") {
+		switch special(s) {
+		case NumericNaN:
+			return 0, errFixedNaN(precision, scale)
+		case NumericPInf, NumericNInf:
 			if precision > 0 {
-				return 0, sqlerr.New(sqlerr.NumericValueOutOfRange, "numeric field overflow").WithDetail(
-					"A field with precision " + strconv.Itoa(int(precision)) + ", scale " + strconv.Itoa(int(scale)) + " cannot hold an infinite value.")
+				return 0, infiniteOverflow(precision, scale)
 			}
-			return 0, sqlerr.New(sqlerr.FeatureNotSupported, "numeric infinity is not supported")
+			return 0, errFixedInf
 		}
 		return 0, numericSyntaxErr(orig)
 	}
@@ -575,15 +573,15 @@ func ParseNumeric(s []byte, precision, scale int32) (int64, error) {
 
 // ParseNumericText parses an unconstrained numeric to its canonical decimal
 // text as PostgreSQL's numeric_in then numeric_out would print it ("1.50" →
-// "1.50", "1.5e-3" → "0.0015", "-0" → "0"), for dynamic-scale numerics.
+// "1.50", "1.5e-3" → "0.0015", "-0" → "0", " nan " → "NaN", "-inf" →
+// "-Infinity"), for dynamic-scale numerics.
 func ParseNumericText(s []byte) (string, error) {
 	orig := s
 	s = trimSpace(s)
 	neg, intStart, intEnd, fracStart, fracEnd, i := numericParts(s)
 	if intEnd == intStart && fracEnd == fracStart {
-		r := s[intStart:]
-		if (eqFold(r, "nan") && intStart == 0) || eqFold(r, "infinity") || eqFold(r, "inf") {
-			return "", sqlerr.New(sqlerr.FeatureNotSupported, "numeric NaN and infinity are not supported")
+		if sp := special(s); sp != "" {
+			return sp, nil
 		}
 		return "", numericSyntaxErr(orig)
 	}
@@ -665,6 +663,60 @@ func ParseNumericText(s []byte) (string, error) {
 		}
 	}
 	return string(out), nil
+}
+
+// The special values of numeric as PostgreSQL prints them, which is also how
+// dynamic-scale numerics hold them.
+const (
+	NumericNaN  = "NaN"
+	NumericPInf = "Infinity"
+	NumericNInf = "-Infinity"
+)
+
+// IsNumericSpecial reports whether decimal text (as dynamic-scale numerics
+// hold it) is NaN or an infinity rather than a finite number.
+func IsNumericSpecial(s []byte) bool {
+	return len(s) > 0 && (s[0] == 'N' || s[0] == 'I' || s[0] == '-' && len(s) > 1 && s[1] == 'I')
+}
+
+// special returns the special value that trimmed numeric input spells, as
+// numeric_in accepts them: NaN (no sign), [+-]Infinity and [+-]inf, any
+// case; "" for anything else.
+func special(s []byte) string {
+	if eqFold(s, "nan") {
+		return NumericNaN
+	}
+	neg := false
+	if len(s) > 0 && (s[0] == '+' || s[0] == '-') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	if eqFold(s, "infinity") || eqFold(s, "inf") {
+		if neg {
+			return NumericNInf
+		}
+		return NumericPInf
+	}
+	return ""
+}
+
+// errFixedInf: an unconstrained numeric held as a scaled int64 (a fixed
+// scale from the expression's type) cannot be infinite.
+var errFixedInf = sqlerr.New(sqlerr.FeatureNotSupported, "numeric infinity is not supported for a numeric of fixed scale")
+
+// errFixedNaN: numeric(p, s) with p <= 18 is held as a scaled int64, which
+// has no room for NaN (PostgreSQL would accept it).
+func errFixedNaN(precision, scale int32) error {
+	if precision > 0 {
+		return sqlerr.Errorf(sqlerr.FeatureNotSupported, "numeric NaN is not supported in numeric(%d,%d); use numeric or numeric(p,s) with p > 18", precision, scale)
+	}
+	return sqlerr.New(sqlerr.FeatureNotSupported, "numeric NaN is not supported for a numeric of fixed scale")
+}
+
+// infiniteOverflow is apply_typmod_special's error.
+func infiniteOverflow(precision, scale int32) error {
+	return sqlerr.New(sqlerr.NumericValueOutOfRange, "numeric field overflow").WithDetail(
+		"A field with precision " + strconv.Itoa(int(precision)) + ", scale " + strconv.Itoa(int(scale)) + " cannot hold an infinite value.")
 }
 
 func numericSyntaxErr(s []byte) error {
@@ -1011,8 +1063,14 @@ func numericParts(s []byte) (neg bool, intStart, intEnd, fracStart, fracEnd, i i
 // numerics hold them) to scale fraction digits, half away from zero, and
 // checks it against NUMERIC(precision, scale) as PostgreSQL's numeric
 // typmod coercion (apply_typmod) does; the result has exactly scale
-// fraction digits.
+// fraction digits. NaN stays NaN; an infinity does not fit.
 func RoundNumericText(s []byte, precision, scale int32) (string, error) {
+	if IsNumericSpecial(s) {
+		if s[0] == 'N' {
+			return NumericNaN, nil
+		}
+		return "", infiniteOverflow(precision, scale)
+	}
 	neg := len(s) > 0 && s[0] == '-'
 	if neg || len(s) > 0 && s[0] == '+' {
 		s = s[1:]

@@ -47,10 +47,15 @@ var diffCases = []struct {
 	{catalog.Type{Kind: catalog.Varchar, Length: 5}, []string{"abc", "abcde", "abcdef", "abcde   ", "abc     ", "ab cd e", "héllo", "héllos", "héllo ", " "}},
 	{catalog.Type{Kind: catalog.Bpchar, Length: 5}, []string{"abc", "abcde", "abcdef", "abcde   ", "", "héllo", "héllos", "a  "}},
 	{catalog.TypeText, []string{"", "hello", "héllo wörld", "tab\there"}},
-	{catalog.Type{Kind: catalog.Numeric, Scale: -1}, []string{"0", "1.50", "-0", "-0.000", "1e3", "1.5e-3", "123456789012345678901234567890.123456789", "0.00000000000000000001", "-12.5", " 7 ", "abc", "1e-20", "10000", "100000000", "0.0001", "1e100"}},
+	{catalog.Type{Kind: catalog.Numeric, Scale: -1}, []string{"0", "1.50", "-0", "-0.000", "1e3", "1.5e-3", "123456789012345678901234567890.123456789", "0.00000000000000000001", "-12.5", " 7 ", "abc", "1e-20", "10000", "100000000", "0.0001", "1e100",
+		"NaN", "nan", " NaN ", "-NaN", "+nan", "Infinity", "-Infinity", "+Infinity", "inf", "-INF", "+inf", "infinit", "Infinityx", "1e-100", "-0.0000000001e-90", "99999.99999e995"}},
+	{catalog.NumericType(30, 4), []string{"123456789012345678901234.56789", "-0.00005", "0.00004", "1234567890123456789012345.5", "999999999999999999999999999.99995", "NaN", "Infinity", "-inf", "abc", "1e25"}},
+	{catalog.NumericType(1000, 500), []string{"1e-500", "5e-501", "-1e499", "1e500", "NaN"}},
+	{catalog.NumericType(20, 20), []string{"0.5", "0.999999999999999999995", "-0.1234567890123456789012", "1"}},
 }
 
-// unsupported lists inputs PostgreSQL accepts that Cirrus rejects on purpose.
+// unsupported lists inputs PostgreSQL accepts that Cirrus rejects on purpose:
+// NaN in numeric(p, s) with p <= 18, which is held as a scaled int64.
 var unsupported = map[string]bool{"NaN": true}
 
 func pgConn(t *testing.T) *pgconn.PgConn {
