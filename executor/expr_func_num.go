@@ -59,6 +59,8 @@ func newNumFunc(e *plan.Expr) (node, error) {
 				n.kc = false
 			}
 			n.scale = append(n.scale, 0)
+		case isDynamic(t): // including numeric(p > 18, s): decimal text
+			n.scale = append(n.scale, -1)
 		case t.Kind == catalog.Numeric:
 			n.scale = append(n.scale, t.Scale)
 		default:
