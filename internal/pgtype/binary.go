@@ -600,14 +600,8 @@ func DecodeNumericBinary(b []byte, precision, scale int32) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	switch sign {
-	case numericNaN:
-		return 0, errFixedNaN(precision, scale)
-	case numericPInf, numericNInf:
-		if precision > 0 {
-			return 0, infiniteOverflow(precision, scale)
-		}
-		return 0, errFixedInf
+	if sign == numericNaN || sign == numericPInf || sign == numericNInf {
+		return 0, errFixedSpecial(sign == numericNaN, precision, scale)
 	}
 	digits := b[8:]
 	limit := uint64(math.MaxInt64)

@@ -482,14 +482,8 @@ func ParseNumeric(s []byte, precision, scale int32) (int64, error) {
 	s = trimSpace(s)
 	neg, intStart, intEnd, fracStart, fracEnd, i := numericParts(s)
 	if intEnd == intStart && fracEnd == fracStart {
-		switch special(s) {
-		case NumericNaN:
-			return 0, errFixedNaN(precision, scale)
-		case NumericPInf, NumericNInf:
-			if precision > 0 {
-				return 0, infiniteOverflow(precision, scale)
-			}
-			return 0, errFixedInf
+		if sp := special(s); sp != "" {
+			return 0, errFixedSpecial(sp == NumericNaN, precision, scale)
 		}
 		return 0, numericSyntaxErr(orig)
 	}
@@ -700,17 +694,21 @@ func special(s []byte) string {
 	return ""
 }
 
-// errFixedInf: an unconstrained numeric held as a scaled int64 (a fixed
-// scale from the expression's type) cannot be infinite.
-var errFixedInf = sqlerr.New(sqlerr.FeatureNotSupported, "numeric infinity is not supported for a numeric of fixed scale")
-
-// errFixedNaN: numeric(p, s) with p <= 18 is held as a scaled int64, which
-// has no room for NaN (PostgreSQL would accept it).
-func errFixedNaN(precision, scale int32) error {
-	if precision > 0 {
+// errFixedSpecial is the error for NaN (nan) or an infinity headed for a
+// numeric held as a scaled int64: numeric(p, s) with p <= 18, or an
+// expression's numeric of fixed scale. An infinity does not fit
+// numeric(p, s) in PostgreSQL either; NaN would (a scaled int64 has no room
+// for it).
+func errFixedSpecial(nan bool, precision, scale int32) error {
+	switch {
+	case nan && precision > 0:
 		return sqlerr.Errorf(sqlerr.FeatureNotSupported, "numeric NaN is not supported in numeric(%d,%d); use numeric or numeric(p,s) with p > 18", precision, scale)
+	case nan:
+		return sqlerr.New(sqlerr.FeatureNotSupported, "numeric NaN is not supported for a numeric of fixed scale")
+	case precision > 0:
+		return infiniteOverflow(precision, scale)
 	}
-	return sqlerr.New(sqlerr.FeatureNotSupported, "numeric NaN is not supported for a numeric of fixed scale")
+	return sqlerr.New(sqlerr.FeatureNotSupported, "numeric infinity is not supported for a numeric of fixed scale")
 }
 
 // infiniteOverflow is apply_typmod_special's error.
