@@ -26,6 +26,9 @@ const DefaultPrefix = "/cirrus"
 //	<p>/lock/ddl/<lease %x>                          concurrency.Mutex keys of the DDL lock
 //	<p>/nodes/<id>                                   nodeRecord JSON of a registered node, on its lease
 //	<p>/resets/<id>                                  a pending drift reset for a node, on its lease
+//	<p>/coordinators/id/<id>                         a coordinator's number (decimal), kept for good
+//	<p>/coordinators/number/<n %04d>                 the node id holding number n
+//	<p>/meta/cluster_secret                          the cluster's random secret (raw bytes)
 type keys struct{ p string }
 
 func newKeys(prefix string) keys {
@@ -72,3 +75,13 @@ func (k keys) nodesPrefix() string { return k.p + "/nodes/" }
 func (k keys) node(id string) string { return k.nodesPrefix() + id }
 
 func (k keys) reset(id string) string { return k.p + "/resets/" + id }
+
+func (k keys) coordinatorID(id string) string { return k.p + "/coordinators/id/" + id }
+
+func (k keys) coordinatorNumbers() string { return k.p + "/coordinators/number/" }
+
+func (k keys) coordinatorNumber(n uint32) string {
+	return fmt.Sprintf("%s%04d", k.coordinatorNumbers(), n)
+}
+
+func (k keys) clusterSecret() string { return k.p + "/meta/cluster_secret" }

@@ -23,10 +23,15 @@ type NodeInfo struct {
 	// For RegisterNode: the seq the node has already applied (that of the
 	// catalog snapshot it loaded), 0 if none.
 	Applied int64
+	// Number is a coordinator's number (Client.CoordinatorNumber), 0 for
+	// other nodes.
+	Number uint32
+	// PeerAddr is a coordinator's peer service address (coordinator/peerpb).
+	PeerAddr string
 }
 
 func nodeFromPB(n *metadpb.NodeInfo) NodeInfo {
-	return NodeInfo{ID: n.Id, Role: n.Role, Addr: n.Addr, Applied: n.Applied}
+	return NodeInfo{ID: n.Id, Role: n.Role, Addr: n.Addr, Applied: n.Applied, Number: n.Number, PeerAddr: n.PeerAddr}
 }
 
 // Membership keeps a node registered with metad: it sends keepalives (every
@@ -105,7 +110,7 @@ func (m *Membership) connect(ctx context.Context) (*memberStream, error) {
 		return fail(err)
 	}
 	m.mu.Lock()
-	reg := &metadpb.NodeInfo{Id: m.info.ID, Role: m.info.Role, Addr: m.info.Addr, Applied: m.applied}
+	reg := &metadpb.NodeInfo{Id: m.info.ID, Role: m.info.Role, Addr: m.info.Addr, Applied: m.applied, Number: m.info.Number, PeerAddr: m.info.PeerAddr}
 	m.sentApplied = m.applied
 	m.mu.Unlock()
 	if err := stream.Send(&metadpb.NodeMessage{Msg: &metadpb.NodeMessage_Register{Register: reg}}); err != nil {

@@ -51,13 +51,16 @@ type nodeRecord struct {
 	Role    string `json:"role,omitempty"`
 	Addr    string `json:"addr,omitempty"`
 	Applied int64  `json:"applied"`
+	// A coordinator's number and peer service address.
+	Number   uint32 `json:"number,omitempty"`
+	PeerAddr string `json:"peer_addr,omitempty"`
 	// The last catalog hash the node reported, and the seq it is at.
 	HashSeq int64  `json:"hash_seq,omitempty"`
 	Hash    string `json:"hash,omitempty"`
 }
 
 func (r nodeRecord) pb() *metadpb.NodeInfo {
-	return &metadpb.NodeInfo{Id: r.ID, Role: r.Role, Addr: r.Addr, Applied: r.Applied}
+	return &metadpb.NodeInfo{Id: r.ID, Role: r.Role, Addr: r.Addr, Applied: r.Applied, Number: r.Number, PeerAddr: r.PeerAddr}
 }
 
 func decodeNode(b []byte) (nodeRecord, error) {
@@ -188,7 +191,7 @@ func (s *Server) Membership(stream metadpb.Metad_MembershipServer) error {
 	if err := validNodeID(reg.Id); err != nil {
 		return toStatus(err)
 	}
-	m := &member{s: s, key: s.k.node(reg.Id), rec: nodeRecord{ID: reg.Id, Role: reg.Role, Addr: reg.Addr, Applied: reg.Applied}}
+	m := &member{s: s, key: s.k.node(reg.Id), rec: nodeRecord{ID: reg.Id, Role: reg.Role, Addr: reg.Addr, Applied: reg.Applied, Number: reg.Number, PeerAddr: reg.PeerAddr}}
 	regRev, err := m.register(ctx)
 	if err != nil {
 		return toStatus(err)

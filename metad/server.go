@@ -115,6 +115,10 @@ type Server struct {
 	closeOnce sync.Once
 	closeErr  error
 	metrics   *metadMetrics
+
+	// maxNumber is the highest coordinator number assigned
+	// (MaxCoordinatorNumber; lowered by tests).
+	maxNumber uint32
 }
 
 // NewServer connects to etcd and bootstraps the catalog if this is the first
@@ -138,7 +142,7 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.HashCheckInterval == 0 {
 		cfg.HashCheckInterval = DefaultHashCheckInterval
 	}
-	s := &Server{cfg: cfg, k: newKeys(cfg.Prefix), ddl: newDDLLock(cfg.LockTTL), txns: newTxnTable(cfg.TxnIdleTimeout), drift: newDrift()}
+	s := &Server{cfg: cfg, k: newKeys(cfg.Prefix), ddl: newDDLLock(cfg.LockTTL), txns: newTxnTable(cfg.TxnIdleTimeout), drift: newDrift(), maxNumber: MaxCoordinatorNumber}
 	if cfg.Etcd != nil {
 		s.cli = cfg.Etcd
 	} else {

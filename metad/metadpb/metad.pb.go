@@ -1311,7 +1311,12 @@ type NodeInfo struct {
 	Role  string                 `protobuf:"bytes,2,opt,name=role,proto3" json:"role,omitempty"`
 	Addr  string                 `protobuf:"bytes,3,opt,name=addr,proto3" json:"addr,omitempty"`
 	// Highest invalidation seq the node reported applied.
-	Applied       int64 `protobuf:"varint,4,opt,name=applied,proto3" json:"applied,omitempty"`
+	Applied int64 `protobuf:"varint,4,opt,name=applied,proto3" json:"applied,omitempty"`
+	// A coordinator's number (CoordinatorNumber), 0 for other nodes.
+	Number uint32 `protobuf:"varint,5,opt,name=number,proto3" json:"number,omitempty"`
+	// A coordinator's peer service address (coordinator/peerpb): its
+	// sessions, and cancel and terminate requests from other coordinators.
+	PeerAddr      string `protobuf:"bytes,6,opt,name=peer_addr,json=peerAddr,proto3" json:"peer_addr,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1372,6 +1377,20 @@ func (x *NodeInfo) GetApplied() int64 {
 		return x.Applied
 	}
 	return 0
+}
+
+func (x *NodeInfo) GetNumber() uint32 {
+	if x != nil {
+		return x.Number
+	}
+	return 0
+}
+
+func (x *NodeInfo) GetPeerAddr() string {
+	if x != nil {
+		return x.PeerAddr
+	}
+	return ""
 }
 
 type HashReport struct {
@@ -1997,6 +2016,174 @@ func (x *ListNodesResponse) GetNodes() []*NodeInfo {
 	return nil
 }
 
+type CoordinatorNumberRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	NodeId        string                 `protobuf:"bytes,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CoordinatorNumberRequest) Reset() {
+	*x = CoordinatorNumberRequest{}
+	mi := &file_metad_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CoordinatorNumberRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CoordinatorNumberRequest) ProtoMessage() {}
+
+func (x *CoordinatorNumberRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_metad_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CoordinatorNumberRequest.ProtoReflect.Descriptor instead.
+func (*CoordinatorNumberRequest) Descriptor() ([]byte, []int) {
+	return file_metad_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *CoordinatorNumberRequest) GetNodeId() string {
+	if x != nil {
+		return x.NodeId
+	}
+	return ""
+}
+
+type CoordinatorNumberResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Number        uint32                 `protobuf:"varint,1,opt,name=number,proto3" json:"number,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CoordinatorNumberResponse) Reset() {
+	*x = CoordinatorNumberResponse{}
+	mi := &file_metad_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CoordinatorNumberResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CoordinatorNumberResponse) ProtoMessage() {}
+
+func (x *CoordinatorNumberResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_metad_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CoordinatorNumberResponse.ProtoReflect.Descriptor instead.
+func (*CoordinatorNumberResponse) Descriptor() ([]byte, []int) {
+	return file_metad_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *CoordinatorNumberResponse) GetNumber() uint32 {
+	if x != nil {
+		return x.Number
+	}
+	return 0
+}
+
+type ClusterSecretRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClusterSecretRequest) Reset() {
+	*x = ClusterSecretRequest{}
+	mi := &file_metad_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClusterSecretRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClusterSecretRequest) ProtoMessage() {}
+
+func (x *ClusterSecretRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_metad_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClusterSecretRequest.ProtoReflect.Descriptor instead.
+func (*ClusterSecretRequest) Descriptor() ([]byte, []int) {
+	return file_metad_proto_rawDescGZIP(), []int{40}
+}
+
+type ClusterSecretResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Secret        []byte                 `protobuf:"bytes,1,opt,name=secret,proto3" json:"secret,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClusterSecretResponse) Reset() {
+	*x = ClusterSecretResponse{}
+	mi := &file_metad_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClusterSecretResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClusterSecretResponse) ProtoMessage() {}
+
+func (x *ClusterSecretResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_metad_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClusterSecretResponse.ProtoReflect.Descriptor instead.
+func (*ClusterSecretResponse) Descriptor() ([]byte, []int) {
+	return file_metad_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *ClusterSecretResponse) GetSecret() []byte {
+	if x != nil {
+		return x.Secret
+	}
+	return nil
+}
+
 var File_metad_proto protoreflect.FileDescriptor
 
 const file_metad_proto_rawDesc = "" +
@@ -2069,12 +2256,14 @@ const file_metad_proto_rawDesc = "" +
 	"\n" +
 	"TxnRequest\x12\x15\n" +
 	"\x06txn_id\x18\x01 \x01(\x04R\x05txnId\"\x12\n" +
-	"\x10AbortTxnResponse\"\\\n" +
+	"\x10AbortTxnResponse\"\x91\x01\n" +
 	"\bNodeInfo\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04role\x18\x02 \x01(\tR\x04role\x12\x12\n" +
 	"\x04addr\x18\x03 \x01(\tR\x04addr\x12\x18\n" +
-	"\aapplied\x18\x04 \x01(\x03R\aapplied\"2\n" +
+	"\aapplied\x18\x04 \x01(\x03R\aapplied\x12\x16\n" +
+	"\x06number\x18\x05 \x01(\rR\x06number\x12\x1b\n" +
+	"\tpeer_addr\x18\x06 \x01(\tR\bpeerAddr\"2\n" +
 	"\n" +
 	"HashReport\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12\x12\n" +
@@ -2113,8 +2302,14 @@ const file_metad_proto_rawDesc = "" +
 	"\alagging\x18\x01 \x03(\v2\x19.cirrus.metad.v1.NodeInfoR\alagging\"\x12\n" +
 	"\x10ListNodesRequest\"D\n" +
 	"\x11ListNodesResponse\x12/\n" +
-	"\x05nodes\x18\x01 \x03(\v2\x19.cirrus.metad.v1.NodeInfoR\x05nodes2\xd5\n" +
-	"\n" +
+	"\x05nodes\x18\x01 \x03(\v2\x19.cirrus.metad.v1.NodeInfoR\x05nodes\"3\n" +
+	"\x18CoordinatorNumberRequest\x12\x17\n" +
+	"\anode_id\x18\x01 \x01(\tR\x06nodeId\"3\n" +
+	"\x19CoordinatorNumberResponse\x12\x16\n" +
+	"\x06number\x18\x01 \x01(\rR\x06number\"\x16\n" +
+	"\x14ClusterSecretRequest\"/\n" +
+	"\x15ClusterSecretResponse\x12\x16\n" +
+	"\x06secret\x18\x01 \x01(\fR\x06secret2\xa1\f\n" +
 	"\x05Metad\x12O\n" +
 	"\bSnapshot\x12 .cirrus.metad.v1.SnapshotRequest\x1a!.cirrus.metad.v1.SnapshotResponse\x12@\n" +
 	"\x03Get\x12\x1b.cirrus.metad.v1.GetRequest\x1a\x1c.cirrus.metad.v1.GetResponse\x12R\n" +
@@ -2134,7 +2329,9 @@ const file_metad_proto_rawDesc = "" +
 	"\n" +
 	"Membership\x12\x1c.cirrus.metad.v1.NodeMessage\x1a\x1a.cirrus.metad.v1.NodeEvent(\x010\x01\x12X\n" +
 	"\vWaitApplied\x12#.cirrus.metad.v1.WaitAppliedRequest\x1a$.cirrus.metad.v1.WaitAppliedResponse\x12R\n" +
-	"\tListNodes\x12!.cirrus.metad.v1.ListNodesRequest\x1a\".cirrus.metad.v1.ListNodesResponseB*Z(github.com/cirrusdb/cirrus/metad/metadpbb\x06proto3"
+	"\tListNodes\x12!.cirrus.metad.v1.ListNodesRequest\x1a\".cirrus.metad.v1.ListNodesResponse\x12j\n" +
+	"\x11CoordinatorNumber\x12).cirrus.metad.v1.CoordinatorNumberRequest\x1a*.cirrus.metad.v1.CoordinatorNumberResponse\x12^\n" +
+	"\rClusterSecret\x12%.cirrus.metad.v1.ClusterSecretRequest\x1a&.cirrus.metad.v1.ClusterSecretResponseB*Z(github.com/cirrusdb/cirrus/metad/metadpbb\x06proto3"
 
 var (
 	file_metad_proto_rawDescOnce sync.Once
@@ -2148,46 +2345,50 @@ func file_metad_proto_rawDescGZIP() []byte {
 	return file_metad_proto_rawDescData
 }
 
-var file_metad_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
+var file_metad_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
 var file_metad_proto_goTypes = []any{
-	(*Object)(nil),              // 0: cirrus.metad.v1.Object
-	(*SnapshotRequest)(nil),     // 1: cirrus.metad.v1.SnapshotRequest
-	(*SnapshotResponse)(nil),    // 2: cirrus.metad.v1.SnapshotResponse
-	(*GetRequest)(nil),          // 3: cirrus.metad.v1.GetRequest
-	(*GetResponse)(nil),         // 4: cirrus.metad.v1.GetResponse
-	(*AllocOIDsRequest)(nil),    // 5: cirrus.metad.v1.AllocOIDsRequest
-	(*AllocOIDsResponse)(nil),   // 6: cirrus.metad.v1.AllocOIDsResponse
-	(*Op)(nil),                  // 7: cirrus.metad.v1.Op
-	(*CommitRequest)(nil),       // 8: cirrus.metad.v1.CommitRequest
-	(*CommitResponse)(nil),      // 9: cirrus.metad.v1.CommitResponse
-	(*Message)(nil),             // 10: cirrus.metad.v1.Message
-	(*InvalidationSet)(nil),     // 11: cirrus.metad.v1.InvalidationSet
-	(*FollowRequest)(nil),       // 12: cirrus.metad.v1.FollowRequest
-	(*ReadRangeRequest)(nil),    // 13: cirrus.metad.v1.ReadRangeRequest
-	(*ReadRangeResponse)(nil),   // 14: cirrus.metad.v1.ReadRangeResponse
-	(*SQLError)(nil),            // 15: cirrus.metad.v1.SQLError
-	(*OpenSessionRequest)(nil),  // 16: cirrus.metad.v1.OpenSessionRequest
-	(*SessionEvent)(nil),        // 17: cirrus.metad.v1.SessionEvent
-	(*BeginTxnRequest)(nil),     // 18: cirrus.metad.v1.BeginTxnRequest
-	(*BeginTxnResponse)(nil),    // 19: cirrus.metad.v1.BeginTxnResponse
-	(*StageRequest)(nil),        // 20: cirrus.metad.v1.StageRequest
-	(*StageResponse)(nil),       // 21: cirrus.metad.v1.StageResponse
-	(*SavepointRequest)(nil),    // 22: cirrus.metad.v1.SavepointRequest
-	(*SavepointResponse)(nil),   // 23: cirrus.metad.v1.SavepointResponse
-	(*TxnRequest)(nil),          // 24: cirrus.metad.v1.TxnRequest
-	(*AbortTxnResponse)(nil),    // 25: cirrus.metad.v1.AbortTxnResponse
-	(*NodeInfo)(nil),            // 26: cirrus.metad.v1.NodeInfo
-	(*HashReport)(nil),          // 27: cirrus.metad.v1.HashReport
-	(*Keepalive)(nil),           // 28: cirrus.metad.v1.Keepalive
-	(*Deregister)(nil),          // 29: cirrus.metad.v1.Deregister
-	(*NodeMessage)(nil),         // 30: cirrus.metad.v1.NodeMessage
-	(*Registered)(nil),          // 31: cirrus.metad.v1.Registered
-	(*ResetOrder)(nil),          // 32: cirrus.metad.v1.ResetOrder
-	(*NodeEvent)(nil),           // 33: cirrus.metad.v1.NodeEvent
-	(*WaitAppliedRequest)(nil),  // 34: cirrus.metad.v1.WaitAppliedRequest
-	(*WaitAppliedResponse)(nil), // 35: cirrus.metad.v1.WaitAppliedResponse
-	(*ListNodesRequest)(nil),    // 36: cirrus.metad.v1.ListNodesRequest
-	(*ListNodesResponse)(nil),   // 37: cirrus.metad.v1.ListNodesResponse
+	(*Object)(nil),                    // 0: cirrus.metad.v1.Object
+	(*SnapshotRequest)(nil),           // 1: cirrus.metad.v1.SnapshotRequest
+	(*SnapshotResponse)(nil),          // 2: cirrus.metad.v1.SnapshotResponse
+	(*GetRequest)(nil),                // 3: cirrus.metad.v1.GetRequest
+	(*GetResponse)(nil),               // 4: cirrus.metad.v1.GetResponse
+	(*AllocOIDsRequest)(nil),          // 5: cirrus.metad.v1.AllocOIDsRequest
+	(*AllocOIDsResponse)(nil),         // 6: cirrus.metad.v1.AllocOIDsResponse
+	(*Op)(nil),                        // 7: cirrus.metad.v1.Op
+	(*CommitRequest)(nil),             // 8: cirrus.metad.v1.CommitRequest
+	(*CommitResponse)(nil),            // 9: cirrus.metad.v1.CommitResponse
+	(*Message)(nil),                   // 10: cirrus.metad.v1.Message
+	(*InvalidationSet)(nil),           // 11: cirrus.metad.v1.InvalidationSet
+	(*FollowRequest)(nil),             // 12: cirrus.metad.v1.FollowRequest
+	(*ReadRangeRequest)(nil),          // 13: cirrus.metad.v1.ReadRangeRequest
+	(*ReadRangeResponse)(nil),         // 14: cirrus.metad.v1.ReadRangeResponse
+	(*SQLError)(nil),                  // 15: cirrus.metad.v1.SQLError
+	(*OpenSessionRequest)(nil),        // 16: cirrus.metad.v1.OpenSessionRequest
+	(*SessionEvent)(nil),              // 17: cirrus.metad.v1.SessionEvent
+	(*BeginTxnRequest)(nil),           // 18: cirrus.metad.v1.BeginTxnRequest
+	(*BeginTxnResponse)(nil),          // 19: cirrus.metad.v1.BeginTxnResponse
+	(*StageRequest)(nil),              // 20: cirrus.metad.v1.StageRequest
+	(*StageResponse)(nil),             // 21: cirrus.metad.v1.StageResponse
+	(*SavepointRequest)(nil),          // 22: cirrus.metad.v1.SavepointRequest
+	(*SavepointResponse)(nil),         // 23: cirrus.metad.v1.SavepointResponse
+	(*TxnRequest)(nil),                // 24: cirrus.metad.v1.TxnRequest
+	(*AbortTxnResponse)(nil),          // 25: cirrus.metad.v1.AbortTxnResponse
+	(*NodeInfo)(nil),                  // 26: cirrus.metad.v1.NodeInfo
+	(*HashReport)(nil),                // 27: cirrus.metad.v1.HashReport
+	(*Keepalive)(nil),                 // 28: cirrus.metad.v1.Keepalive
+	(*Deregister)(nil),                // 29: cirrus.metad.v1.Deregister
+	(*NodeMessage)(nil),               // 30: cirrus.metad.v1.NodeMessage
+	(*Registered)(nil),                // 31: cirrus.metad.v1.Registered
+	(*ResetOrder)(nil),                // 32: cirrus.metad.v1.ResetOrder
+	(*NodeEvent)(nil),                 // 33: cirrus.metad.v1.NodeEvent
+	(*WaitAppliedRequest)(nil),        // 34: cirrus.metad.v1.WaitAppliedRequest
+	(*WaitAppliedResponse)(nil),       // 35: cirrus.metad.v1.WaitAppliedResponse
+	(*ListNodesRequest)(nil),          // 36: cirrus.metad.v1.ListNodesRequest
+	(*ListNodesResponse)(nil),         // 37: cirrus.metad.v1.ListNodesResponse
+	(*CoordinatorNumberRequest)(nil),  // 38: cirrus.metad.v1.CoordinatorNumberRequest
+	(*CoordinatorNumberResponse)(nil), // 39: cirrus.metad.v1.CoordinatorNumberResponse
+	(*ClusterSecretRequest)(nil),      // 40: cirrus.metad.v1.ClusterSecretRequest
+	(*ClusterSecretResponse)(nil),     // 41: cirrus.metad.v1.ClusterSecretResponse
 }
 var file_metad_proto_depIdxs = []int32{
 	0,  // 0: cirrus.metad.v1.SnapshotResponse.objects:type_name -> cirrus.metad.v1.Object
@@ -2221,25 +2422,29 @@ var file_metad_proto_depIdxs = []int32{
 	30, // 28: cirrus.metad.v1.Metad.Membership:input_type -> cirrus.metad.v1.NodeMessage
 	34, // 29: cirrus.metad.v1.Metad.WaitApplied:input_type -> cirrus.metad.v1.WaitAppliedRequest
 	36, // 30: cirrus.metad.v1.Metad.ListNodes:input_type -> cirrus.metad.v1.ListNodesRequest
-	2,  // 31: cirrus.metad.v1.Metad.Snapshot:output_type -> cirrus.metad.v1.SnapshotResponse
-	4,  // 32: cirrus.metad.v1.Metad.Get:output_type -> cirrus.metad.v1.GetResponse
-	6,  // 33: cirrus.metad.v1.Metad.AllocOIDs:output_type -> cirrus.metad.v1.AllocOIDsResponse
-	9,  // 34: cirrus.metad.v1.Metad.Commit:output_type -> cirrus.metad.v1.CommitResponse
-	11, // 35: cirrus.metad.v1.Metad.Follow:output_type -> cirrus.metad.v1.InvalidationSet
-	14, // 36: cirrus.metad.v1.Metad.ReadRange:output_type -> cirrus.metad.v1.ReadRangeResponse
-	17, // 37: cirrus.metad.v1.Metad.OpenSession:output_type -> cirrus.metad.v1.SessionEvent
-	19, // 38: cirrus.metad.v1.Metad.BeginTxn:output_type -> cirrus.metad.v1.BeginTxnResponse
-	21, // 39: cirrus.metad.v1.Metad.Stage:output_type -> cirrus.metad.v1.StageResponse
-	23, // 40: cirrus.metad.v1.Metad.Savepoint:output_type -> cirrus.metad.v1.SavepointResponse
-	23, // 41: cirrus.metad.v1.Metad.RollbackTo:output_type -> cirrus.metad.v1.SavepointResponse
-	23, // 42: cirrus.metad.v1.Metad.Release:output_type -> cirrus.metad.v1.SavepointResponse
-	9,  // 43: cirrus.metad.v1.Metad.CommitTxn:output_type -> cirrus.metad.v1.CommitResponse
-	25, // 44: cirrus.metad.v1.Metad.AbortTxn:output_type -> cirrus.metad.v1.AbortTxnResponse
-	33, // 45: cirrus.metad.v1.Metad.Membership:output_type -> cirrus.metad.v1.NodeEvent
-	35, // 46: cirrus.metad.v1.Metad.WaitApplied:output_type -> cirrus.metad.v1.WaitAppliedResponse
-	37, // 47: cirrus.metad.v1.Metad.ListNodes:output_type -> cirrus.metad.v1.ListNodesResponse
-	31, // [31:48] is the sub-list for method output_type
-	14, // [14:31] is the sub-list for method input_type
+	38, // 31: cirrus.metad.v1.Metad.CoordinatorNumber:input_type -> cirrus.metad.v1.CoordinatorNumberRequest
+	40, // 32: cirrus.metad.v1.Metad.ClusterSecret:input_type -> cirrus.metad.v1.ClusterSecretRequest
+	2,  // 33: cirrus.metad.v1.Metad.Snapshot:output_type -> cirrus.metad.v1.SnapshotResponse
+	4,  // 34: cirrus.metad.v1.Metad.Get:output_type -> cirrus.metad.v1.GetResponse
+	6,  // 35: cirrus.metad.v1.Metad.AllocOIDs:output_type -> cirrus.metad.v1.AllocOIDsResponse
+	9,  // 36: cirrus.metad.v1.Metad.Commit:output_type -> cirrus.metad.v1.CommitResponse
+	11, // 37: cirrus.metad.v1.Metad.Follow:output_type -> cirrus.metad.v1.InvalidationSet
+	14, // 38: cirrus.metad.v1.Metad.ReadRange:output_type -> cirrus.metad.v1.ReadRangeResponse
+	17, // 39: cirrus.metad.v1.Metad.OpenSession:output_type -> cirrus.metad.v1.SessionEvent
+	19, // 40: cirrus.metad.v1.Metad.BeginTxn:output_type -> cirrus.metad.v1.BeginTxnResponse
+	21, // 41: cirrus.metad.v1.Metad.Stage:output_type -> cirrus.metad.v1.StageResponse
+	23, // 42: cirrus.metad.v1.Metad.Savepoint:output_type -> cirrus.metad.v1.SavepointResponse
+	23, // 43: cirrus.metad.v1.Metad.RollbackTo:output_type -> cirrus.metad.v1.SavepointResponse
+	23, // 44: cirrus.metad.v1.Metad.Release:output_type -> cirrus.metad.v1.SavepointResponse
+	9,  // 45: cirrus.metad.v1.Metad.CommitTxn:output_type -> cirrus.metad.v1.CommitResponse
+	25, // 46: cirrus.metad.v1.Metad.AbortTxn:output_type -> cirrus.metad.v1.AbortTxnResponse
+	33, // 47: cirrus.metad.v1.Metad.Membership:output_type -> cirrus.metad.v1.NodeEvent
+	35, // 48: cirrus.metad.v1.Metad.WaitApplied:output_type -> cirrus.metad.v1.WaitAppliedResponse
+	37, // 49: cirrus.metad.v1.Metad.ListNodes:output_type -> cirrus.metad.v1.ListNodesResponse
+	39, // 50: cirrus.metad.v1.Metad.CoordinatorNumber:output_type -> cirrus.metad.v1.CoordinatorNumberResponse
+	41, // 51: cirrus.metad.v1.Metad.ClusterSecret:output_type -> cirrus.metad.v1.ClusterSecretResponse
+	33, // [33:52] is the sub-list for method output_type
+	14, // [14:33] is the sub-list for method input_type
 	14, // [14:14] is the sub-list for extension type_name
 	14, // [14:14] is the sub-list for extension extendee
 	0,  // [0:14] is the sub-list for field type_name
@@ -2271,7 +2476,7 @@ func file_metad_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_metad_proto_rawDesc), len(file_metad_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   38,
+			NumMessages:   42,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -28,23 +28,25 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Metad_Snapshot_FullMethodName    = "/cirrus.metad.v1.Metad/Snapshot"
-	Metad_Get_FullMethodName         = "/cirrus.metad.v1.Metad/Get"
-	Metad_AllocOIDs_FullMethodName   = "/cirrus.metad.v1.Metad/AllocOIDs"
-	Metad_Commit_FullMethodName      = "/cirrus.metad.v1.Metad/Commit"
-	Metad_Follow_FullMethodName      = "/cirrus.metad.v1.Metad/Follow"
-	Metad_ReadRange_FullMethodName   = "/cirrus.metad.v1.Metad/ReadRange"
-	Metad_OpenSession_FullMethodName = "/cirrus.metad.v1.Metad/OpenSession"
-	Metad_BeginTxn_FullMethodName    = "/cirrus.metad.v1.Metad/BeginTxn"
-	Metad_Stage_FullMethodName       = "/cirrus.metad.v1.Metad/Stage"
-	Metad_Savepoint_FullMethodName   = "/cirrus.metad.v1.Metad/Savepoint"
-	Metad_RollbackTo_FullMethodName  = "/cirrus.metad.v1.Metad/RollbackTo"
-	Metad_Release_FullMethodName     = "/cirrus.metad.v1.Metad/Release"
-	Metad_CommitTxn_FullMethodName   = "/cirrus.metad.v1.Metad/CommitTxn"
-	Metad_AbortTxn_FullMethodName    = "/cirrus.metad.v1.Metad/AbortTxn"
-	Metad_Membership_FullMethodName  = "/cirrus.metad.v1.Metad/Membership"
-	Metad_WaitApplied_FullMethodName = "/cirrus.metad.v1.Metad/WaitApplied"
-	Metad_ListNodes_FullMethodName   = "/cirrus.metad.v1.Metad/ListNodes"
+	Metad_Snapshot_FullMethodName          = "/cirrus.metad.v1.Metad/Snapshot"
+	Metad_Get_FullMethodName               = "/cirrus.metad.v1.Metad/Get"
+	Metad_AllocOIDs_FullMethodName         = "/cirrus.metad.v1.Metad/AllocOIDs"
+	Metad_Commit_FullMethodName            = "/cirrus.metad.v1.Metad/Commit"
+	Metad_Follow_FullMethodName            = "/cirrus.metad.v1.Metad/Follow"
+	Metad_ReadRange_FullMethodName         = "/cirrus.metad.v1.Metad/ReadRange"
+	Metad_OpenSession_FullMethodName       = "/cirrus.metad.v1.Metad/OpenSession"
+	Metad_BeginTxn_FullMethodName          = "/cirrus.metad.v1.Metad/BeginTxn"
+	Metad_Stage_FullMethodName             = "/cirrus.metad.v1.Metad/Stage"
+	Metad_Savepoint_FullMethodName         = "/cirrus.metad.v1.Metad/Savepoint"
+	Metad_RollbackTo_FullMethodName        = "/cirrus.metad.v1.Metad/RollbackTo"
+	Metad_Release_FullMethodName           = "/cirrus.metad.v1.Metad/Release"
+	Metad_CommitTxn_FullMethodName         = "/cirrus.metad.v1.Metad/CommitTxn"
+	Metad_AbortTxn_FullMethodName          = "/cirrus.metad.v1.Metad/AbortTxn"
+	Metad_Membership_FullMethodName        = "/cirrus.metad.v1.Metad/Membership"
+	Metad_WaitApplied_FullMethodName       = "/cirrus.metad.v1.Metad/WaitApplied"
+	Metad_ListNodes_FullMethodName         = "/cirrus.metad.v1.Metad/ListNodes"
+	Metad_CoordinatorNumber_FullMethodName = "/cirrus.metad.v1.Metad/CoordinatorNumber"
+	Metad_ClusterSecret_FullMethodName     = "/cirrus.metad.v1.Metad/ClusterSecret"
 )
 
 // MetadClient is the client API for Metad service.
@@ -99,6 +101,17 @@ type MetadClient interface {
 	WaitApplied(ctx context.Context, in *WaitAppliedRequest, opts ...grpc.CallOption) (*WaitAppliedResponse, error)
 	// ListNodes returns the live registered nodes.
 	ListNodes(ctx context.Context, in *ListNodesRequest, opts ...grpc.CallOption) (*ListNodesResponse, error)
+	// CoordinatorNumber returns the number of a coordinator's node id,
+	// assigning one (1 to 1023) at its first request; it stays the id's. A
+	// coordinator puts it in the high bits of its sessions' process ids so
+	// that they are unique in the cluster. When every number is taken, the
+	// number of an id that is not registered is reassigned.
+	CoordinatorNumber(ctx context.Context, in *CoordinatorNumberRequest, opts ...grpc.CallOption) (*CoordinatorNumberResponse, error)
+	// ClusterSecret returns the cluster's random secret, created once (at the
+	// first request, atomically). Coordinators derive from it what must be
+	// the same on all of them, such as the mock authentication salt of roles
+	// that do not exist.
+	ClusterSecret(ctx context.Context, in *ClusterSecretRequest, opts ...grpc.CallOption) (*ClusterSecretResponse, error)
 }
 
 type metadClient struct {
@@ -300,6 +313,26 @@ func (c *metadClient) ListNodes(ctx context.Context, in *ListNodesRequest, opts 
 	return out, nil
 }
 
+func (c *metadClient) CoordinatorNumber(ctx context.Context, in *CoordinatorNumberRequest, opts ...grpc.CallOption) (*CoordinatorNumberResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CoordinatorNumberResponse)
+	err := c.cc.Invoke(ctx, Metad_CoordinatorNumber_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *metadClient) ClusterSecret(ctx context.Context, in *ClusterSecretRequest, opts ...grpc.CallOption) (*ClusterSecretResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ClusterSecretResponse)
+	err := c.cc.Invoke(ctx, Metad_ClusterSecret_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MetadServer is the server API for Metad service.
 // All implementations must embed UnimplementedMetadServer
 // for forward compatibility.
@@ -352,6 +385,17 @@ type MetadServer interface {
 	WaitApplied(context.Context, *WaitAppliedRequest) (*WaitAppliedResponse, error)
 	// ListNodes returns the live registered nodes.
 	ListNodes(context.Context, *ListNodesRequest) (*ListNodesResponse, error)
+	// CoordinatorNumber returns the number of a coordinator's node id,
+	// assigning one (1 to 1023) at its first request; it stays the id's. A
+	// coordinator puts it in the high bits of its sessions' process ids so
+	// that they are unique in the cluster. When every number is taken, the
+	// number of an id that is not registered is reassigned.
+	CoordinatorNumber(context.Context, *CoordinatorNumberRequest) (*CoordinatorNumberResponse, error)
+	// ClusterSecret returns the cluster's random secret, created once (at the
+	// first request, atomically). Coordinators derive from it what must be
+	// the same on all of them, such as the mock authentication salt of roles
+	// that do not exist.
+	ClusterSecret(context.Context, *ClusterSecretRequest) (*ClusterSecretResponse, error)
 	mustEmbedUnimplementedMetadServer()
 }
 
@@ -412,6 +456,12 @@ func (UnimplementedMetadServer) WaitApplied(context.Context, *WaitAppliedRequest
 }
 func (UnimplementedMetadServer) ListNodes(context.Context, *ListNodesRequest) (*ListNodesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListNodes not implemented")
+}
+func (UnimplementedMetadServer) CoordinatorNumber(context.Context, *CoordinatorNumberRequest) (*CoordinatorNumberResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CoordinatorNumber not implemented")
+}
+func (UnimplementedMetadServer) ClusterSecret(context.Context, *ClusterSecretRequest) (*ClusterSecretResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ClusterSecret not implemented")
 }
 func (UnimplementedMetadServer) mustEmbedUnimplementedMetadServer() {}
 func (UnimplementedMetadServer) testEmbeddedByValue()               {}
@@ -715,6 +765,42 @@ func _Metad_ListNodes_Handler(srv interface{}, ctx context.Context, dec func(int
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Metad_CoordinatorNumber_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CoordinatorNumberRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MetadServer).CoordinatorNumber(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Metad_CoordinatorNumber_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MetadServer).CoordinatorNumber(ctx, req.(*CoordinatorNumberRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Metad_ClusterSecret_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ClusterSecretRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MetadServer).ClusterSecret(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Metad_ClusterSecret_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MetadServer).ClusterSecret(ctx, req.(*ClusterSecretRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Metad_ServiceDesc is the grpc.ServiceDesc for Metad service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -777,6 +863,14 @@ var Metad_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListNodes",
 			Handler:    _Metad_ListNodes_Handler,
+		},
+		{
+			MethodName: "CoordinatorNumber",
+			Handler:    _Metad_CoordinatorNumber_Handler,
+		},
+		{
+			MethodName: "ClusterSecret",
+			Handler:    _Metad_ClusterSecret_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
