@@ -1,7 +1,9 @@
 package coordinator
 
 import (
+	"cmp"
 	"context"
+	"math"
 	"net"
 	"slices"
 	"sort"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/cirrusdb/cirrus/catalog"
 	"github.com/cirrusdb/cirrus/catalog/pgcat"
+	"github.com/cirrusdb/cirrus/coordinator/peerpb"
 	"github.com/cirrusdb/cirrus/coordinator/pgwire"
 	"github.com/cirrusdb/cirrus/executor"
 	"github.com/cirrusdb/cirrus/internal/sqlerr"
@@ -195,78 +198,126 @@ var activityColumns = []catalog.Column{
 	{Name: "participants", Type: catalog.TypeText},
 }
 
-// statActivity is cirrus_stat_activity: one row per session of this
-// coordinator (each coordinator shows its own sessions; docs/ARCHITECTURE.md).
+// statActivity is cirrus_stat_activity: one row per session of every
+// coordinator of the cluster (peer.go).
 var statActivity = &systemRelation{
 	SystemRelation: planner.SystemRelation{OID: cirrusStatActivityOID, Name: "cirrus_stat_activity", Kind: planner.SystemView, Columns: activityColumns},
 	rows: func(s *session, ctx context.Context) ([][]plan.Datum, error) {
 		var rows [][]plan.Datum
-		for _, o := range s.c.sessions.list() {
-			rows = append(rows, o.activityRow())
+		for _, a := range s.c.clusterSessions(ctx) {
+			rows = append(rows, activityRow(a))
 		}
 		return rows, nil
 	},
 }
 
-// activityRow is the session's row of cirrus_stat_activity.
-func (s *session) activityRow() []plan.Datum {
-	text := func(v string) plan.Datum { return plan.Datum{S: v} }
-	ts := func(t time.Time) plan.Datum {
-		if t.IsZero() {
-			return plan.Datum{Null: true}
-		}
-		return plan.Datum{I: timestampMicros(t)}
+// localSessions returns what the activity views show of this
+// coordinator's sessions, ordered by process id.
+func (c *Coordinator) localSessions() []*peerpb.Session {
+	list := c.sessions.list()
+	out := make([]*peerpb.Session, len(list))
+	for i, s := range list {
+		out[i] = s.activityInfo()
 	}
-	addr, port := plan.Datum{Null: true}, plan.Datum{Null: true}
+	return out
+}
+
+// activityInfo is what the activity views show of the session.
+func (s *session) activityInfo() *peerpb.Session {
+	micros := func(t time.Time) int64 {
+		if t.IsZero() {
+			return 0
+		}
+		return t.UnixMicro()
+	}
+	info := &peerpb.Session{
+		Pid: s.params.PID, Database: s.params.Database, UserOid: uint32(s.authUser), User: s.params.User,
+		Coordinator: s.c.cfg.NodeID,
+	}
 	if ta, ok := s.params.RemoteAddr.(*net.TCPAddr); ok {
-		addr, port = text(ta.IP.String()), plan.Datum{I: int64(ta.Port)}
+		info.ClientAddr, info.ClientPort = ta.IP.String(), int32(ta.Port)
 	}
 	a := &s.act
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	fragments := 0
-	parts := make([]string, 0, len(a.running))
-	for p, n := range a.running {
-		fragments += n
-		parts = append(parts, p)
-	}
-	slices.Sort(parts)
-	query := plan.Datum{Null: true}
+	info.ApplicationName, info.State = a.app, a.state
+	info.BackendStart, info.XactStart, info.QueryStart, info.StateChange = micros(a.backendStart), micros(a.xactStart), micros(a.queryStart), micros(a.stateChange)
 	if !a.queryStart.IsZero() {
-		query = text(a.query)
+		info.Query = &a.query
 	}
-	return []plan.Datum{
-		text(s.params.Database), {I: int64(s.params.PID)}, text(s.params.User), text(a.app),
-		addr, port, ts(a.backendStart), ts(a.xactStart), ts(a.queryStart), ts(a.stateChange),
-		text(a.state), query, text("client backend"), text(s.c.cfg.NodeID),
-		{I: int64(fragments)}, text(strings.Join(parts, ",")),
+	for p, n := range a.running {
+		info.Fragments += int32(n)
+		info.Participants = append(info.Participants, p)
 	}
+	slices.Sort(info.Participants)
+	return info
 }
 
-// timestampMicros is t as a timestamp datum: microseconds since
-// 2000-01-01 00:00:00 UTC.
-func timestampMicros(t time.Time) int64 {
-	return t.UnixMicro() - time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
+// sortSessions orders sessions by process id.
+func sortSessions(ss []*peerpb.Session) {
+	slices.SortFunc(ss, func(a, b *peerpb.Session) int { return cmp.Compare(a.Pid, b.Pid) })
+}
+
+// activityRow is a session's row of cirrus_stat_activity.
+func activityRow(a *peerpb.Session) []plan.Datum {
+	text := func(v string) plan.Datum { return plan.Datum{S: v} }
+	ts := func(micros int64) plan.Datum {
+		if micros == 0 {
+			return plan.Datum{Null: true}
+		}
+		return plan.Datum{I: micros - pgEpoch.UnixMicro()}
+	}
+	addr, port := plan.Datum{Null: true}, plan.Datum{Null: true}
+	if a.ClientAddr != "" {
+		addr, port = text(a.ClientAddr), plan.Datum{I: int64(a.ClientPort)}
+	}
+	query := plan.Datum{Null: true}
+	if a.Query != nil {
+		query = text(*a.Query)
+	}
+	return []plan.Datum{
+		text(a.Database), {I: int64(a.Pid)}, text(a.User), text(a.ApplicationName),
+		addr, port, ts(a.BackendStart), ts(a.XactStart), ts(a.QueryStart), ts(a.StateChange),
+		text(a.State), query, text("client backend"), text(a.Coordinator),
+		{I: int64(a.Fragments)}, text(strings.Join(a.Participants, ",")),
+	}
 }
 
 // signalBackend is pg_cancel_backend and pg_terminate_backend: it cancels
-// the statement of, or terminates, the session pid of this coordinator,
-// and reports whether there was one (with PostgreSQL's WARNING when not).
-func (s *session) signalBackend(pid int64, terminate bool, notice func(*sqlerr.Error) error) bool {
-	var o *session
-	if pid > 0 && pid <= 1<<32-1 {
-		o = s.c.sessions.get(uint32(pid))
+// the statement of, or terminates, session pid on whichever coordinator
+// serves it, and reports whether there was one (with PostgreSQL's WARNING
+// when not). Permissions are PostgreSQL's (signalLocal); their errors are
+// 42501, with PostgreSQL 15's messages.
+func (s *session) signalBackend(ctx context.Context, pid int64, terminate bool, notice func(*sqlerr.Error) error) (bool, error) {
+	res := peerpb.SignalResponse_NO_SUCH_PROCESS
+	var detail string
+	if pid > 0 && pid <= math.MaxInt32 {
+		var err error
+		if res, err = s.c.signal(ctx, uint32(pid), terminate, s.currentRole()); err != nil {
+			// The coordinator holding the pid's number did not answer.
+			res, detail = peerpb.SignalResponse_NO_SUCH_PROCESS, err.Error()
+		}
 	}
-	if o == nil || o.params.Control == nil {
-		notice(sqlerr.Errorf(sqlerr.Warning, "PID %s is not a PostgreSQL backend process", strconv.FormatInt(pid, 10)))
-		return false
+	switch res {
+	case peerpb.SignalResponse_SIGNALED:
+		return true, nil
+	case peerpb.SignalResponse_NOT_SUPERUSER:
+		if terminate {
+			return false, sqlerr.New(sqlerr.InsufficientPrivilege, "must be a superuser to terminate superuser process")
+		}
+		return false, sqlerr.New(sqlerr.InsufficientPrivilege, "must be a superuser to cancel superuser query")
+	case peerpb.SignalResponse_NO_PERMISSION:
+		if terminate {
+			return false, sqlerr.New(sqlerr.InsufficientPrivilege, "must be a member of the role whose process is being terminated or member of pg_signal_backend")
+		}
+		return false, sqlerr.New(sqlerr.InsufficientPrivilege, "must be a member of the role whose query is being canceled or member of pg_signal_backend")
 	}
-	if terminate {
-		o.params.Control.Terminate()
-	} else {
-		o.params.Control.CancelStatement()
+	w := sqlerr.Errorf(sqlerr.Warning, "PID %s is not a PostgreSQL backend process", strconv.FormatInt(pid, 10))
+	if detail != "" {
+		w.Detail = detail
 	}
-	return true
+	notice(w)
+	return false, nil
 }
 
 // pgStatActivity is pg_stat_activity with PostgreSQL 15's columns, over the
@@ -302,9 +353,9 @@ var pgStatActivity = &systemRelation{
 	rows: func(s *session, ctx context.Context) ([][]plan.Datum, error) {
 		null := plan.Datum{Null: true}
 		var rows [][]plan.Datum
-		for _, o := range s.c.sessions.list() {
-			a := o.activityRow() // cirrus_stat_activity's columns, in order
-			rows = append(rows, []plan.Datum{{I: int64(pgcat.DatabaseOID)}, a[0], a[1], null, {I: int64(o.authUser)}, a[2], a[3], a[4], null, a[5],
+		for _, o := range s.c.clusterSessions(ctx) {
+			a := activityRow(o) // cirrus_stat_activity's columns, in order
+			rows = append(rows, []plan.Datum{{I: int64(pgcat.DatabaseOID)}, a[0], a[1], null, {I: int64(o.UserOid)}, a[2], a[3], a[4], null, a[5],
 				a[6], a[7], a[8], a[9], null, null, a[10], null, null, null, a[11], a[12]})
 		}
 		return rows, nil
@@ -315,7 +366,7 @@ var pgStatActivity = &systemRelation{
 // (pg_cancel_backend, pg_terminate_backend) and puts their results in
 // their place, before the plan runs. Their arguments must not read
 // columns (they may be parameters): 0A000 otherwise.
-func (s *session) evalSessionFuncs(n plan.Node, w pgwire.ResultWriter) error {
+func (s *session) evalSessionFuncs(ctx context.Context, n plan.Node, w pgwire.ResultWriter) error {
 	var err error
 	var visitExpr func(e *plan.Expr)
 	var visitNode func(n plan.Node)
@@ -338,7 +389,11 @@ func (s *session) evalSessionFuncs(n plan.Node, w pgwire.ResultWriter) error {
 		}
 		res := plan.Datum{Null: true}
 		if !pid.Null {
-			res = plan.Datum{B: s.signalBackend(pid.I, e.Op == "pg_terminate_backend", w.Notice)}
+			var ok bool
+			if ok, err = s.signalBackend(ctx, pid.I, e.Op == "pg_terminate_backend", w.Notice); err != nil {
+				return
+			}
+			res = plan.Datum{B: ok}
 		}
 		*e = *plan.ConstOf(e.Type, res)
 	}

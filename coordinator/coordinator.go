@@ -11,6 +11,8 @@ package coordinator
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log"
@@ -18,6 +20,7 @@ import (
 	"time"
 
 	"github.com/cirrusdb/cirrus/catalog"
+	"github.com/cirrusdb/cirrus/coordinator/pgwire"
 	"github.com/cirrusdb/cirrus/executor/exchange"
 	"github.com/cirrusdb/cirrus/internal/catsync"
 	"github.com/cirrusdb/cirrus/internal/sqlerr"
@@ -36,8 +39,12 @@ type Config struct {
 	// CatalogFile is where the relcache is saved between runs (optional).
 	CatalogFile string
 	// NodeID and Addr register the coordinator with metad (NodeID empty:
-	// not registered).
+	// not registered, and then on its own: no number, no peers).
 	NodeID, Addr string
+	// PeerAddr is the address other coordinators reach this one's peer
+	// service at (ServePeer), registered with metad; empty: other
+	// coordinators do not see this one's sessions.
+	PeerAddr string
 	// GCInterval is how often the coordinator collects unreferenced table
 	// objects (default 10 minutes, each wait jittered by ±25%); negative:
 	// never (CollectGarbage still runs a pass on demand).
@@ -63,6 +70,13 @@ type Coordinator struct {
 	gc        collector
 	sessions  sessionTable // activity.go
 	metrics   *coordMetrics
+
+	// number is the coordinator's number from metad (0 when not
+	// registered): the high bits of its sessions' process ids.
+	number uint32
+	// clusterSecret is the cluster's secret from metad.
+	clusterSecret []byte
+	peers         peers // peer.go
 }
 
 // New connects to metad, loads the catalog (from the relcache file when
@@ -94,9 +108,17 @@ func New(ctx context.Context, cfg Config) (*Coordinator, error) {
 		}
 		c.parts = append(c.parts, pc)
 	}
+	if c.clusterSecret, err = mc.ClusterSecret(ctx); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("coordinator: the cluster secret: %w", err)
+	}
 	var node *metad.NodeInfo
 	if cfg.NodeID != "" {
-		node = &metad.NodeInfo{ID: cfg.NodeID, Role: "coordinator", Addr: cfg.Addr}
+		if c.number, err = mc.CoordinatorNumber(ctx, cfg.NodeID); err != nil {
+			c.Close()
+			return nil, fmt.Errorf("coordinator: its number: %w", err)
+		}
+		node = &metad.NodeInfo{ID: cfg.NodeID, Role: "coordinator", Addr: cfg.Addr, Number: c.number, PeerAddr: cfg.PeerAddr}
 	}
 	c.cat, err = catsync.Start(ctx, catsync.Config{Metad: mc, File: cfg.CatalogFile, Node: node, Metrics: c.metrics.reg, Logf: cfg.Logf})
 	if err != nil {
@@ -109,6 +131,7 @@ func New(ctx context.Context, cfg Config) (*Coordinator, error) {
 
 // Close stops garbage collection and following, and closes connections.
 func (c *Coordinator) Close() {
+	c.closePeers()
 	c.stopGC()
 	if c.cat != nil {
 		c.cat.Close()
@@ -117,6 +140,30 @@ func (c *Coordinator) Close() {
 		p.Close()
 	}
 	c.metad.Close()
+}
+
+// WireOptions returns the options of the coordinator's PostgreSQL server:
+// opts with what every coordinator of the cluster must agree on. Process
+// ids carry the coordinator's number (unique in the cluster), CancelRequests
+// for another coordinator's process ids are forwarded to it, the mock
+// authentication salt of unknown roles derives from the cluster secret (so
+// that no two coordinators tell them apart differently), and roles'
+// passwords come from the catalog.
+func (c *Coordinator) WireOptions(opts pgwire.Options) pgwire.Options {
+	opts.ServerNumber = c.number
+	opts.ForwardCancel = c.ForwardCancel
+	if len(opts.AuthNonce) == 0 {
+		mac := hmac.New(sha256.New, c.clusterSecret)
+		mac.Write([]byte("cirrus mock authentication nonce"))
+		opts.AuthNonce = mac.Sum(nil)
+	}
+	if opts.Credentials == nil {
+		opts.Credentials = c
+	}
+	if opts.Metrics == nil {
+		opts.Metrics = c.Metrics()
+	}
+	return opts
 }
 
 // Catalog returns the current snapshot and its sequence number.

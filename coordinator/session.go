@@ -610,7 +610,7 @@ const ServerVersion = "15.6 (Cirrus)"
 func (s *session) run(ctx context.Context, st planner.Statement, w pgwire.ResultWriter) (string, error) {
 	switch st := st.(type) {
 	case *planner.Query:
-		if err := s.evalSessionFuncs(st.Plan, w); err != nil {
+		if err := s.evalSessionFuncs(ctx, st.Plan, w); err != nil {
 			return "", err
 		}
 		n, err := s.query(ctx, st.Plan, w)

@@ -7,7 +7,6 @@ import (
 
 	"github.com/cirrusdb/cirrus/catalog"
 	"github.com/cirrusdb/cirrus/executor"
-	"github.com/cirrusdb/cirrus/executor/exchange"
 	"github.com/cirrusdb/cirrus/internal/sqlerr"
 	"github.com/cirrusdb/cirrus/planner"
 	"github.com/cirrusdb/cirrus/planner/plan"
@@ -89,19 +88,19 @@ func columns(t catalog.Type, names ...string) []catalog.Column {
 // rather than holding up (or failing) the query.
 const statsTimeout = 2 * time.Second
 
-// askParticipants calls ask on every participant at once and waits for
-// all of them, at most statsTimeout; errs[i] is set for a participant that
-// failed or did not answer in time.
-func askParticipants[T any](ctx context.Context, parts []*exchange.Client, ask func(*exchange.Client, context.Context) (T, error)) (res []T, errs []error) {
-	ctx, cancel := context.WithTimeout(ctx, statsTimeout)
+// askAll calls ask on every node at once and waits for all of them, at
+// most timeout; errs[i] is set for a node that failed or did not answer in
+// time.
+func askAll[C, T any](ctx context.Context, nodes []C, timeout time.Duration, ask func(C, context.Context) (T, error)) (res []T, errs []error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	res, errs = make([]T, len(parts)), make([]error, len(parts))
+	res, errs = make([]T, len(nodes)), make([]error, len(nodes))
 	var wg sync.WaitGroup
-	for i, p := range parts {
+	for i, n := range nodes {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res[i], errs[i] = ask(p, ctx)
+			res[i], errs[i] = ask(n, ctx)
 		}()
 	}
 	wg.Wait()

@@ -39,7 +39,7 @@ var statCatalog = &systemRelation{
 	},
 	rows: func(s *session, ctx context.Context) ([][]plan.Datum, error) {
 		stats := []exchange.NodeStats{s.c.CatalogStats()}
-		res, errs := askParticipants(ctx, s.c.parts, (*exchange.Client).CatalogStats)
+		res, errs := askAll(ctx, s.c.parts, statsTimeout, (*exchange.Client).CatalogStats)
 		for i, ns := range res {
 			if errs[i] != nil {
 				continue
@@ -72,7 +72,7 @@ var statCatalog = &systemRelation{
 var statStorage = &systemRelation{
 	SystemRelation: planner.SystemRelation{OID: cirrusStatStorageOID, Name: "cirrus_stat_storage", Kind: planner.SystemView, Columns: storageColumns},
 	rows: func(s *session, ctx context.Context) ([][]plan.Datum, error) {
-		res, errs := askParticipants(ctx, s.c.parts, (*exchange.Client).StorageStats)
+		res, errs := askAll(ctx, s.c.parts, statsTimeout, (*exchange.Client).StorageStats)
 		rows := make([][]plan.Datum, len(res))
 		for i := range res {
 			addr := s.c.parts[i].Addr

@@ -5,7 +5,7 @@
 //	cirrus metad [--listen ADDR] [--etcd-endpoints URLS | --etcd-dir DIR] [--http ADDR]
 //	cirrus participant [--listen ADDR] [--advertise ADDR] --metad ADDR [--data DIR] [storage flags]
 //	                   [--cache-dir DIR] [--cache-size SIZE] [--memory-cache SIZE] [--http ADDR]
-//	cirrus coordinator [--listen ADDR] [--advertise ADDR] --metad ADDR --participants ADDR,... [--data DIR]
+//	cirrus coordinator [--listen ADDR] [--advertise ADDR] [--peer-listen ADDR] [--peer-advertise ADDR] --metad ADDR --participants ADDR,... [--data DIR]
 //	                   [storage flags] [--gc-interval D] [--gc-grace D] [--http ADDR]
 //	                   [--tls-cert FILE --tls-key FILE] [--hba FILE]
 //	cirrus tpch load|run|gen|refresh [flags]   (cirrus tpch for details)
@@ -26,6 +26,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -213,6 +214,8 @@ func runCoordinator(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("coordinator", flag.ExitOnError)
 	addr := fs.String("listen", "127.0.0.1:5433", "PostgreSQL listen address")
 	advertise := fs.String("advertise", "", "address this coordinator registers with metad (default --listen)")
+	peerListen := fs.String("peer-listen", "", "address of the peer service other coordinators call (default: --listen's host, a free port)")
+	peerAdvertise := fs.String("peer-advertise", "", "address other coordinators reach the peer service at (default: --advertise's host, --peer-listen's port)")
 	metadAddr := fs.String("metad", "127.0.0.1:7100", "metad address")
 	parts := fs.String("participants", "127.0.0.1:7200", "comma-separated participant addresses")
 	dir := fs.String("data", "./data", "data directory (objects under DIR/objects by default)")
@@ -241,23 +244,41 @@ func runCoordinator(ctx context.Context, args []string) error {
 	if err := os.MkdirAll(filepath.Dir(*catFile), 0o755); err != nil {
 		return err
 	}
+	if *peerListen == "" {
+		host, _, err := net.SplitHostPort(*addr)
+		if err != nil {
+			return fmt.Errorf("--listen %q: %w", *addr, err)
+		}
+		*peerListen = net.JoinHostPort(host, "0")
+	}
+	pl, err := listenAndLog(*peerListen, "coordinator peer service")
+	if err != nil {
+		return err
+	}
+	defer pl.Close()
+	if *peerAdvertise == "" {
+		host, _, err := net.SplitHostPort(*advertise)
+		if err != nil {
+			return fmt.Errorf("--advertise %q: %w", *advertise, err)
+		}
+		*peerAdvertise = net.JoinHostPort(host, strconv.Itoa(pl.Addr().(*net.TCPAddr).Port))
+	}
 	co, err := coordinator.New(ctx, coordinator.Config{Metad: *metadAddr, Participants: strings.Split(*parts, ","), Store: store,
-		CatalogFile: *catFile, NodeID: "coordinator-" + *advertise, Addr: *advertise,
+		CatalogFile: *catFile, NodeID: "coordinator-" + *advertise, Addr: *advertise, PeerAddr: *peerAdvertise,
 		GCInterval: *gcInterval, GCGrace: *gcGrace})
 	if err != nil {
 		return err
 	}
 	defer co.Close()
 	serveHTTP(*httpAddr, func(context.Context) error { return co.Ready() }, func() []*metrics.Registry { return []*metrics.Registry{co.Metrics()} })
-	wopts := devcluster.WireOptions(wire, co)
-	wopts.Metrics = co.Metrics()
-	srv := pgwire.NewServer(co, wopts)
+	srv := pgwire.NewServer(co, co.WireOptions(wire))
 	defer srv.Close()
 	l, err := listenAndLog(*addr, "coordinator")
 	if err != nil {
 		return err
 	}
 	go srv.Serve(l)
+	go co.ServePeer(pl, srv)
 	<-ctx.Done()
 	return nil
 }

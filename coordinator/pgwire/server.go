@@ -61,6 +61,17 @@ type Options struct {
 	// should share it (as every backend of a PostgreSQL cluster shares its
 	// mock authentication nonce); default: random for this server.
 	AuthNonce []byte
+	// ServerNumber (0 to MaxServerNumber) goes in the high bits of every
+	// process id the server gives out (above LocalPIDBits), so that servers
+	// of one cluster numbered apart give out distinct ids.
+	ServerNumber uint32
+	// ForwardCancel, when set, receives the CancelRequests naming a process
+	// id of another server number (ServerOfPID), as a client behind a load
+	// balancer sends them to any server: it should hand them to that server
+	// (see Server.CancelRequest), which checks the key. It is called on the
+	// goroutine of the cancel connection, which the client expects to close
+	// without an answer.
+	ForwardCancel func(pid, secret uint32)
 	// AuthTimeout bounds the startup phase, TLS handshake and
 	// authentication included (default 60 s, PostgreSQL's
 	// authentication_timeout).
@@ -90,6 +101,17 @@ func DefaultParameterStatus() [][2]string {
 	}
 }
 
+// LocalPIDBits is the number of low bits of a process id that count a
+// server's connections; the bits above hold Options.ServerNumber. Ids stay
+// positive int4 values, as PostgreSQL's are (pg_stat_activity.pid).
+const LocalPIDBits = 21
+
+// MaxServerNumber is the highest Options.ServerNumber.
+const MaxServerNumber = 1<<(31-LocalPIDBits) - 1
+
+// ServerOfPID returns the server number of a process id.
+func ServerOfPID(pid uint32) uint32 { return pid >> LocalPIDBits }
+
 // Server accepts PostgreSQL protocol connections for a Backend.
 type Server struct {
 	backend   Backend
@@ -103,7 +125,7 @@ type Server struct {
 	listeners map[net.Listener]struct{}
 	all       map[*conn]struct{}
 	conns     map[uint32]*conn // by process id, once started
-	nextPID   uint32
+	nextLocal uint32           // the low bits of the last process id given out
 	finished  uint64 // connections served to completion
 	wg        sync.WaitGroup
 
@@ -139,6 +161,10 @@ func NewServer(b Backend, opts Options) *Server {
 		nonce = make([]byte, 32)
 		_, _ = rand.Read(nonce)
 	}
+	if opts.ServerNumber > MaxServerNumber {
+		lg.Error("pgwire: server number out of range; using 0", "number", opts.ServerNumber, "max", MaxServerNumber)
+		opts.ServerNumber = 0
+	}
 	var seed [4]byte
 	_, _ = rand.Read(seed[:])
 	s := &Server{
@@ -150,7 +176,7 @@ func NewServer(b Backend, opts Options) *Server {
 		listeners: map[net.Listener]struct{}{},
 		all:       map[*conn]struct{}{},
 		conns:     map[uint32]*conn{},
-		nextPID:   1000 + binary.BigEndian.Uint32(seed[:])%100000,
+		nextLocal: 1000 + binary.BigEndian.Uint32(seed[:])%100000,
 	}
 	if r := opts.Metrics; r != nil {
 		r.NewCounterFunc("cirrus_pgwire_received_bytes_total", "Bytes received from PostgreSQL protocol clients.",
@@ -264,16 +290,17 @@ func (s *Server) register(c *conn) bool {
 	if s.closed {
 		return false
 	}
+	var pid uint32
 	for {
-		s.nextPID++
-		if s.nextPID == 0 {
-			s.nextPID = 1
+		if s.nextLocal++; s.nextLocal >= 1<<LocalPIDBits {
+			s.nextLocal = 1
 		}
-		if _, taken := s.conns[s.nextPID]; !taken {
+		pid = s.opts.ServerNumber<<LocalPIDBits | s.nextLocal
+		if _, taken := s.conns[pid]; !taken {
 			break
 		}
 	}
-	c.pid = s.nextPID
+	c.pid = pid
 	c.secret = binary.BigEndian.Uint32(key[:])
 	s.conns[c.pid] = c
 	return true
@@ -288,20 +315,33 @@ func (s *Server) unregister(c *conn) {
 }
 
 // cancel handles a CancelRequest: it cancels the statement that connection
-// pid is running if secret matches. Like PostgreSQL it reports nothing.
+// pid is running if secret matches, or forwards the request when pid is
+// another server's. Like PostgreSQL it reports nothing.
 func (s *Server) cancel(pid, secret uint32) {
+	if ServerOfPID(pid) != s.opts.ServerNumber && s.opts.ForwardCancel != nil {
+		s.opts.ForwardCancel(pid, secret)
+		return
+	}
+	s.CancelRequest(pid, secret)
+}
+
+// CancelRequest cancels the statement that connection pid of this server
+// is running, if secret is its key (as a CancelRequest does); it reports
+// whether it did. A wrong key is logged.
+func (s *Server) CancelRequest(pid, secret uint32) bool {
 	s.mu.Lock()
 	c := s.conns[pid]
 	s.mu.Unlock()
 	if c == nil {
-		return
+		return false
 	}
 	var a, b [4]byte
 	binary.BigEndian.PutUint32(a[:], c.secret)
 	binary.BigEndian.PutUint32(b[:], secret)
 	if subtle.ConstantTimeCompare(a[:], b[:]) != 1 {
 		s.log.Warn("pgwire: cancel request with wrong key", "pid", pid)
-		return
+		return false
 	}
 	c.CancelStatement()
+	return true
 }

@@ -8,7 +8,6 @@ package devcluster
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"log"
 	"net"
@@ -39,18 +38,9 @@ type Config struct {
 	// storage).
 	DiskCacheBytes int64
 	// Wire configures every coordinator's PostgreSQL listener (TLS, host
-	// rules); see WireOptions.
+	// rules); see coordinator.WireOptions for what each coordinator adds.
 	Wire pgwire.Options
 	Logf func(format string, args ...any)
-}
-
-// WireOptions returns the listener options of coordinator co: opts, with
-// co as the Credentials when it can look up roles' passwords.
-func WireOptions(opts pgwire.Options, co *coordinator.Coordinator) pgwire.Options {
-	if cr, ok := any(co).(pgwire.Credentials); ok && opts.Credentials == nil {
-		opts.Credentials = cr
-	}
-	return opts
 }
 
 // Cluster is a running cluster.
@@ -89,12 +79,6 @@ func Start(ctx context.Context, cfg Config) (_ *Cluster, err error) {
 	}
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return nil, err
-	}
-	if len(cfg.Wire.AuthNonce) == 0 {
-		// One mock authentication nonce for all coordinators, as one
-		// PostgreSQL cluster has.
-		cfg.Wire.AuthNonce = make([]byte, 32)
-		rand.Read(cfg.Wire.AuthNonce)
 	}
 	c := &Cluster{}
 	defer func() {
@@ -157,11 +141,17 @@ func Start(ctx context.Context, cfg Config) (_ *Cluster, err error) {
 		if err := os.MkdirAll(cdir, 0o755); err != nil {
 			return nil, err
 		}
+		pl, err := listen(0)
+		if err != nil {
+			return nil, err
+		}
 		co, err := coordinator.New(ctx, coordinator.Config{
 			Metad: c.MetadAddr, Participants: c.ParticipantAddrs, Store: c.store, Logf: cfg.Logf,
 			CatalogFile: filepath.Join(cdir, "relcache"), NodeID: fmt.Sprintf("coordinator-%d", i),
+			PeerAddr: pl.Addr().String(),
 		})
 		if err != nil {
+			pl.Close()
 			return nil, err
 		}
 		c.coords = append(c.coords, co)
@@ -171,14 +161,14 @@ func Start(ctx context.Context, cfg Config) (_ *Cluster, err error) {
 		}
 		l, err := listen(port)
 		if err != nil {
+			pl.Close()
 			return nil, fmt.Errorf("coordinator %d: %w", i, err)
 		}
-		wire := WireOptions(cfg.Wire, co)
-		wire.Metrics = co.Metrics()
-		srv := pgwire.NewServer(co, wire)
+		srv := pgwire.NewServer(co, co.WireOptions(cfg.Wire))
 		c.servers = append(c.servers, srv)
 		c.PGAddrs = append(c.PGAddrs, l.Addr().String())
 		go srv.Serve(l)
+		go co.ServePeer(pl, srv)
 	}
 	if err := writeInfo(cfg.Dir, c.Info()); err != nil {
 		return nil, err

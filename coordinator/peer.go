@@ -1,0 +1,269 @@
+package coordinator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/cirrusdb/cirrus/catalog"
+	"github.com/cirrusdb/cirrus/coordinator/peerpb"
+	"github.com/cirrusdb/cirrus/coordinator/pgwire"
+	"github.com/cirrusdb/cirrus/metad"
+)
+
+// Coordinators of one cluster serve each other a small gRPC service
+// (peerpb) on their peer address, which they register with metad beside
+// their number. A coordinator looks its peers up in metad's registry only
+// when a statement needs them: the activity views list every
+// coordinator's sessions, pg_cancel_backend and pg_terminate_backend reach
+// the coordinator whose number is in the process id's high bits, and a
+// CancelRequest naming another coordinator's process id (a client behind a
+// load balancer) is forwarded to it, which checks the key. Other
+// statements never talk to another coordinator.
+
+// peerTimeout bounds a request to another coordinator: one that does not
+// answer in time is left out of the activity views, and a process id of
+// its is reported as no backend's.
+const peerTimeout = time.Second
+
+// CancelRequester delivers CancelRequests to a coordinator's own
+// connections, checking their keys (*pgwire.Server).
+type CancelRequester interface {
+	CancelRequest(pid, secret uint32) bool
+}
+
+var _ CancelRequester = (*pgwire.Server)(nil)
+
+// peers holds the peer service and the connections to other coordinators.
+type peers struct {
+	mu     sync.Mutex
+	closed bool
+	srv    *grpc.Server
+	conns  map[string]*grpc.ClientConn // by peer address
+}
+
+// ServePeer serves the peer service on l until Close: other coordinators'
+// requests for this one's sessions, to cancel or terminate one of them,
+// and the CancelRequests they forward, which wire checks and delivers. l
+// should be the listener of Config.PeerAddr.
+func (c *Coordinator) ServePeer(l net.Listener, wire CancelRequester) error {
+	c.peers.mu.Lock()
+	if c.peers.closed || c.peers.srv != nil {
+		c.peers.mu.Unlock()
+		l.Close()
+		return errors.New("coordinator: peer service closed or already serving")
+	}
+	srv := grpc.NewServer()
+	peerpb.RegisterPeerServer(srv, &peerService{c: c, wire: wire})
+	c.peers.srv = srv
+	c.peers.mu.Unlock()
+	err := srv.Serve(l)
+	if errors.Is(err, grpc.ErrServerStopped) {
+		return nil
+	}
+	return err
+}
+
+// closePeers stops the peer service and closes the connections to peers.
+func (c *Coordinator) closePeers() {
+	c.peers.mu.Lock()
+	c.peers.closed = true
+	srv, conns := c.peers.srv, c.peers.conns
+	c.peers.conns = nil
+	c.peers.mu.Unlock()
+	if srv != nil {
+		srv.Stop()
+	}
+	for _, cc := range conns {
+		cc.Close()
+	}
+}
+
+// peer returns a client of the coordinator serving at addr (connections
+// are made once and kept).
+func (c *Coordinator) peer(addr string) (peerpb.PeerClient, error) {
+	c.peers.mu.Lock()
+	defer c.peers.mu.Unlock()
+	if c.peers.closed {
+		return nil, errors.New("coordinator closed")
+	}
+	if cc, ok := c.peers.conns[addr]; ok {
+		return peerpb.NewPeerClient(cc), nil
+	}
+	cc, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return nil, err
+	}
+	if c.peers.conns == nil {
+		c.peers.conns = map[string]*grpc.ClientConn{}
+	}
+	c.peers.conns[addr] = cc
+	return peerpb.NewPeerClient(cc), nil
+}
+
+// otherCoordinators returns the other coordinators registered with metad
+// that serve the peer service.
+func (c *Coordinator) otherCoordinators(ctx context.Context) ([]metad.NodeInfo, error) {
+	nodes, err := c.metad.Nodes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []metad.NodeInfo
+	for _, n := range nodes {
+		if n.Role == "coordinator" && n.PeerAddr != "" && n.ID != c.cfg.NodeID {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+// coordinatorOf returns the registered coordinator whose sessions have
+// process ids like pid, and a client of it.
+func (c *Coordinator) coordinatorOf(ctx context.Context, pid uint32) (metad.NodeInfo, peerpb.PeerClient, error) {
+	num := pgwire.ServerOfPID(pid)
+	others, err := c.otherCoordinators(ctx)
+	if err != nil {
+		return metad.NodeInfo{}, nil, err
+	}
+	for _, n := range others {
+		if n.Number == num {
+			pc, err := c.peer(n.PeerAddr)
+			return n, pc, err
+		}
+	}
+	return metad.NodeInfo{}, nil, errNoCoordinator
+}
+
+// errNoCoordinator: no registered coordinator has a process id's number.
+var errNoCoordinator = errors.New("no coordinator has this process id's number")
+
+// ForwardCancel hands a CancelRequest that names another coordinator's
+// process id to that coordinator, which checks the key and cancels
+// (pgwire.Options.ForwardCancel).
+func (c *Coordinator) ForwardCancel(pid, secret uint32) {
+	ctx, cancel := context.WithTimeout(context.Background(), peerTimeout)
+	defer cancel()
+	n, pc, err := c.coordinatorOf(ctx, pid)
+	if err == nil {
+		_, err = pc.Cancel(ctx, &peerpb.CancelRequest{Pid: pid, Secret: secret})
+	}
+	if err != nil && !errors.Is(err, errNoCoordinator) {
+		c.cfg.Logf("coordinator: forwarding a cancel request for pid %d to %s (%s): %v", pid, n.ID, n.PeerAddr, err)
+	}
+}
+
+// clusterSessions returns the sessions of every coordinator, ordered by
+// process id: this one's, and those of the others that answer within
+// peerTimeout (the others are left out, and logged).
+func (c *Coordinator) clusterSessions(ctx context.Context) []*peerpb.Session {
+	out := c.localSessions()
+	if c.cfg.NodeID == "" {
+		return out // not registered: a coordinator on its own
+	}
+	ctx, cancel := context.WithTimeout(ctx, peerTimeout)
+	defer cancel()
+	others, err := c.otherCoordinators(ctx)
+	if err != nil {
+		c.cfg.Logf("coordinator: listing the other coordinators' sessions: %v", err)
+		return out
+	}
+	res, errs := askAll(ctx, others, peerTimeout, func(n metad.NodeInfo, ctx context.Context) ([]*peerpb.Session, error) {
+		pc, err := c.peer(n.PeerAddr)
+		if err != nil {
+			return nil, err
+		}
+		r, err := pc.Sessions(ctx, &peerpb.SessionsRequest{})
+		return r.GetSessions(), err
+	})
+	for i, ss := range res {
+		if errs[i] != nil {
+			c.cfg.Logf("coordinator: %s (%s) did not list its sessions: %v", others[i].ID, others[i].PeerAddr, errs[i])
+			continue
+		}
+		out = append(out, ss...)
+	}
+	sortSessions(out)
+	return out
+}
+
+// signal cancels the statement of, or terminates, session pid on
+// whichever coordinator serves it, for role.
+func (c *Coordinator) signal(ctx context.Context, pid uint32, terminate bool, role catalog.OID) (peerpb.SignalResponse_Result, error) {
+	if pgwire.ServerOfPID(pid) == c.number {
+		return c.signalLocal(pid, terminate, role), nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, peerTimeout)
+	defer cancel()
+	n, pc, err := c.coordinatorOf(ctx, pid)
+	if errors.Is(err, errNoCoordinator) {
+		return peerpb.SignalResponse_NO_SUCH_PROCESS, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	r, err := pc.Signal(ctx, &peerpb.SignalRequest{Pid: pid, Terminate: terminate, Role: uint32(role)})
+	if err != nil {
+		return 0, fmt.Errorf("coordinator %s (%s): %w", n.ID, n.PeerAddr, err)
+	}
+	return r.Result, nil
+}
+
+// signalLocal cancels the statement of, or terminates, session pid of this
+// coordinator if role may, by PostgreSQL's rules: only a superuser may
+// signal a superuser's session, and otherwise role needs the privileges
+// of the session's role or of pg_signal_backend.
+func (c *Coordinator) signalLocal(pid uint32, terminate bool, role catalog.OID) peerpb.SignalResponse_Result {
+	o := c.sessions.get(pid)
+	if o == nil || o.params.Control == nil {
+		return peerpb.SignalResponse_NO_SUCH_PROCESS
+	}
+	cat, _ := c.Catalog()
+	if cat.IsSuperuser(o.authUser) && !cat.IsSuperuser(role) {
+		return peerpb.SignalResponse_NOT_SUPERUSER
+	}
+	if !cat.HasPrivsOfRole(role, o.authUser) {
+		sb, ok := cat.Role(signalBackendRole)
+		if !ok || !cat.HasPrivsOfRole(role, sb.OID) {
+			return peerpb.SignalResponse_NO_PERMISSION
+		}
+	}
+	if terminate {
+		o.params.Control.Terminate()
+	} else {
+		o.params.Control.CancelStatement()
+	}
+	return peerpb.SignalResponse_SIGNALED
+}
+
+// signalBackendRole is the role whose members may signal any session that
+// is not a superuser's (PostgreSQL's predefined pg_signal_backend; Cirrus
+// has no predefined roles, so it counts once a role of this name exists).
+const signalBackendRole = "pg_signal_backend"
+
+// peerService is the peer service of a coordinator.
+type peerService struct {
+	peerpb.UnimplementedPeerServer
+	c    *Coordinator
+	wire CancelRequester
+}
+
+func (p *peerService) Sessions(ctx context.Context, _ *peerpb.SessionsRequest) (*peerpb.SessionsResponse, error) {
+	return &peerpb.SessionsResponse{Sessions: p.c.localSessions()}, nil
+}
+
+func (p *peerService) Signal(ctx context.Context, req *peerpb.SignalRequest) (*peerpb.SignalResponse, error) {
+	return &peerpb.SignalResponse{Result: p.c.signalLocal(req.Pid, req.Terminate, catalog.OID(req.Role))}, nil
+}
+
+func (p *peerService) Cancel(ctx context.Context, req *peerpb.CancelRequest) (*peerpb.CancelResponse, error) {
+	// Only this coordinator's own process ids: a forwarded request is never
+	// forwarded again.
+	ok := pgwire.ServerOfPID(req.Pid) == p.c.number && p.wire.CancelRequest(req.Pid, req.Secret)
+	return &peerpb.CancelResponse{Canceled: ok}, nil
+}
