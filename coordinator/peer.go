@@ -27,10 +27,14 @@ import (
 // load balancer) is forwarded to it, which checks the key. Other
 // statements never talk to another coordinator.
 
-// peerTimeout bounds a request to another coordinator: one that does not
-// answer in time is left out of the activity views, and a process id of
-// its is reported as no backend's.
-const peerTimeout = time.Second
+// viewTimeout bounds how long the activity views wait for another
+// coordinator's sessions: one that does not answer in time is left out.
+const viewTimeout = statsTimeout
+
+// signalTimeout bounds a cancel or terminate request to another
+// coordinator: one that does not answer in time is taken to have no such
+// session.
+const signalTimeout = 5 * time.Second
 
 // CancelRequester delivers CancelRequests to a coordinator's own
 // connections, checking their keys (*pgwire.Server).
@@ -46,6 +50,10 @@ type peers struct {
 	closed bool
 	srv    *grpc.Server
 	conns  map[string]*grpc.ClientConn // by peer address
+	// dir is the other coordinators by number, as metad last listed them
+	// (filled on demand, so that signalling a session needs no request to
+	// metad when its coordinator is known).
+	dir map[uint32]metad.NodeInfo
 }
 
 // ServePeer serves the peer service on l until Close: other coordinators'
@@ -108,36 +116,63 @@ func (c *Coordinator) peer(addr string) (peerpb.PeerClient, error) {
 }
 
 // otherCoordinators returns the other coordinators registered with metad
-// that serve the peer service.
+// that serve the peer service, and remembers them by number.
 func (c *Coordinator) otherCoordinators(ctx context.Context) ([]metad.NodeInfo, error) {
 	nodes, err := c.metad.Nodes(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out []metad.NodeInfo
+	dir := map[uint32]metad.NodeInfo{}
 	for _, n := range nodes {
 		if n.Role == "coordinator" && n.PeerAddr != "" && n.ID != c.cfg.NodeID {
 			out = append(out, n)
+			dir[n.Number] = n
 		}
 	}
+	c.peers.mu.Lock()
+	c.peers.dir = dir
+	c.peers.mu.Unlock()
 	return out, nil
 }
 
-// coordinatorOf returns the registered coordinator whose sessions have
-// process ids like pid, and a client of it.
-func (c *Coordinator) coordinatorOf(ctx context.Context, pid uint32) (metad.NodeInfo, peerpb.PeerClient, error) {
+// callCoordinatorOf calls the coordinator whose sessions have process ids
+// like pid (pid's number), known from the last listing or, when it is not
+// known or its call fails, from metad's.
+func (c *Coordinator) callCoordinatorOf(ctx context.Context, pid uint32, call func(peerpb.PeerClient) error) error {
 	num := pgwire.ServerOfPID(pid)
-	others, err := c.otherCoordinators(ctx)
-	if err != nil {
-		return metad.NodeInfo{}, nil, err
+	try := func(n metad.NodeInfo) error {
+		pc, err := c.peer(n.PeerAddr)
+		if err == nil {
+			err = call(pc)
+		}
+		if err != nil {
+			return fmt.Errorf("coordinator %s (%s): %w", n.ID, n.PeerAddr, err)
+		}
+		return nil
 	}
-	for _, n := range others {
-		if n.Number == num {
-			pc, err := c.peer(n.PeerAddr)
-			return n, pc, err
+	c.peers.mu.Lock()
+	known, ok := c.peers.dir[num]
+	c.peers.mu.Unlock()
+	var err error
+	if ok {
+		if err = try(known); err == nil || ctx.Err() != nil {
+			return err
 		}
 	}
-	return metad.NodeInfo{}, nil, errNoCoordinator
+	if _, lerr := c.otherCoordinators(ctx); lerr != nil {
+		return errors.Join(err, lerr)
+	}
+	c.peers.mu.Lock()
+	n, found := c.peers.dir[num]
+	c.peers.mu.Unlock()
+	switch {
+	case !found:
+		return errNoCoordinator
+	case ok && n == known:
+		return err // listed as before: its call failed
+	}
+	return try(n)
 }
 
 // errNoCoordinator: no registered coordinator has a process id's number.
@@ -147,33 +182,33 @@ var errNoCoordinator = errors.New("no coordinator has this process id's number")
 // process id to that coordinator, which checks the key and cancels
 // (pgwire.Options.ForwardCancel).
 func (c *Coordinator) ForwardCancel(pid, secret uint32) {
-	ctx, cancel := context.WithTimeout(context.Background(), peerTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), signalTimeout)
 	defer cancel()
-	n, pc, err := c.coordinatorOf(ctx, pid)
-	if err == nil {
-		_, err = pc.Cancel(ctx, &peerpb.CancelRequest{Pid: pid, Secret: secret})
-	}
+	err := c.callCoordinatorOf(ctx, pid, func(pc peerpb.PeerClient) error {
+		_, err := pc.Cancel(ctx, &peerpb.CancelRequest{Pid: pid, Secret: secret})
+		return err
+	})
 	if err != nil && !errors.Is(err, errNoCoordinator) {
-		c.cfg.Logf("coordinator: forwarding a cancel request for pid %d to %s (%s): %v", pid, n.ID, n.PeerAddr, err)
+		c.cfg.Logf("coordinator: forwarding a cancel request for pid %d: %v", pid, err)
 	}
 }
 
 // clusterSessions returns the sessions of every coordinator, ordered by
 // process id: this one's, and those of the others that answer within
-// peerTimeout (the others are left out, and logged).
+// viewTimeout (the others are left out, and logged).
 func (c *Coordinator) clusterSessions(ctx context.Context) []*peerpb.Session {
 	out := c.localSessions()
 	if c.cfg.NodeID == "" {
 		return out // not registered: a coordinator on its own
 	}
-	ctx, cancel := context.WithTimeout(ctx, peerTimeout)
+	ctx, cancel := context.WithTimeout(ctx, viewTimeout)
 	defer cancel()
 	others, err := c.otherCoordinators(ctx)
 	if err != nil {
 		c.cfg.Logf("coordinator: listing the other coordinators' sessions: %v", err)
 		return out
 	}
-	res, errs := askAll(ctx, others, peerTimeout, func(n metad.NodeInfo, ctx context.Context) ([]*peerpb.Session, error) {
+	res, errs := askAll(ctx, others, viewTimeout, func(n metad.NodeInfo, ctx context.Context) ([]*peerpb.Session, error) {
 		pc, err := c.peer(n.PeerAddr)
 		if err != nil {
 			return nil, err
@@ -198,20 +233,18 @@ func (c *Coordinator) signal(ctx context.Context, pid uint32, terminate bool, ro
 	if pgwire.ServerOfPID(pid) == c.number {
 		return c.signalLocal(pid, terminate, role), nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, peerTimeout)
+	ctx, cancel := context.WithTimeout(ctx, signalTimeout)
 	defer cancel()
-	n, pc, err := c.coordinatorOf(ctx, pid)
+	var res peerpb.SignalResponse_Result
+	err := c.callCoordinatorOf(ctx, pid, func(pc peerpb.PeerClient) error {
+		r, err := pc.Signal(ctx, &peerpb.SignalRequest{Pid: pid, Terminate: terminate, Role: uint32(role)})
+		res = r.GetResult()
+		return err
+	})
 	if errors.Is(err, errNoCoordinator) {
 		return peerpb.SignalResponse_NO_SUCH_PROCESS, nil
 	}
-	if err != nil {
-		return 0, err
-	}
-	r, err := pc.Signal(ctx, &peerpb.SignalRequest{Pid: pid, Terminate: terminate, Role: uint32(role)})
-	if err != nil {
-		return 0, fmt.Errorf("coordinator %s (%s): %w", n.ID, n.PeerAddr, err)
-	}
-	return r.Result, nil
+	return res, err
 }
 
 // signalLocal cancels the statement of, or terminates, session pid of this

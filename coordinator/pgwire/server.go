@@ -126,7 +126,7 @@ type Server struct {
 	all       map[*conn]struct{}
 	conns     map[uint32]*conn // by process id, once started
 	nextLocal uint32           // the low bits of the last process id given out
-	finished  uint64 // connections served to completion
+	finished  uint64           // connections served to completion
 	wg        sync.WaitGroup
 
 	stats serverStats
