@@ -153,9 +153,7 @@ func (c *Coordinator) WireOptions(opts pgwire.Options) pgwire.Options {
 	opts.ServerNumber = c.number
 	opts.ForwardCancel = c.ForwardCancel
 	if len(opts.AuthNonce) == 0 {
-		mac := hmac.New(sha256.New, c.clusterSecret)
-		mac.Write([]byte("cirrus mock authentication nonce"))
-		opts.AuthNonce = mac.Sum(nil)
+		opts.AuthNonce = c.fromClusterSecret("mock authentication nonce")
 	}
 	if opts.Credentials == nil {
 		opts.Credentials = c
@@ -164,6 +162,13 @@ func (c *Coordinator) WireOptions(opts pgwire.Options) pgwire.Options {
 		opts.Metrics = c.Metrics()
 	}
 	return opts
+}
+
+// fromClusterSecret derives a key for one purpose from the cluster secret.
+func (c *Coordinator) fromClusterSecret(purpose string) []byte {
+	mac := hmac.New(sha256.New, c.clusterSecret)
+	mac.Write([]byte("cirrus " + purpose))
+	return mac.Sum(nil)
 }
 
 // Catalog returns the current snapshot and its sequence number.

@@ -2,6 +2,8 @@ package coordinator
 
 import (
 	"context"
+	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -9,7 +11,10 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 
 	"github.com/cirrusdb/cirrus/catalog"
 	"github.com/cirrusdb/cirrus/coordinator/peerpb"
@@ -26,6 +31,10 @@ import (
 // CancelRequest naming another coordinator's process id (a client behind a
 // load balancer) is forwarded to it, which checks the key. Other
 // statements never talk to another coordinator.
+//
+// Every call carries a token derived from the cluster secret in metad
+// (peerTokenKey), so that the peer port answers only the cluster's
+// coordinators (and whoever can read metad, which is as trusted).
 
 // viewTimeout bounds how long the activity views wait for another
 // coordinator's sessions: one that does not answer in time is left out.
@@ -67,7 +76,13 @@ func (c *Coordinator) ServePeer(l net.Listener, wire CancelRequester) error {
 		l.Close()
 		return errors.New("coordinator: peer service closed or already serving")
 	}
-	srv := grpc.NewServer()
+	token := c.peerToken()
+	srv := grpc.NewServer(grpc.UnaryInterceptor(func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		if got := metadata.ValueFromIncomingContext(ctx, peerTokenKey); len(got) != 1 || subtle.ConstantTimeCompare([]byte(got[0]), []byte(token)) != 1 {
+			return nil, status.Error(codes.Unauthenticated, "not a coordinator of this cluster")
+		}
+		return handler(ctx, req)
+	}))
 	peerpb.RegisterPeerServer(srv, &peerService{c: c, wire: wire})
 	c.peers.srv = srv
 	c.peers.mu.Unlock()
@@ -104,7 +119,8 @@ func (c *Coordinator) peer(addr string) (peerpb.PeerClient, error) {
 	if cc, ok := c.peers.conns[addr]; ok {
 		return peerpb.NewPeerClient(cc), nil
 	}
-	cc, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	cc, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithPerRPCCredentials(peerToken(c.peerToken())))
 	if err != nil {
 		return nil, err
 	}
@@ -114,6 +130,24 @@ func (c *Coordinator) peer(addr string) (peerpb.PeerClient, error) {
 	c.peers.conns[addr] = cc
 	return peerpb.NewPeerClient(cc), nil
 }
+
+// peerTokenKey is the gRPC metadata key of the token that proves a caller
+// of the peer service is a coordinator of the cluster.
+const peerTokenKey = "cirrus-peer-token"
+
+// peerToken returns the token of the cluster's coordinators.
+func (c *Coordinator) peerToken() string {
+	return hex.EncodeToString(c.fromClusterSecret("peer token"))
+}
+
+// peerToken sends the token with every call (grpc.PerRPCCredentials).
+type peerToken string
+
+func (t peerToken) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {
+	return map[string]string{peerTokenKey: string(t)}, nil
+}
+
+func (peerToken) RequireTransportSecurity() bool { return false }
 
 // otherCoordinators returns the other coordinators registered with metad
 // that serve the peer service, and remembers them by number.

@@ -15,7 +15,12 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgproto3"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 
+	"github.com/cirrusdb/cirrus/coordinator/peerpb"
 	"github.com/cirrusdb/cirrus/coordinator/pgwire"
 	"github.com/cirrusdb/cirrus/internal/devcluster"
 	"github.com/cirrusdb/cirrus/internal/pgtest"
@@ -280,6 +285,27 @@ func TestClusterActivityAndCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer mc.Close()
+
+	// The peer service answers only callers with the cluster's token.
+	nodes, err := mc.Nodes(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range nodes {
+		if n.Role != "coordinator" {
+			continue
+		}
+		cc, err := grpc.NewClient(n.PeerAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = peerpb.NewPeerClient(cc).Signal(t.Context(), &peerpb.SignalRequest{Pid: pids["watch-a"], Terminate: true, Role: 10})
+		if status.Code(err) != codes.Unauthenticated {
+			t.Errorf("%s's peer service without the token: %v", n.ID, err)
+		}
+		cc.Close()
+	}
+
 	const silentNumber = 1000
 	m, err := mc.RegisterNode(t.Context(), metad.NodeInfo{ID: "coordinator-silent", Role: "coordinator", Number: silentNumber, PeerAddr: silent.Addr().String()})
 	if err != nil {
