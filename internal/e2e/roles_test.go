@@ -10,8 +10,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/cirrusdb/cirrus/coordinator/pgwire"
-	"github.com/cirrusdb/cirrus/internal/devcluster"
 )
 
 // TestRolesAcrossCoordinators creates roles with passwords on one
@@ -21,16 +19,7 @@ import (
 func TestRolesAcrossCoordinators(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	rules, err := pgwire.ParseHostRules("hba", []byte("host all cirrus 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 scram-sha-256\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := devcluster.Start(ctx, devcluster.Config{Dir: t.TempDir(), Coordinators: 2, Participants: 2, Logf: t.Logf,
-		Wire: pgwire.Options{HostRules: rules}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
+	c := startTwoCoordinators(t)
 	connect := func(addr, user, password string) (*pgx.Conn, error) {
 		cn, err := pgx.Connect(ctx, fmt.Sprintf("postgres://%s:%s@%s/cirrus?sslmode=disable", user, password, addr))
 		if err == nil {
