@@ -97,6 +97,17 @@ func newStringAgg(call *plan.AggCall, phase plan.AggPhase, col int) (*stringAgg,
 
 func (a *stringAgg) grow(n int) { a.ngroups = max(a.ngroups, n) }
 
+// clear forgets every stored row (a window aggregate starting a new frame).
+func (a *stringAgg) clear() {
+	a.gids = a.gids[:0]
+	a.vals.resetStr()
+	a.dels.resetStr()
+	for _, k := range a.keyStore {
+		k.Reset()
+	}
+	a.sorted = false
+}
+
 // update stores the rows of b with a non-NULL value.
 func (a *stringAgg) update(b *vec.Batch, gids []int32) error {
 	var v, d *vec.Vector

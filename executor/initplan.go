@@ -221,6 +221,14 @@ func (ip *initPlans) node(n plan.Node) (plan.Node, error) {
 			return n, err
 		}
 		return &plan.DistinctOn{Input: in, Keys: n.Keys}, nil
+	case *plan.Window:
+		in, err := ip.node(n.Input)
+		if err != nil || in == n.Input {
+			return n, err
+		}
+		c := *n
+		c.Input = in
+		return &c, nil
 	case *plan.Remote:
 		ip.remote++
 		defer func() { ip.remote-- }()

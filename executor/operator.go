@@ -183,6 +183,12 @@ func build(ctx context.Context, n plan.Node, env *Env) (Operator, error) {
 			return nil, err
 		}
 		return closeOnErr(newSort(in, n))(in)
+	case *plan.Window:
+		in, err := build(ctx, n.Input, env)
+		if err != nil {
+			return nil, err
+		}
+		return closeOnErr(newWindow(in, n))(in)
 	case *plan.Limit:
 		in, err := build(ctx, n.Input, env)
 		if err != nil {

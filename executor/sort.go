@@ -111,48 +111,53 @@ func (s *sortOp) sort() {
 	}
 	slices.SortStableFunc(s.perm, func(a, b int32) int {
 		for i := range ks {
-			k := &ks[i]
-			v := k.v
-			if v.Nulls != nil {
-				an, bn := v.Nulls[a], v.Nulls[b]
-				if an || bn {
-					if an && bn {
-						continue
-					}
-					if an == k.nullsFirst {
-						return -1
-					}
-					return 1
-				}
-			}
-			var c int
-			switch k.p {
-			case pI64:
-				c = cmp.Compare(v.I64[a], v.I64[b])
-			case pF64:
-				c = floatCmp(v.F64[a], v.F64[b])
-			case pBool:
-				c = boolCmp(v.Bool[a], v.Bool[b])
-			case pStr:
-				x, y := v.Data[v.Offsets[a]:v.Offsets[a+1]], v.Data[v.Offsets[b]:v.Offsets[b+1]]
-				switch {
-				case k.dec:
-					c = cmpDecimal(x, y)
-				case k.trim:
-					c = bytes.Compare(trimSpaces(x), trimSpaces(y))
-				default:
-					c = bytes.Compare(x, y)
-				}
-			}
-			if c != 0 {
-				if k.desc {
-					return -c
-				}
+			if c := ks[i].compare(a, b); c != 0 {
 				return c
 			}
 		}
 		return 0
 	})
+}
+
+// compare orders rows a and b of the key's vector: NULLs where nullsFirst
+// says, and descending when desc.
+func (k *sortKeyRT) compare(a, b int32) int {
+	v := k.v
+	if v.Nulls != nil {
+		an, bn := v.Nulls[a], v.Nulls[b]
+		if an || bn {
+			if an && bn {
+				return 0
+			}
+			if an == k.nullsFirst {
+				return -1
+			}
+			return 1
+		}
+	}
+	var c int
+	switch k.p {
+	case pI64:
+		c = cmp.Compare(v.I64[a], v.I64[b])
+	case pF64:
+		c = floatCmp(v.F64[a], v.F64[b])
+	case pBool:
+		c = boolCmp(v.Bool[a], v.Bool[b])
+	case pStr:
+		x, y := v.Data[v.Offsets[a]:v.Offsets[a+1]], v.Data[v.Offsets[b]:v.Offsets[b+1]]
+		switch {
+		case k.dec:
+			c = cmpDecimal(x, y)
+		case k.trim:
+			c = bytes.Compare(trimSpaces(x), trimSpaces(y))
+		default:
+			c = bytes.Compare(x, y)
+		}
+	}
+	if k.desc {
+		return -c
+	}
+	return c
 }
 
 func (s *sortOp) Next(ctx context.Context) (*vec.Batch, error) {

@@ -89,14 +89,12 @@ func (b *binder) aggregateExt(name string, fc *pg_query.FuncCall, s *scope) *pla
 	if aggFuncs[name] {
 		return b.aggregate(name, fc, s)
 	}
+	s = s.aggScope()
 	if s.agg == nil {
 		failf(sqlerr.GroupingError, "aggregate functions are not allowed here")
 	}
 	if s.agg.inAgg {
 		failf(sqlerr.GroupingError, "aggregate function calls cannot be nested")
-	}
-	if fc.Over != nil {
-		failf(sqlerr.FeatureNotSupported, "window functions are not supported yet")
 	}
 	if fc.AggStar {
 		failf(sqlerr.SyntaxError, "%s(*) is not allowed", name)

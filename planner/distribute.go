@@ -157,6 +157,10 @@ func (b *binder) distribute(n plan.Node) plan.Node {
 		return &s
 	case *plan.DistinctOn:
 		return &plan.DistinctOn{Input: b.distribute(n.Input), Keys: n.Keys}
+	case *plan.Window:
+		w := *n
+		w.Input = b.distribute(n.Input)
+		return &w
 	case *plan.Append:
 		a := &plan.Append{}
 		for _, c := range n.Inputs {

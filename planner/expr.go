@@ -40,6 +40,8 @@ type scope struct {
 	agg  *aggContext
 	// outer is the scope of the enclosing query block (for a subquery).
 	outer *scope
+	// win is non-nil where window functions are allowed.
+	win *winContext
 }
 
 // aggContext collects the aggregate calls of a query block.
@@ -47,6 +49,18 @@ type aggContext struct {
 	calls []*plan.AggCall
 	// inAgg is set while binding an aggregate's argument.
 	inAgg bool
+	// parent, for the context of a window aggregate, is the query block's:
+	// aggregates inside the window aggregate's argument are the block's.
+	parent *aggContext
+}
+
+// aggScope is the scope an aggregate call binds in: inside the argument
+// of a window aggregate (sum(sum(x)) OVER ()), the query block's.
+func (s *scope) aggScope() *scope {
+	if s.agg != nil && s.agg.inAgg && s.agg.parent != nil {
+		return &scope{cols: s.cols, agg: s.agg.parent, outer: s.outer}
+	}
+	return s
 }
 
 // aggIDBase is the first global id of aggregate results.
@@ -487,6 +501,9 @@ var aggFuncs = map[string]bool{"count": true, "sum": true, "avg": true, "min": t
 
 func (b *binder) funcCall(fc *pg_query.FuncCall, s *scope) *plan.Expr {
 	name := opName(fc.Funcname)
+	if fc.Over != nil {
+		return b.windowFunc(name, fc, s)
+	}
 	if e := b.aggregateExt(name, fc, s); e != nil {
 		return e
 	}
@@ -556,6 +573,7 @@ func (b *binder) funcCall(fc *pg_query.FuncCall, s *scope) *plan.Expr {
 }
 
 func (b *binder) aggregate(name string, fc *pg_query.FuncCall, s *scope) *plan.Expr {
+	s = s.aggScope()
 	if s.agg == nil {
 		failf(sqlerr.GroupingError, "aggregate functions are not allowed here")
 	}

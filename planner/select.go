@@ -89,8 +89,8 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 	if sel.WithClause != nil {
 		b = b.with(sel.WithClause)
 	}
-	if sel.IntoClause != nil || len(sel.LockingClause) > 0 || len(sel.WindowClause) > 0 {
-		failf(sqlerr.FeatureNotSupported, "SELECT INTO, locking clauses and windows are not supported yet")
+	if sel.IntoClause != nil || len(sel.LockingClause) > 0 {
+		failf(sqlerr.FeatureNotSupported, "SELECT INTO and locking clauses are not supported yet")
 	}
 	if len(sel.ValuesLists) > 0 {
 		v := b.values(sel.ValuesLists, nil)
@@ -126,9 +126,11 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 		where, hoisted = corr.split(qb, where)
 	}
 
-	// Targets, with aggregates allowed.
+	// Targets, with aggregates and window functions allowed.
 	agg := &aggContext{}
 	as := &scope{cols: s.cols, agg: agg, outer: outer}
+	win := b.windowDefs(sel.WindowClause)
+	ws := &scope{cols: s.cols, agg: agg, outer: outer, win: win}
 	var targets []*plan.Expr
 	var cols []OutputColumn
 	for _, t := range sel.TargetList {
@@ -163,7 +165,7 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 		if len(targets) < len(hints) {
 			hint = hints[len(targets)]
 		}
-		e := b.expr(rt.Val, as, hint)
+		e := b.expr(rt.Val, ws, hint)
 		if e.Type.Kind == catalog.Unknown {
 			switch {
 			case hint.Kind != catalog.Unknown:
@@ -197,6 +199,9 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 		ids := map[int]bool{}
 		collectIDs(e, ids)
 		for id := range ids {
+			if id >= winIDBase {
+				failf(sqlerr.WindowingError, "window functions are not allowed in GROUP BY")
+			}
 			if id >= aggIDBase {
 				failf(sqlerr.GroupingError, "aggregate functions are not allowed in GROUP BY")
 			}
@@ -219,7 +224,7 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 		if sb.SortbyDir == pg_query.SortByDir_SORTBY_USING {
 			failf(sqlerr.FeatureNotSupported, "ORDER BY USING is not supported")
 		}
-		e := b.groupOrOrderExpr(sb.Node, as, targets, cols, true)
+		e := b.groupOrOrderExpr(sb.Node, ws, targets, cols, true)
 		desc := sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC
 		nf := desc
 		switch sb.SortbyNulls {
@@ -256,6 +261,9 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 		}
 	}
 
+	if corr != nil && len(win.calls) > 0 {
+		failf(sqlerr.FeatureNotSupported, "window functions in correlated subqueries are not supported yet")
+	}
 	if corr != nil {
 		targets, cols, groups = corr.finish(b, qb, sel, targets, cols, groups, agg, having, hoisted)
 		if corr.dropAgg {
@@ -272,6 +280,7 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 		}
 	} else if outer != nil {
 		all := append(append(append([]*plan.Expr(nil), where...), targets...), groups...)
+		all = append(all, win.exprs()...)
 		for _, e := range append(all, having) {
 			if e != nil && foreign(qb, e) {
 				failf(sqlerr.FeatureNotSupported, "a correlated reference in a subquery in FROM or WITH is not supported yet")
@@ -300,6 +309,7 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 		for i := range order {
 			order[i].expr = post(order[i].expr)
 		}
+		win.rewrite(post)
 	}
 
 	// Build: scans (with pushed filters) under Remote nodes, joins, filter.
@@ -352,6 +362,9 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 	for _, d := range distinctOn {
 		collect(d)
 	}
+	for _, e := range win.exprs() {
+		collect(e)
+	}
 
 	var node plan.Node
 	var layout []int
@@ -371,6 +384,9 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 		if having != nil {
 			node = &plan.Filter{Input: node, Pred: remap(having, layout)}
 		}
+	}
+	if len(win.calls) > 0 {
+		node, layout = b.buildWindows(node, layout, win)
 	}
 
 	// Project the targets, plus hidden sort expressions that are not targets.

@@ -71,6 +71,12 @@ const (
 	PrivilegeNotRevoked          = "01006" // privilege_not_revoked
 	InvalidPassword              = "28P01" // invalid_password
 	TooManyConnections           = "53300" // too_many_connections
+
+	WindowingError                  = "42P20" // windowing_error
+	NullValueNotAllowed             = "22004" // null_value_not_allowed
+	InvalidPrecedingOrFollowingSize = "22013" // invalid_preceding_or_following_size
+	InvalidArgumentForNtile         = "22014" // invalid_argument_for_ntile_function
+	InvalidArgumentForNthValue      = "22016" // invalid_argument_for_nth_value_function
 )
 
 // Error is an error with a SQLSTATE, shaped like PostgreSQL's ErrorResponse.

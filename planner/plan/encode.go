@@ -19,6 +19,7 @@ type wire struct {
 	Append     *Append         `json:"append,omitempty"`
 	DistinctOn *DistinctOn     `json:"distinct_on,omitempty"`
 	Exchange   *ExchangeSource `json:"exchange,omitempty"`
+	Window     *Window         `json:"window,omitempty"`
 	Inputs     []*wire         `json:"inputs,omitempty"`
 }
 
@@ -58,6 +59,8 @@ func toWire(n Node) (*wire, error) {
 		w.DistinctOn = n
 	case *ExchangeSource:
 		w.Exchange = n
+	case *Window:
+		w.Window = n
 	default:
 		return nil, fmt.Errorf("plan: cannot encode %T", n)
 	}
@@ -150,6 +153,12 @@ func fromWire(w *wire) (Node, error) {
 		}
 		w.Sort.Input = in[0]
 		return w.Sort, nil
+	case w.Window != nil:
+		if err := need(1); err != nil {
+			return nil, err
+		}
+		w.Window.Input = in[0]
+		return w.Window, nil
 	case w.Limit != nil:
 		if err := need(1); err != nil {
 			return nil, err

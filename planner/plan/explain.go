@@ -60,6 +60,8 @@ func describe(n Node) string {
 		return "FunctionScan " + n.Func + exprList(n.Args)
 	case *Filter:
 		return "Filter " + n.Pred.String()
+	case *Window:
+		return n.explain()
 	case *Project:
 		return "Project " + exprList(n.Exprs)
 	case *Aggregate:

@@ -514,6 +514,8 @@ func Children(n Node) []Node {
 		return []Node{n.Input}
 	case *InitRows:
 		return []Node{n.Input}
+	case *Window:
+		return []Node{n.Input}
 	}
 	return nil
 }
@@ -583,6 +585,16 @@ func VisitExprs(n Node, f func(*Expr)) {
 	case *Sort:
 		for _, k := range n.Keys {
 			visit(k.Expr)
+		}
+	case *Window:
+		for _, k := range n.Order {
+			visit(k.Expr)
+		}
+		for _, f := range n.Funcs {
+			visit(f.Args...)
+			if f.Agg != nil {
+				visit(f.Agg.Arg)
+			}
 		}
 	}
 }
