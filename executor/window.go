@@ -561,7 +561,10 @@ func (fr *frame) segments(dst []int, r, h, t int) []int {
 	var xs, xe int // excluded rows [xs, xe)
 	switch fr.f.Exclude {
 	case plan.ExcludeNoOthers:
-		return append(dst, h, t)
+		if h < t {
+			dst = append(dst, h, t)
+		}
+		return dst
 	case plan.ExcludeCurrentRow:
 		xs, xe = r, r+1
 	default:

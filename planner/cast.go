@@ -1,6 +1,8 @@
 package planner
 
 import (
+	"strconv"
+
 	"github.com/cirrusdb/cirrus/catalog"
 	"github.com/cirrusdb/cirrus/internal/pgtype"
 	"github.com/cirrusdb/cirrus/internal/sqlerr"
@@ -116,6 +118,17 @@ func foldCast(e *plan.Expr, t catalog.Type) *plan.Expr {
 		return plan.ConstOf(t, plan.Datum{I: v})
 	case et.IsInteger() && t.Kind == catalog.Float8:
 		return plan.ConstOf(t, plan.Datum{F: float64(e.Value.I)})
+	case et.Kind == catalog.Numeric && t.Kind == catalog.Float8:
+		// As numeric_float8: the decimal text read by strtod, correctly rounded.
+		text := e.Value.S
+		if !et.IsDynamicNumeric() {
+			text = string(pgtype.AppendNumeric(nil, e.Value.I, et.Scale))
+		}
+		f, err := strconv.ParseFloat(text, 64)
+		if err != nil {
+			return nil
+		}
+		return plan.ConstOf(t, plan.Datum{F: f})
 	}
 	return nil
 }

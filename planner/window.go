@@ -389,7 +389,7 @@ func (b *binder) frameOffset(call *winCall, mode plan.FrameMode, n *pg_query.Nod
 			ok = false
 		}
 		if !ok {
-			failf(sqlerr.UndefinedFunction, "RANGE with offset PRECEDING/FOLLOWING is not supported for column type %s and offset type %s", call.order[0].Expr.Type, e.Type)
+			failf(sqlerr.FeatureNotSupported, "RANGE with offset PRECEDING/FOLLOWING is not supported for column type %s and offset type %s", call.order[0].Expr.Type, e.Type)
 		}
 		if kt.Kind == catalog.Numeric && e.Type.Kind == catalog.Numeric && scaleOfType(e.Type) > kt.Scale {
 			// The distance has digits the key does not: compare at its scale.
