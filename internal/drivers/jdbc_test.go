@@ -27,7 +27,7 @@ var jdbcSections = []section{
 	{name: "numeric"},
 	{name: "numeric_nan", missing: "numeric NaN, in text and binary; helper proto"},
 	{name: "metadata"},
-	{name: "getcolumns", missing: "row_number() OVER (PARTITION BY … ORDER BY …), which getColumns' query uses; window functions are not built"},
+	{name: "getcolumns"},
 	{name: "getprimarykeys", missing: "information_schema._pg_expandarray, which getPrimaryKeys' query uses; helper catalog"},
 	{name: "gettypeinfo"},
 	{name: "resultsetmeta"},
