@@ -169,43 +169,7 @@ func (a *stringAgg) order() {
 			return c
 		}
 		for i := range ks {
-			k := &ks[i]
-			v := k.v
-			if v.Nulls != nil {
-				xn, yn := v.Nulls[x], v.Nulls[y]
-				if xn || yn {
-					if xn && yn {
-						continue
-					}
-					if xn == k.nullsFirst {
-						return -1
-					}
-					return 1
-				}
-			}
-			var c int
-			switch k.p {
-			case pI64:
-				c = cmp.Compare(v.I64[x], v.I64[y])
-			case pF64:
-				c = floatCmp(v.F64[x], v.F64[y])
-			case pBool:
-				c = boolCmp(v.Bool[x], v.Bool[y])
-			case pStr:
-				p, q := v.Data[v.Offsets[x]:v.Offsets[x+1]], v.Data[v.Offsets[y]:v.Offsets[y+1]]
-				switch {
-				case k.dec:
-					c = cmpDecimal(p, q)
-				case k.trim:
-					c = bytes.Compare(trimSpaces(p), trimSpaces(q))
-				default:
-					c = bytes.Compare(p, q)
-				}
-			}
-			if c != 0 {
-				if k.desc {
-					return -c
-				}
+			if c := ks[i].compare(x, y); c != 0 {
 				return c
 			}
 		}

@@ -194,14 +194,7 @@ func aggOrderKey(sb *pg_query.SortBy, bind func(*pg_query.Node, catalog.Type) *p
 	if k.Type.Kind == catalog.Unknown {
 		k = coerce(k, catalog.TypeText)
 	}
-	desc := sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC
-	nullsFirst := desc
-	switch sb.SortbyNulls {
-	case pg_query.SortByNulls_SORTBY_NULLS_FIRST:
-		nullsFirst = true
-	case pg_query.SortByNulls_SORTBY_NULLS_LAST:
-		nullsFirst = false
-	}
+	desc, nullsFirst := sortDirection(sb)
 	op := "asc"
 	if desc {
 		op = "desc"

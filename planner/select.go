@@ -225,14 +225,7 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 			failf(sqlerr.FeatureNotSupported, "ORDER BY USING is not supported")
 		}
 		e := b.groupOrOrderExpr(sb.Node, ws, targets, cols, true)
-		desc := sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC
-		nf := desc
-		switch sb.SortbyNulls {
-		case pg_query.SortByNulls_SORTBY_NULLS_FIRST:
-			nf = true
-		case pg_query.SortByNulls_SORTBY_NULLS_LAST:
-			nf = false
-		}
+		desc, nf := sortDirection(sb)
 		order = append(order, orderTerm{e, desc, nf})
 	}
 
@@ -449,6 +442,20 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 	return q
 }
 
+// sortDirection is an ORDER BY item's direction and NULL placement (NULLS
+// FIRST by default when descending, as in PostgreSQL).
+func sortDirection(sb *pg_query.SortBy) (desc, nullsFirst bool) {
+	desc = sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC
+	nullsFirst = desc
+	switch sb.SortbyNulls {
+	case pg_query.SortByNulls_SORTBY_NULLS_FIRST:
+		nullsFirst = true
+	case pg_query.SortByNulls_SORTBY_NULLS_LAST:
+		nullsFirst = false
+	}
+	return desc, nullsFirst
+}
+
 // project adds a projection unless it would pass its input through as is.
 func project(in plan.Node, exprs []*plan.Expr) plan.Node {
 	types := in.Types()
@@ -483,13 +490,7 @@ func (b *binder) orderLimit(q *Query, sel *pg_query.SelectStmt) *Query {
 				targets = append(targets, plan.Col(i, c.Type))
 			}
 			e := b.groupOrOrderExpr(sb.Node, s, targets, q.Columns, true)
-			desc := sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC
-			nf := desc
-			if sb.SortbyNulls == pg_query.SortByNulls_SORTBY_NULLS_FIRST {
-				nf = true
-			} else if sb.SortbyNulls == pg_query.SortByNulls_SORTBY_NULLS_LAST {
-				nf = false
-			}
+			desc, nf := sortDirection(sb)
 			keys = append(keys, plan.SortKey{Expr: e, Desc: desc, NullsFirst: nf})
 		}
 		q.Plan = &plan.Sort{Input: q.Plan, Keys: keys}

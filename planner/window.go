@@ -138,14 +138,7 @@ func (b *binder) windowFunc(name string, fc *pg_query.FuncCall, s *scope) *plan.
 		if sb.SortbyDir == pg_query.SortByDir_SORTBY_USING {
 			failf(sqlerr.FeatureNotSupported, "ORDER BY USING is not supported")
 		}
-		desc := sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC
-		nf := desc
-		switch sb.SortbyNulls {
-		case pg_query.SortByNulls_SORTBY_NULLS_FIRST:
-			nf = true
-		case pg_query.SortByNulls_SORTBY_NULLS_LAST:
-			nf = false
-		}
+		desc, nf := sortDirection(sb)
 		call.order = append(call.order, plan.SortKey{Expr: b.windowKey(sb.Node, s), Desc: desc, NullsFirst: nf})
 	}
 
