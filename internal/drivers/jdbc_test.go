@@ -25,7 +25,7 @@ var jdbcSections = []section{
 	{name: "transactions"},
 	{name: "timestamptz", missing: "timestamp with time zone; helper proto"},
 	{name: "numeric"},
-	{name: "numeric_nan", missing: "numeric NaN, in text and binary; helper proto"},
+	{name: "numeric_nan"},
 	{name: "metadata"},
 	{name: "getcolumns"},
 	{name: "getprimarykeys", missing: "information_schema._pg_expandarray, which getPrimaryKeys' query uses; helper catalog"},
