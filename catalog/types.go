@@ -15,6 +15,7 @@ type Kind uint8
 //	Numeric (DynamicScale)      decimal text, offsets + bytes
 //	Date                        []int64 days since 2000-01-01 (PostgreSQL's epoch)
 //	Timestamp                   []int64 microseconds since 2000-01-01
+//	TimestampTZ                 []int64 microseconds since 2000-01-01 UTC
 //	Float4, Float8              []float64
 //	Text, Varchar, Bpchar       offsets + bytes
 //
@@ -62,25 +63,31 @@ const (
 	OidVector
 	AclItem
 	PgNodeTree
+
+	// TimestampTZ is timestamp with time zone: an instant, held as µs since
+	// 2000-01-01 UTC like a Timestamp. (Kinds are stored in the catalog by
+	// number: new ones go last.)
+	TimestampTZ
 )
 
 // PostgreSQL type OIDs (pg_type.dat).
 const (
-	OIDBool      OID = 16
-	OIDInt8      OID = 20
-	OIDInt2      OID = 21
-	OIDInt4      OID = 23
-	OIDText      OID = 25
-	OIDOid       OID = 26
-	OIDFloat4    OID = 700
-	OIDFloat8    OID = 701
-	OIDUnknown   OID = 705
-	OIDBpchar    OID = 1042
-	OIDVarchar   OID = 1043
-	OIDDate      OID = 1082
-	OIDTimestamp OID = 1114
-	OIDInterval  OID = 1186
-	OIDNumeric   OID = 1700
+	OIDBool        OID = 16
+	OIDInt8        OID = 20
+	OIDInt2        OID = 21
+	OIDInt4        OID = 23
+	OIDText        OID = 25
+	OIDOid         OID = 26
+	OIDFloat4      OID = 700
+	OIDFloat8      OID = 701
+	OIDUnknown     OID = 705
+	OIDBpchar      OID = 1042
+	OIDVarchar     OID = 1043
+	OIDDate        OID = 1082
+	OIDTimestamp   OID = 1114
+	OIDTimestampTZ OID = 1184
+	OIDInterval    OID = 1186
+	OIDNumeric     OID = 1700
 
 	OIDChar         OID = 18
 	OIDName         OID = 19
@@ -100,7 +107,7 @@ const (
 // (pg_type.typarray).
 var arrayOIDs = map[Kind]OID{
 	Bool: 1000, Int2: 1005, Int4: 1007, Int8: 1016, Float4: 1021, Float8: 1022, Numeric: 1231,
-	Text: 1009, Varchar: 1015, Bpchar: 1014, Date: 1182, Timestamp: 1115, Interval: 1187,
+	Text: 1009, Varchar: 1015, Bpchar: 1014, Date: 1182, Timestamp: 1115, TimestampTZ: 1185, Interval: 1187,
 	Oid: 1028, RegClass: 2210, RegType: 2211, RegNamespace: 4090, RegProc: 1008, RegRole: 4097,
 	Name: 1003, Char: 1002, Int2Vector: 1006, OidVector: 1013, AclItem: 1034, PgNodeTree: 0,
 }
@@ -167,20 +174,21 @@ type Type struct {
 
 // Common types.
 var (
-	TypeBool      = Type{Kind: Bool}
-	TypeInt2      = Type{Kind: Int2}
-	TypeInt4      = Type{Kind: Int4}
-	TypeInt8      = Type{Kind: Int8}
-	TypeFloat4    = Type{Kind: Float4}
-	TypeFloat8    = Type{Kind: Float8}
-	TypeText      = Type{Kind: Text}
-	TypeDate      = Type{Kind: Date}
-	TypeTimestamp = Type{Kind: Timestamp}
-	TypeInterval  = Type{Kind: Interval}
-	TypeUnknown   = Type{Kind: Unknown}
-	TypeOid       = Type{Kind: Oid}
-	TypeName      = Type{Kind: Name}
-	TypeChar      = Type{Kind: Char}
+	TypeBool        = Type{Kind: Bool}
+	TypeInt2        = Type{Kind: Int2}
+	TypeInt4        = Type{Kind: Int4}
+	TypeInt8        = Type{Kind: Int8}
+	TypeFloat4      = Type{Kind: Float4}
+	TypeFloat8      = Type{Kind: Float8}
+	TypeText        = Type{Kind: Text}
+	TypeDate        = Type{Kind: Date}
+	TypeTimestamp   = Type{Kind: Timestamp}
+	TypeTimestampTZ = Type{Kind: TimestampTZ}
+	TypeInterval    = Type{Kind: Interval}
+	TypeUnknown     = Type{Kind: Unknown}
+	TypeOid         = Type{Kind: Oid}
+	TypeName        = Type{Kind: Name}
+	TypeChar        = Type{Kind: Char}
 )
 
 // NumericType returns NUMERIC(p, s).
@@ -213,6 +221,8 @@ func (t Type) OID() OID {
 		return OIDDate
 	case Timestamp:
 		return OIDTimestamp
+	case TimestampTZ:
+		return OIDTimestampTZ
 	case Interval:
 		return OIDInterval
 	case Oid:
@@ -253,7 +263,7 @@ func (t Type) OID() OID {
 // false for an OID no kind has. Unknown and anyarray are not types a value
 // has and are not found.
 func TypeOfOID(o OID) (t Type, ok bool) {
-	for k := Bool; k <= PgNodeTree; k++ {
+	for k := Bool; k <= TimestampTZ; k++ {
 		switch {
 		case k == Array || k == Interval:
 		case Type{Kind: k}.OID() == o:
@@ -292,7 +302,7 @@ func (t Type) Size() int16 {
 		return 2
 	case Int4, Float4, Date, Oid, RegClass, RegType, RegNamespace, RegProc, RegRole:
 		return 4
-	case Int8, Float8, Timestamp:
+	case Int8, Float8, Timestamp, TimestampTZ:
 		return 8
 	case Name:
 		return 64
@@ -303,6 +313,12 @@ func (t Type) Size() int16 {
 	}
 	return -1
 }
+
+// IsTimestamp reports whether t is a timestamp with or without time zone.
+func (t Type) IsTimestamp() bool { return t.Kind == Timestamp || t.Kind == TimestampTZ }
+
+// IsDateTime reports whether t is date, timestamp or timestamptz.
+func (t Type) IsDateTime() bool { return t.Kind == Date || t.IsTimestamp() }
 
 // IsInteger reports whether t is smallint, integer or bigint.
 func (t Type) IsInteger() bool { return t.Kind == Int2 || t.Kind == Int4 || t.Kind == Int8 }
@@ -330,7 +346,7 @@ func (t Type) IsBytesBacked() bool {
 // IsInt64Backed reports whether values of t are held as int64 in execution.
 func (t Type) IsInt64Backed() bool {
 	switch t.Kind {
-	case Int2, Int4, Int8, Date, Timestamp, Oid, RegClass, RegType, RegNamespace, RegProc, RegRole:
+	case Int2, Int4, Int8, Date, Timestamp, TimestampTZ, Oid, RegClass, RegType, RegNamespace, RegProc, RegRole:
 		return true
 	case Numeric:
 		return !t.IsDynamicNumeric()
@@ -374,6 +390,8 @@ func (t Type) String() string {
 		return "date"
 	case Timestamp:
 		return "timestamp without time zone"
+	case TimestampTZ:
+		return "timestamp with time zone"
 	case Interval:
 		return "interval"
 	case Oid:

@@ -84,6 +84,27 @@ func (a *activity) begin(query string, inBlock bool, now time.Time) {
 	a.mu.Unlock()
 }
 
+// statementStart and transactionStart are when the running statement and
+// its transaction started (zero outside one): statement_timestamp() and
+// now().
+func (a *activity) statementStart() time.Time {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.state != stateActive {
+		return time.Time{}
+	}
+	return a.queryStart
+}
+
+func (a *activity) transactionStart() time.Time {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.state != stateActive {
+		return time.Time{}
+	}
+	return a.xactStart
+}
+
 // end marks the end of a statement; txStatus is the session's
 // ReadyForQuery status after it, app its application_name.
 func (a *activity) end(txStatus byte, app string, now time.Time) {
@@ -186,10 +207,10 @@ var activityColumns = []catalog.Column{
 	{Name: "application_name", Type: catalog.TypeText},
 	{Name: "client_addr", Type: catalog.TypeText},
 	{Name: "client_port", Type: catalog.TypeInt4},
-	{Name: "backend_start", Type: catalog.TypeTimestamp},
-	{Name: "xact_start", Type: catalog.TypeTimestamp},
-	{Name: "query_start", Type: catalog.TypeTimestamp},
-	{Name: "state_change", Type: catalog.TypeTimestamp},
+	{Name: "backend_start", Type: catalog.TypeTimestampTZ},
+	{Name: "xact_start", Type: catalog.TypeTimestampTZ},
+	{Name: "query_start", Type: catalog.TypeTimestampTZ},
+	{Name: "state_change", Type: catalog.TypeTimestampTZ},
 	{Name: "state", Type: catalog.TypeText},
 	{Name: "query", Type: catalog.TypeText},
 	{Name: "backend_type", Type: catalog.TypeText},
@@ -337,10 +358,10 @@ var pgStatActivity = &systemRelation{
 		{Name: "client_addr", Type: catalog.TypeText},
 		{Name: "client_hostname", Type: catalog.TypeText},
 		{Name: "client_port", Type: catalog.TypeInt4},
-		{Name: "backend_start", Type: catalog.TypeTimestamp},
-		{Name: "xact_start", Type: catalog.TypeTimestamp},
-		{Name: "query_start", Type: catalog.TypeTimestamp},
-		{Name: "state_change", Type: catalog.TypeTimestamp},
+		{Name: "backend_start", Type: catalog.TypeTimestampTZ},
+		{Name: "xact_start", Type: catalog.TypeTimestampTZ},
+		{Name: "query_start", Type: catalog.TypeTimestampTZ},
+		{Name: "state_change", Type: catalog.TypeTimestampTZ},
 		{Name: "wait_event_type", Type: catalog.TypeText},
 		{Name: "wait_event", Type: catalog.TypeText},
 		{Name: "state", Type: catalog.TypeText},

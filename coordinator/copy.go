@@ -30,7 +30,7 @@ func (s *session) copyFrom(ctx context.Context, cf *planner.CopyFrom, w pgwire.R
 	if err != nil {
 		return 0, err
 	}
-	l := &copyLoader{cf: cf, table: cf.Table, tw: newTableWriter(s, cf.Table)}
+	l := &copyLoader{cf: cf, table: cf.Table, tw: newTableWriter(s, cf.Table), dt: s.dateTime()}
 	ok := false
 	defer func() {
 		if !ok {
@@ -52,6 +52,7 @@ func (s *session) copyFrom(ctx context.Context, cf *planner.CopyFrom, w pgwire.R
 }
 
 type copyLoader struct {
+	dt     pgtype.DateTime // the session's TimeZone and DateStyle
 	cf     *planner.CopyFrom
 	table  *catalog.Table
 	tw     *tableWriter
@@ -449,12 +450,17 @@ func (l *copyLoader) appendField(v *vec.Vector, c catalog.Column, f []byte) erro
 		}
 	case catalog.Date:
 		var x int64
-		if x, err = pgtype.ParseDate(f); err == nil {
+		if x, err = l.dt.ParseDate(f); err == nil {
 			v.AppendInt64(x)
 		}
 	case catalog.Timestamp:
 		var x int64
-		if x, err = pgtype.ParseTimestamp(f); err == nil {
+		if x, err = l.dt.ParseTimestamp(f); err == nil {
+			v.AppendInt64(x)
+		}
+	case catalog.TimestampTZ:
+		var x int64
+		if x, err = l.dt.ParseTimestampTZ(f); err == nil {
 			v.AppendInt64(x)
 		}
 	case catalog.Float4:

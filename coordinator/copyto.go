@@ -262,5 +262,14 @@ func (s *session) Output() pgtype.Output {
 	if v, ok := s.vars["extra_float_digits"]; ok {
 		fmt.Sscan(v, &efd)
 	}
-	return pgtype.OutputFor(efd)
+	o := pgtype.OutputFor(efd)
+	o.DateTime = s.dateTime()
+	return o
+}
+
+// dateTime returns the session's TimeZone and DateStyle settings.
+func (s *session) dateTime() pgtype.DateTime {
+	tz, _ := s.setting("timezone")
+	ds, _ := s.setting("datestyle")
+	return pgtype.DateTimeOf(tz, ds)
 }

@@ -2,13 +2,12 @@ package coordinator
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
+	"github.com/cirrusdb/cirrus/internal/pgtype"
 	"github.com/cirrusdb/cirrus/internal/sqlerr"
 )
 
@@ -42,8 +41,10 @@ type guc struct {
 	report bool
 	// fixed: cannot be changed (55P02).
 	fixed bool
-	// check canonicalizes a gucString value, or refuses it.
-	check func(v string) (string, error)
+	// check canonicalizes a gucString value, or refuses it; checkFrom does
+	// so for a value read relative to the current one cur (DateStyle).
+	check     func(v string) (string, error)
+	checkFrom func(v, cur string) (string, error)
 	// hidden: not listed by SHOW ALL (GUC_NO_SHOW_ALL).
 	hidden bool
 }
@@ -54,7 +55,7 @@ var gucList = []*guc{
 	{name: "bytea_output", kind: gucEnum, boot: "hex", enum: []string{"escape", "hex"}, desc: "Sets the output format for bytea."},
 	{name: "client_encoding", boot: "UTF8", report: true, check: checkEncoding, desc: "Sets the client's character set encoding."},
 	{name: "client_min_messages", kind: gucEnum, boot: "notice", enum: messageLevels, desc: "Sets the message levels that are sent to the client."},
-	{name: "DateStyle", boot: "ISO, MDY", report: true, check: checkDateStyle, desc: "Sets the display format for date and time values."},
+	{name: "DateStyle", boot: "ISO, MDY", report: true, checkFrom: checkDateStyle, desc: "Sets the display format for date and time values."},
 	{name: "default_transaction_deferrable", kind: gucBool, boot: "off", desc: "Sets the default deferrable status of new transactions."},
 	{name: "default_transaction_isolation", kind: gucEnum, boot: "read committed", enum: isolationLevels, desc: "Sets the transaction isolation level of each new transaction."},
 	{name: "default_transaction_read_only", kind: gucBool, boot: "off", report: true, desc: "Sets the default read-only status of new transactions."},
@@ -129,7 +130,10 @@ func unitError(g *guc, v string, err error) *sqlerr.Error {
 }
 
 // canonical checks v as a value of g and returns it as SHOW prints it.
-func (g *guc) canonical(v string) (string, error) {
+func (g *guc) canonical(v string) (string, error) { return g.canonicalFrom(v, g.boot) }
+
+// canonicalFrom is canonical for a setting whose current value is cur.
+func (g *guc) canonicalFrom(v, cur string) (string, error) {
 	switch g.kind {
 	case gucBool:
 		b, ok := parseBool(v)
@@ -186,6 +190,9 @@ func (g *guc) canonical(v string) (string, error) {
 	if g.check != nil {
 		return g.check(v)
 	}
+	if g.checkFrom != nil {
+		return g.checkFrom(v, cur)
+	}
 	return v, nil
 }
 
@@ -230,49 +237,29 @@ func checkCLocale(v string) (string, error) {
 	return "", sqlerr.Errorf(sqlerr.FeatureNotSupported, "lc_messages %q is not supported (messages are in English)", v)
 }
 
-// checkDateStyle accepts the DateStyle values whose output Cirrus produces:
-// ISO, with the default MDY field order for input (dates are always shown
-// as ISO; other styles and orders would change results silently).
-func checkDateStyle(v string) (string, error) {
-	style, order := "", ""
-	for _, part := range strings.Split(v, ",") {
-		switch p := strings.ToLower(strings.TrimSpace(part)); p {
-		case "iso":
-			style = "ISO"
-		case "mdy", "us", "noneuropean", "default":
-			order = "MDY"
-		case "sql", "postgres", "german", "dmy", "euro", "european", "ymd":
-			return "", sqlerr.Errorf(sqlerr.FeatureNotSupported, "DateStyle %q is not supported: Cirrus shows dates in ISO, MDY", v)
-		default:
-			e := sqlerr.Errorf(sqlerr.InvalidParameterValue, "invalid value for parameter %q: %q", "DateStyle", v)
-			e.Detail = fmt.Sprintf("Unrecognized key word: %q.", strings.TrimSpace(part))
-			return "", e
-		}
+// checkDateStyle reads a DateStyle value as PostgreSQL does: what it
+// leaves out (the style or the field order) stays as in cur, the current
+// value.
+func checkDateStyle(v, cur string) (string, error) {
+	cs, co, _ := pgtype.ParseDateStyle(cur, pgtype.StyleISO, pgtype.OrderMDY)
+	style, order, detail := pgtype.ParseDateStyle(v, cs, co)
+	if detail != "" {
+		e := sqlerr.Errorf(sqlerr.InvalidParameterValue, "invalid value for parameter %q: %q", "DateStyle", v)
+		e.Detail = detail
+		return "", e
 	}
-	if style == "" {
-		style = "ISO"
-	}
-	if order == "" {
-		order = "MDY"
-	}
-	return style + ", " + order, nil
+	return pgtype.DateStyleString(style, order), nil
 }
 
-// checkTimeZone accepts time zone names of the IANA database (as
-// PostgreSQL spells them) and UTC offsets in hours.
+// checkTimeZone accepts what PostgreSQL's TimeZone does (a number of hours
+// east, an IANA zone name in any letter case, a POSIX zone with a fixed
+// offset) and returns its canonical spelling.
 func checkTimeZone(v string) (string, error) {
-	v = strings.TrimSpace(v)
-	switch strings.ToLower(v) {
-	case "utc", "etc/utc", "z", "zulu", "gmt", "etc/gmt", "universal":
-		if strings.EqualFold(v, "z") || strings.EqualFold(v, "zulu") {
-			return "UTC", nil
-		}
-		return v, nil
+	z, err := pgtype.LoadZone(v)
+	if err != nil {
+		return "", err
 	}
-	if _, err := time.LoadLocation(v); err == nil && v != "" && v != "Local" {
-		return v, nil
-	}
-	return "", sqlerr.Errorf(sqlerr.InvalidParameterValue, "invalid value for parameter %q: %q", "TimeZone", v)
+	return z.Name, nil
 }
 
 // sortedGUCs are the settings SHOW ALL lists, sorted by name.

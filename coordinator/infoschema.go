@@ -138,7 +138,7 @@ func infoColumnsRows(cs *catalogState) []map[string]any {
 				}
 			case t.Kind == catalog.Date:
 				row["datetime_precision"] = 0
-			case t.Kind == catalog.Timestamp:
+			case t.IsTimestamp():
 				row["datetime_precision"] = 6
 			}
 			if t.IsString() && t.Kind != catalog.Name && t.Kind != catalog.Char {

@@ -20,8 +20,8 @@ import (
 // once per statement that reads them; the general SQL engine answers
 // every query over them.
 
-// Column types of the catalog relations. Cirrus has no xid or timestamptz:
-// those columns are bigint and timestamp.
+// Column types of the catalog relations. Cirrus has no xid:
+// those columns are bigint.
 var (
 	tOid         = catalog.TypeOid
 	tName        = catalog.TypeName
@@ -49,7 +49,7 @@ var (
 	tFloat4Arr   = catalog.ArrayOf(catalog.Float4)
 	tVarchar     = catalog.Type{Kind: catalog.Varchar}
 	tYesNo       = catalog.Type{Kind: catalog.Varchar, Length: 3}
-	tTimestamptz = catalog.TypeTimestamp
+	tTimestamptz = catalog.TypeTimestampTZ
 	tXid         = catalog.TypeInt8
 )
 
@@ -111,7 +111,7 @@ func datumRow(cols []catalog.Column, vals map[string]any, nullMissing bool) []pl
 	for i, c := range cols {
 		v, ok := vals[c.Name]
 		if !ok {
-			if nullMissing || c.Type.Kind == catalog.Text || c.Type.IsArray() || c.Type.Kind == catalog.PgNodeTree || c.Type.Kind == catalog.Timestamp {
+			if nullMissing || c.Type.Kind == catalog.Text || c.Type.IsArray() || c.Type.Kind == catalog.PgNodeTree || c.Type.IsTimestamp() {
 				row[i].Null = true
 			}
 			continue

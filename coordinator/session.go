@@ -246,9 +246,12 @@ func (s *session) Prepare(ctx context.Context, sql string, paramOIDs []uint32) (
 // catalog it sees, its search path and settings, and who runs it.
 func (s *session) bindContext(params *planner.Params) *planner.Context {
 	cat, _ := s.view()
+	tz, _ := s.setting("timezone")
+	ds, _ := s.setting("datestyle")
 	return &planner.Context{Catalog: cat, SearchPath: s.searchPath(), Params: params, System: systemLookup, Info: s.catalogInfo(), Stats: s.tableStats,
 		BroadcastRows: s.rowsSetting("cirrus.broadcast_rows"), ColocateRows: s.rowsSetting("cirrus.colocate_rows"),
-		Role: s.currentRole(), SessionUser: s.sessionUser, AuthenticatedUser: s.authUser, Database: s.params.Database}
+		Role: s.currentRole(), SessionUser: s.sessionUser, AuthenticatedUser: s.authUser, Database: s.params.Database,
+		TimeZone: tz, DateStyle: ds, Now: s.act.statementStart(), TxnStart: s.act.transactionStart()}
 }
 
 func isTxnControl(p planner.Parsed) bool {

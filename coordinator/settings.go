@@ -257,7 +257,8 @@ func (s *session) setOne(name, value string, local, reset bool) error {
 		local = true
 	}
 	if !reset && g != nil {
-		if value, err = g.canonical(value); err != nil {
+		cur, _ := s.setting(name)
+		if value, err = g.canonicalFrom(value, cur); err != nil {
 			return err
 		}
 	}

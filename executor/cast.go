@@ -41,6 +41,10 @@ const (
 	castDynToFloat                 // dynamic-scale numeric → float
 	castToOid                      // int → oid: int2/int4 wrap to unsigned, int8 range-checked
 	castOidToInt4                  // oid → int4: the unsigned value wraps to signed
+	castTsToTZ                     // timestamp → timestamptz: wall clock in the session zone
+	castTZToTs                     // timestamptz → timestamp: the session zone's wall clock
+	castDateToTZ                   // date → timestamptz: local midnight
+	castTZToDate                   // timestamptz → date: the session zone's day
 )
 
 // castNode converts a value to another type with PostgreSQL's rules.
@@ -55,9 +59,12 @@ type castNode struct {
 	view     vec.Vector
 	out      vecBuf
 	buf      []byte
+	// dt are the session settings of text input and output of datetime
+	// types and of conversions with timestamptz.
+	dt pgtype.DateTime
 }
 
-func newCast(arg *plan.Expr, to catalog.Type) (node, error) {
+func newCast(arg *plan.Expr, to catalog.Type, dt *plan.DateTime) (node, error) {
 	a, err := compile(arg)
 	if err != nil {
 		return nil, err
@@ -69,7 +76,10 @@ func newCast(arg *plan.Expr, to catalog.Type) (node, error) {
 	if from.IsArray() && to.IsArray() {
 		return newArrayCast(arg, to)
 	}
-	n := &castNode{a: a, from: from, to: to, lim: numericLimit(to), rerr: rangeErr(to.Kind)}
+	n := &castNode{a: a, from: from, to: to, lim: numericLimit(to), rerr: rangeErr(to.Kind), dt: pgtype.DateTimeFor(dt)}
+	if dt == nil && arg.DT != nil {
+		n.dt = pgtype.DateTimeFor(arg.DT) // an untyped literal's own settings
+	}
 	n.lo, n.hi = intBounds(to.Kind)
 	if n.lim != 0 {
 		n.rerr = numericFieldOverflow(to)
@@ -151,6 +161,14 @@ func newCast(arg *plan.Expr, to catalog.Type) (node, error) {
 		n.kind, canErr = castDateToTs, true
 	case from.Kind == catalog.Timestamp && to.Kind == catalog.Date:
 		n.kind, canErr = castTsToDate, false
+	case from.Kind == catalog.Timestamp && to.Kind == catalog.TimestampTZ:
+		n.kind, canErr = castTsToTZ, true
+	case from.Kind == catalog.TimestampTZ && to.Kind == catalog.Timestamp:
+		n.kind, canErr = castTZToTs, true
+	case from.Kind == catalog.Date && to.Kind == catalog.TimestampTZ:
+		n.kind, canErr = castDateToTZ, true
+	case from.Kind == catalog.TimestampTZ && to.Kind == catalog.Date:
+		n.kind, canErr = castTZToDate, false
 	case fp == tp && (from.Kind == to.Kind):
 		n.kind, canErr = castView, false
 	default:
@@ -443,6 +461,10 @@ func (n *castNode) eval(b *vec.Batch) (*vec.Vector, error) {
 				r[i] = floorDiv(t, usecPerDay)
 			}
 		}
+	case castTsToTZ, castTZToTs, castDateToTZ, castTZToDate:
+		if err := n.zoneConvert(o, v, rows); err != nil {
+			return nil, err
+		}
 	}
 	o.zeroNullSlots()
 	return &o.Vector, nil
@@ -469,6 +491,68 @@ func errSpecialToInt(sp special, to catalog.Type) error {
 		what = "NaN"
 	}
 	return sqlerr.Errorf(sqlerr.FeatureNotSupported, "cannot convert %s to %s", what, to)
+}
+
+// zoneConvert converts between timestamptz and timestamp or date through
+// the session zone's wall clock. Infinities stay infinite; a result
+// outside the timestamp range is 22008, as in PostgreSQL.
+func (n *castNode) zoneConvert(o *vecBuf, v *vec.Vector, rows int) error {
+	z := n.dt.TimeZone()
+	fixed, isFixed := z.Fixed()
+	r, x := o.i64(rows), v.I64[:rows]
+	valid := func(i int) bool { return v.Nulls == nil || !v.Nulls[i] }
+	for i := range r {
+		t := x[i]
+		if !valid(i) {
+			r[i] = 0
+			continue
+		}
+		if n.kind == castDateToTZ {
+			switch {
+			case t == pgtype.DateNegInfinity:
+				r[i] = pgtype.TimestampNegInfinity
+				continue
+			case t == pgtype.DatePosInfinity:
+				r[i] = pgtype.TimestampPosInfinity
+				continue
+			case t >= endTsDay:
+				return errDateForTimestamp
+			}
+			t *= usecPerDay
+		} else if t == pgtype.TimestampNegInfinity || t == pgtype.TimestampPosInfinity {
+			r[i] = t
+			if n.kind == castTZToDate {
+				r[i] = pgtype.DateNegInfinity
+				if t > 0 {
+					r[i] = pgtype.DatePosInfinity
+				}
+			}
+			continue
+		}
+		var y int64
+		switch n.kind {
+		case castTsToTZ, castDateToTZ:
+			if isFixed {
+				y = t - fixed*1_000_000
+			} else {
+				y = z.FromLocal(t)
+			}
+		default:
+			if isFixed {
+				y = t + fixed*1_000_000
+			} else {
+				y = z.ToLocal(t)
+			}
+		}
+		if y < minTimestamp || y >= endTimestamp {
+			return errTimestampRange
+		}
+		if n.kind == castTZToDate {
+			y = floorDiv(y, usecPerDay)
+		}
+		r[i] = y
+	}
+	return nil
 }
 
 // tnFixed reports a fixed-scale numeric type.
@@ -604,7 +688,7 @@ func (n *castNode) toText(v *vec.Vector, rows int) (*vec.Vector, error) {
 				n.buf = append(n.buf[:0], "false"...)
 			}
 		} else {
-			n.buf = pgtype.AppendText(n.buf[:0], v, i)
+			n.buf = n.dt.AppendText(n.buf[:0], v, i)
 		}
 		appendStrTyped(o, n.buf, n.to)
 	}
@@ -664,7 +748,7 @@ func (n *castNode) fromText(v *vec.Vector, rows int) (*vec.Vector, error) {
 			appendStrTyped(o, s, t)
 			continue
 		}
-		d, err := pgtype.ParseText(t, s)
+		d, err := n.dt.ParseText(t, s)
 		if err != nil {
 			return nil, err
 		}

@@ -49,6 +49,9 @@ type nodeMeta struct {
 	canErr bool
 	// cols are the input columns the node reads, sorted.
 	cols []int
+	// volatile: the value changes from one evaluation to the next
+	// (clock_timestamp()), so it is never folded into a constant.
+	volatile bool
 }
 
 func (m *nodeMeta) meta() *nodeMeta { return m }
@@ -62,6 +65,7 @@ func metaOf(t catalog.Type, canErr bool, children ...node) nodeMeta {
 		}
 		cm := c.meta()
 		m.canErr = m.canErr || cm.canErr
+		m.volatile = m.volatile || cm.volatile
 		m.cols = append(m.cols, cm.cols...)
 	}
 	slices.Sort(m.cols)
@@ -82,7 +86,7 @@ func compile(e *plan.Expr) (node, error) {
 // constant. A node that fails is kept: its error must surface only if a
 // row reaches it (CASE WHEN false THEN 1/0 END is fine).
 func fold(n node) node {
-	if len(n.meta().cols) > 0 {
+	if len(n.meta().cols) > 0 || n.meta().volatile {
 		return n
 	}
 	if _, ok := n.(*constNode); ok {
@@ -127,7 +131,7 @@ func compileNode(e *plan.Expr) (node, error) {
 		if len(e.Args) != 1 {
 			return nil, sqlerr.New(sqlerr.Internal, "executor: cast needs one argument")
 		}
-		return newCast(e.Args[0], e.Type)
+		return newCast(e.Args[0], e.Type, e.DT)
 	case plan.Case:
 		return newCase(e)
 	case plan.Call:

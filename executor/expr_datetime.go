@@ -195,14 +195,16 @@ type addIntervalNode struct {
 func newAddInterval(e *plan.Expr) (node, error) {
 	x := e.Args[0]
 	switch x.Type.Kind {
-	case catalog.Timestamp:
+	case catalog.Timestamp, catalog.TimestampTZ:
 	case catalog.Date, catalog.Unknown:
 		x = plan.CastOf(x, catalog.TypeTimestamp)
 	default:
 		return nil, sqlerr.Errorf(sqlerr.UndefinedFunction, "operator does not exist: %s + interval", x.Type)
 	}
-	if e.Type.Kind != catalog.Timestamp {
-		return nil, sqlerr.Errorf(sqlerr.DatatypeMismatch, "executor: addinterval returns timestamp, not %s", e.Type)
+	if e.Type != x.Type {
+		// (timestamptz + interval adds only µs here: the binder adds
+		// months and days in the session zone's wall-clock time.)
+		return nil, sqlerr.Errorf(sqlerr.DatatypeMismatch, "executor: addinterval over %s returns %s, not %s", x.Type, x.Type, e.Type)
 	}
 	xn, err := compile(x)
 	if err != nil {

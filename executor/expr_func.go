@@ -61,6 +61,13 @@ func compileFunc(e *plan.Expr) (n node, ok bool, err error) {
 	case "greatest", "least":
 		n, err = newGreatest(e)
 		return n, true, err
+	case "timezone":
+		n, err = newAtTimeZone(e)
+		return n, true, err
+	case "clock_timestamp":
+		c := &clockNode{nodeMeta: nodeMeta{typ: e.Type, volatile: true}}
+		c.out.init(e.Type)
+		return c, true, nil
 	}
 	return nil, false, nil
 }

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cirrusdb/cirrus/catalog"
+	"github.com/cirrusdb/cirrus/internal/pgtype"
 	"github.com/cirrusdb/cirrus/internal/sqlerr"
 	"github.com/cirrusdb/cirrus/planner/plan"
 	"github.com/cirrusdb/cirrus/vec"
@@ -654,7 +655,10 @@ type extractNode struct {
 	field string
 	src   node
 	ts    bool
-	out   vecBuf
+	// zone is the session's, for a timestamptz: fields are those of its
+	// wall clock there (epoch is the instant's; timezone* the offset).
+	zone *pgtype.Zone
+	out  vecBuf
 }
 
 func newExtract(e *plan.Expr) (node, error) {
@@ -664,13 +668,17 @@ func newExtract(e *plan.Expr) (node, error) {
 	}
 	src := e.Args[1]
 	switch src.Type.Kind {
-	case catalog.Date, catalog.Timestamp:
+	case catalog.Date, catalog.Timestamp, catalog.TimestampTZ:
 	default:
 		return nil, sqlerr.Unsupported("extract from %s is not supported", src.Type)
 	}
 	field := strings.ToLower(f.Value.S)
 	switch field {
 	case "year", "month", "day", "quarter", "dow", "isodow", "doy", "hour", "minute", "second", "epoch", "decade", "century", "millennium", "week", "isoyear", "microseconds", "milliseconds":
+	case "timezone", "timezone_hour", "timezone_minute":
+		if src.Type.Kind != catalog.TimestampTZ {
+			return nil, sqlerr.Unsupported("unit %q not supported for type %s", field, src.Type)
+		}
 	default:
 		return nil, sqlerr.Errorf(sqlerr.InvalidParameterValue, "unit %q not recognized for type %s", field, src.Type)
 	}
@@ -678,7 +686,10 @@ func newExtract(e *plan.Expr) (node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &extractNode{nodeMeta: metaOf(e.Type, false, s), field: field, src: s, ts: src.Type.Kind == catalog.Timestamp}
+	n := &extractNode{nodeMeta: metaOf(e.Type, false, s), field: field, src: s, ts: src.Type.IsTimestamp()}
+	if src.Type.Kind == catalog.TimestampTZ {
+		n.zone = pgtype.DateTimeFor(e.DT).TimeZone()
+	}
 	n.out.init(e.Type)
 	return n, nil
 }
@@ -760,6 +771,27 @@ func (n *extractNode) value(x int64) int64 {
 	return 0
 }
 
+// valueTZ is value for a timestamptz: the field of the session zone's wall
+// clock, the epoch of the instant, or the zone's offset (seconds east;
+// its hours and minutes truncated toward zero).
+func (n *extractNode) valueTZ(x int64) int64 {
+	const us = 1_000_000
+	switch n.field {
+	case "epoch":
+		return n.value(x)
+	case "timezone", "timezone_hour", "timezone_minute":
+		off, _ := n.zone.Offset(x)
+		switch n.field {
+		case "timezone_hour":
+			off /= 3600
+		case "timezone_minute":
+			off = off / 60 % 60
+		}
+		return off * us
+	}
+	return n.value(n.zone.ToLocal(x))
+}
+
 func (n *extractNode) eval(b *vec.Batch) (*vec.Vector, error) {
 	v, err := n.src.eval(b)
 	if err != nil {
@@ -768,16 +800,20 @@ func (n *extractNode) eval(b *vec.Batch) (*vec.Vector, error) {
 	rows := b.N
 	in := v.I64[:rows]
 	n.out.copyNulls(v.Nulls, rows)
+	value := n.value
+	if n.zone != nil {
+		value = n.valueTZ
+	}
 	if isFloat(n.typ) {
 		r := n.out.f64(rows)
 		for i, x := range in {
-			r[i] = float64(n.value(x)) / 1e6
+			r[i] = float64(value(x)) / 1e6
 		}
 	} else {
 		r := n.out.i64(rows)
 		s := scaleOf(n.typ)
 		for i, x := range in {
-			r[i], _ = rescale(n.value(x), 6, s)
+			r[i], _ = rescale(value(x), 6, s)
 		}
 	}
 	n.out.zeroNullSlots()

@@ -330,7 +330,8 @@ func sameRepr(a, b catalog.Type) bool {
 	switch {
 	case a.IsInt64Backed() && b.IsInt64Backed():
 		return scaleOf(a) == scaleOf(b) && (a.Kind == catalog.Date) == (b.Kind == catalog.Date) &&
-			(a.Kind == catalog.Timestamp) == (b.Kind == catalog.Timestamp)
+			(a.Kind == catalog.Timestamp) == (b.Kind == catalog.Timestamp) &&
+			(a.Kind == catalog.TimestampTZ) == (b.Kind == catalog.TimestampTZ)
 	case a.IsString() && b.IsString():
 		return (a.Kind == catalog.Bpchar) == (b.Kind == catalog.Bpchar)
 	}

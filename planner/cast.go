@@ -32,7 +32,7 @@ func coerce(e *plan.Expr, t catalog.Type) *plan.Expr {
 			if t.IsString() && t.Length == 0 && t.Kind != catalog.Char && t.Kind != catalog.Name {
 				return plan.ConstOf(t, plan.Datum{S: e.Value.S})
 			}
-			d, err := pgtype.ParseText(t, []byte(e.Value.S))
+			d, err := pgtype.DateTimeFor(e.DT).ParseText(t, []byte(e.Value.S))
 			if err != nil {
 				fail(err)
 			}
@@ -56,8 +56,7 @@ func assignCast(e *plan.Expr, t catalog.Type, column string) *plan.Expr {
 		return coerce(e, t)
 	case et.IsNumeric() && t.IsNumeric(),
 		et.IsString() && t.IsString(),
-		et.Kind == catalog.Date && t.Kind == catalog.Timestamp,
-		et.Kind == catalog.Timestamp && t.Kind == catalog.Date,
+		et.IsDateTime() && t.IsDateTime(),
 		t.Kind == catalog.Text || t.Kind == catalog.Varchar || t.Kind == catalog.Bpchar:
 		return plan.CastOf(e, t)
 	}
@@ -76,7 +75,7 @@ func explicitCast(e *plan.Expr, t catalog.Type) *plan.Expr {
 		(et.IsNumeric() && t.IsNumeric()) ||
 		et.IsString() || t.IsString() ||
 		(et.Kind == catalog.Bool && t.IsInteger()) || (et.IsInteger() && t.Kind == catalog.Bool) ||
-		((et.Kind == catalog.Date || et.Kind == catalog.Timestamp) && (t.Kind == catalog.Date || t.Kind == catalog.Timestamp)) ||
+		(et.IsDateTime() && t.IsDateTime()) ||
 		((et.IsOidLike() || et.IsInteger()) && (t.IsOidLike() || t.IsInteger())) ||
 		(et.IsArray() && t.IsArray())
 	if !ok {

@@ -9,6 +9,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v5"
 
 	"github.com/cirrusdb/cirrus/catalog"
+	"github.com/cirrusdb/cirrus/internal/pgtype"
 	"github.com/cirrusdb/cirrus/internal/sqlerr"
 	"github.com/cirrusdb/cirrus/planner/plan"
 )
@@ -239,8 +240,33 @@ func intervalArithmetic(op string, l, r *plan.Expr) *plan.Expr {
 			b = b.neg()
 		}
 		return plan.ConstOf(catalog.TypeInterval, interval{a.months + b.months, a.days + b.days, a.micros + b.micros}.datum())
-	case lt == catalog.Interval && op == "+" && (rt == catalog.Date || rt == catalog.Timestamp || rt == catalog.Unknown):
+	case lt == catalog.Interval && op == "+" && (rt == catalog.Date || rt == catalog.Timestamp || rt == catalog.TimestampTZ || rt == catalog.Unknown):
 		return intervalArithmetic(op, r, l)
+	case lt == catalog.TimestampTZ && rt == catalog.Interval && (op == "+" || op == "-"):
+		if r.Value.Null {
+			return plan.NullOf(catalog.TypeTimestampTZ)
+		}
+		iv := intervalOf(r)
+		if op == "-" {
+			iv = iv.neg()
+		}
+		// Months and days are added to the session zone's wall clock (a
+		// day across a DST change is 23 or 25 hours), the rest to the
+		// instant, as PostgreSQL's timestamptz_pl_interval does.
+		x := l
+		if iv.months != 0 || iv.days != 0 {
+			x = coerce(plan.CallOf("addinterval", catalog.TypeTimestamp, coerce(x, catalog.TypeTimestamp),
+				plan.ConstOf(catalog.TypeInt4, plan.Datum{I: iv.months}),
+				plan.ConstOf(catalog.TypeInt4, plan.Datum{I: iv.days}),
+				plan.ConstOf(catalog.TypeInt8, plan.Datum{I: 0})), catalog.TypeTimestampTZ)
+		}
+		if iv.micros == 0 {
+			return x
+		}
+		return plan.CallOf("addinterval", catalog.TypeTimestampTZ, x,
+			plan.ConstOf(catalog.TypeInt4, plan.Datum{I: 0}),
+			plan.ConstOf(catalog.TypeInt4, plan.Datum{I: 0}),
+			plan.ConstOf(catalog.TypeInt8, plan.Datum{I: iv.micros}))
 	case (lt == catalog.Date || lt == catalog.Timestamp || lt == catalog.Unknown) && rt == catalog.Interval && (op == "+" || op == "-"):
 		x := coerce(l, catalog.TypeTimestamp)
 		if l.Kind == plan.Const && l.Type.Kind == catalog.Date && !l.Value.Null {
@@ -330,7 +356,7 @@ func (b *binder) extract(args []*plan.Expr, name string) *plan.Expr {
 	if x.Type.Kind == catalog.Unknown {
 		x = coerce(x, catalog.TypeTimestamp)
 	}
-	if x.Type.Kind != catalog.Date && x.Type.Kind != catalog.Timestamp {
+	if !x.Type.IsDateTime() {
 		failf(sqlerr.UndefinedFunction, "function %s(unknown, %s) does not exist", name, x.Type)
 	}
 	fc := plan.ConstOf(catalog.TypeText, plan.Datum{S: field})
@@ -344,13 +370,17 @@ func (b *binder) extract(args []*plan.Expr, name string) *plan.Expr {
 		if x.Type.Kind == catalog.Date && field != "epoch" {
 			failf(sqlerr.FeatureNotSupported, "unit %q not supported for type date", field)
 		}
-		if x.Type.Kind == catalog.Timestamp {
+		if x.Type.IsTimestamp() {
 			switch field {
 			case "second", "epoch":
 				scale = 6
 			case "milliseconds":
 				scale = 3
 			}
+		}
+	case "timezone", "timezone_hour", "timezone_minute":
+		if x.Type.Kind != catalog.TimestampTZ {
+			failf(sqlerr.FeatureNotSupported, "unit %q not supported for type %s", field, x.Type)
 		}
 	default:
 		failf(sqlerr.InvalidParameterValue, "unit %q not recognized for type %s", field, x.Type)
@@ -364,4 +394,185 @@ func isIntervalType(tn *pg_query.TypeName) bool {
 		return false
 	}
 	return names[len(names)-1].GetString_().Sval == "interval"
+}
+
+// Timestamp with time zone. A timestamptz is an instant (µs since
+// 2000-01-01 UTC, the same int64 as a timestamp); what depends on the
+// session's TimeZone and DateStyle — text input and output, conversions to
+// and from timestamp and date, fields, truncation, calendar arithmetic —
+// is computed in the session zone's wall-clock time, as PostgreSQL's
+// STABLE functions do. The binder records the settings on the expressions
+// that need them (plan.Expr.DT; stampDateTime), so participants compute
+// them as the session would.
+
+// dt returns the session's datetime settings, shared by the statement's
+// expressions.
+func (b *binder) dt() *plan.DateTime {
+	if b.ctx.dt == nil {
+		b.ctx.dt = &plan.DateTime{TimeZone: b.ctx.TimeZone, DateStyle: b.ctx.DateStyle}
+	}
+	return b.ctx.dt
+}
+
+// literal binds a constant; an untyped string literal records the
+// session's settings, with which it is read once its type is known.
+func (b *binder) literal(c *pg_query.A_Const) *plan.Expr {
+	e := constant(c)
+	if e.Type.Kind == catalog.Unknown && !e.Value.Null {
+		e.DT = b.dt()
+	}
+	return e
+}
+
+// dateTimeUnion is the common type of two datetime types: timestamptz if
+// either is one, else timestamp if either is one, else date (PostgreSQL's
+// preferred type and implicit casts of the datetime category).
+func dateTimeUnion(a, b catalog.Type) catalog.Type {
+	switch {
+	case a.Kind == catalog.TimestampTZ || b.Kind == catalog.TimestampTZ:
+		return catalog.TypeTimestampTZ
+	case a.Kind == catalog.Timestamp || b.Kind == catalog.Timestamp:
+		return catalog.TypeTimestamp
+	}
+	return catalog.TypeDate
+}
+
+// tzArg makes x a timestamptz argument (dates, timestamps and untyped
+// literals convert); nil when it cannot be one.
+func tzArg(x *plan.Expr) *plan.Expr {
+	if x.Type.IsDateTime() || x.Type.Kind == catalog.Unknown {
+		return coerce(x, catalog.TypeTimestampTZ)
+	}
+	return nil
+}
+
+// atTimeZone binds x AT TIME ZONE zone (timezone(zone, x)): a timestamp
+// read as wall-clock time in zone gives the instant (timestamptz); an
+// instant gives zone's wall-clock time (timestamp). The zone is a name
+// (Europe/Berlin), an abbreviation (PST) or a POSIX zone ('+05' is five
+// hours west, as in PostgreSQL).
+func (b *binder) atTimeZone(zone, x *plan.Expr) *plan.Expr {
+	if zone.Kind == plan.Const && !zone.Value.Null {
+		if _, err := pgtype.ZoneForName(zone.Value.S); err != nil {
+			fail(err)
+		}
+	}
+	switch x.Type.Kind {
+	case catalog.Timestamp:
+		return plan.CallOf("timezone", catalog.TypeTimestampTZ, zone, x)
+	case catalog.Date:
+		return plan.CallOf("timezone", catalog.TypeTimestampTZ, zone, coerce(x, catalog.TypeTimestamp))
+	case catalog.TimestampTZ, catalog.Unknown:
+		return plan.CallOf("timezone", catalog.TypeTimestamp, zone, coerce(x, catalog.TypeTimestampTZ))
+	}
+	failf(sqlerr.UndefinedFunction, "function timezone(text, %s) does not exist", x.Type)
+	return nil
+}
+
+// dateTruncTZ binds date_trunc(field, timestamptz [, zone]): truncated in
+// the zone's (default: the session's) wall-clock time and read back as an
+// instant in that zone.
+func (b *binder) dateTruncTZ(f, x *plan.Expr, zone []*plan.Expr) *plan.Expr {
+	x = tzArg(x)
+	if x == nil {
+		failf(sqlerr.UndefinedFunction, "function date_trunc(%s) does not exist", argTypes(append([]*plan.Expr{f, x}, zone...)))
+	}
+	f = coerceStringFor("date_trunc", f)
+	if f.Kind != plan.Const {
+		failf(sqlerr.FeatureNotSupported, "date_trunc needs a constant field name")
+	}
+	if f.Value.Null {
+		return plan.NullOf(catalog.TypeTimestampTZ)
+	}
+	switch strings.ToLower(f.Value.S) {
+	case "microseconds", "milliseconds", "second", "minute", "hour", "day", "week", "month", "quarter", "year", "decade", "century", "millennium":
+	default:
+		failf(sqlerr.FeatureNotSupported, "unit %q not supported for type timestamp with time zone", f.Value.S)
+	}
+	if len(zone) == 1 {
+		z := coerceStringFor("date_trunc", zone[0])
+		local := b.atTimeZone(z, x)
+		return b.atTimeZone(z, plan.CallOf("date_trunc", catalog.TypeTimestamp, f, local))
+	}
+	return coerce(plan.CallOf("date_trunc", catalog.TypeTimestamp, f, coerce(x, catalog.TypeTimestamp)), catalog.TypeTimestampTZ)
+}
+
+// stampDateTime records dt on the expressions of the statement whose value
+// depends on the session's TimeZone or DateStyle: casts and calls with a
+// timestamptz argument or result, and casts between datetime types and
+// strings.
+func stampDateTime(st Statement, dt *plan.DateTime) {
+	var expr func(e *plan.Expr)
+	var node func(n plan.Node)
+	expr = func(e *plan.Expr) {
+		if e == nil {
+			return
+		}
+		if e.DT == nil && needsDateTime(e) {
+			e.DT = dt
+		}
+		for _, a := range e.Args {
+			expr(a)
+		}
+		for _, p := range e.Params {
+			expr(p)
+		}
+		if e.Sub != nil {
+			node(e.Sub)
+		}
+	}
+	node = func(n plan.Node) {
+		if n == nil {
+			return
+		}
+		plan.VisitExprs(n, expr)
+		switch n := n.(type) {
+		case *plan.Remote:
+			for _, sh := range n.Shuffles {
+				for _, k := range sh.Keys {
+					expr(k)
+				}
+				node(sh.Input)
+			}
+		case *plan.Shuffle:
+			for _, k := range n.Keys {
+				expr(k)
+			}
+		}
+		for _, c := range plan.Children(n) {
+			node(c)
+		}
+	}
+	switch st := st.(type) {
+	case *Query:
+		node(st.Plan)
+	case *Explain:
+		node(st.Query.Plan)
+	case *Insert:
+		node(st.Source)
+	case *Delete:
+		node(st.Query)
+	case *Update:
+		node(st.Query)
+	case *CopyTo:
+		node(st.Query.Plan)
+	case *DeclareCursor:
+		node(st.Query.Plan)
+	}
+}
+
+func needsDateTime(e *plan.Expr) bool {
+	if e.Kind != plan.Cast && e.Kind != plan.Call {
+		return false
+	}
+	tz := e.Type.Kind == catalog.TimestampTZ
+	for _, a := range e.Args {
+		tz = tz || a.Type.Kind == catalog.TimestampTZ
+	}
+	if tz || e.Kind != plan.Cast || len(e.Args) != 1 {
+		return tz
+	}
+	from, to := e.Args[0].Type, e.Type
+	text := func(t catalog.Type) bool { return t.IsString() || t.Kind == catalog.Unknown }
+	return (from.IsDateTime() && text(to)) || (text(from) && to.IsDateTime())
 }

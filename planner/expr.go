@@ -119,7 +119,7 @@ func (b *binder) expr(n *pg_query.Node, s *scope, hint catalog.Type) *plan.Expr 
 	case *pg_query.Node_ColumnRef:
 		return b.columnRef(x.ColumnRef, s)
 	case *pg_query.Node_AConst:
-		return constant(x.AConst)
+		return b.literal(x.AConst)
 	case *pg_query.Node_ParamRef:
 		return b.param(int(x.ParamRef.Number), hint)
 	case *pg_query.Node_TypeCast:
@@ -732,8 +732,8 @@ func commonType(es []*plan.Expr, what string) catalog.Type {
 					t = catalog.TypeText
 				}
 			}
-		case (t.Kind == catalog.Date && et.Kind == catalog.Timestamp) || (t.Kind == catalog.Timestamp && et.Kind == catalog.Date):
-			t = catalog.TypeTimestamp
+		case t.IsDateTime() && et.IsDateTime():
+			t = dateTimeUnion(t, et)
 		default:
 			failf(sqlerr.DatatypeMismatch, "%s types %s and %s cannot be matched", what, t, et)
 		}
@@ -815,8 +815,8 @@ func comparisonType(l, r *plan.Expr) catalog.Type {
 		return catalog.TypeOid
 	case lt.Kind == rt.Kind:
 		return lt
-	case (lt.Kind == catalog.Date && rt.Kind == catalog.Timestamp) || (lt.Kind == catalog.Timestamp && rt.Kind == catalog.Date):
-		return catalog.TypeTimestamp
+	case lt.IsDateTime() && rt.IsDateTime():
+		return dateTimeUnion(lt, rt)
 	}
 	failf(sqlerr.UndefinedFunction, "operator does not exist: %s = %s", lt, rt)
 	return catalog.Type{}

@@ -7,6 +7,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v5"
 
 	"github.com/cirrusdb/cirrus/catalog"
+	"github.com/cirrusdb/cirrus/internal/pgtype"
 	"github.com/cirrusdb/cirrus/internal/sqlerr"
 	"github.com/cirrusdb/cirrus/planner/plan"
 )
@@ -218,6 +219,9 @@ func (b *binder) builtinFunc(name string, args []*plan.Expr, nodes []*pg_query.N
 		switch {
 		case x.Type.Kind == catalog.Date:
 			return plan.CallOf("to_char", catalog.TypeText, coerce(x, catalog.TypeTimestamp), f)
+		case x.Type.Kind == catalog.TimestampTZ:
+			// Formatted as the session's wall clock.
+			return plan.CallOf("to_char", catalog.TypeText, coerce(x, catalog.TypeTimestamp), f)
 		case x.Type.Kind == catalog.Timestamp, x.Type.IsNumeric():
 			return plan.CallOf("to_char", catalog.TypeText, x, f)
 		}
@@ -237,8 +241,11 @@ func (b *binder) builtinFunc(name string, args []*plan.Expr, nodes []*pg_query.N
 		}
 		return plan.CallOf(name, catalog.TypeDate, out...)
 	case "date_trunc":
-		argc(2, 2)
+		argc(2, 3)
 		f, x := args[0], args[1]
+		if x.Type.Kind == catalog.TimestampTZ || x.Type.Kind == catalog.Unknown || len(args) == 3 {
+			return b.dateTruncTZ(f, x, args[2:])
+		}
 		if x.Type.Kind == catalog.Date || x.Type.Kind == catalog.Unknown {
 			x = coerce(x, catalog.TypeTimestamp)
 		}
@@ -258,9 +265,16 @@ func (b *binder) builtinFunc(name string, args []*plan.Expr, nodes []*pg_query.N
 			failf(sqlerr.FeatureNotSupported, "unit %q not supported for type timestamp without time zone", f.Value.S)
 		}
 		return plan.CallOf(name, catalog.TypeTimestamp, f, x)
-	case "now", "transaction_timestamp", "statement_timestamp", "localtimestamp":
+	case "now", "transaction_timestamp", "statement_timestamp":
 		argc(0, 0)
-		return b.clock(catalog.TypeTimestamp)
+		return b.clock(catalog.TypeTimestampTZ, name == "statement_timestamp")
+	case "clock_timestamp":
+		argc(0, 0)
+		return plan.CallOf(name, catalog.TypeTimestampTZ)
+	case "timezone":
+		// x AT TIME ZONE zone is timezone(zone, x).
+		argc(2, 2)
+		return b.atTimeZone(coerceStringFor(name, args[0]), args[1])
 
 	// ---- server signalling ----
 	// The coordinator evaluates these when the statement runs
@@ -478,36 +492,54 @@ func roundType(t catalog.Type, k int64, zeroScale bool) catalog.Type {
 	return catalog.TypeNumericDynamic
 }
 
-// clock returns the statement's start time as a constant of type t (date
-// or timestamp; UTC, Cirrus has no time zones). Every use in a statement
-// sees the same value.
-func (b *binder) clock(t catalog.Type) *plan.Expr {
+// clock returns the transaction's start time (statement: the statement's)
+// as a constant of type t, as PostgreSQL's now(), current_date and
+// localtimestamp see it: an instant for timestamptz, the session zone's
+// wall clock for timestamp and date. Every use in a statement sees the
+// same value.
+func (b *binder) clock(t catalog.Type, statement bool) *plan.Expr {
 	if b.ctx.Now.IsZero() {
 		b.ctx.Now = time.Now()
 	}
-	us := b.ctx.Now.UTC().Sub(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)).Microseconds()
+	if b.ctx.TxnStart.IsZero() {
+		b.ctx.TxnStart = b.ctx.Now
+	}
+	at := b.ctx.TxnStart
+	if statement {
+		at = b.ctx.Now
+	}
+	us := at.UnixMicro() - pgEpoch.UnixMicro()
+	if t.Kind == catalog.TimestampTZ {
+		return plan.ConstOf(t, plan.Datum{I: us})
+	}
+	local := pgtype.DateTimeFor(b.dt()).TimeZone().ToLocal(us)
 	if t.Kind == catalog.Date {
-		d := us / 86_400_000_000
-		if us < 0 && us%86_400_000_000 != 0 {
+		d := local / 86_400_000_000
+		if local < 0 && local%86_400_000_000 != 0 {
 			d--
 		}
 		return plan.ConstOf(catalog.TypeDate, plan.Datum{I: d})
 	}
-	return plan.ConstOf(catalog.TypeTimestamp, plan.Datum{I: us})
+	return plan.ConstOf(catalog.TypeTimestamp, plan.Datum{I: local})
 }
 
-// sqlValueFunction binds CURRENT_DATE, CURRENT_TIMESTAMP, LOCALTIMESTAMP.
-// CURRENT_TIMESTAMP is a timestamp (without time zone, in UTC): Cirrus has
-// no timestamptz.
+// sqlValueFunction binds CURRENT_DATE, CURRENT_TIMESTAMP, LOCALTIMESTAMP,
+// CURRENT_USER and their kin.
 func (b *binder) sqlValueFunction(f *pg_query.SQLValueFunction) *plan.Expr {
 	switch f.Op {
 	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_DATE:
-		return b.clock(catalog.TypeDate)
-	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP, pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP:
-		if f.Typmod >= 0 {
-			failf(sqlerr.FeatureNotSupported, "%s with a precision is not supported", strings.TrimPrefix(f.Op.String(), "SVFOP_"))
+		return b.clock(catalog.TypeDate, false)
+	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP, pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP_N,
+		pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP, pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP_N:
+		t := catalog.TypeTimestampTZ
+		if f.Op == pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP || f.Op == pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP_N {
+			t = catalog.TypeTimestamp
 		}
-		return b.clock(catalog.TypeTimestamp)
+		c := b.clock(t, false)
+		if f.Typmod >= 0 {
+			c.Value.I = roundMicros(c.Value.I, f.Typmod)
+		}
+		return c
 	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_USER, pg_query.SQLValueFunctionOp_SVFOP_CURRENT_ROLE, pg_query.SQLValueFunctionOp_SVFOP_USER:
 		return plan.ConstOf(catalog.TypeText, plan.Datum{S: b.ctx.Catalog.RoleName(b.current())})
 	case pg_query.SQLValueFunctionOp_SVFOP_SESSION_USER:
@@ -515,6 +547,22 @@ func (b *binder) sqlValueFunction(f *pg_query.SQLValueFunction) *plan.Expr {
 	}
 	failf(sqlerr.FeatureNotSupported, "%s is not supported yet", strings.TrimPrefix(f.Op.String(), "SVFOP_"))
 	return nil
+}
+
+// roundMicros rounds µs to p fractional digits of a second (a timestamp
+// precision, 0 to 6), half away from zero as PostgreSQL's AdjustTimestampForTypmod.
+func roundMicros(us int64, p int32) int64 {
+	if p >= 6 || p < 0 {
+		return us
+	}
+	unit := int64(1)
+	for ; p < 6; p++ {
+		unit *= 10
+	}
+	if us >= 0 {
+		return (us + unit/2) / unit * unit
+	}
+	return -((-us + unit/2) / unit * unit)
 }
 
 // minMaxExpr binds GREATEST(...) / LEAST(...): the arguments' common type;

@@ -103,9 +103,14 @@ type Context struct {
 	// divides by key ranges rather than broadcasting (0: default; negative:
 	// always when possible).
 	ColocateRows float64
-	// Now is the statement's start (current_date, now()); set when first
-	// needed.
-	Now time.Time
+	// Now is the statement's start (statement_timestamp()) and TxnStart
+	// its transaction's (now(), current_timestamp, current_date); either
+	// is set when first needed when zero.
+	Now, TxnStart time.Time
+	// TimeZone and DateStyle are the session's settings, as SHOW prints
+	// them (empty: the defaults); expressions that depend on them carry
+	// them (plan.Expr.DT).
+	TimeZone, DateStyle string
 	// Info is what catalog functions need of the session (pgcatalog.go);
 	// nil: nothing beyond the catalog.
 	Info *CatalogInfo
@@ -118,6 +123,8 @@ type Context struct {
 	AuthenticatedUser catalog.OID
 	// Database is the session's database (current_database()).
 	Database string
+
+	dt *plan.DateTime // TimeZone and DateStyle, once an expression needs them
 }
 
 // Bind binds one parsed statement.
@@ -136,6 +143,7 @@ func Bind(ctx *Context, p Parsed) (st Statement, err error) {
 	}()
 	b := &binder{ctx: ctx, ids: new(int), role: ctx.Role, perms: new([]access)}
 	st = b.statement(p.Stmt)
+	stampDateTime(st, b.dt())
 	if err := checkAccess(ctx.Catalog, *b.perms); err != nil {
 		return nil, err
 	}
@@ -619,6 +627,8 @@ func (b *binder) typeName(tn *pg_query.TypeName, forColumn bool) catalog.Type {
 		return catalog.TypeDate
 	case "timestamp":
 		return catalog.TypeTimestamp
+	case "timestamptz", "timestamp with time zone":
+		return catalog.TypeTimestampTZ
 	case "numeric", "decimal":
 		if len(mods) == 0 {
 			return catalog.TypeNumericDynamic
@@ -638,7 +648,7 @@ func (b *binder) typeName(tn *pg_query.TypeName, forColumn bool) catalog.Type {
 		}
 		return catalog.NumericType(p, s)
 	}
-	if name == "timestamptz" || name == "timestamp with time zone" || name == "time" || name == "interval" || name == "json" || name == "jsonb" || name == "uuid" || name == "bytea" {
+	if name == "time" || name == "interval" || name == "json" || name == "jsonb" || name == "uuid" || name == "bytea" {
 		failf(sqlerr.FeatureNotSupported, "type %s is not supported yet", name)
 	}
 	failf(sqlerr.UndefinedObject, "type %q does not exist", name)

@@ -154,7 +154,7 @@ func parseStatInt(t catalog.Type, s string) (int64, bool) {
 			return 0, false
 		}
 		return d.Unix()/86400 - pgEpochDays, true
-	case t.Kind == catalog.Timestamp:
+	case t.IsTimestamp():
 		if strings.HasSuffix(s, " BC") {
 			return 0, false
 		}

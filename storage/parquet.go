@@ -107,7 +107,7 @@ func kindOf(t catalog.Type) (physKind, error) {
 		return pkInt64, nil
 	case catalog.Date:
 		return pkDate, nil
-	case catalog.Timestamp:
+	case catalog.Timestamp, catalog.TimestampTZ:
 		return pkTimestamp, nil
 	case catalog.Float4:
 		return pkFloat32, nil
@@ -150,7 +150,8 @@ func parquetSchema(cols []catalog.Column) (*schema.GroupNode, []physKind, error)
 		case k == pkDate:
 			logical = schema.DateLogicalType{}
 		case k == pkTimestamp:
-			logical = schema.NewTimestampLogicalType(false, schema.TimeUnitMicros)
+			// timestamptz is an instant: isAdjustedToUTC.
+			logical = schema.NewTimestampLogicalType(c.Type.Kind == catalog.TimestampTZ, schema.TimeUnitMicros)
 		}
 		node, err := schema.NewPrimitiveNodeLogical(c.Name, rep, logical, k.parquetType(), 0, -1)
 		if err != nil {

@@ -150,7 +150,7 @@ func (s *statsAcc) result(t catalog.Type) ColumnStats {
 		cs.Min, cs.Max = formatNumeric(s.minI, t.Scale), formatNumeric(s.maxI, t.Scale)
 	case t.Kind == catalog.Date:
 		cs.Min, cs.Max = formatDate(s.minI), formatDate(s.maxI)
-	case t.Kind == catalog.Timestamp:
+	case t.IsTimestamp(): // timestamptz: as UTC wall-clock time
 		cs.Min, cs.Max = formatTimestamp(s.minI), formatTimestamp(s.maxI)
 	case t.IsInteger():
 		cs.Min, cs.Max = strconv.FormatInt(s.minI, 10), strconv.FormatInt(s.maxI, 10)

@@ -199,6 +199,9 @@ func TypeOfField(f arrow.Field) (catalog.Type, error) {
 	case *arrow.Date32Type:
 		return catalog.TypeDate, nil
 	case *arrow.TimestampType:
+		if dt.TimeZone != "" {
+			return catalog.TypeTimestampTZ, nil // an instant
+		}
 		return catalog.TypeTimestamp, nil
 	case *arrow.Decimal128Type:
 		if dt.Precision <= catalog.MaxNumericPrecision {

@@ -229,6 +229,7 @@ func (c *conn) bind(r *msgReader) error {
 	var params []plan.Datum
 	if np > 0 {
 		params = make([]plan.Datum, np)
+		dt := c.output().DateTime
 		for i, v := range values {
 			var f int16
 			switch {
@@ -237,7 +238,7 @@ func (c *conn) bind(r *msgReader) error {
 			case nf > 1:
 				f = pformats[i]
 			}
-			d, err := decodeParam(ps.st, types[i], f, v, i+1)
+			d, err := decodeParam(ps.st, dt, types[i], f, v, i+1)
 			if err != nil {
 				return c.userErr(sqlerr.As(err))
 			}
@@ -283,8 +284,8 @@ func resolveFormats(codes []int16, cols []Column) ([]int16, *sqlerr.Error) {
 }
 
 // decodeParam decodes Bind parameter idx (1-based) of type t of statement
-// st.
-func decodeParam(st Statement, t catalog.Type, format int16, v []byte, idx int) (plan.Datum, error) {
+// st; text input reads dates and times with the session's settings dt.
+func decodeParam(st Statement, dt pgtype.DateTime, t catalog.Type, format int16, v []byte, idx int) (plan.Datum, error) {
 	if v == nil {
 		return plan.Datum{Null: true}, nil
 	}
@@ -298,7 +299,7 @@ func decodeParam(st Statement, t catalog.Type, format int16, v []byte, idx int) 
 			o, err := ri.RegIn(t, s)
 			return plan.Datum{I: o}, err
 		}
-		return pgtype.ParseText(t, v)
+		return dt.ParseText(t, v)
 	case 1:
 		if t.IsInteger() && len(v) != int(t.Size()) && (len(v) == 2 || len(v) == 4 || len(v) == 8) {
 			// A client that encoded an integer at another width (its own

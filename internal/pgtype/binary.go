@@ -33,7 +33,7 @@ func AppendBinary(dst []byte, v *vec.Vector, i int) []byte {
 		return binary.BigEndian.AppendUint16(dst, uint16(v.I64[i]))
 	case catalog.Int4, catalog.Date, catalog.Oid, catalog.RegClass, catalog.RegType, catalog.RegNamespace, catalog.RegProc, catalog.RegRole:
 		return binary.BigEndian.AppendUint32(dst, uint32(v.I64[i]))
-	case catalog.Int8, catalog.Timestamp:
+	case catalog.Int8, catalog.Timestamp, catalog.TimestampTZ:
 		return binary.BigEndian.AppendUint64(dst, uint64(v.I64[i]))
 	case catalog.Numeric:
 		if t.IsDynamicNumeric() {
@@ -132,7 +132,7 @@ func AppendDatumBinary(dst []byte, t catalog.Type, d plan.Datum) []byte {
 		return binary.BigEndian.AppendUint16(dst, uint16(d.I))
 	case catalog.Int4, catalog.Date, catalog.Oid, catalog.RegClass, catalog.RegType, catalog.RegNamespace, catalog.RegProc, catalog.RegRole:
 		return binary.BigEndian.AppendUint32(dst, uint32(d.I))
-	case catalog.Int8, catalog.Timestamp:
+	case catalog.Int8, catalog.Timestamp, catalog.TimestampTZ:
 		return binary.BigEndian.AppendUint64(dst, uint64(d.I))
 	case catalog.Numeric:
 		if t.IsDynamicNumeric() {
@@ -360,7 +360,7 @@ func DecodeBinary(t catalog.Type, b []byte) (plan.Datum, error) {
 			return plan.Datum{}, sqlerr.New(sqlerr.DatetimeFieldOverflow, "date out of range")
 		}
 		return plan.Datum{I: d}, nil
-	case catalog.Timestamp:
+	case catalog.Timestamp, catalog.TimestampTZ:
 		if err := checkLen(b, 8); err != nil {
 			return plan.Datum{}, err
 		}

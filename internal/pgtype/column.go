@@ -55,14 +55,21 @@ func AppendTextColumn(dst []byte, ends []int, v *vec.Vector, n int, o Output) ([
 	case t.Kind == catalog.Date:
 		for i := 0; i < n; i++ {
 			if !null(i) {
-				dst = AppendDate(dst, v.I64[i])
+				dst = o.DateTime.AppendDate(dst, v.I64[i])
 			}
 			ends = append(ends, len(dst))
 		}
 	case t.Kind == catalog.Timestamp:
 		for i := 0; i < n; i++ {
 			if !null(i) {
-				dst = AppendTimestamp(dst, v.I64[i])
+				dst = o.DateTime.AppendTimestamp(dst, v.I64[i])
+			}
+			ends = append(ends, len(dst))
+		}
+	case t.Kind == catalog.TimestampTZ:
+		for i := 0; i < n; i++ {
+			if !null(i) {
+				dst = o.DateTime.AppendTimestampTZ(dst, v.I64[i])
 			}
 			ends = append(ends, len(dst))
 		}
@@ -75,7 +82,7 @@ func AppendTextColumn(dst []byte, ends []int, v *vec.Vector, n int, o Output) ([
 		// The catalog types and the rest: one value at a time.
 		for i := 0; i < n; i++ {
 			if !null(i) {
-				dst = AppendText(dst, v, i)
+				dst = o.DateTime.AppendText(dst, v, i)
 			}
 			ends = append(ends, len(dst))
 		}
@@ -104,7 +111,7 @@ func AppendBinaryColumn(dst []byte, ends []int, v *vec.Vector, n int) ([]byte, [
 			ends = append(ends, len(dst))
 		}
 		return dst, ends
-	case catalog.Int8, catalog.Timestamp:
+	case catalog.Int8, catalog.Timestamp, catalog.TimestampTZ:
 		for i := 0; i < n; i++ {
 			if !null(i) {
 				dst = binary.BigEndian.AppendUint64(dst, uint64(v.I64[i]))

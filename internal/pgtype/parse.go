@@ -5,7 +5,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 	"unsafe"
 
@@ -21,8 +20,13 @@ const (
 )
 
 // ParseText is the input function of type t: PostgreSQL's text form to a
-// Datum. Errors are *sqlerr.Error with PostgreSQL's SQLSTATE and message.
-func ParseText(t catalog.Type, s []byte) (plan.Datum, error) {
+// Datum, with the default datetime settings. Errors are *sqlerr.Error with
+// PostgreSQL's SQLSTATE and message.
+func ParseText(t catalog.Type, s []byte) (plan.Datum, error) { return DateTime{}.ParseText(t, s) }
+
+// ParseText is the input function of type t as a session with these
+// settings reads a value.
+func (dt DateTime) ParseText(t catalog.Type, s []byte) (plan.Datum, error) {
 	switch t.Kind {
 	case catalog.Bool:
 		b, err := ParseBool(s)
@@ -47,10 +51,13 @@ func ParseText(t catalog.Type, s []byte) (plan.Datum, error) {
 		f, err := parseFloat(s, 64)
 		return plan.Datum{F: f}, err
 	case catalog.Date:
-		d, err := ParseDate(s)
+		d, err := dt.ParseDate(s)
 		return plan.Datum{I: d}, err
 	case catalog.Timestamp:
-		ts, err := ParseTimestamp(s)
+		ts, err := dt.ParseTimestamp(s)
+		return plan.Datum{I: ts}, err
+	case catalog.TimestampTZ:
+		ts, err := dt.ParseTimestampTZ(s)
 		return plan.Datum{I: ts}, err
 	case catalog.Text, catalog.Varchar, catalog.Bpchar, catalog.Unknown, catalog.AclItem:
 		str, err := ParseString(t, s)
@@ -746,224 +753,6 @@ const (
 	maxYearDigit = 7                    // more digits cannot be in range
 )
 
-type dtErr int
-
-const (
-	dtOK dtErr = iota
-	dtSyntax
-	dtField   // date/time field value out of range
-	dtRange   // date/timestamp out of range
-	dtSpecial // special value in result
-)
-
-// parsedDT is the result of parsing a date or timestamp literal.
-type parsedDT struct {
-	days    int64
-	us      int64 // time of day
-	special int64 // -1 -infinity, +1 infinity
-}
-
-func digitsAt(s []byte, i int) (v int64, n int) {
-	for i+n < len(s) && s[i+n] >= '0' && s[i+n] <= '9' {
-		if n < 18 {
-			v = v*10 + int64(s[i+n]-'0')
-		}
-		n++
-	}
-	return
-}
-
-func daysInMonth(y, m int64) int64 {
-	switch m {
-	case 4, 6, 9, 11:
-		return 30
-	case 2:
-		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
-			return 29
-		}
-		return 28
-	}
-	return 31
-}
-
-// parseDateTime parses [ws] special | date [(' '|'T') time] [tz] [BC|AD] [ws].
-func parseDateTime(s []byte) (parsedDT, dtErr) {
-	var p parsedDT
-	s = trimSpace(s)
-	switch {
-	case eqFold(s, "infinity") || eqFold(s, "+infinity"):
-		p.special = 1
-		return p, dtSpecial
-	case eqFold(s, "-infinity"):
-		p.special = -1
-		return p, dtSpecial
-	case eqFold(s, "epoch"):
-		p.days = -10957
-		return p, dtOK
-	case eqFold(s, "now"):
-		now := time.Now().UTC()
-		us := now.UnixMicro() - 946684800000000
-		p.days = floorDiv(us, usPerDay)
-		p.us = us - p.days*usPerDay
-		return p, dtOK
-	case eqFold(s, "today"), eqFold(s, "tomorrow"), eqFold(s, "yesterday"):
-		now := time.Now().UTC()
-		p.days = floorDiv(now.Unix()-946684800, 86400)
-		if eqFold(s, "tomorrow") {
-			p.days++
-		} else if eqFold(s, "yesterday") {
-			p.days--
-		}
-		return p, dtOK
-	}
-	y, ny := digitsAt(s, 0)
-	i := ny
-	var m, d int64
-	switch {
-	case ny == 8 && (i == len(s) || s[i] == ' ' || s[i] == 'T' || s[i] == 't'): // YYYYMMDD
-		y, m, d = y/10000, y/100%100, y%100
-		ny = 4
-	case ny >= 3 && i < len(s) && (s[i] == '-' || s[i] == '/'):
-		sep := s[i]
-		var n int
-		m, n = digitsAt(s, i+1)
-		if n < 1 || n > 2 {
-			return p, dtSyntax
-		}
-		i += 1 + n
-		if i >= len(s) || s[i] != sep {
-			return p, dtSyntax
-		}
-		d, n = digitsAt(s, i+1)
-		if n < 1 || n > 2 {
-			return p, dtSyntax
-		}
-		i += 1 + n
-	default:
-		return p, dtSyntax
-	}
-	if ny > maxYearDigit {
-		return p, dtRange
-	}
-	fieldErr := false
-	if m < 1 || m > 12 || d < 1 {
-		fieldErr = true
-	}
-	// time of day
-	if i < len(s) && (s[i] == 'T' || s[i] == 't' || s[i] == ' ') {
-		j := i + 1
-		for j < len(s) && s[j] == ' ' {
-			j++
-		}
-		if j < len(s) && s[j] >= '0' && s[j] <= '9' {
-			hh, n := digitsAt(s, j)
-			if n < 1 || n > 2 || j+n >= len(s) || s[j+n] != ':' {
-				return p, dtSyntax
-			}
-			j += n + 1
-			mi, n := digitsAt(s, j)
-			if n < 1 || n > 2 {
-				return p, dtSyntax
-			}
-			j += n
-			var ss, frac int64
-			if j < len(s) && s[j] == ':' {
-				ss, n = digitsAt(s, j+1)
-				if n < 1 || n > 2 {
-					return p, dtSyntax
-				}
-				j += 1 + n
-				if j < len(s) && s[j] == '.' {
-					fs := j
-					j++
-					k := 0
-					for j < len(s) && s[j] >= '0' && s[j] <= '9' {
-						if k < 6 {
-							frac = frac*10 + int64(s[j]-'0')
-						}
-						k++
-						j++
-					}
-					if k > 6 {
-						// PostgreSQL: rint(strtod(fraction) * 1e6)
-						f, _ := strconv.ParseFloat(unsafe.String(&s[fs], j-fs), 64)
-						frac = int64(math.RoundToEven(f * 1e6))
-					} else {
-						for ; k < 6; k++ {
-							frac *= 10
-						}
-					}
-				}
-			}
-			if hh > 24 || mi > 59 || ss > 60 || (hh == 24 && (mi != 0 || ss != 0 || frac != 0)) {
-				fieldErr = true
-			}
-			p.us = ((hh*60+mi)*60+ss)*usPerSec + frac
-			i = j
-		} else if j >= len(s) || (s[j] != '+' && s[j] != '-' && !isAlpha(s[j])) {
-			return p, dtSyntax
-		} else {
-			i = j - 1
-		}
-	}
-	// time zone (ignored: timestamp without time zone drops it) and era
-	bc := false
-	for i < len(s) {
-		for i < len(s) && s[i] == ' ' {
-			i++
-		}
-		if i >= len(s) {
-			break
-		}
-		switch c := s[i]; {
-		case c == '+' || c == '-':
-			j := i + 1
-			_, n := digitsAt(s, j)
-			if n < 1 || n > 6 {
-				return p, dtSyntax
-			}
-			j += n
-			for k := 0; k < 2 && j < len(s) && s[j] == ':'; k++ {
-				_, n = digitsAt(s, j+1)
-				if n != 2 {
-					return p, dtSyntax
-				}
-				j += 1 + n
-			}
-			i = j
-		case isAlpha(c):
-			j := i
-			for j < len(s) && isAlpha(s[j]) {
-				j++
-			}
-			w := s[i:j]
-			switch {
-			case eqFold(w, "bc"):
-				bc = true
-			case eqFold(w, "ad"), eqFold(w, "z"), eqFold(w, "utc"), eqFold(w, "gmt"), eqFold(w, "zulu"):
-			default:
-				return p, dtSyntax
-			}
-			i = j
-		default:
-			return p, dtSyntax
-		}
-	}
-	if bc {
-		if y == 0 {
-			fieldErr = true
-		}
-		y = 1 - y
-	} else if y == 0 {
-		fieldErr = true
-	}
-	if fieldErr || d > daysInMonth(y, m) {
-		return p, dtField
-	}
-	p.days = daysFromCivil(y, m, d)
-	return p, dtOK
-}
-
 func isAlpha(c byte) bool { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') }
 
 func floorDiv(a, b int64) int64 {
@@ -972,64 +761,6 @@ func floorDiv(a, b int64) int64 {
 		q--
 	}
 	return q
-}
-
-func dtError(e dtErr, typ string, s []byte) error {
-	switch e {
-	case dtField:
-		return sqlerr.Errorf(sqlerr.DatetimeFieldOverflow, "date/time field value out of range: \"%s\"", s)
-	case dtRange:
-		if typ == "date" {
-			return sqlerr.Errorf(sqlerr.DatetimeFieldOverflow, "date out of range: \"%s\"", s)
-		}
-		return sqlerr.Errorf(sqlerr.DatetimeFieldOverflow, "timestamp out of range: \"%s\"", s)
-	}
-	return sqlerr.Errorf(sqlerr.InvalidDatetimeFormat, "invalid input syntax for type %s: \"%s\"", typ, s)
-}
-
-// ParseDate parses a date to days since 2000-01-01. It accepts ISO
-// YYYY-MM-DD and YYYYMMDD with an optional (ignored) time and time zone,
-// BC/AD, and infinity, -infinity, epoch, today, tomorrow, yesterday.
-func ParseDate(s []byte) (int64, error) {
-	p, e := parseDateTime(s)
-	switch e {
-	case dtSpecial:
-		if p.special < 0 {
-			return DateNegInfinity, nil
-		}
-		return DatePosInfinity, nil
-	case dtOK:
-		if p.days < minDate || p.days >= endDate {
-			return 0, dtError(dtRange, "date", s)
-		}
-		return p.days, nil
-	}
-	return 0, dtError(e, "date", s)
-}
-
-// ParseTimestamp parses a timestamp to microseconds since 2000-01-01
-// 00:00:00. It accepts ISO 'YYYY-MM-DD HH:MM[:SS[.ffffff]]' with ' ' or 'T',
-// a date alone, an ignored time zone, BC/AD, and infinity, -infinity, epoch,
-// now, today, tomorrow, yesterday. Fractions round to microseconds.
-func ParseTimestamp(s []byte) (int64, error) {
-	p, e := parseDateTime(s)
-	switch e {
-	case dtSpecial:
-		if p.special < 0 {
-			return TimestampNegInfinity, nil
-		}
-		return TimestampPosInfinity, nil
-	case dtOK:
-		if p.days < minTimestamp/usPerDay-1 || p.days > endTimestamp/usPerDay+1 {
-			return 0, dtError(dtRange, "timestamp", s)
-		}
-		us := p.days*usPerDay + p.us
-		if us < minTimestamp || us >= endTimestamp {
-			return 0, dtError(dtRange, "timestamp", s)
-		}
-		return us, nil
-	}
-	return 0, dtError(e, "timestamp", s)
 }
 
 // numericParts scans a numeric literal's sign and digits: the integer

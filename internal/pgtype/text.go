@@ -25,9 +25,13 @@ const (
 	TimestampPosInfinity int64 = math.MaxInt64
 )
 
-// AppendText appends PostgreSQL's text output of value i of v. The caller
-// checks NULL.
-func AppendText(dst []byte, v *vec.Vector, i int) []byte {
+// AppendText appends PostgreSQL's text output of value i of v, with the
+// default datetime settings. The caller checks NULL.
+func AppendText(dst []byte, v *vec.Vector, i int) []byte { return DateTime{}.AppendText(dst, v, i) }
+
+// AppendText appends PostgreSQL's text output of value i of v as a session
+// with these settings sees it. The caller checks NULL.
+func (dt DateTime) AppendText(dst []byte, v *vec.Vector, i int) []byte {
 	t := v.Type
 	switch t.Kind {
 	case catalog.Bool:
@@ -54,15 +58,24 @@ func AppendText(dst []byte, v *vec.Vector, i int) []byte {
 		catalog.Array, catalog.Int2Vector, catalog.OidVector, catalog.AclItem, catalog.PgNodeTree:
 		return append(dst, v.Data[v.Offsets[i]:v.Offsets[i+1]]...)
 	case catalog.Date:
-		return AppendDate(dst, v.I64[i])
+		return dt.AppendDate(dst, v.I64[i])
 	case catalog.Timestamp:
-		return AppendTimestamp(dst, v.I64[i])
+		return dt.AppendTimestamp(dst, v.I64[i])
+	case catalog.TimestampTZ:
+		return dt.AppendTimestampTZ(dst, v.I64[i])
 	}
 	return dst
 }
 
-// AppendDatumText formats a constant of type t. A NULL datum appends nothing.
+// AppendDatumText formats a constant of type t with the default datetime
+// settings. A NULL datum appends nothing.
 func AppendDatumText(dst []byte, t catalog.Type, d plan.Datum) []byte {
+	return DateTime{}.AppendDatumText(dst, t, d)
+}
+
+// AppendDatumText formats a constant of type t as a session with these
+// settings sees it. A NULL datum appends nothing.
+func (dt DateTime) AppendDatumText(dst []byte, t catalog.Type, d plan.Datum) []byte {
 	if d.Null {
 		return dst
 	}
@@ -86,9 +99,11 @@ func AppendDatumText(dst []byte, t catalog.Type, d plan.Datum) []byte {
 		catalog.Array, catalog.Int2Vector, catalog.OidVector, catalog.AclItem, catalog.PgNodeTree:
 		return append(dst, d.S...)
 	case catalog.Date:
-		return AppendDate(dst, d.I)
+		return dt.AppendDate(dst, d.I)
 	case catalog.Timestamp:
-		return AppendTimestamp(dst, d.I)
+		return dt.AppendTimestamp(dst, d.I)
+	case catalog.TimestampTZ:
+		return dt.AppendTimestampTZ(dst, d.I)
 	}
 	return dst
 }
@@ -298,19 +313,7 @@ func appendYMD(dst []byte, days int64) ([]byte, bool) {
 
 // AppendDate appends a date (days since 2000-01-01) as PostgreSQL prints it
 // with DateStyle ISO: "2024-01-31", "0044-03-15 BC", "infinity".
-func AppendDate(dst []byte, days int64) []byte {
-	switch {
-	case days <= DateNegInfinity:
-		return append(dst, "-infinity"...)
-	case days >= DatePosInfinity:
-		return append(dst, "infinity"...)
-	}
-	dst, bc := appendYMD(dst, days)
-	if bc {
-		dst = append(dst, " BC"...)
-	}
-	return dst
-}
+func AppendDate(dst []byte, days int64) []byte { return DateTime{}.AppendDate(dst, days) }
 
 const (
 	usPerSec = 1000000
@@ -320,46 +323,7 @@ const (
 // AppendTimestamp appends a timestamp (µs since 2000-01-01 00:00:00) as
 // PostgreSQL prints it with DateStyle ISO: "2024-01-31 13:45:00",
 // fractional seconds only when nonzero with trailing zeros trimmed.
-func AppendTimestamp(dst []byte, us int64) []byte {
-	switch us {
-	case TimestampNegInfinity:
-		return append(dst, "-infinity"...)
-	case TimestampPosInfinity:
-		return append(dst, "infinity"...)
-	}
-	days := us / usPerDay
-	rem := us % usPerDay
-	if rem < 0 {
-		rem += usPerDay
-		days--
-	}
-	dst, bc := appendYMD(dst, days)
-	dst = append(dst, ' ')
-	secs := rem / usPerSec
-	frac := rem % usPerSec
-	dst = appendPad(dst, secs/3600, 2)
-	dst = append(dst, ':')
-	dst = appendPad(dst, secs/60%60, 2)
-	dst = append(dst, ':')
-	dst = appendPad(dst, secs%60, 2)
-	if frac != 0 {
-		dst = append(dst, '.')
-		var buf [6]byte
-		for k := 5; k >= 0; k-- {
-			buf[k] = byte('0' + frac%10)
-			frac /= 10
-		}
-		n := 6
-		for n > 0 && buf[n-1] == '0' {
-			n--
-		}
-		dst = append(dst, buf[:n]...)
-	}
-	if bc {
-		dst = append(dst, " BC"...)
-	}
-	return dst
-}
+func AppendTimestamp(dst []byte, us int64) []byte { return DateTime{}.AppendTimestamp(dst, us) }
 
 // DaysFromCivil returns days since 2000-01-01 of a proleptic Gregorian date
 // (year 0 is 1 BC).
@@ -376,6 +340,8 @@ type Output struct {
 	// reads back exactly; k > 0 prints them with k fewer digits than DBL_DIG
 	// (15) or FLT_DIG (6) plus one, as %g does.
 	ReducedFloatDigits int
+	// DateTime are the TimeZone and DateStyle settings.
+	DateTime DateTime
 }
 
 // OutputFor returns the Output of an extra_float_digits setting.

@@ -99,6 +99,18 @@ type Expr struct {
 	// executor's: how it runs Sub for one row.
 	Params []*Expr `json:"-"`
 	Runner any     `json:"-"`
+	// DT are the session settings the value depends on: set on casts and
+	// calls over timestamp with time zone and on casts between datetime
+	// types and text (PostgreSQL's STABLE ones), and on untyped literals,
+	// which are read as the session reads them. Nil: PostgreSQL's defaults.
+	DT *DateTime `json:"dt,omitempty"`
+}
+
+// DateTime names the session settings datetime input, output and
+// conversions depend on, as SHOW prints them.
+type DateTime struct {
+	TimeZone  string `json:"tz,omitempty"`
+	DateStyle string `json:"ds,omitempty"`
 }
 
 // HasSubPlan reports whether e holds a SubPlan.

@@ -72,7 +72,7 @@ func KindOf(t catalog.Type) Kind {
 		return String
 	case t.Kind == catalog.Bool:
 		return Bool
-	case t.Kind == catalog.Timestamp:
+	case t.IsTimestamp():
 		return Timestamp
 	}
 	return Other
