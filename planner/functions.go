@@ -29,7 +29,7 @@ var scalarFuncs = map[string]bool{
 	"repeat": true, "lpad": true, "rpad": true, "reverse": true, "initcap": true, "md5": true,
 	"split_part": true, "starts_with": true, "to_char": true, "to_date": true, "make_date": true,
 	"date_trunc": true, "now": true, "transaction_timestamp": true, "statement_timestamp": true,
-	"localtimestamp": true, "pg_cancel_backend": true, "pg_terminate_backend": true,
+	"localtimestamp": true, "clock_timestamp": true, "timezone": true, "pg_cancel_backend": true, "pg_terminate_backend": true,
 }
 
 // builtinFunc binds a call of a scalar function; nil when name is not one.
@@ -268,6 +268,9 @@ func (b *binder) builtinFunc(name string, args []*plan.Expr, nodes []*pg_query.N
 	case "now", "transaction_timestamp", "statement_timestamp":
 		argc(0, 0)
 		return b.clock(catalog.TypeTimestampTZ, name == "statement_timestamp")
+	case "localtimestamp":
+		argc(0, 0)
+		return b.clock(catalog.TypeTimestamp, false)
 	case "clock_timestamp":
 		argc(0, 0)
 		return plan.CallOf(name, catalog.TypeTimestampTZ)
