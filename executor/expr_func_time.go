@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/cirrusdb/cirrus/catalog"
+	"github.com/cirrusdb/cirrus/internal/pgtype"
 	"github.com/cirrusdb/cirrus/internal/sqlerr"
 	"github.com/cirrusdb/cirrus/planner/plan"
 	"github.com/cirrusdb/cirrus/vec"
@@ -17,6 +18,11 @@ type dateFuncNode struct {
 	nodeMeta
 	op    string
 	field string // date_trunc
+	// tz: date_trunc of a timestamptz, in zone (the session's, or the
+	// zone named by args[1] when it has one).
+	tz   bool
+	zone *pgtype.Zone
+	name string // args[1]'s zone name of the last row
 	args  []node
 	vs    []*vec.Vector
 	fmt   []fmtTok // to_date with a constant format
@@ -33,6 +39,13 @@ func newDateFunc(e *plan.Expr) (node, error) {
 			return nil, sqlerr.Unsupported("date_trunc needs a constant field name")
 		}
 		n.field = strings.ToLower(f.Value.S)
+		if n.tz = e.Args[1].Type.Kind == catalog.TimestampTZ; n.tz {
+			n.zone = pgtype.DateTimeFor(e.DT).TimeZone()
+			if n.args, err = compileAll(e.Args[1:]); err != nil {
+				return nil, err
+			}
+			break
+		}
 		a, err := compile(plan.CastOf(e.Args[1], catalog.TypeTimestamp))
 		if err != nil {
 			return nil, err
@@ -67,8 +80,28 @@ func (n *dateFuncNode) eval(b *vec.Batch) (*vec.Vector, error) {
 	switch n.op {
 	case "date_trunc":
 		x := n.vs[0].I64[:rows]
+		if !n.tz {
+			for i := range r {
+				r[i] = truncTimestamp(n.field, x[i])
+			}
+			break
+		}
 		for i := range r {
-			r[i] = truncTimestamp(n.field, x[i])
+			if nl != nil && nl[i] {
+				r[i] = 0
+				continue
+			}
+			if len(n.vs) == 2 {
+				zv := n.vs[1]
+				if name := zv.Data[zv.Offsets[i]:zv.Offsets[i+1]]; n.name != string(name) || n.zone == nil {
+					z, err := pgtype.ZoneForName(string(name))
+					if err != nil {
+						return nil, err
+					}
+					n.zone, n.name = z, string(name)
+				}
+			}
+			r[i] = truncTZ(n.field, x[i], n.zone)
 		}
 	case "make_date":
 		y, m, d := n.vs[0].I64, n.vs[1].I64, n.vs[2].I64
@@ -103,6 +136,24 @@ func (n *dateFuncNode) eval(b *vec.Batch) (*vec.Vector, error) {
 	}
 	n.out.zeroNullSlots()
 	return &n.out.Vector, nil
+}
+
+// truncTZ is date_trunc(field, t) of a timestamptz in zone z, as
+// PostgreSQL's timestamptz_trunc_internal: the wall-clock time is
+// truncated; a day or more is then read back in the zone (its offset then
+// may differ), a smaller unit keeps the instant's own offset (within a
+// repeated hour 01:30-04 truncates to 01:00-04).
+func truncTZ(field string, t int64, z *pgtype.Zone) int64 {
+	if t == pgtype.TimestampNegInfinity || t == pgtype.TimestampPosInfinity {
+		return t
+	}
+	off, _ := z.Offset(t)
+	local := truncTimestamp(field, t+off*1_000_000)
+	switch field {
+	case "hour", "minute", "second", "milliseconds", "microseconds":
+		return local - off*1_000_000
+	}
+	return z.FromLocal(local)
 }
 
 // truncTimestamp is date_trunc(field, ts) on µs since 2000-01-01.

@@ -470,8 +470,8 @@ func (b *binder) atTimeZone(zone, x *plan.Expr) *plan.Expr {
 }
 
 // dateTruncTZ binds date_trunc(field, timestamptz [, zone]): truncated in
-// the zone's (default: the session's) wall-clock time and read back as an
-// instant in that zone.
+// the zone's (default: the session's) wall-clock time; see the executor's
+// truncTZ.
 func (b *binder) dateTruncTZ(f, x *plan.Expr, zone []*plan.Expr) *plan.Expr {
 	x = tzArg(x)
 	if x == nil {
@@ -491,10 +491,14 @@ func (b *binder) dateTruncTZ(f, x *plan.Expr, zone []*plan.Expr) *plan.Expr {
 	}
 	if len(zone) == 1 {
 		z := coerceStringFor("date_trunc", zone[0])
-		local := b.atTimeZone(z, x)
-		return b.atTimeZone(z, plan.CallOf("date_trunc", catalog.TypeTimestamp, f, local))
+		if z.Kind == plan.Const && !z.Value.Null {
+			if _, err := pgtype.ZoneForName(z.Value.S); err != nil {
+				fail(err)
+			}
+		}
+		return plan.CallOf("date_trunc", catalog.TypeTimestampTZ, f, x, z)
 	}
-	return coerce(plan.CallOf("date_trunc", catalog.TypeTimestamp, f, coerce(x, catalog.TypeTimestamp)), catalog.TypeTimestampTZ)
+	return plan.CallOf("date_trunc", catalog.TypeTimestampTZ, f, x)
 }
 
 // stampDateTime records dt on the expressions of the statement whose value

@@ -1,7 +1,9 @@
 package planner_test
 
 import (
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/cirrusdb/cirrus/catalog"
 	"github.com/cirrusdb/cirrus/internal/sqlerr"
@@ -56,7 +58,8 @@ func TestFunctionTypes(t *testing.T) {
 		{`SELECT make_date(2024, 1, 1)`, catalog.TypeDate},
 		{`SELECT date_trunc('month', d) FROM t`, catalog.TypeTimestamp},
 		{`SELECT current_date`, catalog.TypeDate},
-		{`SELECT current_timestamp, now(), localtimestamp`, catalog.TypeTimestamp},
+		{`SELECT current_timestamp, now(), statement_timestamp()`, catalog.TypeTimestampTZ},
+		{`SELECT localtimestamp, localtimestamp(3)`, catalog.TypeTimestamp},
 		{`SELECT greatest(id, s2) FROM t`, catalog.TypeInt4},
 		{`SELECT least(id, n) FROM t`, dyn},
 		{`SELECT greatest(vc, vc) FROM t`, catalog.TypeText},
@@ -167,24 +170,30 @@ func TestAggregateRewrites(t *testing.T) {
 }
 
 // TestClockIsPerStatement checks that every use of the clock in a
-// statement sees one value.
+// statement sees one value: the transaction's start, for now() and its
+// kin, as the session zone's wall clock for localtimestamp.
 func TestClockIsPerStatement(t *testing.T) {
-	ps, err := planner.Parse(`SELECT now(), current_timestamp, localtimestamp, current_date`)
+	ps, err := planner.Parse(`SELECT now(), current_timestamp, transaction_timestamp(), localtimestamp, current_date`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := planner.Bind(&planner.Context{Catalog: fuzzCatalog(), Params: &planner.Params{}}, ps[0])
+	start := time.Date(2024, 7, 1, 22, 30, 0, 0, time.UTC)
+	ctx := &planner.Context{Catalog: fuzzCatalog(), Params: &planner.Params{}, TxnStart: start, Now: start.Add(time.Second), TimeZone: "Asia/Tokyo"}
+	st, err := planner.Bind(ctx, ps[0])
 	if err != nil {
 		t.Fatal(err)
 	}
 	var consts []int64
 	plan.VisitExprs(st.(*planner.Query).Plan, func(e *plan.Expr) {
-		if e.Kind == plan.Const && e.Type.Kind == catalog.Timestamp {
+		if e.Kind == plan.Const {
 			consts = append(consts, e.Value.I)
 		}
 	})
-	if len(consts) != 3 || consts[0] != consts[1] || consts[1] != consts[2] {
-		t.Errorf("clock constants %v", consts)
+	const instant = 773188200000000 // 2024-07-01 22:30:00 UTC, µs since 2000
+	const hour = 3_600_000_000
+	want := []int64{instant, instant, instant, instant + 9*hour, (instant + 9*hour) / (24 * hour)}
+	if !slices.Equal(consts, want) {
+		t.Errorf("clock constants %v, want %v", consts, want)
 	}
 }
 
