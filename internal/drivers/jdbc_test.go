@@ -23,7 +23,7 @@ var jdbcSections = []section{
 	{name: "batcherror"},
 	{name: "types"},
 	{name: "transactions"},
-	{name: "timestamptz", missing: "timestamp with time zone; helper proto"},
+	{name: "timestamptz"},
 	{name: "numeric"},
 	{name: "numeric_nan"},
 	{name: "metadata"},
