@@ -473,21 +473,13 @@ func (b *binder) atTimeZone(zone, x *plan.Expr) *plan.Expr {
 // the zone's (default: the session's) wall-clock time; see the executor's
 // truncTZ.
 func (b *binder) dateTruncTZ(f, x *plan.Expr, zone []*plan.Expr) *plan.Expr {
-	x = tzArg(x)
-	if x == nil {
+	tx := tzArg(x)
+	if tx == nil {
 		failf(sqlerr.UndefinedFunction, "function date_trunc(%s) does not exist", argTypes(append([]*plan.Expr{f, x}, zone...)))
 	}
-	f = coerceStringFor("date_trunc", f)
-	if f.Kind != plan.Const {
-		failf(sqlerr.FeatureNotSupported, "date_trunc needs a constant field name")
-	}
-	if f.Value.Null {
+	x = tx
+	if f = truncField(f, x.Type); f == nil {
 		return plan.NullOf(catalog.TypeTimestampTZ)
-	}
-	switch strings.ToLower(f.Value.S) {
-	case "microseconds", "milliseconds", "second", "minute", "hour", "day", "week", "month", "quarter", "year", "decade", "century", "millennium":
-	default:
-		failf(sqlerr.FeatureNotSupported, "unit %q not supported for type timestamp with time zone", f.Value.S)
 	}
 	if len(zone) == 1 {
 		z := coerceStringFor("date_trunc", zone[0])
@@ -499,6 +491,24 @@ func (b *binder) dateTruncTZ(f, x *plan.Expr, zone []*plan.Expr) *plan.Expr {
 		return plan.CallOf("date_trunc", catalog.TypeTimestampTZ, f, x, z)
 	}
 	return plan.CallOf("date_trunc", catalog.TypeTimestampTZ, f, x)
+}
+
+// truncField checks date_trunc's field argument for a value of type t: a
+// constant unit name (nil: NULL).
+func truncField(f *plan.Expr, t catalog.Type) *plan.Expr {
+	f = coerceStringFor("date_trunc", f)
+	if f.Kind != plan.Const {
+		failf(sqlerr.FeatureNotSupported, "date_trunc needs a constant field name")
+	}
+	if f.Value.Null {
+		return nil
+	}
+	switch strings.ToLower(f.Value.S) {
+	case "microseconds", "milliseconds", "second", "minute", "hour", "day", "week", "month", "quarter", "year", "decade", "century", "millennium":
+	default:
+		failf(sqlerr.FeatureNotSupported, "unit %q not supported for type %s", f.Value.S, t)
+	}
+	return f
 }
 
 // stampDateTime records dt on the expressions of the statement whose value

@@ -252,17 +252,8 @@ func (b *binder) builtinFunc(name string, args []*plan.Expr, nodes []*pg_query.N
 		if x.Type.Kind != catalog.Timestamp {
 			noFunc()
 		}
-		f = coerceStringFor(name, f)
-		if f.Kind != plan.Const {
-			failf(sqlerr.FeatureNotSupported, "date_trunc needs a constant field name")
-		}
-		if f.Value.Null {
+		if f = truncField(f, x.Type); f == nil {
 			return plan.NullOf(catalog.TypeTimestamp)
-		}
-		switch strings.ToLower(f.Value.S) {
-		case "microseconds", "milliseconds", "second", "minute", "hour", "day", "week", "month", "quarter", "year", "decade", "century", "millennium":
-		default:
-			failf(sqlerr.FeatureNotSupported, "unit %q not supported for type timestamp without time zone", f.Value.S)
 		}
 		return plan.CallOf(name, catalog.TypeTimestamp, f, x)
 	case "now", "transaction_timestamp", "statement_timestamp":
