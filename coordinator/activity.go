@@ -226,10 +226,27 @@ var statActivity = &systemRelation{
 	rows: func(s *session, ctx context.Context) ([][]plan.Datum, error) {
 		var rows [][]plan.Datum
 		for _, a := range s.c.clusterSessions(ctx) {
-			rows = append(rows, activityRow(a))
+			rows = append(rows, activityRow(a, s.mayReadActivity(a)))
 		}
 		return rows, nil
 	},
+}
+
+// readAllStatsRole is the role whose members see every session's activity
+// (PostgreSQL's predefined pg_read_all_stats; it counts once a role of this
+// name exists, see signalBackendRole).
+const readAllStatsRole = "pg_read_all_stats"
+
+// mayReadActivity reports whether the session may see what session a is
+// doing (PostgreSQL's HAS_PGSTAT_PERMISSIONS): its current role has the
+// privileges of a's role or of pg_read_all_stats. Others see only who a is.
+func (s *session) mayReadActivity(a *peerpb.Session) bool {
+	cat, _ := s.c.Catalog()
+	if cat.HasPrivsOfRole(s.currentRole(), catalog.OID(a.UserOid)) {
+		return true
+	}
+	r, ok := cat.Role(readAllStatsRole)
+	return ok && cat.HasPrivsOfRole(s.currentRole(), r.OID)
 }
 
 // localSessions returns what the activity views show of this
@@ -279,9 +296,20 @@ func sortSessions(ss []*peerpb.Session) {
 	slices.SortFunc(ss, func(a, b *peerpb.Session) int { return cmp.Compare(a.Pid, b.Pid) })
 }
 
-// activityRow is a session's row of cirrus_stat_activity.
-func activityRow(a *peerpb.Session) []plan.Datum {
+// activityRow is a session's row of cirrus_stat_activity; unless visible,
+// only the database, pid, role, application_name and coordinator are
+// shown, and query is "<insufficient privilege>", as PostgreSQL does.
+func activityRow(a *peerpb.Session, visible bool) []plan.Datum {
 	text := func(v string) plan.Datum { return plan.Datum{S: v} }
+	if !visible {
+		null := plan.Datum{Null: true}
+		return []plan.Datum{
+			text(a.Database), {I: int64(a.Pid)}, text(a.User), text(a.ApplicationName),
+			null, null, null, null, null, null,
+			null, text("<insufficient privilege>"), null, text(a.Coordinator),
+			null, null,
+		}
+	}
 	ts := func(micros int64) plan.Datum {
 		if micros == 0 {
 			return plan.Datum{Null: true}
@@ -343,9 +371,11 @@ func (s *session) signalBackend(ctx context.Context, pid int64, terminate bool, 
 
 // pgStatActivity is pg_stat_activity with PostgreSQL 15's columns, over the
 // same sessions as cirrus_stat_activity. Columns Cirrus has no value for
-// (leader_pid, client_hostname, wait events, xids, query_id) are NULL;
-// usesysid is the role that logged in. client_addr is text, not inet;
-// backend_xid and backend_xmin are int8, not xid.
+// (leader_pid, client_hostname, xids, query_id, the wait event of a
+// running statement) are NULL; usesysid is the role that logged in.
+// client_addr is text, not inet; backend_xid and backend_xmin are int8,
+// not xid. Sessions of roles whose privileges the reader lacks show only
+// who they are (mayReadActivity).
 var pgStatActivity = &systemRelation{
 	SystemRelation: planner.SystemRelation{OID: pgcat.RelationOIDs["pg_stat_activity"], Name: "pg_stat_activity", Kind: planner.SystemView, Columns: []catalog.Column{
 		{Name: "datid", Type: catalog.TypeOid},
@@ -375,9 +405,16 @@ var pgStatActivity = &systemRelation{
 		null := plan.Datum{Null: true}
 		var rows [][]plan.Datum
 		for _, o := range s.c.clusterSessions(ctx) {
-			a := activityRow(o) // cirrus_stat_activity's columns, in order
+			visible := s.mayReadActivity(o)
+			a := activityRow(o, visible) // cirrus_stat_activity's columns, in order
+			// A session that is not running a statement waits for its
+			// client, as PostgreSQL shows it.
+			waitType, wait := null, null
+			if visible && o.State != stateActive {
+				waitType, wait = plan.Datum{S: "Client"}, plan.Datum{S: "ClientRead"}
+			}
 			rows = append(rows, []plan.Datum{{I: int64(pgcat.DatabaseOID)}, a[0], a[1], null, {I: int64(o.UserOid)}, a[2], a[3], a[4], null, a[5],
-				a[6], a[7], a[8], a[9], null, null, a[10], null, null, null, a[11], a[12]})
+				a[6], a[7], a[8], a[9], waitType, wait, a[10], null, null, null, a[11], a[12]})
 		}
 		return rows, nil
 	},

@@ -331,7 +331,8 @@ func TestClusterActivityAndCancel(t *testing.T) {
 // give PostgreSQL 15's results, errors and warnings for the same roles and
 // sessions on one PostgreSQL server: permissions (superusers, members of
 // the session's role, others), missing pids, NULL, and the end of a
-// terminated session.
+// terminated session; and what pg_stat_activity shows of a session to
+// roles with and without its role's privileges.
 func TestClusterSignalLikePostgres(t *testing.T) {
 	pg := pgtest.Start(t)
 	c := startTwoCoordinators(t)
@@ -367,6 +368,20 @@ func TestClusterSignalLikePostgres(t *testing.T) {
 				arg = fmt.Sprint(pid)
 			}
 			out = append(out, fmt.Sprintf("%s %s(%s): %s", who, f, arg, nc.outcome(fmt.Sprintf("SELECT %s(%v)", f, pid))))
+		}
+		// What pg_stat_activity shows of alice's session: to a role
+		// without her privileges, only who she is.
+		exec1(t, alice.Conn, `SELECT 1`)
+		activity := fmt.Sprintf(`SELECT datname = current_database(), usesysid = (SELECT oid FROM pg_roles WHERE rolname = 'alice'), usename, application_name,
+			client_addr IS NOT NULL, client_port IS NOT NULL, backend_start IS NOT NULL, xact_start, query_start IS NOT NULL, state_change IS NOT NULL,
+			wait_event_type, wait_event, state, backend_xid, backend_xmin, query_id, query, backend_type, leader_pid
+			FROM pg_stat_activity WHERE pid = %d`, alicePID)
+		for _, who := range []struct {
+			name string
+			nc   *noticeConn
+		}{{"bob", bob}, {"carol", carol}, {"superuser", root2}} {
+			r, err := pgtest.TextRows(t.Context(), who.nc.Conn, activity)
+			out = append(out, fmt.Sprintf("%s sees alice: %q %v", who.name, r, err))
 		}
 		for _, f := range []string{"pg_cancel_backend", "pg_terminate_backend"} {
 			do("bob", bob, f, alicePID)

@@ -42,7 +42,7 @@ type cluster struct {
 	bucket string
 
 	metadAddr, etcdClient, etcdPeer string
-	partAddrs, pgAddrs              []string
+	partAddrs, pgAddrs, peerAddrs   []string
 	metad                           *proctest.Proc
 	parts, coords                   []*proctest.Proc
 }
@@ -54,9 +54,9 @@ func startCluster(t *testing.T, m *miniotest.Server, np, nc int) *cluster {
 	tmp := t.TempDir()
 	c := &cluster{t: t, g: proctest.NewGroup(t), bin: binary(t), data: tmp, minio: m, bucket: "cirrus"}
 	m.CreateBucket(t, c.bucket)
-	addrs := proctest.FreeAddrs(t, 3+np+nc)
+	addrs := proctest.FreeAddrs(t, 3+np+2*nc)
 	c.metadAddr, c.etcdClient, c.etcdPeer = addrs[0], addrs[1], addrs[2]
-	c.partAddrs, c.pgAddrs = addrs[3:3+np], addrs[3+np:]
+	c.partAddrs, c.pgAddrs, c.peerAddrs = addrs[3:3+np], addrs[3+np:3+np+nc], addrs[3+np+nc:]
 	c.startMetad()
 	c.parts = make([]*proctest.Proc, np)
 	for i := range c.parts {
@@ -114,7 +114,7 @@ func (c *cluster) startParticipant(i int) {
 }
 
 func (c *cluster) startCoordinator(i int) {
-	args := append([]string{"coordinator", "--listen", c.pgAddrs[i], "--metad", c.metadAddr,
+	args := append([]string{"coordinator", "--listen", c.pgAddrs[i], "--peer-listen", c.peerAddrs[i], "--metad", c.metadAddr,
 		"--participants", strings.Join(c.partAddrs, ","), "--data", filepath.Join(c.data, fmt.Sprintf("coordinator-%d", i))},
 		c.storageFlags()...)
 	c.coords[i] = c.g.Start(fmt.Sprintf("coordinator-%d", i), c.env(), c.bin, args...)
@@ -274,6 +274,7 @@ func TestTPCHOnMinIO(t *testing.T) {
 
 	check := func(when string) {
 		t.Helper()
+		conns := make([]*pgx.Conn, len(c.coords))
 		for i := range c.coords {
 			conn := c.connect(ctx, i)
 			if got := eventually(t, ctx, conn, state); !slices.Equal(got, want) {
@@ -281,6 +282,26 @@ func TestTPCHOnMinIO(t *testing.T) {
 			}
 			if got := eventually(t, ctx, conn, notes); !slices.Equal(got, wantNotes) {
 				t.Fatalf("%s: coordinator %d: notes %v, want %v", when, i, got, wantNotes)
+			}
+			conns[i] = conn
+		}
+		// Each coordinator lists the other's sessions and signals them,
+		// once both are registered with metad again.
+		for i, conn := range conns {
+			pid := conns[1-i].PgConn().PID()
+			listed := fmt.Sprintf(`SELECT count(*) FROM pg_stat_activity WHERE pid = %d`, pid)
+			for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+				got := mustRows(t, ctx, conn, listed)
+				if slices.Equal(got, []string{"1"}) {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("%s: coordinator %d lists pid %d of the other %v times", when, i, pid, got)
+				}
+			}
+			signal := fmt.Sprintf(`SELECT pg_cancel_backend(%d)`, pid)
+			if got := mustRows(t, ctx, conn, signal); !slices.Equal(got, []string{"t"}) {
+				t.Fatalf("%s: coordinator %d: %s: %v", when, i, signal, got)
 			}
 		}
 	}
