@@ -63,7 +63,15 @@ type peers struct {
 	// (filled on demand, so that signalling a session needs no request to
 	// metad when its coordinator is known).
 	dir map[uint32]metad.NodeInfo
+	// listed is when dir was filled.
+	listed time.Time
 }
+
+// relistInterval is the least time between two listings of the
+// coordinators for a process id whose number is not known: CancelRequests
+// need no authentication, so bogus ones must not turn into a request to
+// metad each.
+const relistInterval = time.Second
 
 // ServePeer serves the peer service on l until Close: other coordinators'
 // requests for this one's sessions, to cancel or terminate one of them,
@@ -165,14 +173,15 @@ func (c *Coordinator) otherCoordinators(ctx context.Context) ([]metad.NodeInfo, 
 		}
 	}
 	c.peers.mu.Lock()
-	c.peers.dir = dir
+	c.peers.dir, c.peers.listed = dir, time.Now()
 	c.peers.mu.Unlock()
 	return out, nil
 }
 
 // callCoordinatorOf calls the coordinator whose sessions have process ids
-// like pid (pid's number), known from the last listing or, when it is not
-// known or its call fails, from metad's.
+// like pid (pid's number), known from the last listing or, when its call
+// fails or it is not known (and that listing is relistInterval old), from
+// a new one.
 func (c *Coordinator) callCoordinatorOf(ctx context.Context, pid uint32, call func(peerpb.PeerClient) error) error {
 	num := pgwire.ServerOfPID(pid)
 	try := func(n metad.NodeInfo) error {
@@ -187,12 +196,15 @@ func (c *Coordinator) callCoordinatorOf(ctx context.Context, pid uint32, call fu
 	}
 	c.peers.mu.Lock()
 	known, ok := c.peers.dir[num]
+	recent := time.Since(c.peers.listed) < relistInterval
 	c.peers.mu.Unlock()
 	var err error
 	if ok {
 		if err = try(known); err == nil || ctx.Err() != nil {
 			return err
 		}
+	} else if recent {
+		return errNoCoordinator
 	}
 	if _, lerr := c.otherCoordinators(ctx); lerr != nil {
 		return errors.Join(err, lerr)
