@@ -3,6 +3,7 @@ package coordinator
 import (
 	"context"
 	"fmt"
+	"sort"
 
 	"github.com/cirrusdb/cirrus/coordinator/pgwire"
 	"github.com/cirrusdb/cirrus/executor"
@@ -11,23 +12,62 @@ import (
 	"github.com/cirrusdb/cirrus/vec"
 )
 
-// cursor is a DECLAREd cursor: a query's operator tree, built at DECLARE
-// and pulled by each FETCH, so a cursor over a large result holds one
-// batch at a time. A WITH HOLD cursor outlives its transaction: at commit
-// its remaining rows are read into memory (held), as PostgreSQL
-// materializes them, and the operator is closed.
+// cursor is a DECLAREd cursor, PostgreSQL's portal: its query's rows
+// (cursorRows, read from the operators as FETCH asks) and its position as
+// PostgreSQL keeps it (PortalData's portalPos, atStart, atEnd), moved by
+// FETCH and MOVE exactly as pquery.c's DoPortalRunFetch and
+// PortalRunSelect move it.
+//
+// A WITH HOLD cursor outlives its transaction: at commit its rows are read
+// into memory, as PostgreSQL materializes them (all of them for a
+// scrollable cursor, the ones not yet fetched otherwise), and the
+// operators are closed.
 type cursor struct {
-	cols []pgwire.Column
-	op   executor.Operator // nil once exhausted or materialized
-	stop context.CancelFunc
-	// cur is the batch being read and pos its next row.
-	cur  *vec.Batch
-	pos  int
-	held []*vec.Batch
-	hold bool
+	name   string
+	cols   []pgwire.Column
+	rows   cursorRows
+	scroll bool
+	hold   bool
 	// txnLocal is set while the transaction that declared it is open: a
 	// rollback closes it even WITH HOLD.
 	txnLocal bool
+	// failed is set when a FETCH or MOVE failed: a cursor that survives
+	// the error (WITH HOLD, outside a transaction block) cannot run again.
+	failed bool
+	// pos is the row the cursor is on (1-based; 0 before the first row);
+	// atStart and atEnd say it is before the first or after the last row.
+	pos            int64
+	atStart, atEnd bool
+}
+
+// cursorRows are a cursor's rows with the position of the executor under
+// it: at is 0 before the first row, k on row k (the last one returned)
+// and n+1 past the last once the query has ended. Reading forward from
+// at returns row at+1; reading backward returns row at-1, or the last row
+// when past the end, as PostgreSQL's tuplestore and sort do.
+//
+// A scrollable cursor keeps every row read (keep), so it can go back; a
+// forward-only one keeps only the batch holding its next rows, straight
+// from the operators (valid until their next call), so a cursor over a
+// large result holds one batch at a time.
+type cursorRows struct {
+	op   executor.Operator // nil once the query has ended or was materialized
+	stop context.CancelFunc
+	keep bool
+	// batches hold rows first.. in order; ends[i] is the number of the
+	// last row of batches[i].
+	batches []*vec.Batch
+	ends    []int64
+	first   int64
+	n       int64 // rows read so far
+	ended   bool  // n is the number of rows
+	at      int64
+}
+
+// errNoScroll is PostgreSQL's error for moving a NO SCROLL cursor back.
+func errNoScroll() error {
+	return sqlerr.New(sqlerr.ObjectNotInPrerequisiteState, "cursor can only scan forward").
+		WithHint("Declare it with SCROLL option to enable backward scan.")
 }
 
 // declare runs DECLARE CURSOR.
@@ -48,7 +88,11 @@ func (s *session) declare(dc *planner.DeclareCursor) (string, error) {
 	if s.cursors == nil {
 		s.cursors = map[string]*cursor{}
 	}
-	s.cursors[dc.Name] = &cursor{cols: describe(&planner.Query{Columns: dc.Query.Columns}), op: op, stop: stop, hold: dc.Hold, txnLocal: true}
+	s.cursors[dc.Name] = &cursor{
+		name: dc.Name, cols: describe(&planner.Query{Columns: dc.Query.Columns}),
+		rows:   cursorRows{op: op, stop: stop, keep: dc.Scroll, first: 1},
+		scroll: dc.Scroll, hold: dc.Hold, txnLocal: true, atStart: true,
+	}
 	return "DECLARE CURSOR", nil
 }
 
@@ -67,32 +111,16 @@ func (s *session) fetch(ctx context.Context, f *planner.Fetch, w pgwire.ResultWr
 	if !ok {
 		return "", sqlerr.Errorf(sqlerr.InvalidCursorName, "cursor \"%s\" does not exist", f.Name)
 	}
-	if f.Unsupported != nil {
-		return "", f.Unsupported
+	if c.failed {
+		return "", sqlerr.Errorf(sqlerr.ObjectNotInPrerequisiteState, "portal \"%s\" cannot be run", f.Name)
 	}
-	if !f.Move {
-		w.BeginRows()
+	if f.Move {
+		w = nil
 	}
-	var n int64
-	for f.All || n < f.Count {
-		b, err := c.next(ctx)
-		if err != nil {
-			return "", err
-		}
-		if b == nil {
-			break
-		}
-		take := b.N - c.pos
-		if !f.All && int64(take) > f.Count-n {
-			take = int(f.Count - n)
-		}
-		if !f.Move {
-			if err := w.WriteBatch(b.Slice(c.pos, c.pos+take)); err != nil {
-				return "", err
-			}
-		}
-		c.pos += take
-		n += int64(take)
+	n, err := c.fetch(ctx, f.Direction, f.Count, w)
+	if err != nil {
+		c.failed = true
+		return "", err
 	}
 	if f.Move {
 		return fmt.Sprintf("MOVE %d", n), nil
@@ -100,47 +128,315 @@ func (s *session) fetch(ctx context.Context, f *planner.Fetch, w pgwire.ResultWr
 	return fmt.Sprintf("FETCH %d", n), nil
 }
 
-// next returns the batch holding the cursor's next row (at c.pos), nil at
-// the end.
-func (c *cursor) next(ctx context.Context) (*vec.Batch, error) {
-	for c.cur == nil || c.pos >= c.cur.N {
-		c.cur, c.pos = nil, 0
+// fetch moves the cursor as PostgreSQL's DoPortalRunFetch does, sending
+// the rows of the last step to w (nil for MOVE), and returns their number
+// (the tag's count).
+func (c *cursor) fetch(ctx context.Context, dir planner.FetchDirection, count int64, w pgwire.ResultWriter) (int64, error) {
+	switch dir {
+	case planner.FetchForward, planner.FetchBackward:
+		if count < 0 {
+			// FORWARD -n is BACKWARD n and the other way round.
+			dir, count = planner.FetchForward+planner.FetchBackward-dir, -count
+		}
+	case planner.FetchAbsolute:
 		switch {
-		case len(c.held) > 0:
-			c.cur, c.held = c.held[0], c.held[1:]
-		case c.op != nil:
-			b, err := c.op.Next(ctx)
-			if err != nil {
-				return nil, err
+		case count > 0:
+			// Go to row count-1 (rewinding when that is nearer than going
+			// back), then return the next.
+			if count-1 <= c.pos/2 {
+				if err := c.rewind(); err != nil {
+					return 0, err
+				}
+				if count > 1 {
+					if _, err := c.run(ctx, true, count-1, nil); err != nil {
+						return 0, err
+					}
+				}
+			} else {
+				pos := c.pos
+				if c.atEnd {
+					pos++ // one more step back from past the end
+				}
+				var err error
+				if count <= pos {
+					_, err = c.run(ctx, false, pos-count+1, nil)
+				} else if count > pos+1 {
+					_, err = c.run(ctx, true, count-pos-1, nil)
+				}
+				if err != nil {
+					return 0, err
+				}
 			}
-			if b == nil {
-				c.close()
-				return nil, nil
+			return c.run(ctx, true, 1, w)
+		case count < 0:
+			// Go past the end, back up -count-1 rows, return the one before.
+			if _, err := c.run(ctx, true, planner.FetchAll, nil); err != nil {
+				return 0, err
 			}
-			c.cur = b
+			if count < -1 {
+				if _, err := c.run(ctx, false, -count-1, nil); err != nil {
+					return 0, err
+				}
+			}
+			return c.run(ctx, false, 1, w)
 		default:
-			return nil, nil
+			if err := c.rewind(); err != nil {
+				return 0, err
+			}
+			return c.run(ctx, true, 0, w)
+		}
+	case planner.FetchRelative:
+		switch {
+		case count > 0:
+			if count > 1 {
+				if _, err := c.run(ctx, true, count-1, nil); err != nil {
+					return 0, err
+				}
+			}
+			return c.run(ctx, true, 1, w)
+		case count < 0:
+			if count < -1 {
+				if _, err := c.run(ctx, false, -count-1, nil); err != nil {
+					return 0, err
+				}
+			}
+			return c.run(ctx, false, 1, w)
+		}
+		dir = planner.FetchForward // RELATIVE 0 is FORWARD 0
+	}
+	forward := dir == planner.FetchForward
+	if count == 0 {
+		// Count 0 returns the current row again, if the cursor is on one.
+		onRow := !c.atStart && !c.atEnd
+		if w == nil {
+			if onRow {
+				return 1, nil // MOVE 0 says whether FETCH 0 would return a row
+			}
+			return 0, nil
+		}
+		if onRow {
+			if _, err := c.run(ctx, false, 1, nil); err != nil {
+				return 0, err
+			}
+			count, forward = 1, true
 		}
 	}
-	return c.cur, nil
+	if !forward && count == planner.FetchAll && w == nil {
+		// MOVE BACKWARD ALL is a rewind.
+		n := c.pos
+		if n > 0 && !c.atEnd {
+			n--
+		}
+		return n, c.rewind()
+	}
+	return c.run(ctx, forward, count, w)
 }
 
-// materialize reads the cursor's remaining rows into memory and closes its
-// operators (a WITH HOLD cursor at commit).
-func (c *cursor) materialize(ctx context.Context) error {
-	var rows []*vec.Batch
+// run reads up to count rows (FetchAll: all) in one direction, sending
+// them to w unless it is nil, and keeps the position, as PostgreSQL's
+// PortalRunSelect. Like PostgreSQL's executor start, it describes the
+// result (BeginRows) once the direction is known to be allowed, even when
+// no row follows.
+func (c *cursor) run(ctx context.Context, forward bool, count int64, w pgwire.ResultWriter) (int64, error) {
+	var emit func(*vec.Batch) error
+	if !forward && !c.scroll {
+		return 0, errNoScroll()
+	}
+	if w != nil {
+		w.BeginRows()
+		emit = w.WriteBatch
+	}
+	if forward {
+		if c.atEnd || count <= 0 {
+			return 0, nil
+		}
+		n, err := c.rows.forward(ctx, count, emit)
+		if err != nil {
+			return 0, err
+		}
+		if n > 0 {
+			c.atStart = false
+		}
+		if count == planner.FetchAll || n < count {
+			c.atEnd = true
+		}
+		c.pos += n
+		return n, nil
+	}
+	if c.atStart || count <= 0 {
+		return 0, nil
+	}
+	n, err := c.rows.backward(count, emit)
+	if err != nil {
+		return 0, err
+	}
+	if n > 0 && c.atEnd {
+		c.atEnd = false
+		c.pos++ // it was past the end, one beyond the last row
+	}
+	if count == planner.FetchAll || n < count {
+		c.atStart, c.pos = true, 0
+	} else {
+		c.pos -= n
+	}
+	return n, nil
+}
+
+// rewind moves the cursor before its first row (PostgreSQL's
+// DoPortalRewind): a forward-only cursor can only if it has not moved.
+func (c *cursor) rewind() error {
+	if c.atStart && !c.atEnd {
+		return nil
+	}
+	if !c.scroll {
+		return errNoScroll()
+	}
+	c.rows.at = 0
+	c.atStart, c.atEnd, c.pos = true, false, 0
+	return nil
+}
+
+// forward returns up to count rows (FetchAll: all) after the position.
+func (r *cursorRows) forward(ctx context.Context, count int64, emit func(*vec.Batch) error) (int64, error) {
+	var done int64
+	for done < count {
+		if r.at >= r.n {
+			if r.ended {
+				r.at = r.n + 1
+				break
+			}
+			if err := r.pull(ctx); err != nil {
+				return done, err
+			}
+			continue
+		}
+		bi, off := r.locate(r.at + 1)
+		b := r.batches[bi]
+		take := int64(b.N - off)
+		if take > count-done {
+			take = count - done
+		}
+		if emit != nil {
+			if err := emit(b.Slice(off, off+int(take))); err != nil {
+				return done, err
+			}
+		}
+		r.at += take
+		done += take
+	}
+	return done, nil
+}
+
+// backward returns up to count rows (FetchAll: all) before the position,
+// nearest first. Only a cursor that keeps its rows goes back.
+func (r *cursorRows) backward(count int64, emit func(*vec.Batch) error) (int64, error) {
+	var done int64
+	if r.at > r.n {
+		r.at = r.n + 1
+	}
+	for done < count {
+		k := r.at - 1 // the next row to return
+		if k < r.first {
+			r.at = 0
+			break
+		}
+		bi, off := r.locate(k)
+		take := int64(off + 1)
+		if take > count-done {
+			take = count - done
+		}
+		if emit != nil {
+			b := r.batches[bi]
+			rev := vec.NewBatch(b.Types(), int(take))
+			for i := off; i > off-int(take); i-- {
+				for j, col := range b.Cols {
+					rev.Cols[j].AppendFrom(col, i)
+				}
+			}
+			rev.N = int(take)
+			if err := emit(rev); err != nil {
+				return done, err
+			}
+		}
+		r.at = k - take + 1
+		done += take
+	}
+	return done, nil
+}
+
+// locate returns the batch holding row k and its offset there.
+func (r *cursorRows) locate(k int64) (int, int) {
+	bi := sort.Search(len(r.ends), func(i int) bool { return r.ends[i] >= k })
+	return bi, r.batches[bi].N - int(r.ends[bi]-k) - 1
+}
+
+// pull reads the next batch of the query, if any. A forward-only cursor
+// first drops the rows it has passed.
+func (r *cursorRows) pull(ctx context.Context) error {
 	for {
-		b, err := c.next(ctx)
+		b, err := r.op.Next(ctx)
 		if err != nil {
 			return err
 		}
 		if b == nil {
-			break
+			r.ended = true
+			r.close()
+			return nil
 		}
-		rows = append(rows, copyBatch(b.Slice(c.pos, b.N)))
-		c.cur = nil
+		if b.N == 0 {
+			continue
+		}
+		if r.keep {
+			b = copyBatch(b)
+		} else {
+			r.batches, r.ends, r.first = r.batches[:0], r.ends[:0], r.n+1
+		}
+		r.n += int64(b.N)
+		r.batches = append(r.batches, b)
+		r.ends = append(r.ends, r.n)
+		return nil
 	}
-	c.held = rows
+}
+
+// materialize reads the rest of the query into memory and closes its
+// operators (a WITH HOLD cursor at commit). A scrollable cursor keeps all
+// its rows; a forward-only one only those it has not returned yet, as
+// PostgreSQL's PersistHoldablePortal. The position stays.
+func (c *cursor) materialize(ctx context.Context) error {
+	r := &c.rows
+	if !r.keep {
+		var rest []*vec.Batch
+		base := min(r.at, r.n)
+		if r.at < r.n {
+			bi, off := r.locate(r.at + 1)
+			rest = append(rest, copyBatch(r.batches[bi].Slice(off, r.batches[bi].N)))
+		}
+		for !r.ended {
+			b, err := r.op.Next(ctx)
+			if err != nil {
+				return err
+			}
+			if b == nil {
+				r.ended = true
+			} else if b.N > 0 {
+				rest = append(rest, copyBatch(b))
+			}
+		}
+		r.batches, r.ends, r.first, r.n = nil, nil, base+1, base
+		for _, b := range rest {
+			r.n += int64(b.N)
+			r.batches = append(r.batches, b)
+			r.ends = append(r.ends, r.n)
+		}
+	}
+	for !r.ended {
+		at := r.at
+		if err := r.pull(ctx); err != nil {
+			return err
+		}
+		r.at = at
+	}
+	r.close()
 	return nil
 }
 
@@ -156,14 +452,14 @@ func copyBatch(b *vec.Batch) *vec.Batch {
 	return nb
 }
 
-// close releases the cursor's operators.
-func (c *cursor) close() {
-	if c.op != nil {
-		c.op.Close()
-		c.op = nil
+// close releases the query's operators.
+func (r *cursorRows) close() {
+	if r.op != nil {
+		r.op.Close()
+		r.op = nil
 	}
-	if c.stop != nil {
-		c.stop()
+	if r.stop != nil {
+		r.stop()
 	}
 }
 
@@ -171,7 +467,7 @@ func (c *cursor) close() {
 func (s *session) closeCursor(cc *planner.CloseCursor) (string, error) {
 	if cc.Name == "" {
 		for name, c := range s.cursors {
-			c.close()
+			c.rows.close()
 			delete(s.cursors, name)
 		}
 		return "CLOSE CURSOR ALL", nil
@@ -180,14 +476,14 @@ func (s *session) closeCursor(cc *planner.CloseCursor) (string, error) {
 	if !ok {
 		return "", sqlerr.Errorf(sqlerr.InvalidCursorName, "cursor \"%s\" does not exist", cc.Name)
 	}
-	c.close()
+	c.rows.close()
 	delete(s.cursors, cc.Name)
 	return "CLOSE CURSOR", nil
 }
 
 // endCursors ends the transaction's part of the cursors: at commit a WITH
-// HOLD cursor keeps its remaining rows and the others close; at rollback
-// every cursor the transaction declared closes.
+// HOLD cursor keeps its rows and the others close; at rollback every
+// cursor the transaction declared closes.
 func (s *session) endCursors(ctx context.Context, commit bool) error {
 	var err error
 	for name, c := range s.cursors {
@@ -196,13 +492,13 @@ func (s *session) endCursors(ctx context.Context, commit bool) error {
 			if c.txnLocal && err == nil {
 				err = c.materialize(ctx)
 			}
-			c.close()
+			c.rows.close()
 			c.txnLocal = false
 			continue
 		case !commit && c.hold && !c.txnLocal:
 			continue
 		}
-		c.close()
+		c.rows.close()
 		delete(s.cursors, name)
 	}
 	return err

@@ -137,7 +137,7 @@ func (s *session) Close() {
 	}
 	s.endCursors(context.Background(), false)
 	for _, c := range s.cursors {
-		c.close()
+		c.rows.close()
 	}
 	s.abort(s.txn)
 	s.txn, s.explicit, s.failed = nil, false, false

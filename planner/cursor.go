@@ -6,28 +6,47 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v5"
 
 	"github.com/cirrusdb/cirrus/internal/sqlerr"
+	"github.com/cirrusdb/cirrus/planner/plan"
 )
 
-// DeclareCursor is DECLARE name CURSOR [WITH HOLD] FOR query: a named
-// portal whose rows FETCH reads.
+// DeclareCursor is DECLARE name [NO] SCROLL CURSOR [WITH HOLD] FOR query:
+// a named portal whose rows FETCH and MOVE read.
 type DeclareCursor struct {
 	Name  string
 	Query *Query
-	// Hold keeps the cursor after its transaction commits (its remaining
-	// rows are materialized then).
+	// Hold keeps the cursor after its transaction commits (its rows are
+	// materialized then).
 	Hold bool
+	// Scroll says the cursor may move backward: declared SCROLL, or
+	// neither SCROLL nor NO SCROLL over a plan PostgreSQL could run
+	// backward (see Scrollable).
+	Scroll bool
 }
 
-// Fetch is FETCH (or, with Move, MOVE): up to Count rows forward from the
-// cursor, or all that are left. Cursors only move forward: Unsupported
-// says why a FETCH cannot run (it fails when executed, after the cursor
-// has been found, as in PostgreSQL).
+// FetchDirection is a FETCH's direction, PostgreSQL's FetchDirection:
+// NEXT and FORWARD are Forward, PRIOR and BACKWARD Backward, FIRST and
+// LAST Absolute 1 and -1.
+type FetchDirection uint8
+
+// Fetch directions.
+const (
+	FetchForward FetchDirection = iota
+	FetchBackward
+	FetchAbsolute
+	FetchRelative
+)
+
+// FetchAll is the Count of FETCH ALL, FORWARD ALL and BACKWARD ALL.
+const FetchAll = math.MaxInt64
+
+// Fetch is FETCH (or, with Move, MOVE): Count rows (FetchAll: all) in
+// Direction, or the row at position Count (Absolute) or Count rows away
+// (Relative); a negative Count reverses Forward and Backward.
 type Fetch struct {
-	Name        string
-	Count       int64
-	All         bool
-	Move        bool
-	Unsupported *sqlerr.Error
+	Name      string
+	Direction FetchDirection
+	Count     int64
+	Move      bool
 }
 
 // CloseCursor is CLOSE name, or CLOSE ALL when Name is empty.
@@ -39,38 +58,67 @@ func (*CloseCursor) stmt()   {}
 
 // Cursor options (PostgreSQL's CURSOR_OPT_* bits).
 const (
-	cursorBinary = 0x0001
-	cursorScroll = 0x0002
-	cursorHold   = 0x0020
+	cursorBinary   = 0x0001
+	cursorScroll   = 0x0002
+	cursorNoScroll = 0x0004
+	cursorHold     = 0x0020
 )
 
 func (b *binder) declareCursor(dc *pg_query.DeclareCursorStmt) Statement {
 	if dc.Options&cursorBinary != 0 {
 		failf(sqlerr.FeatureNotSupported, "binary cursors are not supported yet")
 	}
+	if dc.Options&cursorScroll != 0 && dc.Options&cursorNoScroll != 0 {
+		failf("42P11", "cannot specify both SCROLL and NO SCROLL")
+	}
 	q, ok := b.statement(dc.Query).(*Query)
 	if !ok {
 		failf(sqlerr.FeatureNotSupported, "DECLARE CURSOR is only supported for SELECT")
 	}
-	return &DeclareCursor{Name: dc.Portalname, Query: q, Hold: dc.Options&cursorHold != 0}
+	scroll := dc.Options&cursorScroll != 0 || dc.Options&cursorNoScroll == 0 && Scrollable(q.Plan)
+	return &DeclareCursor{Name: dc.Portalname, Query: q, Hold: dc.Options&cursorHold != 0, Scroll: scroll}
+}
+
+// Scrollable reports whether PostgreSQL would run a plan of this shape
+// backward, which makes a cursor declared without SCROLL or NO SCROLL
+// scrollable (its ExecSupportsBackwardScan): scans of tables, VALUES and
+// functions, sorts, and appends of such, under filters, projections and
+// limits. Aggregates, joins and DISTINCT are not, nor a query without
+// FROM (a Result node in PostgreSQL).
+func Scrollable(n plan.Node) bool {
+	switch n := n.(type) {
+	case *plan.Project:
+		return Scrollable(n.Input)
+	case *plan.Filter:
+		return Scrollable(n.Input)
+	case *plan.Limit:
+		return Scrollable(n.Input)
+	case *plan.Remote:
+		return len(n.Shuffles) == 0 && Scrollable(n.Fragment)
+	case *plan.Append:
+		for _, in := range n.Inputs {
+			if !Scrollable(in) {
+				return false
+			}
+		}
+		return true
+	case *plan.Values:
+		return len(n.ColTypes) > 0
+	case *plan.Sort, *plan.Scan, *plan.SystemScan, *plan.FunctionScan:
+		return true
+	}
+	return false
 }
 
 func (b *binder) fetch(fs *pg_query.FetchStmt) Statement {
-	f := &Fetch{Name: fs.Portalname, Move: fs.Ismove}
-	switch {
-	case fs.Direction == pg_query.FetchDirection_FETCH_FORWARD && fs.HowMany == math.MaxInt64:
-		f.All = true
-	case fs.Direction == pg_query.FetchDirection_FETCH_FORWARD && fs.HowMany > 0:
-		f.Count = fs.HowMany
-	case fs.HowMany == 0 && fs.Direction != pg_query.FetchDirection_FETCH_ABSOLUTE:
-		f.Unsupported = sqlerr.New(sqlerr.FeatureNotSupported, "FETCH of the current row is not supported yet")
-	default:
-		// Backward, absolute and relative moves need a scrollable cursor.
-		f.Unsupported = sqlerr.New(codeObjectNotInPrerequisiteState, "cursor can only scan forward").
-			WithHint("Declare it with SCROLL option to enable backward scan.")
+	f := &Fetch{Name: fs.Portalname, Move: fs.Ismove, Count: fs.HowMany}
+	switch fs.Direction {
+	case pg_query.FetchDirection_FETCH_BACKWARD:
+		f.Direction = FetchBackward
+	case pg_query.FetchDirection_FETCH_ABSOLUTE:
+		f.Direction = FetchAbsolute
+	case pg_query.FetchDirection_FETCH_RELATIVE:
+		f.Direction = FetchRelative
 	}
 	return f
 }
-
-// codeObjectNotInPrerequisiteState is SQLSTATE 55000.
-const codeObjectNotInPrerequisiteState = "55000"

@@ -273,9 +273,10 @@ func batchOutcome(br pgx.BatchResults) string {
 
 // TestCursorsDifferential runs DECLARE, FETCH, MOVE and CLOSE through
 // pgx in every query-exec mode on Cirrus and PostgreSQL 15: cursors
-// inside transactions, WITH HOLD cursors that outlive their commit, a
-// rollback closing its cursors, and the errors of unknown and duplicate
-// cursors.
+// inside transactions, SCROLL and NO SCROLL cursors moved in every
+// direction (with MOVE's counts), WITH HOLD cursors that outlive their
+// commit, a rollback closing its cursors, and the errors of unknown,
+// duplicate, forward-only and failed cursors.
 func TestCursorsDifferential(t *testing.T) {
 	pg := pgtest.Shared(t)
 	c := startCluster(t, "")
@@ -317,6 +318,49 @@ func TestCursorsDifferential(t *testing.T) {
 		"FETCH 1 w",
 		"CLOSE ALL",
 		"FETCH w",
+		// Scrolling: every direction, on SCROLL cursors and on cursors
+		// scrollable by their plan (a sort), and the errors of NO SCROLL
+		// cursors and of plans PostgreSQL cannot run backward.
+		"BEGIN",
+		"DECLARE s SCROLL CURSOR FOR SELECT i, t FROM g ORDER BY i",
+		"FETCH 2 FROM s", "FETCH PRIOR FROM s", "FETCH LAST FROM s", "FETCH NEXT FROM s",
+		"FETCH PRIOR FROM s", "FETCH ABSOLUTE -2 FROM s", "FETCH RELATIVE -2 FROM s",
+		"FETCH RELATIVE 0 FROM s", "FETCH 0 FROM s", "FETCH BACKWARD ALL FROM s", "FETCH FORWARD ALL FROM s",
+		"MOVE BACKWARD ALL FROM s", "MOVE FORWARD ALL FROM s", "MOVE BACKWARD 2 FROM s",
+		"MOVE ABSOLUTE 10 IN s", "MOVE ABSOLUTE 0 IN s", "MOVE RELATIVE 3 IN s",
+		"FETCH -2 FROM s", "FETCH BACKWARD -2 FROM s", "FETCH BACKWARD 3 FROM s", "MOVE LAST IN s",
+		"MOVE NEXT IN s", "MOVE NEXT IN s", "MOVE 0 IN s", "FETCH ABSOLUTE 4 FROM s", "FETCH ABSOLUTE 2 FROM s",
+		"FETCH FIRST FROM s", "FETCH ABSOLUTE 6 FROM s", "FETCH RELATIVE 1 FROM s", "FETCH RELATIVE -7 FROM s",
+		"MOVE FORWARD 3 IN s", "FETCH BACKWARD FROM s", "FETCH FORWARD FROM s",
+		"DECLARE d CURSOR FOR SELECT i FROM g WHERE i > 2 ORDER BY i DESC",
+		"FETCH LAST FROM d", "FETCH PRIOR FROM d", "FETCH ABSOLUTE 1 FROM d",
+		"DECLARE n NO SCROLL CURSOR FOR SELECT i FROM g ORDER BY i",
+		"FETCH 0 FROM n", "MOVE 0 IN n", "FETCH ABSOLUTE 3 FROM n", "MOVE 0 IN n", "FETCH RELATIVE 2 FROM n",
+		"FETCH ABSOLUTE 1 FROM n",
+		"ROLLBACK",
+		"BEGIN",
+		"DECLARE a CURSOR FOR SELECT count(*) FROM g",
+		"FETCH 1 FROM a", "FETCH PRIOR FROM a",
+		"ROLLBACK",
+		"BEGIN",
+		"DECLARE one CURSOR FOR SELECT 1",
+		"FETCH FIRST FROM one", "FETCH FIRST FROM one",
+		"ROLLBACK",
+		"BEGIN",
+		"DECLARE z SCROLL NO SCROLL CURSOR FOR SELECT 1",
+		"ROLLBACK",
+		// WITH HOLD: a scrollable cursor keeps all its rows and its
+		// position past COMMIT, a NO SCROLL one the rows it had not
+		// returned; an error leaves a held cursor that cannot run.
+		"BEGIN",
+		"DECLARE hs SCROLL CURSOR WITH HOLD FOR SELECT i FROM g ORDER BY i",
+		"DECLARE hn NO SCROLL CURSOR WITH HOLD FOR SELECT i FROM g ORDER BY i",
+		"DECLARE he SCROLL CURSOR WITH HOLD FOR SELECT i FROM g ORDER BY i",
+		"FETCH 2 FROM hs", "FETCH 4 FROM hn", "FETCH ALL FROM he",
+		"COMMIT",
+		"FETCH PRIOR FROM hs", "FETCH ABSOLUTE 5 FROM hs", "FETCH BACKWARD ALL FROM hs",
+		"FETCH PRIOR FROM he", "MOVE 0 IN hn", "FETCH ABSOLUTE 6 FROM hn", "MOVE ABSOLUTE 0 IN hn",
+		"FETCH PRIOR FROM hn", "FETCH NEXT FROM hn", "CLOSE hn", "CLOSE ALL",
 		"DROP TABLE g",
 	}
 	for _, mode := range pgxModes {
