@@ -24,6 +24,7 @@ const tpchUsage = `usage:
   cirrus tpch gen  --sf X [--out DIR] [--tables LIST] [--parallel N]
   cirrus tpch refresh [--data DIR] [--dsn URL] [--sf X] [--set N] [--rf1] [--rf2]
                    [--rf2-dbgen] [--checksums]
+  cirrus tpch ddl
 
 load creates the 8 TPC-H tables (with SQL through a coordinator) and loads
 them: .tbl rows (TBLDIR/<table>.tbl, or generated in process at scale
@@ -48,6 +49,9 @@ query; with --check it compares each answer with ANSWERDIR/qNN.out
 reported and the run goes on. LIST is e.g. 1,3,5-7.
 
 gen writes OUT/<table>.tbl (default .) with the in-process generator.
+
+ddl prints the CREATE TABLE statements load runs, for another database
+(PostgreSQL, to compare with it).
 
 refresh runs the TPC-H refresh functions of refresh set N (default 1) over
 the PostgreSQL protocol (default: both, RF1 then RF2). RF1 inserts the set's
@@ -77,6 +81,11 @@ func runTPCH(ctx context.Context, args []string) error {
 		return tpchGen(ctx, args[1:])
 	case "refresh":
 		return tpchRefresh(ctx, args[1:])
+	case "ddl":
+		for _, t := range tpch.Tables {
+			fmt.Printf("%s;\n", tpch.DDL[t])
+		}
+		return nil
 	}
 	fmt.Fprint(os.Stderr, tpchUsage)
 	os.Exit(2)
