@@ -782,8 +782,11 @@ func allInner(jn *joinNode) bool {
 
 // buildFrom builds the join tree. WHERE conjuncts that reference one base
 // table (not on the nullable side of an outer join) are pushed into its scan;
-// in an all-inner join tree, the others are attached at the lowest join that
-// sees all their tables. It returns the conjuncts left for a filter on top.
+// the others are attached at the lowest node that sees all their tables and
+// is not on the nullable side of an outer join (in a tree with outer joins,
+// psql's `FROM pg_class c, pg_class c2, pg_index i LEFT JOIN …`, that turns
+// cross joins into hash joins). It returns the conjuncts left for a filter
+// on top.
 func (b *binder) buildFrom(qb *queryBlock, jn *joinNode, where []*plan.Expr, used map[int]bool) (plan.Node, []int, []*plan.Expr) {
 	pushed := make([][]*plan.Expr, len(qb.ranges))
 	var rest []*plan.Expr
@@ -802,9 +805,9 @@ func (b *binder) buildFrom(qb *queryBlock, jn *joinNode, where []*plan.Expr, use
 	next:
 	}
 	inner := allInner(jn)
-	var attach []*plan.Expr
+	attach := rest
+	rest = nil
 	if inner {
-		attach, rest = rest, nil
 		jn = b.reorderJoins(qb, jn, pushed, &attach)
 	}
 	node, layout, covered := b.buildJoin(qb, jn, pushed, &attach, used, inner)
@@ -813,10 +816,13 @@ func (b *binder) buildFrom(qb *queryBlock, jn *joinNode, where []*plan.Expr, use
 	return node, layout, rest
 }
 
-// buildJoin builds a join (sub)tree. In an all-inner tree (inner), WHERE
-// conjuncts in attach are evaluated as soon as the tree built so far covers
-// their ranges, and WHERE subqueries join as soon as their conditions can
-// be evaluated; elsewhere only at leaves that no outer join can null.
+// buildJoin builds a join (sub)tree. WHERE conjuncts in attach are
+// evaluated as soon as the tree built so far covers their ranges, unless
+// it is on the nullable side of an outer join (which would drop rows the
+// join must null-extend instead): in an all-inner tree (inner) anywhere,
+// elsewhere at nodes with a leaf no outer join can null. WHERE subqueries
+// join as soon as their conditions can be evaluated in an all-inner tree,
+// elsewhere only at such leaves.
 func (b *binder) buildJoin(qb *queryBlock, jn *joinNode, pushed [][]*plan.Expr, attach *[]*plan.Expr, used map[int]bool, inner bool) (plan.Node, []int, map[int]bool) {
 	if jn.rng >= 0 {
 		n, layout := b.buildRange(qb, jn.rng, pushed[jn.rng], used)
@@ -824,7 +830,8 @@ func (b *binder) buildJoin(qb *queryBlock, jn *joinNode, pushed [][]*plan.Expr, 
 		if qb.ranges[jn.rng].nullable {
 			return n, layout, covered
 		}
-		return b.settle(qb, n, layout, covered, attach, inner)
+		n, layout, covered = b.applySubJoins(qb, n, layout, covered)
+		return filterCovered(qb, n, layout, covered, attach)
 	}
 	ln, ll, lr := b.buildJoin(qb, jn.left, pushed, attach, used, inner)
 	rn, rl, rr := b.buildJoin(qb, jn.right, pushed, attach, used, inner)
@@ -839,7 +846,8 @@ func (b *binder) buildJoin(qb *queryBlock, jn *joinNode, pushed [][]*plan.Expr, 
 		all[r] = true
 	}
 	conds := append([]*plan.Expr(nil), jn.on...)
-	if inner {
+	attachable := inner || hasFixedLeaf(qb, all)
+	if attachable && (jn.kind == plan.InnerJoin || jn.kind == plan.CrossJoin) {
 		conds = append(conds, takeCovered(qb, attach, all)...)
 	}
 	// An outer join's ON conditions on its nullable side alone filter that
@@ -860,21 +868,32 @@ func (b *binder) buildJoin(qb *queryBlock, jn *joinNode, pushed [][]*plan.Expr, 
 		j.Residual = remap(andAll(residual), layout)
 	}
 	if !inner {
-		return j, layout, all
+		if !attachable {
+			return j, layout, all
+		}
+		return filterCovered(qb, j, layout, all, attach)
 	}
-	return b.settle(qb, j, layout, all, attach, inner)
+	n, layout, all := b.applySubJoins(qb, j, layout, all)
+	return filterCovered(qb, n, layout, all, attach)
 }
 
-// settle joins the WHERE subqueries a node can evaluate, then filters it by
-// the attachable conjuncts it now covers.
-func (b *binder) settle(qb *queryBlock, n plan.Node, layout []int, covered map[int]bool, attach *[]*plan.Expr, inner bool) (plan.Node, []int, map[int]bool) {
-	n, layout, covered = b.applySubJoins(qb, n, layout, covered)
-	if inner {
-		if cs := takeCovered(qb, attach, covered); len(cs) > 0 {
-			n = &plan.Filter{Input: n, Pred: remap(andAll(cs), layout)}
-		}
+// filterCovered filters a node by the attachable conjuncts it covers.
+func filterCovered(qb *queryBlock, n plan.Node, layout []int, covered map[int]bool, attach *[]*plan.Expr) (plan.Node, []int, map[int]bool) {
+	if cs := takeCovered(qb, attach, covered); len(cs) > 0 {
+		n = &plan.Filter{Input: n, Pred: remap(andAll(cs), layout)}
 	}
 	return n, layout, covered
+}
+
+// hasFixedLeaf reports whether some range of a subtree is on no outer
+// join's nullable side, so the subtree itself is on none.
+func hasFixedLeaf(qb *queryBlock, ranges map[int]bool) bool {
+	for r := range ranges {
+		if !qb.ranges[r].nullable {
+			return true
+		}
+	}
+	return false
 }
 
 // takeCovered removes and returns the conjuncts whose ranges are covered.
