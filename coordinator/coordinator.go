@@ -66,10 +66,12 @@ type Coordinator struct {
 	cat   *catsync.Node
 
 	manifests sync.Map // manifest key → *storage.Manifest (immutable objects)
-	stats     statsCache
-	gc        collector
-	sessions  sessionTable // activity.go
-	metrics   *coordMetrics
+	// catalogRows caches catalog relations' rows per snapshot (system.go).
+	catalogRows catalogRowsCache
+	stats       statsCache
+	gc          collector
+	sessions    sessionTable // activity.go
+	metrics     *coordMetrics
 
 	// number is the coordinator's number from metad (0 when not
 	// registered): the high bits of its sessions' process ids.

@@ -1,7 +1,6 @@
 package coordinator
 
 import (
-	"context"
 	"fmt"
 
 	"github.com/cirrusdb/cirrus/catalog"
@@ -27,14 +26,14 @@ func infoSchemaRelation(name string, rows func(cs *catalogState) []map[string]an
 	cols := informationSchemaColumns[name]
 	return &systemRelation{
 		SystemRelation: planner.SystemRelation{OID: informationSchemaOIDs[name], Schema: planner.InformationSchema, Name: name, Kind: planner.SystemView, Columns: cols},
-		rows: func(s *session, _ context.Context) ([][]plan.Datum, error) {
-			cat, _ := s.view()
+		snapshotRows: func(cs *catalogState) [][]plan.Datum {
 			var out [][]plan.Datum
-			for _, r := range rows(&catalogState{s: s, cat: cat}) {
+			for _, r := range rows(cs) {
 				out = append(out, datumRow(cols, r, true))
 			}
-			return out, nil
+			return out
 		},
+		sessionKey: databaseAndRole,
 	}
 }
 

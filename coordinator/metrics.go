@@ -39,6 +39,10 @@ func newCoordMetrics(c *Coordinator) *coordMetrics {
 		metrics.Always(func() int { n, _ := c.sessions.count(); return n }))
 	r.NewGaugeFunc("cirrus_coordinator_open_transactions", "Sessions in a transaction block (BEGIN … COMMIT).",
 		metrics.Always(func() int { _, n := c.sessions.count(); return n }))
+	r.NewCounterFunc("cirrus_coordinator_catalog_rows_hits_total", "Catalog relation scans answered from the rows cached for the catalog snapshot.",
+		metrics.Always(func() int64 { return c.catalogRows.hits.Load() }))
+	r.NewCounterFunc("cirrus_coordinator_catalog_rows_misses_total", "Catalog relation scans that computed their rows (then cached for the snapshot).",
+		metrics.Always(func() int64 { return c.catalogRows.misses.Load() }))
 	return m
 }
 

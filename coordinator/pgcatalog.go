@@ -17,8 +17,8 @@ import (
 // pg_attribute, pg_type, …), with every column PostgreSQL 15 has
 // (pgcolumns_gen.go) and rows derived from the statement's catalog
 // snapshot and the built-in objects of catalog/pgcat. They are computed
-// once per statement that reads them; the general SQL engine answers
-// every query over them.
+// once per catalog snapshot (catalogRowsCache); the general SQL engine
+// answers every query over them.
 
 // Column types of the catalog relations. Cirrus has no xid:
 // those columns are bigint.
@@ -78,8 +78,10 @@ type nsTable struct {
 	t  *catalog.Table
 }
 
-// catalogRelation declares a catalog relation whose rows come from rows;
-// columns are PostgreSQL's (pgColumns).
+// catalogRelation declares a catalog relation whose rows come from rows
+// (none when nil); columns are PostgreSQL's (pgColumns). Its rows depend
+// on the catalog snapshot and the session's database and role, and are
+// cached per snapshot (catalogRowsCache).
 func catalogRelation(name string, kind planner.SystemKind, rows func(cs *catalogState) []map[string]any) *systemRelation {
 	cols, ok := pgColumns[name]
 	if !ok {
@@ -87,18 +89,41 @@ func catalogRelation(name string, kind planner.SystemKind, rows func(cs *catalog
 	}
 	return &systemRelation{
 		SystemRelation: planner.SystemRelation{OID: pgcat.RelationOIDs[name], Name: name, Kind: kind, Columns: cols},
-		rows: func(s *session, _ context.Context) ([][]plan.Datum, error) {
-			cat, _ := s.view()
-			var out [][]plan.Datum
+		snapshotRows: func(cs *catalogState) [][]plan.Datum {
 			if rows == nil {
-				return nil, nil
+				return nil
 			}
-			for _, r := range rows(&catalogState{s: s, cat: cat}) {
+			var out [][]plan.Datum
+			for _, r := range rows(cs) {
 				out = append(out, datumRow(cols, r, false))
 			}
-			return out, nil
+			return out
 		},
+		sessionKey: databaseAndRole,
 	}
+}
+
+// databaseAndRole is the session state catalog relations' rows depend on
+// besides the catalog: the database they are in (pg_database,
+// information_schema's catalog names) and the role the session acts as.
+func databaseAndRole(s *session) string {
+	return fmt.Sprintf("%s\x00%d", s.database(), s.currentRole())
+}
+
+// withSearchPath marks a catalog relation whose rows also depend on the
+// session's search_path (pg_indexes' definitions qualify names outside it).
+func withSearchPath(r *systemRelation) *systemRelation {
+	r.sessionKey = func(s *session) string {
+		return databaseAndRole(s) + "\x00" + strings.Join(s.searchPath(), "\x00")
+	}
+	return r
+}
+
+// perSession marks a catalog relation whose rows depend on the session's
+// settings (pg_settings): computed for each statement, never cached.
+func perSession(r *systemRelation) *systemRelation {
+	r.sessionKey = nil
+	return r
 }
 
 // datumRow orders a row's values by column. A column the row leaves out
@@ -162,10 +187,10 @@ var catalogRelations = []*systemRelation{
 	catalogRelation("pg_language", planner.SystemCatalog, languageRows),
 	catalogRelation("pg_tables", planner.SystemView, tablesViewRows),
 	catalogRelation("pg_views", planner.SystemView, viewsViewRows),
-	catalogRelation("pg_indexes", planner.SystemView, indexesViewRows),
+	withSearchPath(catalogRelation("pg_indexes", planner.SystemView, indexesViewRows)),
 	catalogRelation("pg_stat_user_tables", planner.SystemView, statUserTablesRows),
 	catalogRelation("pg_statio_user_tables", planner.SystemView, statioUserTablesRows),
-	catalogRelation("pg_settings", planner.SystemView, settingsRows),
+	perSession(catalogRelation("pg_settings", planner.SystemView, settingsRows)),
 	// Relations of objects Cirrus does not have: always empty.
 	catalogRelation("pg_attrdef", planner.SystemCatalog, nil),
 	catalogRelation("pg_inherits", planner.SystemCatalog, nil),

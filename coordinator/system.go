@@ -3,6 +3,7 @@ package coordinator
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cirrusdb/cirrus/catalog"
@@ -13,14 +14,21 @@ import (
 )
 
 // systemRelation is a relation of pg_catalog whose rows the coordinator
-// computes each time a statement reads it (planner/system.go). Adding one
-// is a declaration in systemRelations and its row function.
+// computes when a statement reads it (planner/system.go). Adding one is a
+// declaration in systemRelations and its row function.
 type systemRelation struct {
 	planner.SystemRelation
 	// rows computes the relation's rows for a statement of session s: one
 	// datum per declared column, in the declared types (see
 	// executor.NewRows). An error fails the statement.
 	rows func(s *session, ctx context.Context) ([][]plan.Datum, error)
+	// snapshotRows, set instead of rows by relations derived from the
+	// catalog (pgcatalog.go, infoschema.go), computes the rows of a
+	// catalog snapshot. With sessionKey they are cached (catalogRows):
+	// sessionKey returns the session state the rows depend on besides
+	// the snapshot.
+	snapshotRows func(cs *catalogState) [][]plan.Datum
+	sessionKey   func(s *session) string
 }
 
 // systemRelations are the coordinator's system relations by name (views.go).
@@ -56,9 +64,14 @@ func (s *session) openSystem(ctx context.Context, scan *plan.SystemScan) (execut
 	if !ok {
 		return nil, sqlerr.Errorf(sqlerr.Internal, "no system relation %q", scan.Relation)
 	}
-	rows, err := r.rows(s, ctx)
-	if err != nil {
-		return nil, err
+	var rows [][]plan.Datum
+	if r.snapshotRows != nil {
+		rows = s.catalogRows(r)
+	} else {
+		var err error
+		if rows, err = r.rows(s, ctx); err != nil {
+			return nil, err
+		}
 	}
 	for _, row := range rows {
 		if len(row) != len(r.Columns) {
@@ -66,6 +79,64 @@ func (s *session) openSystem(ctx context.Context, scan *plan.SystemScan) (execut
 		}
 	}
 	return executor.NewRows(scan.ColTypes, rows), nil
+}
+
+// catalogRows returns the rows of a relation derived from the catalog as
+// session s sees it: from the coordinator's cache when the session reads
+// the shared snapshot, computed (and cached) otherwise. A transaction with
+// catalog changes of its own reads them computed from its private catalog.
+func (s *session) catalogRows(r *systemRelation) [][]plan.Datum {
+	if s.txn != nil && s.txn.cat != nil || r.sessionKey == nil {
+		cat, _ := s.view()
+		return r.snapshotRows(&catalogState{s: s, cat: cat})
+	}
+	cat, seq := s.c.Catalog()
+	return s.c.catalogRows.get(seq, r.Key()+"\x00"+r.sessionKey(s), func() [][]plan.Datum {
+		return r.snapshotRows(&catalogState{s: s, cat: cat})
+	})
+}
+
+// catalogRowsCache keeps the rows of catalog relations computed for the
+// newest catalog snapshot the coordinator has applied, so that statements
+// after the first one reading a relation share them (psql's \d runs nine
+// queries over pg_class, pg_attribute, pg_index, …). Snapshots are
+// immutable and numbered by the invalidation sequence number: rows are
+// kept per (relation, the session state they depend on) for one sequence
+// number, and all dropped when a newer snapshot is asked for, so DDL
+// committed on any coordinator (which every coordinator applies before the
+// commit returns) shows in the next statement. Cached rows are shared and
+// never modified.
+type catalogRowsCache struct {
+	mu   sync.Mutex
+	seq  int64
+	rows map[string][][]plan.Datum
+	// hits and misses count lookups (metrics).
+	hits, misses atomic.Int64
+}
+
+// get returns the rows cached under key for snapshot seq, computing and
+// keeping them when missing. Rows of an older snapshot than the newest
+// asked for are computed and not kept.
+func (c *catalogRowsCache) get(seq int64, key string, compute func() [][]plan.Datum) [][]plan.Datum {
+	c.mu.Lock()
+	if seq > c.seq || c.rows == nil {
+		c.seq, c.rows = seq, map[string][][]plan.Datum{}
+	}
+	rows, ok := c.rows[key]
+	ok = ok && seq == c.seq
+	c.mu.Unlock()
+	if ok {
+		c.hits.Add(1)
+		return rows
+	}
+	c.misses.Add(1)
+	rows = compute()
+	c.mu.Lock()
+	if seq == c.seq {
+		c.rows[key] = rows
+	}
+	c.mu.Unlock()
+	return rows
 }
 
 // env is the executor's environment for the session's plans: Remote nodes
