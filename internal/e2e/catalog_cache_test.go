@@ -10,7 +10,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/cirrusdb/cirrus/internal/devcluster"
 	"github.com/cirrusdb/cirrus/internal/metrics"
 	"github.com/cirrusdb/cirrus/internal/metrics/metricstest"
 )
@@ -25,11 +24,7 @@ import (
 func TestCatalogRowsCache(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	c, err := devcluster.Start(ctx, devcluster.Config{Dir: t.TempDir(), Coordinators: 2, Participants: 2, Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
+	c := startTwoCoordinators(t)
 	conn := func(addr, db string) *pgx.Conn {
 		cn, err := pgx.Connect(ctx, fmt.Sprintf("postgres://cirrus@%s/%s?sslmode=disable", addr, db))
 		if err != nil {
