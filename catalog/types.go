@@ -149,15 +149,21 @@ const DynamicScale = -1
 // TypeNumericDynamic is the type of a division or avg result over numerics.
 var TypeNumericDynamic = Type{Kind: Numeric, Scale: DynamicScale}
 
-// IsDynamicNumeric reports whether t is a per-value-scale numeric.
+// IsDynamicNumeric reports whether t is a per-value-scale numeric, or a
+// NUMERIC(p, s) held the same way (IsWideNumeric).
 func (t Type) IsDynamicNumeric() bool {
-	return t.Kind == Numeric && (t.Scale < 0 || t.Precision > MaxNumericPrecision)
+	return t.Kind == Numeric && (t.Scale < 0 || t.Precision > MaxNumericPrecision || t.IsWideNumeric())
 }
 
-// IsWideNumeric reports whether t is NUMERIC(p, s) with a precision too
-// large for a scaled int64: its values are held as decimal text like a
+// IsWideNumeric reports whether t is NUMERIC(p, s) other than the scaled
+// int64's 0 <= s <= p <= 18: a precision above 18, or (PostgreSQL 15) a
+// negative scale or one above the precision (which Parquet's DECIMAL does
+// not allow either). Its values are held as decimal text like a
 // dynamic-scale numeric's, rounded to scale s.
-func (t Type) IsWideNumeric() bool { return t.Kind == Numeric && t.Precision > MaxNumericPrecision }
+func (t Type) IsWideNumeric() bool {
+	return t.Kind == Numeric && t.Precision > 0 &&
+		(t.Precision > MaxNumericPrecision || t.Scale < 0 || t.Scale > t.Precision)
+}
 
 // Type is a logical type with its modifiers.
 type Type struct {
@@ -283,7 +289,7 @@ func (t Type) Typmod() int32 {
 	switch t.Kind {
 	case Numeric:
 		if t.Precision > 0 {
-			return (t.Precision<<16 | t.Scale) + 4
+			return (t.Precision<<16 | t.Scale&0x7ff) + 4 // an 11-bit scale, as PostgreSQL 15 packs it
 		}
 	case Varchar, Bpchar:
 		if t.Length > 0 {

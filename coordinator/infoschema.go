@@ -133,7 +133,9 @@ func infoColumnsRows(cs *catalogState) []map[string]any {
 			case t.Kind == catalog.Numeric:
 				row["numeric_precision_radix"] = 10
 				if t.Precision > 0 {
-					row["numeric_precision"], row["numeric_scale"] = t.Precision, t.Scale
+					// _pg_numeric_scale reads the typmod's low 16 bits, so
+					// PostgreSQL 15 shows a negative scale s as 2048 + s.
+					row["numeric_precision"], row["numeric_scale"] = t.Precision, (t.Typmod()-4)&0xffff
 				}
 			case t.Kind == catalog.Date:
 				row["datetime_precision"] = 0

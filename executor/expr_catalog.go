@@ -376,7 +376,7 @@ func FormatType(o catalog.OID, typmod int32, noMod bool) string {
 		switch t.Kind {
 		case catalog.Numeric:
 			if typmod >= 4 {
-				t.Precision, t.Scale = (typmod-4)>>16, (typmod-4)&0xffff
+				t.Precision, t.Scale = (typmod-4)>>16&0xffff, ((typmod-4)&0x7ff^1024)-1024 // 11-bit signed scale
 			}
 		case catalog.Varchar:
 			if typmod >= 4 {

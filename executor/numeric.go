@@ -62,7 +62,7 @@ func intBounds(k catalog.Kind) (lo, hi int64) {
 // NUMERIC(p, s).
 func numericFieldOverflow(t catalog.Type) error {
 	e := sqlerr.New(codeNumericOutOfRange, "numeric field overflow")
-	if t.Precision-t.Scale > 0 {
+	if t.Precision != t.Scale {
 		return e.WithDetail(fmt.Sprintf("A field with precision %d, scale %d must round to an absolute value less than 10^%d.", t.Precision, t.Scale, t.Precision-t.Scale))
 	}
 	return e.WithDetail(fmt.Sprintf("A field with precision %d, scale %d must round to an absolute value less than 1.", t.Precision, t.Scale))

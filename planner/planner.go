@@ -643,8 +643,8 @@ func (b *binder) typeName(tn *pg_query.TypeName, forColumn bool) catalog.Type {
 		if p < 1 || p > 1000 {
 			failf(sqlerr.InvalidParameterValue, "NUMERIC precision %d must be between 1 and 1000", p)
 		}
-		if s < 0 || s > p {
-			failf(sqlerr.InvalidParameterValue, "NUMERIC scale %d must be between 0 and precision %d", s, p)
+		if s < -1000 || s > 1000 {
+			failf(sqlerr.InvalidParameterValue, "NUMERIC scale %d must be between -1000 and 1000", s)
 		}
 		return catalog.NumericType(p, s)
 	}

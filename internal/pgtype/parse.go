@@ -732,15 +732,13 @@ func numericOverflow(precision, scale int32) error {
 	if precision <= 0 {
 		return sqlerr.New(sqlerr.NumericValueOutOfRange, "value overflows numeric format")
 	}
-	maxdigits := precision - scale
-	var detail string
-	if maxdigits > 0 {
-		detail = "A field with precision " + strconv.Itoa(int(precision)) + ", scale " + strconv.Itoa(int(scale)) +
-			" must round to an absolute value less than 10^" + strconv.Itoa(int(maxdigits)) + "."
-	} else {
-		detail = "A field with precision " + strconv.Itoa(int(precision)) + ", scale " + strconv.Itoa(int(scale)) +
-			" must round to an absolute value less than 1."
+	// PostgreSQL prints 10^0 as 1 (and 10^-2 for a scale above the precision).
+	limit := "1"
+	if maxdigits := precision - scale; maxdigits != 0 {
+		limit = "10^" + strconv.Itoa(int(maxdigits))
 	}
+	detail := "A field with precision " + strconv.Itoa(int(precision)) + ", scale " + strconv.Itoa(int(scale)) +
+		" must round to an absolute value less than " + limit + "."
 	return sqlerr.New(sqlerr.NumericValueOutOfRange, "numeric field overflow").WithDetail(detail)
 }
 
@@ -791,8 +789,11 @@ func numericParts(s []byte) (neg bool, intStart, intEnd, fracStart, fracEnd, i i
 // RoundNumericText rounds a decimal text value ("-12.345", as dynamic-scale
 // numerics hold them) to scale fraction digits, half away from zero, and
 // checks it against NUMERIC(precision, scale) as PostgreSQL's numeric
-// typmod coercion (apply_typmod) does; the result has exactly scale
-// fraction digits. NaN stays NaN; an infinity does not fit.
+// typmod coercion (apply_typmod) does: the rounded value's digits from the
+// first significant one down to 10^-scale must number at most precision.
+// The result has exactly scale fraction digits; a negative scale (PostgreSQL
+// 15) rounds to a multiple of 10^-scale, printed without fraction. NaN stays
+// NaN; an infinity does not fit.
 func RoundNumericText(s []byte, precision, scale int32) (string, error) {
 	if IsNumericSpecial(s) {
 		if s[0] == 'N' {
@@ -808,51 +809,63 @@ func RoundNumericText(s []byte, precision, scale int32) (string, error) {
 	if i := bytes.IndexByte(s, '.'); i >= 0 {
 		intd, frac = s[:i], s[i+1:]
 	}
-	// digits holds the integer digits and scale fraction digits.
-	digits := make([]byte, 0, len(intd)+int(scale)+1)
-	digits = append(digits, '0') // room for a carry
-	digits = append(digits, intd...)
-	for k := 0; k < int(scale); k++ {
-		if k < len(frac) {
-			digits = append(digits, frac[k])
-		} else {
-			digits = append(digits, '0')
+	// digit(k) is the digit worth 10^(len(intd)-1-k) (0 past either end).
+	digit := func(k int) byte {
+		switch {
+		case k < 0 || k >= len(intd)+len(frac):
+			return '0'
+		case k < len(intd):
+			return intd[k]
 		}
+		return frac[k-len(intd)]
 	}
-	if int(scale) < len(frac) && frac[scale] >= '5' {
-		for k := len(digits) - 1; k >= 0; k-- {
-			if digits[k] == '9' {
-				digits[k] = '0'
+	// m is the mantissa: the digits down to 10^-scale, after a '0' that
+	// takes a carry.
+	keep := len(intd) + int(scale)
+	m := make([]byte, 0, max(keep, 0)+1)
+	m = append(m, '0')
+	for k := 0; k < keep; k++ {
+		m = append(m, digit(k))
+	}
+	if keep >= 0 && digit(keep) >= '5' {
+		for k := len(m) - 1; k >= 0; k-- {
+			if m[k] == '9' {
+				m[k] = '0'
 				continue
 			}
-			digits[k]++
+			m[k]++
 			break
 		}
 	}
-	nint := len(digits) - int(scale)
-	lead := 0
-	for lead < nint-1 && digits[lead] == '0' {
-		lead++
+	for len(m) > 1 && m[0] == '0' {
+		m = m[1:]
 	}
-	intPart, fracPart := digits[lead:nint], digits[nint:]
-	if significant := len(intPart); !(significant == 1 && intPart[0] == '0') && int32(significant) > precision-scale {
+	zero := len(m) == 1 && m[0] == '0'
+	if !zero && int32(len(m)) > precision {
 		return "", numericOverflow(precision, scale)
 	}
-	zero := true
-	for _, c := range digits {
-		if c != '0' {
-			zero = false
-			break
-		}
-	}
-	out := make([]byte, 0, len(intPart)+len(fracPart)+2)
+	out := make([]byte, 0, len(m)+max(int(scale), -int(scale))+3)
 	if neg && !zero {
 		out = append(out, '-')
 	}
-	out = append(out, intPart...)
-	if scale > 0 {
+	switch {
+	case zero:
+		out = append(out, '0')
+		if scale > 0 {
+			out = append(out, '.')
+			out = append(out, bytes.Repeat([]byte{'0'}, int(scale))...)
+		}
+	case scale <= 0:
+		out = append(out, m...)
+		out = append(out, bytes.Repeat([]byte{'0'}, int(-scale))...)
+	case len(m) <= int(scale):
+		out = append(out, "0."...)
+		out = append(out, bytes.Repeat([]byte{'0'}, int(scale)-len(m))...)
+		out = append(out, m...)
+	default:
+		out = append(out, m[:len(m)-int(scale)]...)
 		out = append(out, '.')
-		out = append(out, fracPart...)
+		out = append(out, m[len(m)-int(scale):]...)
 	}
 	return string(out), nil
 }

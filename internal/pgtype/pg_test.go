@@ -52,6 +52,11 @@ var diffCases = []struct {
 	{catalog.NumericType(30, 4), []string{"123456789012345678901234.56789", "-0.00005", "0.00004", "1234567890123456789012345.5", "999999999999999999999999999.99995", "NaN", "Infinity", "-inf", "abc", "1e25"}},
 	{catalog.NumericType(1000, 500), []string{"1e-500", "5e-501", "-1e499", "1e500", "NaN"}},
 	{catalog.NumericType(20, 20), []string{"0.5", "0.999999999999999999995", "-0.1234567890123456789012", "1"}},
+	// PostgreSQL 15's negative scales and scales above the precision.
+	{catalog.NumericType(2, -3), []string{"12345", "-12500", "99499", "99500", "499", "500", "0.7", "NaN", "Infinity", "1e5", "abc"}},
+	{catalog.NumericType(3, 5), []string{"0.00012", "0.001", "0.00999", "0.009995", "0.01", "-0.000005", "1", "NaN"}},
+	{catalog.NumericType(20, 25), []string{"0.00001", "0.0000099999999999999999999", "0.00000999999999999999999995", "1e-30"}},
+	{catalog.NumericType(30, -10), []string{"123456789012345678901234567890123456789", "5e9", "4.9e9", "1e40"}},
 }
 
 // unsupported lists inputs PostgreSQL accepts that Cirrus rejects on purpose:
