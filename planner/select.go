@@ -1166,6 +1166,11 @@ func figureColnameStrength(n *pg_query.Node) (string, int) {
 		return "case", 1
 	case *pg_query.Node_CoalesceExpr:
 		return "coalesce", 2
+	case *pg_query.Node_MinMaxExpr:
+		if x.MinMaxExpr.Op == pg_query.MinMaxOp_IS_LEAST {
+			return "least", 2
+		}
+		return "greatest", 2
 	case *pg_query.Node_AArrayExpr:
 		return "array", 2
 	case *pg_query.Node_RowExpr:
