@@ -214,6 +214,15 @@ var catalogRelations = []*systemRelation{
 	catalogRelation("pg_depend", planner.SystemCatalog, nil),
 	catalogRelation("pg_cast", planner.SystemCatalog, nil),
 	catalogRelation("pg_matviews", planner.SystemView, nil),
+	catalogRelation("pg_sequences", planner.SystemView, nil),
+	catalogRelation("pg_policies", planner.SystemView, nil),
+	catalogRelation("pg_default_acl", planner.SystemCatalog, nil),
+	catalogRelation("pg_foreign_data_wrapper", planner.SystemCatalog, nil),
+	// Clients and the server speak UTF8 only: there are no encoding
+	// conversions.
+	catalogRelation("pg_conversion", planner.SystemCatalog, nil),
+	// Cirrus has no extensions to install.
+	catalogRelation("pg_available_extensions", planner.SystemView, nil),
 }
 
 // allSystemRelations lists every system relation's declaration.

@@ -34,6 +34,11 @@ import (
 //	array_make       ARRAY[a, b, …]
 //	reg_out          a reg* result column: Args[0] the OIDs, Args[1] their
 //	                 output text (regOutput in the planner)
+//	name_lookup qualified_name_lookup  an object named by a computed text
+//	                 (Args[0]): its value in Names; the qualified form reads
+//	                 the text as a possibly qualified, quoted name, as
+//	                 regclassin does. A name Names lacks is error Args[1]
+//	                 (a SQLSTATE): "<Args[2]> \"name\" does not exist".
 
 // rowFunc is a strict or non-strict function of datums evaluated a row at
 // a time.
@@ -100,6 +105,29 @@ func newLookup(e *plan.Expr) (node, error) {
 			return ds[1], nil
 		}
 		return plan.Datum{Null: true}, nil
+	})
+}
+
+// newNameLookup compiles name_lookup and qualified_name_lookup.
+func newNameLookup(e *plan.Expr) (node, error) {
+	if len(e.Args) != 3 || e.Args[1].Kind != plan.Const || e.Args[2].Kind != plan.Const {
+		return nil, sqlerr.Errorf(sqlerr.Internal, "executor: %s takes a name, a SQLSTATE and an object kind", e.Op)
+	}
+	code, kind := e.Args[1].Value.S, e.Args[2].Value.S
+	qualified := e.Op == "qualified_name_lookup"
+	return newRowFunc(e, true, true, func(ds []plan.Datum) (plan.Datum, error) {
+		key := ds[0].S
+		if qualified {
+			parts := pgcat.SplitQualified(key)
+			if len(parts) > 2 {
+				return plan.Datum{}, sqlerr.Errorf("42602", "improper relation name (too many dotted names): %s", ds[0].S)
+			}
+			key = strings.Join(parts, ".")
+		}
+		if d, ok := e.Names[key]; ok {
+			return d, nil
+		}
+		return plan.Datum{}, sqlerr.Errorf(code, "%s \"%s\" does not exist", kind, ds[0].S)
 	})
 }
 
@@ -232,6 +260,8 @@ func compileCatalogFunc(e *plan.Expr) (n node, ok bool, err error) {
 		})
 	case strings.HasPrefix(e.Op, "any:") || strings.HasPrefix(e.Op, "all:"):
 		n, err = newQuantifiedArray(e)
+	case e.Op == "name_lookup" || e.Op == "qualified_name_lookup":
+		n, err = newNameLookup(e)
 	case e.Op == "reg_out":
 		var args []node
 		if args, err = compileAll(e.Args); err == nil {

@@ -17,7 +17,7 @@ import (
 //	          dynamic numeric), log(b, x) div (numeric)
 //	strings   btrim ltrim rtrim strpos octet_length concat_func concat_ws
 //	          replace left right lpad rpad reverse repeat split_part
-//	          starts_with initcap md5 to_char
+//	          starts_with initcap md5 to_char format (expr_format.go)
 //	dates     to_date make_date date_trunc
 //	other     greatest least
 //
@@ -68,6 +68,9 @@ func compileFunc(e *plan.Expr) (n node, ok bool, err error) {
 		c := &clockNode{nodeMeta: nodeMeta{typ: e.Type, volatile: true}}
 		c.out.init(e.Type)
 		return c, true, nil
+	case "format":
+		n, err = newFormat(e)
+		return n, true, err
 	}
 	return nil, false, nil
 }

@@ -30,6 +30,7 @@ var scalarFuncs = map[string]bool{
 	"split_part": true, "starts_with": true, "to_char": true, "to_date": true, "make_date": true,
 	"date_trunc": true, "now": true, "transaction_timestamp": true, "statement_timestamp": true,
 	"localtimestamp": true, "clock_timestamp": true, "timezone": true, "pg_cancel_backend": true, "pg_terminate_backend": true,
+	"format": true,
 }
 
 // builtinFunc binds a call of a scalar function; nil when name is not one.
@@ -171,6 +172,19 @@ func (b *binder) builtinFunc(name string, args []*plan.Expr, nodes []*pg_query.N
 			out[i] = concatArg(a)
 		}
 		return plan.CallOf("concat_func", catalog.TypeText, out...)
+	case "format":
+		// The arguments keep their types: the executor prints each with
+		// its type's output, as format's VARIADIC "any" does.
+		argc(1, 1<<20)
+		out := make([]*plan.Expr, len(args))
+		out[0] = coerceStringFor(name, args[0])
+		for i, a := range args[1:] {
+			out[i+1] = a
+			if a.Type.Kind == catalog.Unknown {
+				out[i+1] = coerce(a, catalog.TypeText)
+			}
+		}
+		return plan.CallOf("format", catalog.TypeText, out...)
 	case "concat_ws":
 		argc(2, 1<<20)
 		out := make([]*plan.Expr, len(args))

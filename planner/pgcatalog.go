@@ -153,7 +153,7 @@ func (b *binder) regConst(e *plan.Expr, t catalog.Type) *plan.Expr {
 	var o catalog.OID
 	switch t.Kind {
 	case catalog.RegClass:
-		parts := splitQualified(s)
+		parts := pgcat.SplitQualified(s)
 		schema, name := "", parts[len(parts)-1]
 		if len(parts) == 2 {
 			schema = parts[0]
@@ -179,7 +179,7 @@ func (b *binder) regConst(e *plan.Expr, t catalog.Type) *plan.Expr {
 		}
 		o = ns.OID
 	case catalog.RegProc:
-		parts := splitQualified(s)
+		parts := pgcat.SplitQualified(s)
 		if i := strings.IndexByte(parts[len(parts)-1], '('); i >= 0 {
 			parts[len(parts)-1] = parts[len(parts)-1][:i] // regprocedure: any overload's arguments
 		}
@@ -238,33 +238,7 @@ func (b *binder) regType(s string) catalog.OID {
 	return 0
 }
 
-// splitQualified splits a possibly qualified, possibly quoted name
-// (public."Foo") into its parts, folding unquoted parts to lower case.
-func splitQualified(s string) []string {
-	var parts []string
-	var cur strings.Builder
-	quoted := false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '"' && quoted && i+1 < len(s) && s[i+1] == '"':
-			cur.WriteByte('"')
-			i++
-		case c == '"':
-			quoted = !quoted
-		case c == '.' && !quoted:
-			parts = append(parts, cur.String())
-			cur.Reset()
-		case !quoted:
-			cur.WriteString(strings.ToLower(string(c)))
-		default:
-			cur.WriteByte(c)
-		}
-	}
-	return append(parts, cur.String())
-}
-
-func unquoteIdent(s string) string { return splitQualified(s)[0] }
+func unquoteIdent(s string) string { return pgcat.SplitQualified(s)[0] }
 
 // regName converts a reg* value to its name (text), as the type's output
 // function does: the object's name, qualified when it is not visible,
@@ -436,7 +410,7 @@ var catalogFuncs = map[string]bool{
 	"pg_backend_pid": true, "pg_relation_is_publishable": true, "pg_get_statisticsobjdef_columns": true,
 	"pg_get_function_result": true, "pg_get_function_arguments": true, "pg_get_function_identity_arguments": true,
 	"pg_is_in_recovery": true, "pg_get_partkeydef": true, "pg_encoding_max_length": true, "pg_get_ruledef": true,
-	"pg_get_triggerdef": true, "pg_tablespace_location": true,
+	"pg_get_triggerdef": true, "pg_tablespace_location": true, "pg_stat_get_numscans": true,
 }
 
 // catalogFunc binds a call of a catalog function; nil when name is not one.
@@ -605,6 +579,13 @@ func (b *binder) catalogFunc(name string, args []*plan.Expr) *plan.Expr {
 		argc(1, 1)
 		return plan.LookupOf(catalog.TypeText, b.oidArg(args[0], catalog.TypeOid),
 			map[int64]plan.Datum{int64(pgcat.DefaultTablespace): {S: ""}, 1664: {S: ""}}, nil)
+	case "pg_stat_get_numscans":
+		// Cirrus counts no scans (pg_stat_user_tables' seq_scan and
+		// idx_scan are 0): 0 for any OID, as PostgreSQL's for a relation
+		// without statistics, NULL for NULL (the function is strict).
+		argc(1, 1)
+		return plan.CallOf("*", catalog.TypeInt8, plan.CastOf(b.oidArg(args[0], catalog.TypeOid), catalog.TypeInt8),
+			plan.ConstOf(catalog.TypeInt8, plan.Datum{I: 0}))
 	case "pg_is_in_recovery":
 		argc(0, 0)
 		return plan.ConstOf(catalog.TypeBool, plan.Datum{B: false})
@@ -733,12 +714,54 @@ func (b *binder) cast(e *plan.Expr, t catalog.Type) *plan.Expr {
 	switch {
 	case t.IsReg() && e.Kind == plan.Const && (e.Type.Kind == catalog.Unknown || e.Type.IsString()):
 		return b.regConst(e, t)
+	case t.Kind == catalog.RegClass && e.Type.IsString():
+		return nameLookup(t, e, true, b.relationsByName(), sqlerr.UndefinedTable, "relation")
 	case t.IsReg() && (e.Type.IsString() || e.Type.Kind == catalog.Unknown):
 		failf(sqlerr.FeatureNotSupported, "casting a computed %s to %s is not supported; only literals are resolved", e.Type, t)
 	case e.Type.IsReg() && t.IsString():
 		return plan.CastOf(b.regName(e), t)
 	}
 	return explicitCast(e, t)
+}
+
+// nameLookup finds the object named by the computed text e in names when
+// the statement runs (the executor's name_lookup; qualified reads e as a
+// possibly qualified, quoted name). A name names lacks is error code,
+// "<kind> "name" does not exist".
+func nameLookup(t catalog.Type, e *plan.Expr, qualified bool, names map[string]plan.Datum, code, kind string) *plan.Expr {
+	op := "name_lookup"
+	if qualified {
+		op = "qualified_name_lookup"
+	}
+	call := plan.CallOf(op, t, coerce(e, catalog.TypeText), plan.ConstOf(catalog.TypeText, plan.Datum{S: code}),
+		plan.ConstOf(catalog.TypeText, plan.Datum{S: kind}))
+	call.Names = names
+	return call
+}
+
+// relationsByName maps the names of every relation (tables, views,
+// primary key indexes, system relations) to its OID, as regclassin reads
+// them: qualified by its schema, and bare when the search path finds it.
+func (b *binder) relationsByName() map[string]plan.Datum {
+	m := map[string]plan.Datum{}
+	add := func(o catalog.OID, ns, name string) {
+		m[ns+"."+name] = plan.Datum{I: int64(o)}
+		if b.firstSchemaWith(name) == ns {
+			m[name] = plan.Datum{I: int64(o)}
+		}
+	}
+	for _, ns := range b.ctx.Catalog.Namespaces() {
+		for _, t := range b.ctx.Catalog.Tables(ns.OID) {
+			add(t.OID, ns.Name, t.Name)
+			if len(t.PrimaryKey) > 0 {
+				add(PrimaryKeyIndexOID(t), ns.Name, PrimaryKeyName(t))
+			}
+		}
+	}
+	for _, r := range b.systemRelations() {
+		add(r.OID, r.SchemaName(), r.Name)
+	}
+	return m
 }
 
 // collate binds expr COLLATE name. Cirrus compares strings bytewise,

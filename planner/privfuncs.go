@@ -13,9 +13,9 @@ import (
 // (catalog/acl.go): has_table_privilege([user,] table, privileges) and its
 // schema, database, column and function siblings. The user (a name or an
 // OID; the current role when left out) and the privilege list are
-// constants; the object may be a column (an OID, or a name for which the
-// answer does not depend on the row): the answer per object is a
-// plan.Lookup built once for the statement. A privilege list such as
+// constants; the object may be a column (an OID or a name): the answer
+// per object is a plan.Lookup (by name, the executor's name_lookup) built
+// once for the statement. A privilege list such as
 // 'SELECT, INSERT WITH GRANT OPTION' holds when any of its privileges is
 // held, as in PostgreSQL.
 
@@ -83,6 +83,17 @@ func (b *binder) privilegeFunc(name string, args []*plan.Expr) *plan.Expr {
 				if b.firstSchemaWith(t.Name) == ns.Name {
 					byName[t.Name] = h
 				}
+				if len(t.PrimaryKey) > 0 {
+					// An index has no ACL of its own: only its owner holds
+					// privileges on it, as in PostgreSQL.
+					h := holds(catalog.KindTable, t.Owner(), nil)
+					name := PrimaryKeyName(t)
+					m[int64(PrimaryKeyIndexOID(t))] = plan.Datum{B: h}
+					byName[ns.Name+"."+name] = h
+					if b.firstSchemaWith(name) == ns.Name {
+						byName[name] = h
+					}
+				}
 			}
 		}
 		for _, r := range b.systemRelations() {
@@ -112,6 +123,20 @@ func (b *binder) privilegeFunc(name string, args []*plan.Expr) *plan.Expr {
 			m[int64(o)] = plan.Datum{B: privs&catalog.PrivExecute != 0 || cat.IsSuperuser(role)}
 		}
 	}
+	if obj.Type.IsString() && obj.Kind != plan.Const && kind != "function" {
+		// A name computed per row: looked up when the statement runs.
+		names := make(map[string]plan.Datum, len(byName))
+		for k, h := range byName {
+			names[k] = plan.Datum{B: h}
+		}
+		switch kind {
+		case catalog.KindTable:
+			return nameLookup(catalog.TypeBool, obj, true, names, sqlerr.UndefinedTable, "relation")
+		case catalog.KindNamespace:
+			return nameLookup(catalog.TypeBool, obj, false, names, sqlerr.UndefinedSchema, "schema")
+		}
+		return nameLookup(catalog.TypeBool, obj, false, names, "3D000", "database")
+	}
 	if obj.Type.IsString() || obj.Type.Kind == catalog.Unknown {
 		s := constString(obj, "object name")
 		if kind == "function" {
@@ -123,7 +148,7 @@ func (b *binder) privilegeFunc(name string, args []*plan.Expr) *plan.Expr {
 			}
 			return plan.ConstOf(catalog.TypeBool, plan.Datum{B: privs&catalog.PrivExecute != 0 || cat.IsSuperuser(role)})
 		}
-		key := strings.Join(splitQualified(s), ".")
+		key := strings.Join(pgcat.SplitQualified(s), ".")
 		h, ok := byName[key]
 		if !ok {
 			switch kind {

@@ -187,7 +187,8 @@ var Collations = []Collation{
 // PostgreSQL. Views created by initdb have the OIDs of a PostgreSQL 15.18
 // initdb.
 var RelationOIDs = map[string]catalog.OID{
-	"pg_am": 2601, "pg_attrdef": 2604, "pg_attribute": 1249, "pg_auth_members": 1261, "pg_authid": 1260,
+	"pg_am": 2601, "pg_attrdef": 2604, "pg_available_extensions": 12081, "pg_conversion": 2607, "pg_default_acl": 826,
+	"pg_foreign_data_wrapper": 2328, "pg_policies": 12018, "pg_sequences": 12048, "pg_attribute": 1249, "pg_auth_members": 1261, "pg_authid": 1260,
 	"pg_cast": 2605, "pg_class": 1259, "pg_collation": 3456, "pg_constraint": 2606, "pg_database": 1262,
 	"pg_depend": 2608, "pg_description": 2609, "pg_enum": 3501, "pg_event_trigger": 3466, "pg_extension": 3079,
 	"pg_foreign_server": 1417, "pg_foreign_table": 3118, "pg_index": 2610, "pg_indexes": 12043, "pg_inherits": 2611,
@@ -238,6 +239,34 @@ var keywordCategory = func() map[string]byte {
 // KeywordCategory returns the category code of a keyword, 0 for a word
 // that is none.
 func KeywordCategory(word string) byte { return keywordCategory[word] }
+
+// SplitQualified splits a possibly qualified, possibly quoted name
+// (public."Foo") into its parts, folding unquoted parts to lower case, as
+// PostgreSQL reads a relation name given as text (regclassin,
+// has_table_privilege).
+func SplitQualified(s string) []string {
+	var parts []string
+	var cur strings.Builder
+	quoted := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' && quoted && i+1 < len(s) && s[i+1] == '"':
+			cur.WriteByte('"')
+			i++
+		case c == '"':
+			quoted = !quoted
+		case c == '.' && !quoted:
+			parts = append(parts, cur.String())
+			cur.Reset()
+		case !quoted:
+			cur.WriteString(strings.ToLower(string(c)))
+		default:
+			cur.WriteByte(c)
+		}
+	}
+	return append(parts, cur.String())
+}
 
 // QuoteIdent is PostgreSQL's quote_ident: the identifier as is when it
 // needs no quotes (lower-case letters, digits and underscores, not

@@ -95,6 +95,10 @@ type Expr struct {
 	Else  bool            `json:"else,omitempty"`
 	Sub   Node            `json:"-"`
 	Map   map[int64]Datum `json:"m,omitempty"`
+	// Names is the map of the name_lookup and qualified_name_lookup
+	// calls: an object's name (as text) to a value the binder took from
+	// the statement's catalog snapshot, as Map is a Lookup's.
+	Names map[string]Datum `json:"nm,omitempty"`
 	// Params are a SubPlan's Param expressions (in Sub); Runner is the
 	// executor's: how it runs Sub for one row.
 	Params []*Expr `json:"-"`
