@@ -52,6 +52,16 @@ func PrivilegeByName(name string) (Privileges, bool) {
 	return 0, false
 }
 
+// Each calls f with each privilege of p and its SQL name, in PostgreSQL's
+// order (aclexplode's).
+func (p Privileges) Each(f func(bit Privileges, name string)) {
+	for i, n := range privNames {
+		if p&(1<<i) != 0 {
+			f(1<<i, n)
+		}
+	}
+}
+
 // Letters returns the privileges as aclitem letters, each followed by '*'
 // when it is also in opts.
 func (p Privileges) Letters(opts Privileges) string {

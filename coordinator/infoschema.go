@@ -18,7 +18,7 @@ import (
 // initdb.
 var informationSchemaOIDs = map[string]catalog.OID{
 	"schemata": 13382, "tables": 13425, "columns": 13295, "key_column_usage": 13329,
-	"table_constraints": 13411, "views": 13483,
+	"table_constraints": 13411, "views": 13483, "table_privileges": 13416, "routine_privileges": 13353,
 }
 
 // infoSchemaRelation declares a view of information_schema.
@@ -44,6 +44,8 @@ var informationSchemaRelations = []*systemRelation{
 	infoSchemaRelation("key_column_usage", keyColumnUsageRows),
 	infoSchemaRelation("table_constraints", tableConstraintsRows),
 	infoSchemaRelation("views", infoViewsRows),
+	infoSchemaRelation("table_privileges", tablePrivilegesRows),
+	infoSchemaRelation("routine_privileges", routinePrivilegesRows),
 }
 
 func yesNo(b bool) string {
@@ -70,6 +72,8 @@ type infoRelation struct {
 	cols         []catalog.Column
 	pk           []int
 	viewQuery    string
+	owner        catalog.OID
+	acl          catalog.ACL // nil: the default
 }
 
 // infoRelations lists the system relations and the catalog's tables and
@@ -77,11 +81,15 @@ type infoRelation struct {
 func (cs *catalogState) infoRelations() []infoRelation {
 	var out []infoRelation
 	for _, r := range allSystemRelations() {
-		out = append(out, infoRelation{schema: r.SchemaName(), name: r.Name, oid: r.OID, view: r.Kind == planner.SystemView, cols: r.Columns})
+		// Everyone may read the system relations, as PUBLIC may
+		// PostgreSQL's.
+		acl := catalog.DefaultACL(catalog.KindTable, catalog.BootstrapSuperuser).Grant(catalog.Public, catalog.BootstrapSuperuser, catalog.PrivSelect, 0)
+		out = append(out, infoRelation{schema: r.SchemaName(), name: r.Name, oid: r.OID, view: r.Kind == planner.SystemView, cols: r.Columns,
+			owner: catalog.BootstrapSuperuser, acl: acl})
 	}
 	for _, x := range cs.tables() {
 		out = append(out, infoRelation{schema: x.ns.Name, name: x.t.Name, oid: x.t.OID, view: x.t.IsView(), cols: x.t.Columns,
-			pk: x.t.PrimaryKey, viewQuery: x.t.ViewQuery})
+			pk: x.t.PrimaryKey, viewQuery: x.t.ViewQuery, owner: x.t.Owner(), acl: x.t.ACL})
 	}
 	return out
 }
@@ -239,6 +247,58 @@ func infoViewsRows(cs *catalogState) []map[string]any {
 			row["view_definition"] = " " + r.viewQuery + ";"
 		}
 		out = append(out, row)
+	}
+	return out
+}
+
+// grantRows lists an object's ACL (the default for its kind and owner
+// when nil) one privilege a row, as PostgreSQL's privilege views explode
+// it: grantor, grantee ("PUBLIC" for PUBLIC), privilege_type and
+// is_grantable (a grant option, or the grantee is a member of the owner).
+func (cs *catalogState) grantRows(kind catalog.ObjectKind, owner catalog.OID, acl catalog.ACL, row func() map[string]any) []map[string]any {
+	var out []map[string]any
+	for _, it := range acl.Or(kind, owner) {
+		grantee := "PUBLIC"
+		if it.Grantee != catalog.Public {
+			grantee = cs.cat.RoleName(it.Grantee)
+		}
+		it.Privs.Each(func(bit catalog.Privileges, name string) {
+			r := row()
+			r["grantor"], r["grantee"], r["privilege_type"] = cs.cat.RoleName(it.Grantor), grantee, name
+			r["is_grantable"] = yesNo(it.GrantOptions&bit != 0 || it.Grantee != catalog.Public && cs.cat.IsMemberOfRole(it.Grantee, owner))
+			out = append(out, r)
+		})
+	}
+	return out
+}
+
+func tablePrivilegesRows(cs *catalogState) []map[string]any {
+	var out []map[string]any
+	db := cs.s.database()
+	for _, r := range cs.infoRelations() {
+		rows := cs.grantRows(catalog.KindTable, r.owner, r.acl, func() map[string]any {
+			return map[string]any{"table_catalog": db, "table_schema": r.schema, "table_name": r.name}
+		})
+		for _, row := range rows {
+			row["with_hierarchy"] = yesNo(row["privilege_type"] == "SELECT")
+		}
+		out = append(out, rows...)
+	}
+	return out
+}
+
+// routinePrivilegesRows lists the built-in functions' EXECUTE privilege:
+// PostgreSQL's default for a function, to PUBLIC and to its owner.
+func routinePrivilegesRows(cs *catalogState) []map[string]any {
+	var out []map[string]any
+	db := cs.s.database()
+	owner := catalog.BootstrapSuperuser
+	acl := catalog.ACL{{Grantee: catalog.Public, Grantor: owner, Privs: catalog.PrivExecute}, {Grantee: owner, Grantor: owner, Privs: catalog.PrivExecute}}
+	for _, p := range pgcat.Procs {
+		out = append(out, cs.grantRows("function", owner, acl, func() map[string]any {
+			return map[string]any{"specific_catalog": db, "specific_schema": planner.SystemSchema, "specific_name": fmt.Sprintf("%s_%d", p.Name, p.OID),
+				"routine_catalog": db, "routine_schema": planner.SystemSchema, "routine_name": p.Name}
+		})...)
 	}
 	return out
 }

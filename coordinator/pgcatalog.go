@@ -110,15 +110,6 @@ func databaseAndRole(s *session) string {
 	return fmt.Sprintf("%s\x00%d", s.database(), s.currentRole())
 }
 
-// withSearchPath marks a catalog relation whose rows also depend on the
-// session's search_path (pg_indexes' definitions qualify names outside it).
-func withSearchPath(r *systemRelation) *systemRelation {
-	r.sessionKey = func(s *session) string {
-		return databaseAndRole(s) + "\x00" + strings.Join(s.searchPath(), "\x00")
-	}
-	return r
-}
-
 // perSession marks a catalog relation whose rows depend on the session's
 // settings (pg_settings): computed for each statement, never cached.
 func perSession(r *systemRelation) *systemRelation {
@@ -187,14 +178,14 @@ var catalogRelations = []*systemRelation{
 	catalogRelation("pg_language", planner.SystemCatalog, languageRows),
 	catalogRelation("pg_tables", planner.SystemView, tablesViewRows),
 	catalogRelation("pg_views", planner.SystemView, viewsViewRows),
-	withSearchPath(catalogRelation("pg_indexes", planner.SystemView, indexesViewRows)),
+	catalogRelation("pg_indexes", planner.SystemView, indexesViewRows),
 	catalogRelation("pg_stat_user_tables", planner.SystemView, statUserTablesRows),
 	catalogRelation("pg_statio_user_tables", planner.SystemView, statioUserTablesRows),
 	perSession(catalogRelation("pg_settings", planner.SystemView, settingsRows)),
+	catalogRelation("pg_description", planner.SystemCatalog, descriptionRows),
 	// Relations of objects Cirrus does not have: always empty.
 	catalogRelation("pg_attrdef", planner.SystemCatalog, nil),
 	catalogRelation("pg_inherits", planner.SystemCatalog, nil),
-	catalogRelation("pg_description", planner.SystemCatalog, nil),
 	catalogRelation("pg_shdescription", planner.SystemCatalog, nil),
 	catalogRelation("pg_policy", planner.SystemCatalog, nil),
 	catalogRelation("pg_statistic_ext", planner.SystemCatalog, nil),
@@ -239,6 +230,14 @@ func namespaceRows(cs *catalogState) []map[string]any {
 	var out []map[string]any
 	for _, ns := range pgcat.Namespaces(cs.cat) {
 		out = append(out, map[string]any{"oid": ns.OID, "nspname": ns.Name, "nspowner": ns.Owner(), "nspacl": aclArray(cs.cat, ns.ACL)})
+	}
+	return out
+}
+
+func descriptionRows(*catalogState) []map[string]any {
+	var out []map[string]any
+	for _, d := range pgcat.Descriptions {
+		out = append(out, map[string]any{"objoid": d.ObjOID, "classoid": d.ClassOID, "objsubid": d.SubID, "description": d.Text})
 	}
 	return out
 }
@@ -294,12 +293,18 @@ func classRow(oid catalog.OID, name string, ns catalog.OID, kind string, natts i
 func attributeRows(cs *catalogState) []map[string]any {
 	var out []map[string]any
 	for _, r := range allSystemRelations() {
+		if r.Kind == planner.SystemCatalog {
+			out = append(out, tableOIDAttribute(r.OID))
+		}
 		for i, c := range r.Columns {
 			out = append(out, attributeRow(r.OID, i+1, c))
 		}
 	}
 	for _, x := range cs.tables() {
 		t := x.t
+		if !t.IsView() {
+			out = append(out, tableOIDAttribute(t.OID))
+		}
 		for i, c := range t.Columns {
 			out = append(out, attributeRow(t.OID, i+1, c))
 		}
@@ -310,6 +315,14 @@ func attributeRows(cs *catalogState) []map[string]any {
 		}
 	}
 	return out
+}
+
+// tableOIDAttribute is the attribute of a table's system column tableoid
+// (attnum -6, as in PostgreSQL), the one system column Cirrus has.
+func tableOIDAttribute(rel catalog.OID) map[string]any {
+	row := attributeRow(rel, -6, catalog.Column{Name: "tableoid", Type: tOid, NotNull: true})
+	row["attstattarget"], row["attstorage"] = 0, "p"
+	return row
 }
 
 func attributeRow(rel catalog.OID, num int, c catalog.Column) map[string]any {
@@ -378,8 +391,7 @@ func typeRows(cs *catalogState) []map[string]any {
 func amRows(*catalogState) []map[string]any {
 	var out []map[string]any
 	for _, am := range pgcat.AMs {
-		h, _ := pgcat.ProcByName(am.Handler)
-		out = append(out, map[string]any{"oid": am.OID, "amname": am.Name, "amhandler": h, "amtype": am.Type})
+		out = append(out, map[string]any{"oid": am.OID, "amname": am.Name, "amhandler": am.Handler.OID, "amtype": am.Type})
 	}
 	return out
 }
@@ -607,7 +619,7 @@ func indexesViewRows(cs *catalogState) []map[string]any {
 	for _, x := range cs.tables() {
 		if len(x.t.PrimaryKey) > 0 {
 			out = append(out, map[string]any{"schemaname": x.ns.Name, "tablename": x.t.Name,
-				"indexname": planner.PrimaryKeyName(x.t), "indexdef": planner.IndexDef(x.t, x.ns.Name, slices.Contains(cs.s.searchPath(), x.ns.Name))})
+				"indexname": planner.PrimaryKeyName(x.t), "indexdef": planner.IndexDef(x.t, x.ns.Name, false)})
 		}
 	}
 	return out
@@ -669,6 +681,26 @@ func (s *session) catalogInfo() *planner.CatalogInfo {
 // settingsRows is pg_settings: the declared settings (gucs.go) with the
 // session's values; times in ms and sizes in kB as numbers with their
 // unit, as PostgreSQL shows them.
+// settingCategories are the settings' pg_settings.category in PostgreSQL
+// 15.
+var settingCategories = map[string]string{
+	"DateStyle": "Client Connection Defaults / Locale and Formatting", "IntervalStyle": "Client Connection Defaults / Locale and Formatting",
+	"TimeZone": "Client Connection Defaults / Locale and Formatting", "application_name": "Reporting and Logging / What to Log",
+	"bytea_output": "Client Connection Defaults / Statement Behavior", "client_encoding": "Client Connection Defaults / Locale and Formatting",
+	"client_min_messages": "Client Connection Defaults / Statement Behavior", "default_transaction_deferrable": "Client Connection Defaults / Statement Behavior",
+	"default_transaction_isolation": "Client Connection Defaults / Statement Behavior", "default_transaction_read_only": "Client Connection Defaults / Statement Behavior",
+	"extra_float_digits": "Client Connection Defaults / Locale and Formatting", "idle_in_transaction_session_timeout": "Client Connection Defaults / Statement Behavior",
+	"idle_session_timeout": "Client Connection Defaults / Statement Behavior", "in_hot_standby": "Preset Options", "integer_datetimes": "Preset Options",
+	"is_superuser": "Preset Options", "lc_messages": "Client Connection Defaults / Locale and Formatting",
+	"lock_timeout": "Client Connection Defaults / Statement Behavior", "max_identifier_length": "Preset Options", "max_index_keys": "Preset Options",
+	"password_encryption": "Connections and Authentication / Authentication", "search_path": "Client Connection Defaults / Statement Behavior",
+	"server_encoding": "Preset Options", "server_version": "Preset Options", "server_version_num": "Preset Options",
+	"standard_conforming_strings": "Version and Platform Compatibility / Previous PostgreSQL Versions",
+	"statement_timeout": "Client Connection Defaults / Statement Behavior", "transaction_deferrable": "Client Connection Defaults / Statement Behavior",
+	"transaction_isolation": "Client Connection Defaults / Statement Behavior", "transaction_read_only": "Client Connection Defaults / Statement Behavior",
+	"work_mem": "Resource Usage / Memory",
+}
+
 func settingsRows(cs *catalogState) []map[string]any {
 	var out []map[string]any
 	for _, g := range gucList {
@@ -677,9 +709,9 @@ func settingsRows(cs *catalogState) []map[string]any {
 		}
 		cur, _ := cs.s.setting(strings.ToLower(g.name))
 		row := map[string]any{
-			"name": g.name, "setting": cur, "category": "Client Connection Defaults", "short_desc": g.desc,
+			"name": g.name, "setting": cur, "category": settingCategories[g.name], "short_desc": g.desc,
 			"context": "user", "vartype": "string", "source": "default", "boot_val": g.boot, "reset_val": g.boot,
-			"pending_restart": false,
+			"sourceline": nil, "pending_restart": false,
 		}
 		if cur != g.boot {
 			row["source"] = "session"

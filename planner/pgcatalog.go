@@ -61,10 +61,11 @@ func PrimaryKeyConstraintOID(t *catalog.Table) catalog.OID { return t.OID | 0xC0
 func PrimaryKeyName(t *catalog.Table) string { return pgtype.TruncateName(t.Name + "_pkey") }
 
 // IndexDef is pg_get_indexdef of table t's primary key index; the table
-// is qualified by its schema nsName unless visible.
-func IndexDef(t *catalog.Table, nsName string, visible bool) string {
+// is qualified by its schema nsName unless bare (the pretty form's
+// spelling of a table the search path finds).
+func IndexDef(t *catalog.Table, nsName string, bare bool) string {
 	table := pgcat.QuoteIdent(t.Name)
-	if !visible {
+	if !bare {
 		table = pgcat.QuoteIdent(nsName) + "." + table
 	}
 	return fmt.Sprintf("CREATE UNIQUE INDEX %s ON %s USING btree (%s)", pgcat.QuoteIdent(PrimaryKeyName(t)), table, pkColumns(t))
@@ -465,13 +466,16 @@ func (b *binder) catalogFunc(name string, args []*plan.Expr) *plan.Expr {
 		argc(1, 3)
 		defs := map[catalog.OID]string{}
 		vis := b.visibleRelations()
+		// pg_get_indexdef names the table with its schema unless asked
+		// for the pretty form, which leaves out a visible table's.
+		pretty := len(args) == 3 && args[2].Kind == plan.Const && args[2].Value.B
 		for _, ns := range b.ctx.Catalog.Namespaces() {
 			for _, t := range b.ctx.Catalog.Tables(ns.OID) {
 				switch {
 				case name == "pg_get_viewdef" && t.IsView():
 					defs[t.OID] = " " + t.ViewQuery + ";"
 				case name == "pg_get_indexdef" && len(t.PrimaryKey) > 0:
-					defs[PrimaryKeyIndexOID(t)] = IndexDef(t, ns.Name, vis[t.OID])
+					defs[PrimaryKeyIndexOID(t)] = IndexDef(t, ns.Name, pretty && vis[t.OID])
 				case name == "pg_get_constraintdef" && len(t.PrimaryKey) > 0:
 					defs[PrimaryKeyConstraintOID(t)] = ConstraintDef(t)
 				}
@@ -482,8 +486,24 @@ func (b *binder) catalogFunc(name string, args []*plan.Expr) *plan.Expr {
 			key = b.regConst(key, regclass)
 		}
 		return plan.LookupOf(catalog.TypeText, b.oidArg(key, catalog.TypeOid), textMap(defs), nil)
-	case "obj_description", "col_description", "shobj_description":
-		// Cirrus has no COMMENT: pg_description is empty.
+	case "obj_description":
+		// The comments of pg_description (those on built-in objects:
+		// Cirrus has no COMMENT), of the catalog named when one is.
+		argc(1, 2)
+		class := catalog.OID(0)
+		if len(args) == 2 {
+			name := plan.ConstOf(catalog.TypeText, plan.Datum{S: constString(args[1], "catalog name")})
+			class = catalog.OID(b.regConst(name, regclass).Value.I)
+		}
+		m := map[int64]plan.Datum{}
+		for _, d := range pgcat.Descriptions {
+			if d.SubID == 0 && (class == 0 || d.ClassOID == class) {
+				m[int64(d.ObjOID)] = plan.Datum{S: d.Text}
+			}
+		}
+		return plan.LookupOf(catalog.TypeText, b.oidArg(args[0], catalog.TypeOid), m, nil)
+	case "col_description", "shobj_description":
+		// No column and no shared object has a comment.
 		argc(1, 2)
 		return plan.NullOf(catalog.TypeText)
 	case "pg_get_userbyid":

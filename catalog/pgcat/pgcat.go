@@ -111,6 +111,9 @@ func init() {
 		procByOID[Procs[i].OID] = &Procs[i]
 		procNames[Procs[i].OID] = Procs[i].Name
 	}
+	for _, am := range AMs {
+		procNames[am.Handler.OID] = am.Handler.Name
+	}
 }
 
 // TypeByOID returns the built-in type with OID o.
@@ -146,23 +149,23 @@ func ProcsNamed(name string) []*Proc {
 	return out
 }
 
-// AM is a row of pg_am.
+// AM is a row of pg_am. Handler is its handler function (a regproc).
 type AM struct {
 	OID     catalog.OID
 	Name    string
-	Handler string
+	Handler ProcRef
 	Type    string
 }
 
 // AMs are PostgreSQL 15's access methods.
 var AMs = []AM{
-	{2, "heap", "heap_tableam_handler", "t"},
-	{403, "btree", "bthandler", "i"},
-	{405, "hash", "hashhandler", "i"},
-	{783, "gist", "gisthandler", "i"},
-	{2742, "gin", "ginhandler", "i"},
-	{4000, "spgist", "spghandler", "i"},
-	{3580, "brin", "brinhandler", "i"},
+	{2, "heap", ProcRef{3, "heap_tableam_handler"}, "t"},
+	{403, "btree", ProcRef{330, "bthandler"}, "i"},
+	{405, "hash", ProcRef{331, "hashhandler"}, "i"},
+	{783, "gist", ProcRef{332, "gisthandler"}, "i"},
+	{2742, "gin", ProcRef{333, "ginhandler"}, "i"},
+	{4000, "spgist", ProcRef{334, "spghandler"}, "i"},
+	{3580, "brin", ProcRef{335, "brinhandler"}, "i"},
 }
 
 // Collation is a row of pg_collation.
@@ -295,13 +298,30 @@ func ProcByName(name string) (catalog.OID, bool) {
 	return 0, false
 }
 
+// Description is a row of pg_description: the comment on an object (a
+// column's when SubID is not 0) of the catalog ClassOID.
+type Description struct {
+	ObjOID, ClassOID catalog.OID
+	SubID            int32
+	Text             string
+}
+
+// Descriptions are the comments PostgreSQL 15's initdb puts on the
+// built-in objects Cirrus has, its system schemas. (Cirrus has no COMMENT
+// for others.)
+var Descriptions = []Description{
+	{catalog.PgCatalogNamespace, 2615, 0, "system catalog schema"},
+	{PgToastNamespace, 2615, 0, "reserved schema for TOAST tables"},
+	{catalog.PublicNamespace, 2615, 0, "standard public schema"},
+}
+
 // Namespaces returns the schemas of cat with PostgreSQL's system schemas
 // (pg_catalog, pg_toast, information_schema), ordered by OID.
 func Namespaces(cat *catalog.Catalog) []*catalog.Namespace {
 	nss := []*catalog.Namespace{
-		{OID: catalog.PgCatalogNamespace, Name: "pg_catalog"},
+		{OID: catalog.PgCatalogNamespace, Name: "pg_catalog", ACL: catalog.PublicSchemaACL(catalog.BootstrapSuperuser)},
 		{OID: PgToastNamespace, Name: "pg_toast"},
-		{OID: InformationSchemaNamespace, Name: "information_schema"},
+		{OID: InformationSchemaNamespace, Name: "information_schema", ACL: catalog.PublicSchemaACL(catalog.BootstrapSuperuser)},
 	}
 	for _, ns := range cat.Namespaces() {
 		if !slices.ContainsFunc(nss, func(n *catalog.Namespace) bool { return n.OID == ns.OID }) {

@@ -127,7 +127,13 @@ func TestBIToolsReplay(t *testing.T) {
 	pg.CreateDB(t, db)
 	pgConn := pg.Connect(t, db)
 	c := startCluster(t, "")
-	conn := connect(t, c)
+	// Cirrus has one database, named as the client names it: connect to
+	// it by the name the psql replays use.
+	conn, err := pgx.Connect(context.Background(), fmt.Sprintf("postgres://cirrus@%s/%s?sslmode=disable", c.PGAddrs[0], db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
 	for _, name := range tpch.Tables {
 		exec1(t, pgConn, tpch.DDL[name])
 		exec1(t, conn, tpch.DDL[name])

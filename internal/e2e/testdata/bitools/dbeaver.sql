@@ -23,7 +23,6 @@ SET application_name = 'PostgreSQL JDBC Driver'
 SET application_name = 'DBeaver 24.3.0 - Main <bitools>'
 
 -- dbeaver: connect, read the database list (PostgreDataSource.prepareReadDatabaseListStatement)
--- rows
 SELECT db.oid,db.* FROM pg_catalog.pg_database db WHERE 1 = 1 AND datallowconn AND NOT datistemplate OR db.datname =:'dbname'
 ORDER BY db.datname
 
@@ -43,7 +42,6 @@ SELECT * FROM pg_catalog.pg_enum WHERE 1<>1 LIMIT 1
 SELECT reltype FROM pg_catalog.pg_class WHERE 1<>1 LIMIT 1
 
 -- dbeaver: connect, read the active database (PostgreDatabase.readDatabaseInfo)
--- rows
 SELECT db.oid,db.* FROM pg_catalog.pg_database db WHERE datname=:'dbname'
 
 -- dbeaver: connect, cache data types (PostgreDatabase.cacheDataTypes)
@@ -122,7 +120,6 @@ SELECT am.oid,am.* FROM pg_catalog.pg_am am
 ORDER BY am.oid
 
 -- dbeaver: database, encodings (PostgreDatabase.EncodingCache)
--- rows
 SELECT c.contoencoding as encid,pg_catalog.pg_encoding_to_char(c.contoencoding) as encname
 FROM pg_catalog.pg_conversion c
 GROUP BY c.contoencoding
@@ -162,6 +159,7 @@ SELECT pet.*, d.description FROM pg_catalog.pg_event_trigger pet
 LEFT OUTER JOIN pg_catalog.pg_description d ON pet."oid" = d.objoid
 
 -- dbeaver: database, installed extensions (PostgreDatabase.ExtensionCache)
+-- pending catalogx: unnest() in a select list (set-returning function)
 SELECT 
  e.oid,
  cfg.tbls,
@@ -236,6 +234,7 @@ ORDER BY a.attnum
 
 -- dbeaver: table, column details for the navigator (PostgreSchema.TableCache children, compared without OIDs)
 -- rows
+-- pending bitools: pg_attribute lists PostgreSQL's system columns ctid, xmin, cmin, xmax, cmax, which Cirrus does not have (only tableoid)
 SELECT c.relname,a.attname,a.attnum,a.atttypid,a.atttypmod,a.attnotnull,a.atthasdef,a.attidentity,a.attgenerated,a.attndims,a.attlen,pg_catalog.pg_get_expr(ad.adbin, ad.adrelid, true) as def_value,dsc.description,dep.objid
 FROM pg_catalog.pg_attribute a
 INNER JOIN pg_catalog.pg_class c ON (a.attrelid=c.oid)
@@ -311,6 +310,7 @@ ORDER BY p.proname
 
 -- dbeaver: schema, aggregates (PostgreSchema.AggregateCache)
 -- rows
+-- pending bitools: pg_aggregate is missing; it needs PostgreSQL's rows (transition functions, types) for the 41 aggregates pg_proc lists
 SELECT p.oid AS proc_oid,p.proname AS proc_name,a.*
 FROM pg_catalog.pg_aggregate a,pg_catalog.pg_proc p
 WHERE p.oid=a.aggfnoid AND p.pronamespace=:public_oid
@@ -363,6 +363,7 @@ SELECT i.*,c.relnamespace FROM pg_catalog.pg_inherits i,pg_catalog.pg_class c WH
 SELECT i.*,c.relnamespace FROM pg_catalog.pg_inherits i,pg_catalog.pg_class c WHERE i.inhparent=:lineitem_oid AND c.oid=i.inhrelid
 
 -- dbeaver: schema, extensions in the schema (PostgreSchema.ExtensionCache)
+-- pending catalogx: unnest() in a select list (set-returning function)
 SELECT 
  e.oid,
  cfg.tbls,
@@ -418,6 +419,7 @@ select * from pg_catalog.pg_policies where schemaname='public' and tablename='li
 
 -- dbeaver: table, dependencies (PostgreDependency.readDependencies)
 -- rows
+-- pending bitools: pg_depend is empty, and Cirrus has no row types (pg_class.reltype 0) or view rules (pg_rewrite) to depend on
 SELECT DISTINCT dep.deptype, dep.classid, dep.objid, cl.relkind, attr.attname,pg_get_expr(ad.adbin, ad.adrelid) adefval,
     CASE WHEN cl.relkind IS NOT NULL THEN cl.relkind::text || COALESCE(dep.objsubid::text, '')::text
         WHEN tg.oid IS NOT NULL THEN 'T'::text
