@@ -87,10 +87,11 @@ func parseBIToolFile(t *testing.T, path string) []biToolEntry {
 	return out
 }
 
-// biToolSetup is the schema both servers hold: TPC-H's tables, a view, and
-// a few rows so that reading data and field values return something.
+// biToolSetup is the schema both servers hold besides TPC-H's tables: a
+// view, and a few rows so that reading data and field values return
+// something.
 var biToolSetup = []string{
-	`create view revenue as select l_suppkey as supplier_no, sum(l_extendedprice * (1 - l_discount)) as total_revenue from lineitem group by l_suppkey`,
+	catalogView,
 	`insert into region values (0, 'AFRICA', 'lar deposits'), (1, 'AMERICA', 'hs use ironic'), (2, 'ASIA', 'ges. thinly even'), (3, 'EUROPE', 'ly final courts'), (4, 'MIDDLE EAST', 'uickly special')`,
 	`insert into nation values (0, 'ALGERIA', 0, 'haggle'), (1, 'ARGENTINA', 1, 'al foxes'), (2, 'BRAZIL', 1, 'y alongside'), (3, 'CANADA', 1, 'eas hang'), (8, 'INDIA', 2, 'ss excuses'), (6, 'FRANCE', 3, 'refully final')`,
 	`insert into orders values (1, 370, 'O', 172799.49, date '1996-01-02', '5-LOW', 'Clerk#000000951', 0, 'nstructions sleep'), (2, 781, 'O', 38426.09, date '1996-12-01', '1-URGENT', 'Clerk#000000880', 0, 'foxes'), (3, 1234, 'F', 205654.30, date '1995-03-14', '5-LOW', 'Clerk#000000955', 0, 'sly final'), (4, 1369, 'O', 56000.91, date '1995-10-11', '5-LOW', 'Clerk#000000124', 0, 'sits'), (5, 445, 'F', 105367.67, date '1995-07-30', '5-LOW', 'Clerk#000000925', 0, 'quickly')`,
@@ -114,13 +115,7 @@ var biToolVars = [][2]string{
 // to OIDs and owner names), or both fail with the same SQLSTATE. Entries
 // marked pending are run and reported, not required.
 func TestBIToolsReplay(t *testing.T) {
-	psql, err := exec.LookPath("psql")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("psql not found")
-		}
-		t.Skip("psql not found")
-	}
+	psql := lookPsql(t)
 	const db = "bitools"
 	pg := pgtest.Shared(t)
 	pg.DropDB(t, db)

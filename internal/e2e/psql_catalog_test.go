@@ -55,13 +55,7 @@ const catalogView = `create view revenue as select l_suppkey as supplier_no, sum
 // against Cirrus and PostgreSQL 15 loaded with the TPC-H schema and
 // requires the same output, up to owner names, OIDs and sizes.
 func TestPsqlCatalog(t *testing.T) {
-	psql, err := exec.LookPath("psql")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("psql not found")
-		}
-		t.Skip("psql not found")
-	}
+	psql := lookPsql(t)
 	const db = "psqlcat"
 	pg := pgtest.Shared(t)
 	pg.DropDB(t, db)
@@ -105,6 +99,20 @@ func TestPsqlCatalog(t *testing.T) {
 			}
 		})
 	}
+}
+
+// lookPsql returns psql's path; without psql the test is skipped (and
+// fails on CI).
+func lookPsql(t *testing.T) string {
+	t.Helper()
+	psql, err := exec.LookPath("psql")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("psql not found")
+		}
+		t.Skip("psql not found")
+	}
+	return psql
 }
 
 // runPsql runs psql without a startup file; errors are part of the output.
