@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgproto3/v2"
+
+	"github.com/cirrusdb/cirrus/coordinator/pgwire"
 )
 
 // wire is a raw protocol client.
@@ -375,32 +377,36 @@ func TestWireProtocolViolations(t *testing.T) {
 	}
 }
 
+// sendCancel sends a CancelRequest on a new connection, as clients do, and
+// checks that the server closes it without an answer.
+func sendCancel(t *testing.T, ts *testServer, pid, secret uint32) {
+	t.Helper()
+	nc, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	b, _ := (&pgproto3.CancelRequest{ProcessID: pid, SecretKey: secret}).Encode(nil)
+	nc.Write(b)
+	nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if n, err := nc.Read(b[:1]); n != 0 || err == nil {
+		t.Errorf("cancel connection: %d %v", n, err)
+	}
+}
+
 func TestWireCancelAndDisconnect(t *testing.T) {
 	ts := startServer(t)
 	w := dialWire(t, ts)
 	key := w.startup()
 	w.send(&pgproto3.Query{String: "sleep"})
 	time.Sleep(50 * time.Millisecond)
-	cancelReq := func(secret uint32) {
-		nc, err := net.Dial("tcp", ts.addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer nc.Close()
-		b, _ := (&pgproto3.CancelRequest{ProcessID: key.ProcessID, SecretKey: secret}).Encode(nil)
-		nc.Write(b)
-		nc.SetReadDeadline(time.Now().Add(5 * time.Second))
-		if n, err := nc.Read(b[:1]); n != 0 || err == nil {
-			t.Errorf("cancel connection: %d %v", n, err)
-		}
-	}
-	cancelReq(key.SecretKey + 1) // wrong key: ignored
+	sendCancel(t, ts, key.ProcessID, key.SecretKey+1) // wrong key: ignored
 	select {
 	case <-ts.b.canceled:
 		t.Fatal("cancelled with a wrong key")
 	case <-time.After(100 * time.Millisecond):
 	}
-	cancelReq(key.SecretKey)
+	sendCancel(t, ts, key.ProcessID, key.SecretKey)
 	expect(t, w.until(), "Error ERROR 57014 canceling statement due to user request", "ReadyForQuery I")
 	<-ts.b.canceled
 
@@ -474,4 +480,46 @@ func TestWireLargeMessages(t *testing.T) {
 	w.startup()
 	w.send(&pgproto3.Query{String: "select 2" + strings.Repeat(" ;", 3<<20)})
 	expect(t, w.until(), "RowDescription[?column?:0/0/23/4/-1/0]", `DataRow["2"]`, "CommandComplete SELECT 1", "ReadyForQuery I")
+}
+
+// TestServerNumberAndForwardedCancel: process ids carry the server number
+// above their low bits; a CancelRequest naming another number goes to
+// ForwardCancel (with its key, unchecked), one naming this server's is
+// checked here, and Server.CancelRequest delivers a forwarded one.
+func TestServerNumberAndForwardedCancel(t *testing.T) {
+	type req struct{ pid, secret uint32 }
+	forwarded := make(chan req, 4)
+	ts := startServerWith(t, pgwire.Options{ServerNumber: 37, ForwardCancel: func(pid, secret uint32) { forwarded <- req{pid, secret} }})
+	w := dialWire(t, ts)
+	key := w.startup()
+	if n := pgwire.ServerOfPID(key.ProcessID); n != 37 || key.ProcessID > 1<<31-1 {
+		t.Fatalf("process id %d: number %d, want 37 and a positive int4", key.ProcessID, n)
+	}
+	other := uint32(38)<<pgwire.LocalPIDBits | 77
+	sendCancel(t, ts, other, 12345)
+	select {
+	case r := <-forwarded:
+		if r != (req{other, 12345}) {
+			t.Errorf("forwarded %+v", r)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a cancel request for server 38 was not forwarded")
+	}
+	sendCancel(t, ts, key.ProcessID+1, key.SecretKey) // this server's number, no such connection
+	select {
+	case r := <-forwarded:
+		t.Fatalf("a cancel request for this server was forwarded: %+v", r)
+	case <-time.After(100 * time.Millisecond):
+	}
+
+	w.send(&pgproto3.Query{String: "sleep"})
+	time.Sleep(50 * time.Millisecond)
+	if ts.srv.CancelRequest(key.ProcessID, key.SecretKey+1) {
+		t.Fatal("CancelRequest with a wrong key canceled")
+	}
+	if !ts.srv.CancelRequest(key.ProcessID, key.SecretKey) {
+		t.Fatal("CancelRequest with the right key did not cancel")
+	}
+	expect(t, w.until(), "Error ERROR 57014 canceling statement due to user request", "ReadyForQuery I")
+	<-ts.b.canceled
 }

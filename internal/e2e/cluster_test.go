@@ -391,6 +391,7 @@ func TestClusterSignalLikePostgres(t *testing.T) {
 			do("bob", bob, f, 0)
 			do("bob", bob, f, "NULL")
 		}
+		do("bob", bob, "pg_cancel_backend", "pg_backend_pid()")
 		do("carol", carol, "pg_cancel_backend", alicePID)
 		do("alice", alice2, "pg_cancel_backend", alicePID)
 		do("superuser", root2, "pg_cancel_backend", alicePID)
