@@ -281,7 +281,8 @@ func (s *session) activityInfo() *peerpb.Session {
 	info.ApplicationName, info.State = a.app, a.state
 	info.BackendStart, info.XactStart, info.QueryStart, info.StateChange = micros(a.backendStart), micros(a.xactStart), micros(a.queryStart), micros(a.stateChange)
 	if !a.queryStart.IsZero() {
-		info.Query = &a.query
+		q := a.query // a copy: the session rewrites its own
+		info.Query = &q
 	}
 	for p, n := range a.running {
 		info.Fragments += int32(n)

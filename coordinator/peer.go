@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"sync"
 	"time"
 
@@ -158,7 +159,8 @@ func (t peerToken) GetRequestMetadata(context.Context, ...string) (map[string]st
 func (peerToken) RequireTransportSecurity() bool { return false }
 
 // otherCoordinators returns the other coordinators registered with metad
-// that serve the peer service, and remembers them by number.
+// that serve the peer service, and remembers them by number (dropping the
+// connections to those that left).
 func (c *Coordinator) otherCoordinators(ctx context.Context) ([]metad.NodeInfo, error) {
 	nodes, err := c.metad.Nodes(ctx)
 	if err != nil {
@@ -174,6 +176,14 @@ func (c *Coordinator) otherCoordinators(ctx context.Context) ([]metad.NodeInfo, 
 	}
 	c.peers.mu.Lock()
 	c.peers.dir, c.peers.listed = dir, time.Now()
+	// Close the connections to coordinators no longer registered (or
+	// registered at another address).
+	for addr, cc := range c.peers.conns {
+		if !slices.ContainsFunc(out, func(n metad.NodeInfo) bool { return n.PeerAddr == addr }) {
+			cc.Close()
+			delete(c.peers.conns, addr)
+		}
+	}
 	c.peers.mu.Unlock()
 	return out, nil
 }
