@@ -225,7 +225,7 @@ func (c *Coordinator) callCoordinatorOf(ctx context.Context, pid uint32, call fu
 	switch {
 	case !found:
 		return errNoCoordinator
-	case ok && n == known:
+	case ok && n.PeerAddr == known.PeerAddr:
 		return err // listed as before: its call failed
 	}
 	return try(n)
