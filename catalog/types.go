@@ -68,6 +68,14 @@ const (
 	// 2000-01-01 UTC like a Timestamp. (Kinds are stored in the catalog by
 	// number: new ones go last.)
 	TimestampTZ
+
+	// Record is an anonymous composite value (PostgreSQL's record): the
+	// result of a set-returning function with several columns in a
+	// select list, or of ROW(…). Its values are held as offsets + bytes
+	// in record_send's format (the field count, then each field's type
+	// OID, length and binary value), so each value carries its field
+	// types and the text form (record_out) is derived from it.
+	Record
 )
 
 // PostgreSQL type OIDs (pg_type.dat).
@@ -101,6 +109,7 @@ const (
 	OIDRegRole      OID = 4096
 	OIDRegNamespace OID = 4089
 	OIDAnyArray     OID = 2277
+	OIDRecord       OID = 2249
 )
 
 // arrayOIDs are the OIDs of the array types of the element kinds
@@ -148,6 +157,9 @@ const DynamicScale = -1
 
 // TypeNumericDynamic is the type of a division or avg result over numerics.
 var TypeNumericDynamic = Type{Kind: Numeric, Scale: DynamicScale}
+
+// TypeRecord is the type of anonymous composite values.
+var TypeRecord = Type{Kind: Record}
 
 // IsDynamicNumeric reports whether t is a per-value-scale numeric, or a
 // NUMERIC(p, s) held the same way (IsWideNumeric).
@@ -255,6 +267,8 @@ func (t Type) OID() OID {
 		return OIDAclItem
 	case PgNodeTree:
 		return OIDPgNodeTree
+	case Record:
+		return OIDRecord
 	case Array:
 		if o := arrayOIDs[t.Elem]; o != 0 && t.Elem != Unknown {
 			return o
@@ -343,7 +357,7 @@ func (t Type) IsString() bool {
 // execution: strings and dynamic-scale numerics.
 func (t Type) IsBytesBacked() bool {
 	switch t.Kind {
-	case Array, Int2Vector, OidVector, AclItem, PgNodeTree:
+	case Array, Int2Vector, OidVector, AclItem, PgNodeTree, Record:
 		return true
 	}
 	return t.IsString() || t.IsDynamicNumeric()
@@ -424,6 +438,8 @@ func (t Type) String() string {
 		return "aclitem"
 	case PgNodeTree:
 		return "pg_node_tree"
+	case Record:
+		return "record"
 	case Array:
 		if t.Elem == Unknown {
 			return "anyarray"

@@ -39,6 +39,9 @@ import (
 //	                 the text as a possibly qualified, quoted name, as
 //	                 regclassin does. A name Names lacks is error Args[1]
 //	                 (a SQLSTATE): "<Args[2]> \"name\" does not exist".
+//	row              ROW(a, b, …): a record of the arguments
+//	record_field     (record).field: Args[0] the record, Args[1] the
+//	                 field's position (a constant), of type Type
 
 // rowFunc is a strict or non-strict function of datums evaluated a row at
 // a time.
@@ -262,6 +265,22 @@ func compileCatalogFunc(e *plan.Expr) (n node, ok bool, err error) {
 		n, err = newQuantifiedArray(e)
 	case e.Op == "name_lookup" || e.Op == "qualified_name_lookup":
 		n, err = newNameLookup(e)
+	case e.Op == "row":
+		n, err = newRowFunc(e, false, false, func(ds []plan.Datum) (plan.Datum, error) {
+			ts := make([]catalog.Type, len(e.Args))
+			for i, a := range e.Args {
+				ts[i] = a.Type
+			}
+			return plan.Datum{S: string(pgtype.AppendRecord(nil, ts, ds))}, nil
+		})
+	case e.Op == "record_field":
+		if len(e.Args) != 2 || e.Args[1].Kind != plan.Const {
+			return nil, true, sqlerr.New(sqlerr.Internal, "executor: record_field takes a record and a constant position")
+		}
+		i := int(e.Args[1].Value.I)
+		n, err = newRowFunc(e, true, true, func(ds []plan.Datum) (plan.Datum, error) {
+			return pgtype.RecordField([]byte(ds[0].S), i, e.Type)
+		})
 	case e.Op == "reg_out":
 		var args []node
 		if args, err = compileAll(e.Args); err == nil {
@@ -498,64 +517,4 @@ func newArrayCast(arg *plan.Expr, to catalog.Type) (node, error) {
 		s, err := pgtype.NormalizeArray(to, []byte(pgtype.FormatArray(catalog.ArrayOf(catalog.Text), elems)))
 		return plan.Datum{S: s}, err
 	})
-}
-
-// newFunctionScan evaluates a set-returning function's arguments once and
-// returns its rows: generate_series(start, stop [, step]) over integers,
-// unnest(array), pg_get_keywords().
-func newFunctionScan(n *plan.FunctionScan) (Operator, error) {
-	args := make([]plan.Datum, len(n.Args))
-	for i, a := range n.Args {
-		ev, err := Compile(a)
-		if err != nil {
-			return nil, err
-		}
-		v, err := ev.Eval(&vec.Batch{N: 1})
-		if err != nil {
-			return nil, err
-		}
-		args[i] = datumOf(v, 0)
-	}
-	var rows [][]plan.Datum
-	for _, a := range args {
-		if a.Null {
-			return NewRows(n.ColTypes, nil), nil // strict: no rows
-		}
-	}
-	switch n.Func {
-	case "generate_series":
-		step := int64(1)
-		if len(args) == 3 {
-			step = args[2].I
-		}
-		if step == 0 {
-			return nil, sqlerr.New(sqlerr.InvalidParameterValue, "step size cannot equal zero")
-		}
-		for x := args[0].I; (step > 0 && x <= args[1].I) || (step < 0 && x >= args[1].I); x += step {
-			rows = append(rows, []plan.Datum{{I: x}})
-		}
-	case "unnest":
-		elems, err := pgtype.ParseArray(n.Args[0].Type, args[0].S)
-		if err != nil {
-			return nil, err
-		}
-		for _, el := range elems {
-			if el.Null {
-				rows = append(rows, []plan.Datum{{Null: true}})
-				continue
-			}
-			d, err := pgtype.ParseText(n.ColTypes[0], []byte(el.S))
-			if err != nil {
-				return nil, err
-			}
-			rows = append(rows, []plan.Datum{d})
-		}
-	case "pg_get_keywords":
-		for _, k := range pgcat.Keywords {
-			rows = append(rows, []plan.Datum{{S: k.Word}, {S: string(k.Category)}, {B: k.BareLabel}, {S: k.CategoryDesc()}, {S: k.BareLabelDesc()}})
-		}
-	default:
-		return nil, sqlerr.Errorf(sqlerr.Internal, "executor: no set-returning function %q", n.Func)
-	}
-	return NewRows(n.ColTypes, rows), nil
 }

@@ -197,6 +197,28 @@ func (ip *initPlans) node(n plan.Node) (plan.Node, error) {
 		return &c, nil
 	case *plan.InitRows:
 		return ip.rows(n)
+	case *plan.ProjectSet:
+		in, err := ip.node(n.Input)
+		if err != nil {
+			return nil, err
+		}
+		c := *n
+		c.Input, c.Funcs = in, make([]*plan.SetFunc, len(n.Funcs))
+		same := in == n.Input
+		for i, f := range n.Funcs {
+			args, err := ip.exprs(f.Args)
+			if err != nil {
+				return nil, err
+			}
+			cf := *f
+			cf.Args = args
+			c.Funcs[i] = &cf
+			same = same && sameExprs(args, f.Args)
+		}
+		if same {
+			return n, nil
+		}
+		return &c, nil
 	case *plan.Append:
 		var ins []plan.Node
 		for i, c := range n.Inputs {

@@ -199,8 +199,12 @@ func build(ctx context.Context, n plan.Node, env *Env) (Operator, error) {
 		return openLeaf(ctx, n, env.OpenRemote, "remote")
 	case *plan.SystemScan:
 		return openLeaf(ctx, n, env.OpenSystem, "system relation")
-	case *plan.FunctionScan:
-		return newFunctionScan(n)
+	case *plan.ProjectSet:
+		in, err := build(ctx, n.Input, env)
+		if err != nil {
+			return nil, err
+		}
+		return closeOnErr(newProjectSet(in, n))(in)
 	case *plan.ExchangeSource:
 		return openLeaf(ctx, n, env.OpenExchange, "exchange")
 	case nil:

@@ -104,8 +104,10 @@ func Scrollable(n plan.Node) bool {
 		return true
 	case *plan.Values:
 		return len(n.ColTypes) > 0
-	case *plan.Sort, *plan.Scan, *plan.SystemScan, *plan.FunctionScan:
+	case *plan.Sort, *plan.Scan, *plan.SystemScan:
 		return true
+	case *plan.ProjectSet:
+		return n.Scan
 	}
 	return false
 }

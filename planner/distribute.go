@@ -161,6 +161,11 @@ func (b *binder) distribute(n plan.Node) plan.Node {
 		w := *n
 		w.Input = b.distribute(n.Input)
 		return &w
+	case *plan.ProjectSet:
+		// Runs on the coordinator, over its input gathered.
+		ps := *n
+		ps.Input = b.distribute(n.Input)
+		return &ps
 	case *plan.Append:
 		a := &plan.Append{}
 		for _, c := range n.Inputs {
@@ -250,8 +255,10 @@ func (b *binder) estimate(n plan.Node) float64 {
 		return math.Max(l, r)
 	case *plan.Values:
 		return float64(len(n.Rows))
-	case *plan.SystemScan, *plan.FunctionScan:
-		return 1000 // unknown until it runs; as a table without statistics
+	case *plan.SystemScan:
+		return 1000
+	case *plan.ProjectSet:
+		return math.Max(1000, 10*b.estimate(n.Input)) // unknown until it runs; as a table without statistics
 	case *plan.Aggregate:
 		switch {
 		case len(n.Groups) == 0:

@@ -31,6 +31,8 @@ type scopeCol struct {
 	// expr, when set, is what the column stands for (a USING column of a
 	// FULL join: COALESCE of both sides).
 	expr *plan.Expr
+	// fields are the fields of a record column.
+	fields []OutputColumn
 }
 
 // scope is the set of columns an expression may reference; agg is non-nil
@@ -38,6 +40,10 @@ type scopeCol struct {
 type scope struct {
 	cols []scopeCol
 	agg  *aggContext
+	// srf collects the set-returning functions of a select list (nil
+	// elsewhere, where noSRF names the construct for the error).
+	srf   *srfContext
+	noSRF string
 	// outer is the scope of the enclosing query block (for a subquery).
 	outer *scope
 	// win is non-nil where window functions are allowed.
@@ -167,8 +173,9 @@ func (b *binder) expr(n *pg_query.Node, s *scope, hint catalog.Type) *plan.Expr 
 		return b.caseExpr(x.CaseExpr, s)
 	case *pg_query.Node_CoalesceExpr:
 		var args []*plan.Expr
+		cs := withoutSRF(s, "COALESCE")
 		for _, a := range x.CoalesceExpr.Args {
-			args = append(args, b.expr(a, s, hint))
+			args = append(args, b.expr(a, cs, hint))
 		}
 		t := commonType(args, "COALESCE")
 		for i := range args {
@@ -188,6 +195,10 @@ func (b *binder) expr(n *pg_query.Node, s *scope, hint catalog.Type) *plan.Expr 
 	case *pg_query.Node_AIndirection:
 		e := b.expr(x.AIndirection.Arg, s, catalog.TypeUnknown)
 		for _, ind := range x.AIndirection.Indirection {
+			if f := ind.GetString_(); f != nil {
+				e = b.fieldSelect(e, f.Sval)
+				continue
+			}
 			ix := ind.GetAIndices()
 			if ix == nil || ix.IsSlice || ix.Uidx == nil {
 				failf(sqlerr.FeatureNotSupported, "this kind of indirection is not supported")
@@ -198,6 +209,17 @@ func (b *binder) expr(n *pg_query.Node, s *scope, hint catalog.Type) *plan.Expr 
 	}
 	failf(sqlerr.FeatureNotSupported, "expression not supported yet: %s", stmtName(n))
 	return nil
+}
+
+// withoutSRF returns s for the operands of a construct that cannot hold
+// set-returning functions (CASE, COALESCE).
+func withoutSRF(s *scope, what string) *scope {
+	if s.srf == nil && s.noSRF != "" {
+		return s
+	}
+	c := *s
+	c.srf, c.noSRF = nil, what
+	return &c
 }
 
 func boolArg(e *plan.Expr, what string) *plan.Expr {
@@ -235,7 +257,11 @@ func (b *binder) columnRef(cr *pg_query.ColumnRef, s *scope) *plan.Expr {
 	if c.expr != nil {
 		return c.expr
 	}
-	return plan.Col(c.id, c.typ)
+	e := plan.Col(c.id, c.typ)
+	if c.fields != nil {
+		b.noteFields(e, c.fields)
+	}
+	return e
 }
 
 func (b *binder) param(n int, hint catalog.Type) *plan.Expr {
@@ -504,6 +530,9 @@ func (b *binder) funcCall(fc *pg_query.FuncCall, s *scope) *plan.Expr {
 	if fc.Over != nil {
 		return b.windowFunc(name, fc, s)
 	}
+	if setFunctions[name] {
+		return b.setFunctionCall(name, fc, s)
+	}
 	if e := b.aggregateExt(name, fc, s); e != nil {
 		return e
 	}
@@ -651,6 +680,7 @@ func (b *binder) aggregate(name string, fc *pg_query.FuncCall, s *scope) *plan.E
 }
 
 func (b *binder) caseExpr(c *pg_query.CaseExpr, s *scope) *plan.Expr {
+	s = withoutSRF(s, "CASE")
 	var arg *plan.Expr
 	if c.Arg != nil {
 		arg = b.expr(c.Arg, s, catalog.TypeUnknown)

@@ -141,7 +141,7 @@ func Bind(ctx *Context, p Parsed) (st Statement, err error) {
 			st, err = nil, be.err
 		}
 	}()
-	b := &binder{ctx: ctx, ids: new(int), role: ctx.Role, perms: new([]access)}
+	b := &binder{ctx: ctx, ids: new(int), role: ctx.Role, perms: new([]access), fields: map[*plan.Expr][]OutputColumn{}}
 	st = b.statement(p.Stmt)
 	stampDateTime(st, b.dt())
 	if err := checkAccess(ctx.Catalog, *b.perms); err != nil {
@@ -182,6 +182,9 @@ func failf(code, format string, args ...any) { fail(sqlerr.Errorf(code, format, 
 
 type binder struct {
 	ctx *Context
+	// fields are the fields of the record-valued expressions bound so far
+	// (shared by the statement's blocks, like ids).
+	fields map[*plan.Expr][]OutputColumn
 	// targetHints type the untyped outputs of the top query of an INSERT.
 	targetHints []catalog.Type
 	// ids allocates global column ids, shared by every query block of the
@@ -213,7 +216,7 @@ type binder struct {
 
 // child returns a binder for a nested query block.
 func (b *binder) child() *binder {
-	return &binder{ctx: b.ctx, ids: b.ids, ctes: b.ctes, role: b.role, perms: b.perms}
+	return &binder{ctx: b.ctx, ids: b.ids, ctes: b.ctes, role: b.role, perms: b.perms, fields: b.fields}
 }
 
 func (b *binder) statement(n *pg_query.Node) Statement {

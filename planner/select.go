@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"slices"
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v5"
@@ -26,6 +27,10 @@ type rangeEntry struct {
 	sub      *Query         // a subquery (its plan outputs ids, in order)
 	ids      []int          // global ids of the columns (of the table, or the subquery's plan outputs)
 	nullable bool           // on the nullable side of an outer join
+	// lateral, for set-returning functions over earlier FROM items, is
+	// the ProjectSet of sub's plan with its arguments over those items'
+	// ids: buildJoin runs it over the join that produces them.
+	lateral *plan.ProjectSet
 }
 
 // joinNode is the FROM clause's join tree: a leaf (rng >= 0) or a join.
@@ -35,6 +40,9 @@ type joinNode struct {
 	left, right *joinNode
 	on          []*plan.Expr
 	swap        bool // build the left side's rows (an inner join's inputs trade places)
+	// lateral marks a join whose right side is a lateral range (a leaf
+	// with rangeEntry.lateral), computed per row of the left side.
+	lateral bool
 }
 
 type queryBlock struct {
@@ -42,6 +50,9 @@ type queryBlock struct {
 	from       *joinNode
 	subJoins   []*subJoin
 	aggregated bool
+	// srfIDs are the output columns of the select list's set-returning
+	// functions.
+	srfIDs map[int]bool
 	// refs counts the references to each column id in the block's
 	// expressions, counted the conditions (WHERE conjuncts, ON
 	// conditions) among them: a column only a filter reads is dropped
@@ -112,14 +123,16 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 		if qb.from == nil {
 			qb.from = jn
 		} else {
-			qb.from = &joinNode{rng: -1, kind: plan.CrossJoin, left: qb.from, right: jn}
+			qb.from = &joinNode{rng: -1, kind: plan.CrossJoin, left: qb.from, right: jn, lateral: isLateral(qb, jn)}
 		}
 	}
 
 	// WHERE: subqueries among its conjuncts become joins.
 	var where []*plan.Expr
 	if sel.WhereClause != nil {
+		s.noSRF = "WHERE"
 		where = b.where(sel.WhereClause, s)
+		s.noSRF = ""
 	}
 	var hoisted []*plan.Expr
 	if corr != nil {
@@ -128,9 +141,10 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 
 	// Targets, with aggregates and window functions allowed.
 	agg := &aggContext{}
-	as := &scope{cols: s.cols, agg: agg, outer: outer}
+	srf := &srfContext{}
+	as := &scope{cols: s.cols, agg: agg, outer: outer, noSRF: "this place"}
 	win := b.windowDefs(sel.WindowClause)
-	ws := &scope{cols: s.cols, agg: agg, outer: outer, win: win}
+	ws := &scope{cols: s.cols, agg: agg, outer: outer, win: win, srf: srf}
 	var targets []*plan.Expr
 	var cols []OutputColumn
 	for _, t := range sel.TargetList {
@@ -177,7 +191,7 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 		if e.Type.Kind == catalog.Interval {
 			failf(sqlerr.FeatureNotSupported, "interval values in results are not supported yet")
 		}
-		oc := OutputColumn{Name: rt.Name, Type: e.Type}
+		oc := OutputColumn{Name: rt.Name, Type: e.Type, Fields: b.fields[e]}
 		if oc.Name == "" {
 			oc.Name = figureColname(rt.Val)
 		}
@@ -204,6 +218,9 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 			}
 			if id >= aggIDBase {
 				failf(sqlerr.GroupingError, "aggregate functions are not allowed in GROUP BY")
+			}
+			if slices.ContainsFunc(srf.ids, func(ids []int) bool { return slices.Contains(ids, id) }) {
+				failf(sqlerr.FeatureNotSupported, "grouping by a set-returning function is not supported")
 			}
 		}
 		groups = append(groups, e)
@@ -257,6 +274,17 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 	if corr != nil && len(win.calls) > 0 {
 		failf(sqlerr.FeatureNotSupported, "window functions in correlated subqueries are not supported yet")
 	}
+	if len(srf.funcs) > 0 {
+		if corr != nil {
+			failf(sqlerr.FeatureNotSupported, "set-returning functions in the select list of a correlated subquery are not supported")
+		}
+		qb.srfIDs = map[int]bool{}
+		for _, ids := range srf.ids {
+			for _, id := range ids {
+				qb.srfIDs[id] = true
+			}
+		}
+	}
 	if corr != nil {
 		targets, cols, groups = corr.finish(b, qb, sel, targets, cols, groups, agg, having, hoisted)
 		if corr.dropAgg {
@@ -296,6 +324,11 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 		for i := range targets {
 			targets[i] = post(targets[i])
 		}
+		for _, f := range srf.funcs {
+			for i := range f.Args {
+				f.Args[i] = post(f.Args[i])
+			}
+		}
 		if having != nil {
 			having = post(having)
 		}
@@ -317,6 +350,15 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 		qb.counted[e] = true
 	}
 	b.collectJoinIDs(qb.from, used)
+	for _, r := range qb.ranges {
+		if r.lateral != nil {
+			for _, f := range r.lateral.Funcs {
+				for _, a := range f.Args {
+					collect(a)
+				}
+			}
+		}
+	}
 	var countOn func(jn *joinNode)
 	countOn = func(jn *joinNode) {
 		if jn == nil || jn.rng >= 0 {
@@ -345,6 +387,11 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 	}
 	for _, e := range targets {
 		collect(e)
+	}
+	for _, f := range srf.funcs {
+		for _, a := range f.Args {
+			collect(a)
+		}
 	}
 	if having != nil {
 		collect(having)
@@ -380,6 +427,9 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 	}
 	if len(win.calls) > 0 {
 		node, layout = b.buildWindows(node, layout, win)
+	}
+	if len(srf.funcs) > 0 {
+		node, layout = projectSet(node, layout, srf)
 	}
 
 	// Project the targets, plus hidden sort expressions that are not targets.
@@ -454,6 +504,30 @@ func sortDirection(sb *pg_query.SortBy) (desc, nullsFirst bool) {
 		nullsFirst = false
 	}
 	return desc, nullsFirst
+}
+
+// projectSet runs the select list's set-returning functions over node
+// (with layout), appending their columns to the layout.
+func projectSet(node plan.Node, layout []int, srf *srfContext) (plan.Node, []int) {
+	ps := &plan.ProjectSet{Input: node}
+	layout = append([]int(nil), layout...)
+	for _, f := range srf.funcs {
+		rf := *f
+		rf.Args = make([]*plan.Expr, len(f.Args))
+		for i, a := range f.Args {
+			rf.Args[i] = remap(a, layout)
+		}
+		ps.Funcs = append(ps.Funcs, &rf)
+	}
+	for _, ids := range srf.ids {
+		layout = append(layout, ids...)
+	}
+	return ps, layout
+}
+
+// isLateral reports whether FROM item jn is a lateral range.
+func isLateral(qb *queryBlock, jn *joinNode) bool {
+	return jn.rng >= 0 && qb.ranges[jn.rng].lateral != nil
 }
 
 // project adds a projection unless it would pass its input through as is.
@@ -649,7 +723,7 @@ func (b *binder) fromItem(qb *queryBlock, n *pg_query.Node, s *scope) *joinNode 
 			}
 			// A subquery's column that comes straight from a table still
 			// names it (PostgreSQL's markTargetListOrigin).
-			s.cols = append(s.cols, scopeCol{id: r.ids[i], rel: alias, name: name, typ: c.Type, tableOID: c.TableOID, attnum: c.Attnum})
+			s.cols = append(s.cols, scopeCol{id: r.ids[i], rel: alias, name: name, typ: c.Type, tableOID: c.TableOID, attnum: c.Attnum, fields: c.Fields})
 		}
 		return &joinNode{rng: len(qb.ranges) - 1}
 	case *pg_query.Node_JoinExpr:
@@ -661,7 +735,7 @@ func (b *binder) fromItem(qb *queryBlock, n *pg_query.Node, s *scope) *joinNode 
 		left := b.fromItem(qb, j.Larg, s)
 		mid := len(s.cols)
 		right := b.fromItem(qb, j.Rarg, s)
-		jn := &joinNode{rng: -1, left: left, right: right}
+		jn := &joinNode{rng: -1, left: left, right: right, lateral: isLateral(qb, right)}
 		switch j.Jointype {
 		case pg_query.JoinType_JOIN_INNER:
 			jn.kind = plan.InnerJoin
@@ -683,7 +757,7 @@ func (b *binder) fromItem(qb *queryBlock, n *pg_query.Node, s *scope) *joinNode 
 		}
 		if j.Quals != nil {
 			// ON sees only the join's own inputs, as in PostgreSQL.
-			on := boolArg(b.expr(j.Quals, &scope{cols: s.cols[first:]}, catalog.TypeBool), "JOIN/ON")
+			on := boolArg(b.expr(j.Quals, &scope{cols: s.cols[first:], noSRF: "JOIN conditions"}, catalog.TypeBool), "JOIN/ON")
 			jn.on = conjuncts(on)
 		}
 		if j.IsNatural || len(j.UsingClause) > 0 {
@@ -777,7 +851,7 @@ func allInner(jn *joinNode) bool {
 	if jn.rng >= 0 {
 		return true
 	}
-	return (jn.kind == plan.InnerJoin || jn.kind == plan.CrossJoin) && allInner(jn.left) && allInner(jn.right)
+	return !jn.lateral && (jn.kind == plan.InnerJoin || jn.kind == plan.CrossJoin) && allInner(jn.left) && allInner(jn.right)
 }
 
 // buildFrom builds the join tree. WHERE conjuncts that reference one base
@@ -812,8 +886,7 @@ func (b *binder) buildFrom(qb *queryBlock, jn *joinNode, where []*plan.Expr, use
 	}
 	node, layout, covered := b.buildJoin(qb, jn, pushed, &attach, used, inner)
 	node, layout, _ = b.applySubJoins(qb, node, layout, covered)
-	rest = append(rest, attach...)
-	return node, layout, rest
+	return node, layout, attach
 }
 
 // buildJoin builds a join (sub)tree. WHERE conjuncts in attach are
@@ -832,6 +905,9 @@ func (b *binder) buildJoin(qb *queryBlock, jn *joinNode, pushed [][]*plan.Expr, 
 		}
 		n, layout, covered = b.applySubJoins(qb, n, layout, covered)
 		return filterCovered(qb, n, layout, covered, attach)
+	}
+	if jn.lateral {
+		return b.buildLateral(qb, jn, pushed, attach, used, inner)
 	}
 	ln, ll, lr := b.buildJoin(qb, jn.left, pushed, attach, used, inner)
 	rn, rl, rr := b.buildJoin(qb, jn.right, pushed, attach, used, inner)
@@ -874,6 +950,71 @@ func (b *binder) buildJoin(qb *queryBlock, jn *joinNode, pushed [][]*plan.Expr, 
 		return filterCovered(qb, j, layout, all, attach)
 	}
 	n, layout, all := b.applySubJoins(qb, j, layout, all)
+	return filterCovered(qb, n, layout, all, attach)
+}
+
+// buildLateral builds a lateral join: its right side's set-returning
+// functions run per row of its left side (a ProjectSet over it; Outer
+// for LEFT JOIN). The left side, when all its joins are inner, is
+// reordered and takes the WHERE conjuncts it covers like a FROM list of
+// its own (they may be applied early: no outer join nulls it).
+func (b *binder) buildLateral(qb *queryBlock, jn *joinNode, pushed [][]*plan.Expr, attach *[]*plan.Expr, used map[int]bool, inner bool) (plan.Node, []int, map[int]bool) {
+	left := jn.left
+	leftInner := allInner(left) && !inner && jn.kind != plan.RightJoin && jn.kind != plan.FullJoin
+	ls := map[int]bool{}
+	leaves(left, ls)
+	for r := range ls {
+		leftInner = leftInner && !qb.ranges[r].nullable
+	}
+	var ln plan.Node
+	var ll []int
+	var lr map[int]bool
+	if leftInner {
+		left = b.reorderJoins(qb, left, pushed, attach)
+		ln, ll, lr = b.buildJoin(qb, left, pushed, attach, used, true)
+	} else {
+		ln, ll, lr = b.buildJoin(qb, left, pushed, attach, used, inner)
+	}
+	r := qb.ranges[jn.right.rng]
+	conds := append([]*plan.Expr(nil), jn.on...)
+	switch jn.kind {
+	case plan.InnerJoin, plan.CrossJoin:
+	case plan.LeftJoin:
+		for _, c := range conds {
+			if c.Kind != plan.Const || !c.Value.B || c.Value.Null {
+				failf(sqlerr.FeatureNotSupported, "LEFT JOIN LATERAL is supported with ON true only")
+			}
+		}
+		conds = nil
+	default:
+		failf(sqlerr.FeatureNotSupported, "a lateral function must be on the right of an inner or left join")
+	}
+	ps := *r.lateral
+	ps.Input, ps.Outer = ln, jn.kind == plan.LeftJoin
+	ps.Funcs = make([]*plan.SetFunc, len(r.lateral.Funcs))
+	for i, f := range r.lateral.Funcs {
+		rf := *f
+		rf.Args = make([]*plan.Expr, len(f.Args))
+		for k, a := range f.Args {
+			if !subset(rangesOf(qb, a), lr) {
+				failf(sqlerr.InvalidColumnReference, "invalid reference to FROM-clause entry in a function in FROM")
+			}
+			rf.Args[k] = remap(a, ll)
+		}
+		ps.Funcs[i] = &rf
+	}
+	layout := append(append([]int(nil), ll...), r.ids...)
+	all := map[int]bool{jn.right.rng: true}
+	for k := range lr {
+		all[k] = true
+	}
+	var n plan.Node = &ps
+	if len(conds) > 0 {
+		n = &plan.Filter{Input: n, Pred: remap(andAll(conds), layout)}
+	}
+	if !inner && !hasFixedLeaf(qb, all) {
+		return n, layout, all
+	}
 	return filterCovered(qb, n, layout, all, attach)
 }
 

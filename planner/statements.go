@@ -20,6 +20,9 @@ type OutputColumn struct {
 	Type     catalog.Type
 	TableOID catalog.OID
 	Attnum   int16
+	// Fields are the fields of a record column, when the binder knows
+	// them (a set-returning function's columns).
+	Fields []OutputColumn
 }
 
 // Query is a statement that returns rows.

@@ -158,7 +158,7 @@ type subJoin struct {
 // owns reports whether id is a column of the block (a FROM item, a
 // subquery joined to it, or an aggregate or grouping output).
 func owns(qb *queryBlock, id int) bool {
-	if id >= aggIDBase {
+	if id >= aggIDBase || qb.srfIDs[id] {
 		return true
 	}
 	_, ok := qb.rangeOf(id)
@@ -761,7 +761,7 @@ func (b *binder) cteRange(qb *queryBlock, rv *pg_query.RangeVar, c *cte, s *scop
 		if i < len(colAliases) {
 			name = colAliases[i]
 		}
-		s.cols = append(s.cols, scopeCol{id: r.ids[i], rel: alias, name: name, typ: col.Type, tableOID: col.TableOID, attnum: col.Attnum})
+		s.cols = append(s.cols, scopeCol{id: r.ids[i], rel: alias, name: name, typ: col.Type, tableOID: col.TableOID, attnum: col.Attnum, fields: col.Fields})
 	}
 	return &joinNode{rng: len(qb.ranges) - 1}
 }
@@ -801,6 +801,9 @@ func (b *binder) joinPostAgg(qb *queryBlock, node plan.Node, layout []int, post 
 // which the post-aggregation rewrite must leave alone.
 func postAggIDs(qb *queryBlock) map[int]bool {
 	out := map[int]bool{}
+	for id := range qb.srfIDs {
+		out[id] = true
+	}
 	for _, sj := range qb.subJoins {
 		if sj.postAgg {
 			for _, id := range qb.ranges[sj.rng].ids {

@@ -158,11 +158,11 @@ func (b *binder) addTableOID(s *scope, alias string, oid catalog.OID) {
 		expr: plan.ConstOf(catalog.TypeOid, plan.Datum{I: int64(oid)})})
 }
 
-// readsSystem reports whether a plan reads a system relation or a
-// set-returning function (coordinator-side leaves).
+// readsSystem reports whether a plan reads a system relation or runs
+// set-returning functions (which only the coordinator runs).
 func readsSystem(n plan.Node) bool {
 	switch n.(type) {
-	case *plan.SystemScan, *plan.FunctionScan:
+	case *plan.SystemScan, *plan.ProjectSet:
 		return true
 	}
 	for _, c := range plan.Children(n) {

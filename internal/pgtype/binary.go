@@ -48,6 +48,8 @@ func AppendBinary(dst []byte, v *vec.Vector, i int) []byte {
 		return append(dst, v.Data[v.Offsets[i]:v.Offsets[i+1]]...)
 	case catalog.Array, catalog.Int2Vector, catalog.OidVector:
 		return AppendArrayBinary(dst, t, string(v.Data[v.Offsets[i]:v.Offsets[i+1]]))
+	case catalog.Record:
+		return append(dst, v.Data[v.Offsets[i]:v.Offsets[i+1]]...)
 	}
 	return dst
 }
@@ -79,10 +81,7 @@ func AppendArrayBinary(dst []byte, t catalog.Type, s string) []byte {
 	if ndim == 0 {
 		return dst
 	}
-	lower := 1
-	if t.Kind != catalog.Array {
-		lower = 0
-	}
+	lower := arrayLower(t)
 	dst = binary.BigEndian.AppendUint32(dst, uint32(len(elems)))
 	dst = binary.BigEndian.AppendUint32(dst, uint32(lower))
 	for _, e := range elems {
@@ -147,6 +146,8 @@ func AppendDatumBinary(dst []byte, t catalog.Type, d plan.Datum) []byte {
 		return append(dst, d.S...)
 	case catalog.Array, catalog.Int2Vector, catalog.OidVector:
 		return AppendArrayBinary(dst, t, d.S)
+	case catalog.Record:
+		return append(dst, d.S...)
 	}
 	return dst
 }
@@ -374,10 +375,27 @@ func DecodeBinary(t catalog.Type, b []byte) (plan.Datum, error) {
 			return plan.Datum{}, err
 		}
 		return plan.Datum{I: int64(binary.BigEndian.Uint32(b))}, nil
-	case catalog.Array:
+	case catalog.Array, catalog.Int2Vector, catalog.OidVector:
 		return DecodeArrayBinary(t, b)
+	case catalog.Name, catalog.Char, catalog.AclItem, catalog.PgNodeTree:
+		s, err := ParseText(t, b)
+		return s, err
+	case catalog.Record:
+		if _, err := recordFields(b); err != nil {
+			return plan.Datum{}, sqlerr.New(codeInvalidBinaryRepr, ErrBinaryFormatMessage)
+		}
+		return plan.Datum{S: string(b)}, nil
 	}
 	return plan.Datum{}, sqlerr.Errorf(sqlerr.FeatureNotSupported, "type %s is not supported", t)
+}
+
+// arrayLower is the lower bound of t's arrays: 1, or 0 for int2vector and
+// oidvector.
+func arrayLower(t catalog.Type) int {
+	if t.Kind == catalog.Array {
+		return 1
+	}
+	return 0
 }
 
 // maxArrayDims is PostgreSQL's MAXDIM.
@@ -438,7 +456,7 @@ func DecodeArrayBinary(t catalog.Type, b []byte) (plan.Datum, error) {
 			return plan.Datum{}, sqlerr.Errorf(sqlerr.ProgramLimitExceeded, "array size exceeds the maximum allowed (%d)", maxArrayElems)
 		}
 		n *= length
-		if length > 0 && lower != 1 {
+		if want := int32(arrayLower(t)); length > 0 && lower != want {
 			return plan.Datum{}, sqlerr.New(sqlerr.FeatureNotSupported, "arrays with a lower bound other than 1 are not supported")
 		}
 	}

@@ -63,6 +63,8 @@ func (dt DateTime) AppendText(dst []byte, v *vec.Vector, i int) []byte {
 		return dt.AppendTimestamp(dst, v.I64[i])
 	case catalog.TimestampTZ:
 		return dt.AppendTimestampTZ(dst, v.I64[i])
+	case catalog.Record:
+		return AppendRecordText(dst, v.Data[v.Offsets[i]:v.Offsets[i+1]])
 	}
 	return dst
 }
@@ -104,6 +106,8 @@ func (dt DateTime) AppendDatumText(dst []byte, t catalog.Type, d plan.Datum) []b
 		return dt.AppendTimestamp(dst, d.I)
 	case catalog.TimestampTZ:
 		return dt.AppendTimestampTZ(dst, d.I)
+	case catalog.Record:
+		return AppendRecordText(dst, []byte(d.S))
 	}
 	return dst
 }

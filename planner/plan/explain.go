@@ -56,8 +56,22 @@ func describe(n Node) string {
 		return fmt.Sprintf("Values rows=%d", len(n.Rows))
 	case *SystemScan:
 		return "SystemScan " + n.Relation
-	case *FunctionScan:
-		return "FunctionScan " + n.Func + exprList(n.Args)
+	case *ProjectSet:
+		var fs []string
+		for _, f := range n.Funcs {
+			fs = append(fs, f.Func+exprList(f.Args))
+		}
+		out := "ProjectSet " + strings.Join(fs, ", ")
+		if n.Scan {
+			out = "FunctionScan " + strings.Join(fs, ", ")
+		}
+		if n.Ordinality {
+			out += " ordinality"
+		}
+		if n.Outer {
+			out += " outer"
+		}
+		return out
 	case *Filter:
 		return "Filter " + n.Pred.String()
 	case *Window:

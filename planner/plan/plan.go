@@ -224,11 +224,31 @@ type SystemScan struct {
 	ColTypes []catalog.Type `json:"types"`
 }
 
-// FunctionScan is a set-returning function in FROM (generate_series,
-// unnest, pg_get_keywords): the executor evaluates Args once (they read
-// no column) and yields the function's rows, of types ColTypes. Like a
-// SystemScan it runs on the coordinator and is never shipped.
-type FunctionScan struct {
+// ProjectSet runs set-returning functions (generate_series, unnest,
+// generate_subscripts, _pg_expandarray, pg_get_keywords) over each row of
+// Input, as PostgreSQL's ProjectSet and FunctionScan do: the functions'
+// Args are evaluated on the row, the functions run in lockstep, and the
+// row is repeated once per row of the longest, the shorter ones giving
+// NULLs; a row for which every function returns nothing yields nothing
+// (with Outer, one row of NULLs). The output is Input's columns, then each
+// function's columns, then, with Ordinality, the bigint row number within
+// the input row. It covers set-returning functions in a select list, in
+// FROM (over a one-row Values: ROWS FROM, WITH ORDINALITY) and LATERAL
+// calls over earlier FROM items. It runs on the coordinator and is never
+// shipped.
+type ProjectSet struct {
+	Input      Node       `json:"-"`
+	Funcs      []*SetFunc `json:"funcs"`
+	Ordinality bool       `json:"ordinality,omitempty"`
+	Outer      bool       `json:"outer,omitempty"`
+	// Scan marks the functions of a FROM item over no other FROM item
+	// (Input a one-row Values): PostgreSQL's FunctionScan.
+	Scan bool `json:"scan,omitempty"`
+}
+
+// SetFunc is one set-returning function call of a ProjectSet, its rows of
+// types ColTypes.
+type SetFunc struct {
 	Func     string         `json:"func"`
 	Args     []*Expr        `json:"args"`
 	ColTypes []catalog.Type `json:"types"`
@@ -495,7 +515,16 @@ func (n *ExchangeSource) Types() []catalog.Type {
 	return n.ColTypes
 }
 func (n *SystemScan) Types() []catalog.Type   { return n.ColTypes }
-func (n *FunctionScan) Types() []catalog.Type { return n.ColTypes }
+func (n *ProjectSet) Types() []catalog.Type {
+	ts := append([]catalog.Type(nil), n.Input.Types()...)
+	for _, f := range n.Funcs {
+		ts = append(ts, f.ColTypes...)
+	}
+	if n.Ordinality {
+		ts = append(ts, catalog.TypeInt8)
+	}
+	return ts
+}
 
 func exprTypes(es []*Expr) []catalog.Type {
 	ts := make([]catalog.Type, len(es))
@@ -531,6 +560,8 @@ func Children(n Node) []Node {
 	case *InitRows:
 		return []Node{n.Input}
 	case *Window:
+		return []Node{n.Input}
+	case *ProjectSet:
 		return []Node{n.Input}
 	}
 	return nil
@@ -583,8 +614,10 @@ func VisitExprs(n Node, f func(*Expr)) {
 		for _, r := range n.Rows {
 			visit(r...)
 		}
-	case *FunctionScan:
-		visit(n.Args...)
+	case *ProjectSet:
+		for _, f := range n.Funcs {
+			visit(f.Args...)
+		}
 	case *Filter:
 		visit(n.Pred)
 	case *Project:
