@@ -514,7 +514,7 @@ func (n *Shuffle) Types() []catalog.Type { return n.Input.Types() }
 func (n *ExchangeSource) Types() []catalog.Type {
 	return n.ColTypes
 }
-func (n *SystemScan) Types() []catalog.Type   { return n.ColTypes }
+func (n *SystemScan) Types() []catalog.Type { return n.ColTypes }
 func (n *ProjectSet) Types() []catalog.Type {
 	ts := append([]catalog.Type(nil), n.Input.Types()...)
 	for _, f := range n.Funcs {
