@@ -524,7 +524,8 @@ func (d *dynSum) add(has []bool, gids []int32, v *vec.Vector, n int) error {
 			x = dec{m: v.I64[i], s: vs}
 		}
 		if !has[g] {
-			d.m[g], d.sc[g], d.w[g], d.sp[g], has[g] = 0, x.s, nil, spFinite, true
+			d.clear(g)
+			d.sc[g], has[g] = x.s, true
 		}
 		if x.sp != spFinite || d.sp[g] != spFinite {
 			// Infinite or NaN from here on; finite values no longer count.
@@ -565,6 +566,11 @@ func (d *dynSum) addOne(g int32, x dec) {
 	c.mulPow10Big(acc, acc, rs-d.sc[g])
 	acc.Add(acc, c.mulPow10Big(&c.y, x.wide(&c.y), rs-x.s))
 	d.sc[g] = rs
+}
+
+// clear empties group g's sum.
+func (d *dynSum) clear(g int32) {
+	d.m[g], d.sc[g], d.w[g], d.sp[g] = 0, 0, nil, spFinite
 }
 
 func (d *dynSum) get(g int) dec {

@@ -688,7 +688,7 @@ func (wa *winAgg) reset() {
 	s.bound = 0
 	s.arena = s.arena[:0]
 	if s.dsum != nil {
-		s.dsum.m[0], s.dsum.sc[0], s.dsum.w[0] = 0, 0, nil
+		s.dsum.clear(0)
 	}
 }
 
