@@ -20,6 +20,9 @@ type coordMetrics struct {
 	rows      *metrics.Counter
 	commits   *metrics.Counter
 	rollbacks *metrics.Counter
+	// peer counts what the coordinator asked of the other coordinators
+	// and of metad's registry for them (peer.go), by request and outcome.
+	peer *metrics.CounterVec
 }
 
 func newCoordMetrics(c *Coordinator) *coordMetrics {
@@ -33,6 +36,8 @@ func newCoordMetrics(c *Coordinator) *coordMetrics {
 		rows:      r.NewCounter("cirrus_coordinator_rows_returned_total", "Rows returned to clients by queries."),
 		commits:   r.NewCounter("cirrus_coordinator_transactions_committed_total", "Transactions committed (explicit ones and the implicit one around a statement)."),
 		rollbacks: r.NewCounter("cirrus_coordinator_transactions_rolled_back_total", "Transactions rolled back or failed (explicit ones and the implicit one around a statement)."),
+		peer: r.NewCounterVec("cirrus_coordinator_peer_requests_total",
+			"Requests for other coordinators: listings of them in metad's registry (list) and calls to their peer service (sessions, signal, cancel), by outcome (ok, error).", "request", "outcome"),
 	}
 	m.ok = m.finished.With("ok", "00")
 	r.NewGaugeFunc("cirrus_coordinator_sessions", "Client sessions on this coordinator.",
@@ -44,6 +49,15 @@ func newCoordMetrics(c *Coordinator) *coordMetrics {
 	r.NewCounterFunc("cirrus_coordinator_catalog_rows_misses_total", "Catalog relation scans that computed their rows (then cached for the snapshot).",
 		metrics.Always(func() int64 { return c.catalogRows.misses.Load() }))
 	return m
+}
+
+// peerRequest counts a request for other coordinators.
+func (m *coordMetrics) peerRequest(request string, err error) {
+	outcome := "ok"
+	if err != nil {
+		outcome = "error"
+	}
+	m.peer.With(request, outcome).Inc()
 }
 
 // finish counts a finished statement; ctx is the context it ran under.

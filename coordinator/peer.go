@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"path"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -129,7 +131,12 @@ func (c *Coordinator) peer(addr string) (peerpb.PeerClient, error) {
 		return peerpb.NewPeerClient(cc), nil
 	}
 	cc, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithPerRPCCredentials(peerToken(c.peerToken())))
+		grpc.WithPerRPCCredentials(peerToken(c.peerToken())),
+		grpc.WithUnaryInterceptor(func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+			err := invoker(ctx, method, req, reply, cc, opts...)
+			c.metrics.peerRequest(strings.ToLower(path.Base(method)), err)
+			return err
+		}))
 	if err != nil {
 		return nil, err
 	}
@@ -163,6 +170,7 @@ func (peerToken) RequireTransportSecurity() bool { return false }
 // connections to those that left).
 func (c *Coordinator) otherCoordinators(ctx context.Context) ([]metad.NodeInfo, error) {
 	nodes, err := c.metad.Nodes(ctx)
+	c.metrics.peerRequest("list", err)
 	if err != nil {
 		return nil, err
 	}

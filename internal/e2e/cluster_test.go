@@ -23,6 +23,7 @@ import (
 	"github.com/cirrusdb/cirrus/coordinator/peerpb"
 	"github.com/cirrusdb/cirrus/coordinator/pgwire"
 	"github.com/cirrusdb/cirrus/internal/devcluster"
+	"github.com/cirrusdb/cirrus/internal/metrics/metricstest"
 	"github.com/cirrusdb/cirrus/internal/pgtest"
 	"github.com/cirrusdb/cirrus/metad"
 )
@@ -153,6 +154,22 @@ func TestClusterActivityAndCancel(t *testing.T) {
 		t.Fatalf("pg_backend_pid() %d %v, BackendKeyData %d", backendPID, err, pids["watch-b"])
 	}
 
+	// Statements that read no activity view ask nothing of the other
+	// coordinator, nor of metad's registry.
+	peerRequests := func(labels ...string) float64 {
+		v, _ := metricstest.Get(t, url).Value("cirrus_coordinator_peer_requests_total", labels...)
+		return v
+	}
+	for i := range 100 {
+		for _, conn := range []*noticeConn{a, b} {
+			rows(t, conn.Conn, `SELECT count(*) FROM slow WHERE x > $1`, i)
+			rows(t, conn.Conn, `SELECT pg_backend_pid(), current_user`)
+		}
+	}
+	if n := peerRequests(); n != 0 {
+		t.Fatalf("200 queries on each coordinator made %v requests for other coordinators", n)
+	}
+
 	// Both coordinators list every session, with its coordinator.
 	want := []string{
 		fmt.Sprintf("%d|coordinator-0|watch-a", pids["watch-a"]),
@@ -256,6 +273,13 @@ func TestClusterActivityAndCancel(t *testing.T) {
 			t.Fatal("the terminated session is still listed")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+
+	if n := peerRequests("request", "signal", "outcome", "ok"); n != 2 {
+		t.Errorf("%v signal requests, want 2", n)
+	}
+	if n := peerRequests("request", "cancel", "outcome", "ok"); n != 2 {
+		t.Errorf("%v cancel requests, want 2 (the wrong key and the right one)", n)
 	}
 
 	// A registered coordinator that does not answer is left out of the
