@@ -160,6 +160,21 @@ func (b *binder) distribute(n plan.Node) plan.Node {
 	case *plan.Window:
 		w := *n
 		w.Input = b.distribute(n.Input)
+		if sorted, ok := w.Input.(*plan.Sort); ok && len(w.Partition) > 0 {
+			if r, ok := sorted.Input.(*plan.Remote); ok && shuffleable(r.Fragment) && b.shuffleWindow(r.Fragment) {
+				// Repartition by the PARTITION BY keys: each participant
+				// sorts and computes whole partitions.
+				types := r.Fragment.Types()
+				var keys []*plan.Expr
+				for _, c := range w.Partition {
+					keys = append(keys, plan.Col(c, types[c]))
+				}
+				id := b.newIDs(1)[0]
+				sh := &plan.Shuffle{ID: id, Input: r.Fragment, Keys: keys}
+				w.Input = &plan.Sort{Input: &plan.ExchangeSource{ID: id, ColTypes: types}, Keys: sorted.Keys}
+				return &plan.Remote{Fragment: &w, Shuffles: append([]*plan.Shuffle{sh}, r.Shuffles...)}
+			}
+		}
 		return &w
 	case *plan.ProjectSet:
 		// Runs on the coordinator, over its input gathered.
@@ -174,6 +189,18 @@ func (b *binder) distribute(n plan.Node) plan.Node {
 		return a
 	}
 	return n
+}
+
+// windowShuffleRows is the fewest estimated rows for which a window with
+// PARTITION BY runs on the participants (repartitioned by its keys) rather
+// than on the coordinator.
+const windowShuffleRows = 100_000
+
+// shuffleWindow reports whether a window over fragment n's rows runs on
+// the participants: n is large, or shuffles are forced (cirrus.broadcast_rows
+// = 0).
+func (b *binder) shuffleWindow(n plan.Node) bool {
+	return b.ctx.BroadcastRows < 0 || b.estimate(n) >= windowShuffleRows
 }
 
 // probeSplit reports whether a join can run on any share of its left
