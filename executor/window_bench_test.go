@@ -64,22 +64,11 @@ func BenchmarkWindow(b *testing.B) {
 	}
 	// The sorted input, for the Window alone.
 	sortOp, _ := newSort(NewSliceSource(types, in), &plan.Sort{Input: &plan.Values{ColTypes: types}, Keys: keys})
-	var sorted []*vec.Batch
-	for {
-		bt, err := sortOp.Next(ctx)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if bt == nil {
-			break
-		}
-		c := vec.NewBatch(types, bt.N)
-		for i, v := range bt.Cols {
-			appendVec(c.Cols[i], v, 0, bt.N)
-		}
-		c.N = bt.N
-		sorted = append(sorted, c)
+	all, err := Drain(ctx, sortOp)
+	if err != nil {
+		b.Fatal(err)
 	}
+	sorted := splitBatches(all, vec.BatchSize)
 	for _, f := range frames {
 		w := &plan.Window{Input: &plan.Values{ColTypes: types}, Partition: []int{0}, Order: keys[1:], Funcs: []*plan.WindowFunc{f.fn}}
 		b.Run(f.name+"/window", func(b *testing.B) {
