@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"bytes"
 	"math"
 	"strconv"
 	"strings"
@@ -23,10 +24,10 @@ type dateFuncNode struct {
 	tz   bool
 	zone *pgtype.Zone
 	name string // args[1]'s zone name of the last row
-	args  []node
-	vs    []*vec.Vector
-	fmt   []fmtTok // to_date with a constant format
-	out   vecBuf
+	args []node
+	vs   []*vec.Vector
+	fmt  []fmtTok // to_date with a constant format
+	out  vecBuf
 }
 
 func newDateFunc(e *plan.Expr) (node, error) {
@@ -864,12 +865,25 @@ func parseNumFormat(f string) (*numFormat, error) {
 // value between calls. avail >= 0 limits the fraction digits shown (the
 // places past them print nothing).
 func (nf *numFormat) format(dst, x []byte, scratch *[]byte, avail int) []byte {
-	*scratch = appendRoundDec((*scratch)[:0], x, int64(nf.nfrac), "round")
-	neg, ip, fp := decParts(*scratch)
+	var neg bool
+	var ip, fp []byte
+	special := specialOf(x) != spFinite
+	if special {
+		// numeric_to_char lays NaN and the infinities out as if their
+		// letters were integer digits, with nothing after them.
+		neg, ip = x[0] == '-', bytes.TrimPrefix(x, []byte{'-'})
+	} else {
+		*scratch = appendRoundDec((*scratch)[:0], x, int64(nf.nfrac), "round")
+		neg, ip, fp = decParts(*scratch)
+	}
 	dst = append(dst, nf.prefix...)
 	if len(ip) > nf.nint {
 		// Overflow: every digit place shows '#'.
-		dst = append(dst, ' ')
+		if neg {
+			dst = append(dst, '-')
+		} else if !nf.fm {
+			dst = append(dst, ' ')
+		}
 		for _, t := range nf.intPos {
 			switch t.kind {
 			case ',':
@@ -940,7 +954,7 @@ func (nf *numFormat) format(dst, x []byte, scratch *[]byte, avail int) []byte {
 		pos++
 	}
 	sign()
-	if nf.point {
+	if nf.point && !special {
 		// fp has no trailing zeros; the places beyond it show 0.
 		digit := func(j int) byte {
 			if j < len(fp) {
