@@ -481,10 +481,12 @@ func (s *session) closeCursor(cc *planner.CloseCursor) (string, error) {
 	return "CLOSE CURSOR", nil
 }
 
-// endCursors ends the transaction's part of the cursors: at commit a WITH
-// HOLD cursor keeps its rows and the others close; at rollback every
-// cursor the transaction declared closes.
+// endCursors ends the transaction's part of the cursors and portals: at
+// commit a WITH HOLD cursor keeps its rows and the others close; at
+// rollback every cursor the transaction declared closes. Protocol portals
+// close either way.
 func (s *session) endCursors(ctx context.Context, commit bool) error {
+	s.closePortals()
 	var err error
 	for name, c := range s.cursors {
 		switch {

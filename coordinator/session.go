@@ -35,8 +35,10 @@ type session struct {
 	// explicit is set inside BEGIN … COMMIT; failed after an error there.
 	explicit bool
 	failed   bool
-	// cursors are the DECLAREd cursors by name (cursor.go).
+	// cursors are the DECLAREd cursors by name (cursor.go); portals the
+	// protocol portals paused between row-limited Executes (portal.go).
 	cursors map[string]*cursor
+	portals map[*portalRows]bool
 	// act is what cirrus_stat_activity shows of the session.
 	act activity
 	// resetVals are the settings given at startup (RESET returns to
@@ -349,17 +351,27 @@ func (st *statement) Execute(ctx context.Context, params []plan.Datum, w pgwire.
 	ctx, stop := s.statementContext(ctx)
 	defer func() {
 		stop()
-		app, _ := s.setting("application_name")
-		s.act.end(s.TxStatus(), app, time.Now())
+		s.act.end(s.TxStatus(), s.appName(), time.Now())
 		s.c.metrics.finish(start, s.rows, err, ctx)
 	}()
 	tag, err = st.execute(ctx, params, s.minMessages(w))
+	return tag, statementErr(ctx, err)
+}
+
+// statementErr is the error of a statement that ran under ctx: whatever
+// error the cancellation by statement_timeout caused (a participant stream
+// reset, say), the statement failed by its timeout.
+func statementErr(ctx context.Context, err error) error {
 	if err != nil && context.Cause(ctx) == errStatementTimeout {
-		// Whatever error the cancellation caused (a participant stream
-		// reset, say), the statement failed by its timeout.
-		err = errStatementTimeout
+		return errStatementTimeout
 	}
-	return tag, err
+	return err
+}
+
+// appName is the session's application_name (cirrus_stat_activity).
+func (s *session) appName() string {
+	app, _ := s.setting("application_name")
+	return app
 }
 
 func (st *statement) execute(ctx context.Context, params []plan.Datum, w pgwire.ResultWriter) (_ string, err error) {
@@ -371,22 +383,9 @@ func (st *statement) execute(ctx context.Context, params []plan.Datum, w pgwire.
 	if s.failed && !isTxnControl(st.parsed) {
 		return "", errAborted()
 	}
-	// Re-bind with the parameter values (and the catalog as it is now).
-	p := &planner.Params{Types: append([]catalog.Type(nil), st.params...), Values: params}
-	if p.Values == nil {
-		p.Values = []plan.Datum{}
-	}
-	bound, err := planner.Bind(s.bindContext(p), st.parsed)
+	bound, err := st.bind(params)
 	if err != nil {
 		return "", s.fail(err)
-	}
-	// The client was told the result's shape at Parse/Describe; if DDL since
-	// then changed it, the rows would not match (PostgreSQL's rule too).
-	if cols := s.describe(bound); !sameShape(st.cols, cols) && !missingCursor(s, bound) {
-		if st.described {
-			return "", s.fail(sqlerr.New(sqlerr.FeatureNotSupported, "cached plan must not change result type"))
-		}
-		st.cols = cols
 	}
 	tag, err := s.execute(ctx, bound, w)
 	if err != nil {
@@ -395,11 +394,35 @@ func (st *statement) execute(ctx context.Context, params []plan.Datum, w pgwire.
 	return tag, nil
 }
 
+// bind binds the statement again with the parameter values and the
+// catalog as it is now.
+func (st *statement) bind(params []plan.Datum) (planner.Statement, error) {
+	s := st.s
+	p := &planner.Params{Types: append([]catalog.Type(nil), st.params...), Values: params}
+	if p.Values == nil {
+		p.Values = []plan.Datum{}
+	}
+	bound, err := planner.Bind(s.bindContext(p), st.parsed)
+	if err != nil {
+		return nil, err
+	}
+	// The client was told the result's shape at Parse/Describe; if DDL since
+	// then changed it, the rows would not match (PostgreSQL's rule too).
+	if cols := s.describe(bound); !sameShape(st.cols, cols) && !missingCursor(s, bound) {
+		if st.described {
+			return nil, sqlerr.New(sqlerr.FeatureNotSupported, "cached plan must not change result type")
+		}
+		st.cols = cols
+	}
+	return bound, nil
+}
+
 // fail records an error: inside an explicit transaction the transaction is
 // now aborted; outside, the implicit transaction is discarded.
 func (s *session) fail(err error) error {
 	if s.explicit {
 		s.failed = true
+		s.closePortals()
 	} else {
 		s.endCursors(context.Background(), false)
 		s.txn = nil

@@ -184,6 +184,29 @@ type RegInput interface {
 	RegIn(t catalog.Type, s string) (int64, error)
 }
 
+// Suspender may be implemented by a Statement whose execution can pause
+// between the row-limited Executes of a portal (a query). At a portal's
+// first Execute with a row limit pgwire calls Start, then Fetch for that
+// and each later Execute, so rows are produced as the client asks for them
+// (PostgreSQL's PortalSuspended) instead of being buffered. Start returns
+// nil Rows for a statement that cannot pause; pgwire then runs it with
+// Execute and keeps its rows.
+type Suspender interface {
+	Start(ctx context.Context, params []plan.Datum, w ResultWriter) (Rows, error)
+}
+
+// Rows is a statement paused between the Executes of its portal.
+type Rows interface {
+	// Fetch sends up to max rows (all when max <= 0) through w and
+	// returns how many, and whether the rows are complete (the
+	// CommandComplete tag is then "SELECT n"). After an error, or once
+	// complete, the Rows are closed.
+	Fetch(ctx context.Context, max int64, w ResultWriter) (n int64, complete bool, err error)
+	// Close ends the execution early (the portal is closed, or its
+	// transaction ended); it may be called more than once.
+	Close()
+}
+
 // Described may be implemented by a Statement that needs to know when a
 // client has been told its result shape by a Describe message: pgwire calls
 // MarkDescribed then. A statement that was never described may still change

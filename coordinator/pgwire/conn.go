@@ -232,6 +232,7 @@ func (c *conn) serve() {
 // close releases everything the connection holds.
 func (c *conn) close() {
 	c.cancelConn(errDisconnected)
+	c.dropPortals()
 	if c.sess != nil {
 		func() {
 			defer func() {
@@ -792,7 +793,7 @@ func (c *conn) endBlock(failed bool) {
 func (c *conn) runQuery(sql string) (failed bool) {
 	// PostgreSQL drops the unnamed statement and portal on a simple query.
 	delete(c.stmts, "")
-	delete(c.portals, "")
+	c.dropPortal("")
 	stmts, err := c.sess.Split(sql)
 	if err != nil {
 		c.sendError(c.toSQLErr(err, nil))

@@ -32,9 +32,22 @@ type portal struct {
 	params  []plan.Datum
 	formats []int16 // per result column; nil = all text
 	state   int
-	buf     *rowBuffer
-	tag     string
-	failed  bool
+	// A suspended portal has rows (the paused statement, see Suspender)
+	// or, when its statement cannot pause, buf (its rows, kept).
+	rows   Rows
+	buf    *rowBuffer
+	tag    string
+	failed bool
+}
+
+// dropPortal closes a portal, if it exists, ending its paused statement.
+func (c *conn) dropPortal(name string) {
+	if p := c.portals[name]; p != nil {
+		if p.rows != nil {
+			p.rows.Close()
+		}
+		delete(c.portals, name)
+	}
 }
 
 // userErr reports an error pgwire raises itself to a Session that observes
@@ -91,7 +104,7 @@ func (c *conn) extended(typ byte, body []byte) error {
 		case 'S':
 			c.closeStatement(name)
 		case 'P':
-			delete(c.portals, name)
+			c.dropPortal(name)
 		default:
 			return c.userErr(sqlerr.Errorf(sqlerr.ProtocolViolation, "invalid CLOSE message subtype %d", kind))
 		}
@@ -109,7 +122,7 @@ func (c *conn) closeStatement(name string) {
 	delete(c.stmts, name)
 	for pn, p := range c.portals {
 		if p.stmt == ps {
-			delete(c.portals, pn)
+			c.dropPortal(pn)
 		}
 	}
 }
@@ -206,7 +219,7 @@ func (c *conn) bind(r *msgReader) error {
 	}
 
 	if portalName == "" {
-		delete(c.portals, "")
+		c.dropPortal("")
 	} else if _, ok := c.portals[portalName]; ok {
 		return c.userErr(sqlerr.Errorf(codeDuplicateCursor, "cursor \"%s\" already exists", portalName))
 	}
@@ -401,7 +414,7 @@ func (c *conn) executePortal(name string, max int32) error {
 			if c.sess.TxStatus() == 'I' {
 				for other := range c.portals {
 					if other != name {
-						delete(c.portals, other)
+						c.dropPortal(other)
 					}
 				}
 			}
@@ -439,6 +452,20 @@ func (c *conn) executePortal(name string, max int32) error {
 	}
 	if p.state == portalNew {
 		p.state = portalSuspended
+		if sus, ok := st.(Suspender); ok {
+			rows, err := c.start(sus, p.params, p.formats)
+			if err != nil {
+				p.state = portalDone
+				p.failed = true
+				return err
+			}
+			p.rows = rows
+		}
+	}
+	if p.rows != nil {
+		return c.fetch(p, max)
+	}
+	if p.buf == nil {
 		p.buf = &rowBuffer{output: c.output()}
 		tag, err := c.execute(st, p.params, p.formats, p.buf)
 		if err != nil {
@@ -468,9 +495,41 @@ func (c *conn) executePortal(name string, max int32) error {
 	return nil
 }
 
-// dropPortals closes every portal (at the end of a transaction).
+// start starts a portal's statement for row-limited Executes (see
+// Suspender); nil Rows when it cannot pause.
+func (c *conn) start(sus Suspender, params []plan.Datum, formats []int16) (Rows, error) {
+	ctx, done := c.stmtContext()
+	defer done()
+	rows, err := sus.Start(ctx, params, &resultWriter{c: c, ctx: ctx, formats: formats, output: c.output()})
+	if err != nil {
+		return nil, c.toSQLErr(err, ctx)
+	}
+	return rows, nil
+}
+
+// fetch runs one Execute of a portal whose statement is paused: up to max
+// rows, then PortalSuspended, or CommandComplete once complete.
+func (c *conn) fetch(p *portal, max int32) error {
+	ctx, done := c.stmtContext()
+	defer done()
+	n, complete, err := p.rows.Fetch(ctx, int64(max), &resultWriter{c: c, ctx: ctx, formats: p.formats, output: c.output()})
+	if err != nil {
+		p.state, p.failed, p.rows = portalDone, true, nil
+		return c.toSQLErr(err, ctx)
+	}
+	if !complete {
+		c.send(&pgproto3.PortalSuspended{})
+		return nil
+	}
+	p.state, p.rows, p.tag = portalDone, nil, "SELECT "+strconv.FormatInt(n, 10)
+	c.send(&pgproto3.CommandComplete{CommandTag: []byte(p.tag)})
+	return nil
+}
+
+// dropPortals closes every portal (at the end of a transaction, and of
+// the connection).
 func (c *conn) dropPortals() {
 	for k := range c.portals {
-		delete(c.portals, k)
+		c.dropPortal(k)
 	}
 }

@@ -54,28 +54,28 @@ func BenchmarkTPCHWarm(b *testing.B) {
 
 // startTPCHCluster starts a cluster with two participants, as `cirrus dev`
 // runs, and loads TPC-H tables (nil: all) generated in process at scale
-// factor sf; the cluster stops when the benchmark ends.
-func startTPCHCluster(ctx context.Context, b *testing.B, sf float64, tables []string) *devcluster.Cluster {
-	b.Helper()
-	dir := b.TempDir()
+// factor sf; the cluster stops when the test or benchmark ends.
+func startTPCHCluster(ctx context.Context, tb testing.TB, sf float64, tables []string) *devcluster.Cluster {
+	tb.Helper()
+	dir := tb.TempDir()
 	c, err := devcluster.Start(ctx, devcluster.Config{Dir: dir, Participants: 2, Logf: func(string, ...any) {}})
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	b.Cleanup(c.Close)
+	tb.Cleanup(c.Close)
 	info, err := devcluster.ReadInfo(dir)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	store, err := s3.OpenLocation(ctx, info.Storage)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	defer store.Close()
 	start := time.Now()
 	if _, err := tpch.Load(ctx, tpch.LoadConfig{DSN: info.DSN(), Metad: info.Metad, Store: store, Source: &tpch.GenSource{SF: sf}, Tables: tables}); err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	b.Logf("loaded SF %v in %v", sf, time.Since(start))
+	tb.Logf("loaded SF %v in %v", sf, time.Since(start))
 	return c
 }
