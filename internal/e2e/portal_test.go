@@ -17,7 +17,9 @@ import (
 // on Cirrus and PostgreSQL 15 and requires the same responses: named and
 // unnamed statements and portals, Describe S and P, row-limited Execute
 // with PortalSuspended and resuming, an Execute after the portal is done,
-// Close, Flush without Sync, and skipping to Sync after an error.
+// Close, Flush without Sync, skipping to Sync after an error, and
+// suspended portals across other statements, Syncs, an aborting error
+// and the end of their transaction.
 func TestPortalsDifferential(t *testing.T) {
 	pg := pgtest.Shared(t)
 	c := startCluster(t, "")
@@ -89,6 +91,49 @@ func TestPortalsDifferential(t *testing.T) {
 			&pgproto3.Bind{},
 			&pgproto3.Describe{ObjectType: 'P'},
 			&pgproto3.Execute{MaxRows: 1},
+			&pgproto3.Sync{},
+		},
+		{
+			// A suspended portal in a transaction that an error aborts.
+			&pgproto3.Parse{Query: "BEGIN"}, &pgproto3.Bind{}, &pgproto3.Execute{},
+			&pgproto3.Parse{Name: "s3", Query: "SELECT k, t FROM alltypes ORDER BY k"},
+			&pgproto3.Bind{DestinationPortal: "c", PreparedStatement: "s3"},
+			&pgproto3.Execute{Portal: "c", MaxRows: 2},
+			&pgproto3.Sync{},
+		},
+		{
+			&pgproto3.Parse{Query: "SELECT k / 0 FROM alltypes"}, &pgproto3.Bind{}, &pgproto3.Execute{},
+			&pgproto3.Sync{},
+		},
+		{
+			&pgproto3.Execute{Portal: "c", MaxRows: 2},
+			&pgproto3.Sync{},
+		},
+		{
+			// An implicit transaction's suspended portal ends at Sync.
+			&pgproto3.Parse{Query: "ROLLBACK"}, &pgproto3.Bind{}, &pgproto3.Execute{},
+			&pgproto3.Bind{DestinationPortal: "d", PreparedStatement: "s3"},
+			&pgproto3.Execute{Portal: "d", MaxRows: 1},
+			&pgproto3.Execute{Portal: "d", MaxRows: 1},
+			&pgproto3.Sync{},
+		},
+		{
+			&pgproto3.Execute{Portal: "d", MaxRows: 1},
+			&pgproto3.Sync{},
+		},
+		{
+			// Two suspended portals of one statement, one closed half way,
+			// with a statement between their Executes.
+			&pgproto3.Parse{Query: "BEGIN"}, &pgproto3.Bind{}, &pgproto3.Execute{},
+			&pgproto3.Bind{DestinationPortal: "e", PreparedStatement: "s3"},
+			&pgproto3.Bind{DestinationPortal: "f", PreparedStatement: "s3", ResultFormatCodes: []int16{1}},
+			&pgproto3.Execute{Portal: "e", MaxRows: 1},
+			&pgproto3.Execute{Portal: "f", MaxRows: 3},
+			&pgproto3.Parse{Query: "SELECT count(*) FROM alltypes"}, &pgproto3.Bind{}, &pgproto3.Execute{},
+			&pgproto3.Close{ObjectType: 'P', Name: "e"},
+			&pgproto3.Execute{Portal: "f", MaxRows: 0},
+			&pgproto3.Execute{Portal: "f", MaxRows: 0},
+			&pgproto3.Parse{Query: "COMMIT"}, &pgproto3.Bind{}, &pgproto3.Execute{},
 			&pgproto3.Sync{},
 		},
 	}
