@@ -1,0 +1,103 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/cirrusdb/cirrus/internal/pgtest"
+)
+
+// tzZones are the session time zones TestPgxTimestampTZDifferential runs
+// under: both hemispheres' daylight saving rules, offsets of 30 and 45
+// minutes, a 30-minute DST (Lord Howe), zones whose rules changed (Moscow,
+// Apia's skipped day, Casablanca), local mean time before 1900, and the
+// POSIX and numeric forms SET TIME ZONE takes.
+var tzZones = []string{
+	"UTC", "America/New_York", "America/Los_Angeles", "America/Sao_Paulo", "America/St_Johns",
+	"Europe/London", "Europe/Berlin", "Europe/Moscow", "Asia/Kolkata", "Asia/Kathmandu", "Asia/Tokyo",
+	"Australia/Sydney", "Australia/Lord_Howe", "Pacific/Auckland", "Pacific/Chatham", "Pacific/Apia",
+	"Africa/Casablanca", "EST5EDT", "<+03>-03", "UTC+5", "+05:30", "-7", "5.5",
+}
+
+// tzInstants are the instants of the test table: the hours around this
+// century's DST changes of several zones, and instants spread over
+// 1850-2100 (seeded, so every run sees the same ones).
+func tzInstants() []time.Time {
+	var out []time.Time
+	for _, edge := range []string{
+		"2024-03-10T07:00:00Z", "2024-11-03T06:00:00Z", // New York
+		"2024-03-31T01:00:00Z", "2024-10-27T01:00:00Z", // Europe
+		"2024-04-06T16:00:00Z", "2024-10-05T16:00:00Z", // Sydney
+		"2024-04-06T15:00:00Z", "2024-10-05T15:30:00Z", // Lord Howe
+		"2011-12-30T10:00:00Z", // Apia skips 2011-12-30
+		"2011-03-26T23:00:00Z", // Moscow's last DST start
+	} {
+		t, _ := time.Parse(time.RFC3339, edge)
+		for d := -90 * time.Minute; d <= 90*time.Minute; d += 30 * time.Minute {
+			out = append(out, t.Add(d))
+		}
+	}
+	r := rand.New(rand.NewPCG(6, 1184))
+	lo, hi := time.Date(1850, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro(), time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
+	for range 40 {
+		out = append(out, time.UnixMicro(lo+r.Int64N(hi-lo)).UTC())
+	}
+	return out
+}
+
+// TestPgxTimestampTZDifferential compares timestamp with time zone with
+// PostgreSQL 15 through pgx's five query-exec modes (text and binary
+// results, binary time.Time parameters and text ones) in many session
+// time zones: output, casts to and from timestamp and date, EXTRACT,
+// date_trunc, interval arithmetic and AT TIME ZONE over a table of
+// instants around DST transitions and spread over two and a half
+// centuries, and the reading of local times the zones skip or repeat.
+func TestPgxTimestampTZDifferential(t *testing.T) {
+	pg := pgtest.Shared(t)
+	c := startCluster(t, "")
+	db := fmt.Sprintf("pgxtstz_%d", diffDBs.Add(1))
+	pg.CreateDB(t, db)
+	ctx := context.Background()
+	dsns := []string{dsn(c), pg.DSN(db)}
+	var rows []string
+	for i, at := range tzInstants() {
+		rows = append(rows, fmt.Sprintf("(%d, '%s+00', '%s')", i, at.Format("2006-01-02 15:04:05.999999"), at.Format("2006-01-02 15:04:05.999999")))
+	}
+	for _, d := range dsns {
+		conn, err := pgx.Connect(ctx, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sql := range []string{
+			"CREATE TABLE tzi (k integer, t timestamptz, ts timestamp)",
+			"INSERT INTO tzi VALUES " + strings.Join(rows, ", "),
+		} {
+			if _, err := conn.Exec(ctx, sql); err != nil {
+				t.Fatal(err)
+			}
+		}
+		conn.Close(ctx)
+	}
+	instant := time.Date(2024, 3, 10, 7, 30, 0, 123456000, time.UTC)
+	var queries []pgxQuery
+	for _, z := range tzZones {
+		queries = append(queries,
+			pgxQuery{"SET TIME ZONE '" + z + "'", nil},
+			pgxQuery{"SELECT current_setting('TimeZone')", nil},
+			pgxQuery{"SELECT k, t, t::timestamp, t::date, ts::timestamptz, t::text FROM tzi ORDER BY k", nil},
+			pgxQuery{"SELECT k, extract(hour FROM t), extract(epoch FROM t), extract(timezone FROM t), extract(dow FROM t) FROM tzi ORDER BY k", nil},
+			pgxQuery{"SELECT k, date_trunc('day', t), date_trunc('hour', t), date_trunc('month', t), t + interval '1 day', t - interval '1 month 30 minutes' FROM tzi ORDER BY k", nil},
+			pgxQuery{"SELECT k, t AT TIME ZONE 'UTC', ts AT TIME ZONE 'America/Chicago', t AT TIME ZONE 'Asia/Kathmandu' FROM tzi ORDER BY k", nil},
+			pgxQuery{"SELECT t::date, count(*), min(t), max(ts) FROM tzi GROUP BY t::date ORDER BY 1 LIMIT 30", nil},
+			pgxQuery{"SELECT $1::timestamptz, $2::timestamptz, $3::timestamptz", []any{instant, "2024-03-10 02:30", "2024-11-03 01:30:00.5"}},
+			pgxQuery{"SELECT k FROM tzi WHERE t >= $1 AND t < $2::timestamptz + interval '1 day' ORDER BY k", []any{instant, "2024-10-27 00:00"}},
+		)
+	}
+	comparePgxModes(t, dsns, queries)
+}
