@@ -34,8 +34,9 @@ const (
 	Bpchar
 	Date
 	Timestamp
-	// Interval exists only while binding: interval literals are folded into
-	// date/time arithmetic and never reach execution or storage.
+	// Interval is held as the text "months days microseconds" (offsets +
+	// bytes), in execution as while binding (where interval literals fold
+	// into date/time arithmetic); it is never stored in tables.
 	Interval
 
 	// The types of the system catalogs (pg_catalog relations and the
@@ -285,7 +286,7 @@ func (t Type) OID() OID {
 func TypeOfOID(o OID) (t Type, ok bool) {
 	for k := Bool; k <= TimestampTZ; k++ {
 		switch {
-		case k == Array || k == Interval:
+		case k == Array || k == Interval: // (no interval parameters yet)
 		case Type{Kind: k}.OID() == o:
 			if k == Numeric {
 				return TypeNumericDynamic, true
@@ -324,6 +325,8 @@ func (t Type) Size() int16 {
 		return 4
 	case Int8, Float8, Timestamp, TimestampTZ:
 		return 8
+	case Interval:
+		return 16
 	case Name:
 		return 64
 	case Char:
@@ -357,7 +360,7 @@ func (t Type) IsString() bool {
 // execution: strings and dynamic-scale numerics.
 func (t Type) IsBytesBacked() bool {
 	switch t.Kind {
-	case Array, Int2Vector, OidVector, AclItem, PgNodeTree, Record:
+	case Array, Int2Vector, OidVector, AclItem, PgNodeTree, Record, Interval:
 		return true
 	}
 	return t.IsString() || t.IsDynamicNumeric()

@@ -89,7 +89,7 @@ func newStringAgg(call *plan.AggCall, phase plan.AggPhase, col int) (*stringAgg,
 		}
 		t := k.Args[0].Type
 		a.keys = append(a.keys, kn)
-		a.kinfo = append(a.kinfo, sortKeyRT{p: physOf(t), desc: strings.HasPrefix(k.Op, "desc"), nullsFirst: strings.HasSuffix(k.Op, "nulls first"), trim: t.Kind == catalog.Bpchar, dec: isDynamic(t)})
+		a.kinfo = append(a.kinfo, sortKeyRT{p: physOf(t), desc: strings.HasPrefix(k.Op, "desc"), nullsFirst: strings.HasSuffix(k.Op, "nulls first"), trim: t.Kind == catalog.Bpchar, dec: isDynamic(t), iv: t.Kind == catalog.Interval})
 		a.keyStore = append(a.keyStore, &vec.Vector{Type: t})
 	}
 	return a, nil

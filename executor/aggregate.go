@@ -586,10 +586,15 @@ func (a *aggOp) minMaxStr(s *aggState, v *vec.Vector, gids []int32, isMax bool) 
 			c := 0
 			if s.trim {
 				c = bytes.Compare(trimSpaces(x), trimSpaces(cur))
-			} else if isDynamic(s.valT) {
-				// PostgreSQL's numeric_larger/smaller keep the later of
-				// equal values (1.5 vs 1.50).
-				if c = cmpDecimal(x, cur); c == 0 {
+			} else if isDynamic(s.valT) || s.valT.Kind == catalog.Interval {
+				// PostgreSQL's numeric_larger/smaller and
+				// interval_larger/smaller keep the later of equal values
+				// (1.5 vs 1.50, 1 day vs 24 hours).
+				cmpb := cmpDecimal
+				if s.valT.Kind == catalog.Interval {
+					cmpb = cmpInterval
+				}
+				if c = cmpb(x, cur); c == 0 {
 					c = 1
 					if !isMax {
 						c = -1

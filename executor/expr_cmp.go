@@ -120,6 +120,7 @@ type cmpNode struct {
 	p      phys
 	bpchar bool
 	dec    bool // dynamic-scale numerics: compare as numbers
+	iv     bool // intervals: compare by span
 	a, b   operand
 	out    vecBuf
 }
@@ -135,7 +136,7 @@ func newCompare(e *plan.Expr) (node, error) {
 	}
 	n := &cmpNode{op: parseCmpOp(e.Op), p: physOf(a.Type), a: oa, b: ob,
 		bpchar: a.Type.Kind == catalog.Bpchar && b.Type.Kind == catalog.Bpchar,
-		dec:    isDynamic(a.Type)}
+		dec:    isDynamic(a.Type), iv: a.Type.Kind == catalog.Interval}
 	n.nodeMeta = metaOf(catalog.TypeBool, false, oa.n, ob.n)
 	n.out.init(catalog.TypeBool)
 	return n, nil
@@ -229,13 +230,17 @@ func (n *cmpNode) cmpStr(r []bool, av, bv *vec.Vector) {
 	}
 	t := truth[op]
 	ao, ad := av.Offsets, av.Data
-	if n.dec {
+	if n.dec || n.iv {
+		cmpb := cmpDecimal
+		if n.iv {
+			cmpb = cmpInterval
+		}
 		for i := range r {
 			y := c
 			if bv != nil {
 				y = bv.Data[bv.Offsets[i]:bv.Offsets[i+1]]
 			}
-			r[i] = t[cmpDecimal(ad[ao[i]:ao[i+1]], y)+1]
+			r[i] = t[cmpb(ad[ao[i]:ao[i+1]], y)+1]
 		}
 		return
 	}

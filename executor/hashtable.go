@@ -50,17 +50,23 @@ func floatKey(f float64) uint64 {
 
 // keyCol describes one key column: its physical layout and how string
 // bytes are made canonical before hashing and comparing: char(n) ignores
-// trailing spaces, dynamic-scale numerics trailing fraction zeros.
+// trailing spaces, dynamic-scale numerics trailing fraction zeros,
+// intervals all but their span (1 day equals 24 hours, as in PostgreSQL).
 type keyCol struct {
 	p    phys
 	trim bool
 	dec  bool
+	iv   bool
 }
+
+// recoded reports whether values are made canonical by other than
+// trimming (dynamic numerics, intervals).
+func (kc keyCol) recoded() bool { return kc.dec || kc.iv }
 
 func keyColsOf(ts []catalog.Type) []keyCol {
 	kc := make([]keyCol, len(ts))
 	for i, t := range ts {
-		kc[i] = keyCol{p: physOf(t), trim: t.Kind == catalog.Bpchar, dec: isDynamic(t)}
+		kc[i] = keyCol{p: physOf(t), trim: t.Kind == catalog.Bpchar, dec: isDynamic(t), iv: t.Kind == catalog.Interval}
 	}
 	return kc
 }
@@ -72,6 +78,8 @@ func (kc keyCol) canon(s []byte) []byte {
 		return trimSpaces(s)
 	case kc.dec:
 		return canonDecimal(s)
+	case kc.iv:
+		return canonInterval(s)
 	}
 	return s
 }
@@ -639,7 +647,7 @@ func (c *colCoder) encode(v *vec.Vector, n int, out []uint64, shift uint) bool {
 		}
 		tiny := c.tiny
 		off, data := v.Offsets[:n+1], v.Data
-		if nulls == nil && !c.kc.dec && oneByteValues(off) {
+		if nulls == nil && !c.kc.recoded() && oneByteValues(off) {
 			// Every value one byte (a flag column): the bytes are
 			// contiguous, each coded by table lookup.
 			d := data[off[0]:off[n]]
@@ -653,7 +661,7 @@ func (c *colCoder) encode(v *vec.Vector, n int, out []uint64, shift uint) bool {
 			}
 			return c.n <= c.limit
 		}
-		if nulls == nil && !c.kc.dec {
+		if nulls == nil && !c.kc.recoded() {
 			// One-byte values (flags) straight from the table; others, and
 			// bytes not seen yet, take the general path (which fills the
 			// table, char(n)'s ' ' included as the empty string).
@@ -675,8 +683,8 @@ func (c *colCoder) encode(v *vec.Vector, n int, out []uint64, shift uint) bool {
 				continue
 			}
 			var s []byte
-			if c.kc.dec {
-				s = canonDecimal(data[off[i]:off[i+1]])
+			if c.kc.recoded() {
+				s = c.kc.canon(data[off[i]:off[i+1]])
 			} else {
 				lo, hi := off[i], off[i+1]
 				for c.kc.trim && hi > lo && data[hi-1] == ' ' {

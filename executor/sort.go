@@ -91,6 +91,7 @@ type sortKeyRT struct {
 	nullsFirst bool
 	trim       bool
 	dec        bool
+	iv         bool // intervals: by span
 }
 
 func (s *sortOp) sort() {
@@ -98,7 +99,7 @@ func (s *sortOp) sort() {
 	ks := make([]sortKeyRT, len(s.keys))
 	for i, k := range s.keys {
 		t := k.Expr.Type
-		ks[i] = sortKeyRT{v: s.keyStore[i], p: physOf(t), desc: k.Desc, nullsFirst: k.NullsFirst, trim: t.Kind == catalog.Bpchar, dec: isDynamic(t)}
+		ks[i] = sortKeyRT{v: s.keyStore[i], p: physOf(t), desc: k.Desc, nullsFirst: k.NullsFirst, trim: t.Kind == catalog.Bpchar, dec: isDynamic(t), iv: t.Kind == catalog.Interval}
 	}
 	// pdqsort with the row number as the last key: stable, and without
 	// the stable sort's O(n log² n) moves.
@@ -212,6 +213,8 @@ func (k *sortKeyRT) compare(a, b int32) int {
 		switch {
 		case k.dec:
 			c = cmpDecimal(x, y)
+		case k.iv:
+			c = cmpInterval(x, y)
 		case k.trim:
 			c = bytes.Compare(trimSpaces(x), trimSpaces(y))
 		default:

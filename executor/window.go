@@ -136,7 +136,7 @@ func (w *windowOp) Next(ctx context.Context) (*vec.Batch, error) {
 // keyOf returns the comparator of an input column as a sort key.
 func (w *windowOp) keyOf(col int, desc, nullsFirst bool) sortKeyRT {
 	t := w.inTypes[col]
-	return sortKeyRT{v: w.store[col], p: physOf(t), desc: desc, nullsFirst: nullsFirst, trim: t.Kind == catalog.Bpchar, dec: isDynamic(t)}
+	return sortKeyRT{v: w.store[col], p: physOf(t), desc: desc, nullsFirst: nullsFirst, trim: t.Kind == catalog.Bpchar, dec: isDynamic(t), iv: t.Kind == catalog.Interval}
 }
 
 // segment finds the partitions and peer groups.

@@ -306,6 +306,30 @@ func intervalArithmetic(op string, l, r *plan.Expr) *plan.Expr {
 	return nil
 }
 
+// timestampDifference binds timestamp − timestamp and timestamptz −
+// timestamptz (a date or untyped literal converts to the other side's
+// type): an interval of days and microseconds, as PostgreSQL's
+// timestamp_mi computes it (the difference in µs, whole days split off;
+// it does not depend on the time zone). nil when op and the operands are
+// something else.
+func timestampDifference(op string, l, r *plan.Expr) *plan.Expr {
+	lt, rt := l.Type, r.Type
+	if op != "-" || !(lt.IsTimestamp() || rt.IsTimestamp()) {
+		return nil
+	}
+	if lt.Kind == catalog.Unknown {
+		lt = rt
+	}
+	if rt.Kind == catalog.Unknown {
+		rt = lt
+	}
+	if !lt.IsDateTime() || !rt.IsDateTime() {
+		return nil
+	}
+	t := dateTimeUnion(lt, rt)
+	return plan.CallOf("timestamp_mi", catalog.TypeInterval, coerce(l, t), coerce(r, t))
+}
+
 // dateVsTimestamp rewrites a comparison of a date expression with a
 // constant timestamp into a comparison of dates (what the date would be
 // cast to compares the same way), so the date column is not cast per row.

@@ -913,6 +913,9 @@ func arithmetic(op string, l, r *plan.Expr) *plan.Expr {
 	if lt.Kind == catalog.Interval || rt.Kind == catalog.Interval {
 		return intervalArithmetic(op, l, r)
 	}
+	if e := timestampDifference(op, l, r); e != nil {
+		return e
+	}
 	// Dates: date ± int, date − date.
 	if lt.Kind == catalog.Date || rt.Kind == catalog.Date {
 		switch {

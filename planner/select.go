@@ -188,9 +188,6 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 				e = coerce(e, catalog.TypeText)
 			}
 		}
-		if e.Type.Kind == catalog.Interval {
-			failf(sqlerr.FeatureNotSupported, "interval values in results are not supported yet")
-		}
 		oc := OutputColumn{Name: rt.Name, Type: e.Type, Fields: b.fields[e]}
 		if oc.Name == "" {
 			oc.Name = figureColname(rt.Val)

@@ -55,7 +55,8 @@ func tzInstants() []time.Time {
 // PostgreSQL 15 through pgx's five query-exec modes (text and binary
 // results, binary time.Time parameters and text ones) in many session
 // time zones: output, casts to and from timestamp and date, EXTRACT,
-// date_trunc, interval arithmetic and AT TIME ZONE over a table of
+// date_trunc, interval arithmetic, differences (intervals, in text and
+// binary) and AT TIME ZONE over a table of
 // instants around DST transitions and spread over two and a half
 // centuries, and the reading of local times the zones skip or repeat.
 func TestPgxTimestampTZDifferential(t *testing.T) {
@@ -97,6 +98,7 @@ func TestPgxTimestampTZDifferential(t *testing.T) {
 			pgxQuery{"SELECT t::date, count(*), min(t), max(ts) FROM tzi GROUP BY t::date ORDER BY 1 LIMIT 30", nil},
 			pgxQuery{"SELECT $1::timestamptz, $2::timestamptz, $3::timestamptz", []any{instant, "2024-03-10 02:30", "2024-11-03 01:30:00.5"}},
 			pgxQuery{"SELECT k FROM tzi WHERE t >= $1 AND t < $2::timestamptz + interval '1 day' ORDER BY k", []any{instant, "2024-10-27 00:00"}},
+			pgxQuery{"SELECT k, t - $1, ts - '2000-01-01', t - ts FROM tzi ORDER BY t - $1, k", []any{instant}},
 		)
 	}
 	comparePgxModes(t, dsns, queries)

@@ -50,6 +50,8 @@ func AppendBinary(dst []byte, v *vec.Vector, i int) []byte {
 		return AppendArrayBinary(dst, t, string(v.Data[v.Offsets[i]:v.Offsets[i+1]]))
 	case catalog.Record:
 		return append(dst, v.Data[v.Offsets[i]:v.Offsets[i+1]]...)
+	case catalog.Interval:
+		return AppendIntervalBinary(dst, v.Data[v.Offsets[i]:v.Offsets[i+1]])
 	}
 	return dst
 }

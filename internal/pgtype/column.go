@@ -73,7 +73,7 @@ func AppendTextColumn(dst []byte, ends []int, v *vec.Vector, n int, o Output) ([
 			}
 			ends = append(ends, len(dst))
 		}
-	case t.IsBytesBacked() && t.Kind != catalog.Record:
+	case t.IsBytesBacked() && t.Kind != catalog.Record && t.Kind != catalog.Interval:
 		for i := 0; i < n; i++ {
 			dst = append(dst, v.Data[v.Offsets[i]:v.Offsets[i+1]]...)
 			ends = append(ends, len(dst))

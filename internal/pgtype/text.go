@@ -65,6 +65,8 @@ func (dt DateTime) AppendText(dst []byte, v *vec.Vector, i int) []byte {
 		return dt.AppendTimestampTZ(dst, v.I64[i])
 	case catalog.Record:
 		return AppendRecordText(dst, v.Data[v.Offsets[i]:v.Offsets[i+1]])
+	case catalog.Interval:
+		return AppendInterval(dst, v.Data[v.Offsets[i]:v.Offsets[i+1]])
 	}
 	return dst
 }
@@ -108,6 +110,8 @@ func (dt DateTime) AppendDatumText(dst []byte, t catalog.Type, d plan.Datum) []b
 		return dt.AppendTimestampTZ(dst, d.I)
 	case catalog.Record:
 		return AppendRecordText(dst, []byte(d.S))
+	case catalog.Interval:
+		return AppendInterval(dst, []byte(d.S))
 	}
 	return dst
 }

@@ -27,7 +27,7 @@ func (vs *Values) Encode(b *vec.Batch, binary func(j int) bool, out Output) {
 	vs.arena, vs.data, vs.starts = vs.arena[:0], vs.data[:0], vs.starts[:0]
 	inPlace := func(j int, t catalog.Type) bool {
 		// A record's bytes are its binary form.
-		return t.IsString() || (t.IsBytesBacked() && binary(j) == (t.Kind == catalog.Record))
+		return t.IsString() || (t.IsBytesBacked() && t.Kind != catalog.Interval && binary(j) == (t.Kind == catalog.Record))
 	}
 	for j, v := range b.Cols {
 		ends := vs.ends[j][:0]
