@@ -448,6 +448,26 @@ func (b *binder) literal(c *pg_query.A_Const) *plan.Expr {
 	return e
 }
 
+// intervalZone is the TimeZone setting SET TIME ZONE INTERVAL gives: the
+// fixed offset east, named as PostgreSQL names it ("<+05:30>-05:30"). An
+// interval with months or days, or beyond a week, is 22023.
+func intervalZone(e *plan.Expr) string {
+	iv := intervalOf(e)
+	text := string(pgtype.AppendInterval(nil, []byte(e.Value.S)))
+	bad := func(detail string) {
+		fail(sqlerr.Errorf(sqlerr.InvalidParameterValue, "invalid value for parameter %q: %q", "TimeZone", "INTERVAL '"+text+"'").WithDetail(detail))
+	}
+	switch {
+	case iv.months != 0:
+		bad("Cannot specify months in time zone interval.")
+	case iv.days != 0:
+		bad("Cannot specify days in time zone interval.")
+	case iv.micros >= 168*3_600_000_000 || iv.micros <= -168*3_600_000_000:
+		bad("UTC timezone offset is out of range.")
+	}
+	return pgtype.OffsetZone(iv.micros / 1_000_000).Name
+}
+
 // dateTimeUnion is the common type of two datetime types: timestamptz if
 // either is one, else timestamp if either is one, else date (PostgreSQL's
 // preferred type and implicit casts of the datetime category).

@@ -328,6 +328,11 @@ func (b *binder) set(s *pg_query.VariableSetStmt) Statement {
 	case pg_query.VariableSetKind_VAR_SET_VALUE:
 		var vals []string
 		for _, a := range s.Args {
+			if tc := a.GetTypeCast(); tc != nil && name == "timezone" && isIntervalType(tc.TypeName) {
+				// SET TIME ZONE INTERVAL '+05:30' HOUR TO MINUTE.
+				vals = append(vals, intervalZone(b.intervalCast(tc, &scope{})))
+				continue
+			}
 			c, ok := a.Node.(*pg_query.Node_AConst)
 			if !ok {
 				failf(sqlerr.SyntaxError, "invalid value for SET %s", name)

@@ -1,10 +1,12 @@
 package pgtype
 
 import (
+	"encoding/binary"
 	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -182,13 +184,70 @@ func loadZone(name string) *Zone {
 	if off, abbr, ok := parsePosixFixed(name); ok {
 		return &Zone{Name: name, off: off, abbr: abbr}
 	}
+	if loc := posixRules(name); loc != nil {
+		return &Zone{Name: name, loc: loc}
+	}
 	return nil
+}
+
+// posixTZ matches a POSIX TZ string with daylight saving time: std offset
+// dst [offset] [,start[/time],end[/time]].
+var posixTZ = regexp.MustCompile(`^(<[^<>]+>|[A-Za-z]{3,})[+-]?\d{1,3}(:\d{1,2}){0,2}(<[^<>]+>|[A-Za-z]{3,})([+-]?\d{1,3}(:\d{1,2}){0,2})?(,(M\d{1,2}\.\d\.\d|J?\d{1,3})(/[+-]?\d{1,3}(:\d{1,2}){0,2})?,(M\d{1,2}\.\d\.\d|J?\d{1,3})(/[+-]?\d{1,3}(:\d{1,2}){0,2})?)?$`)
+
+// posixRules loads a POSIX TZ string with daylight saving time
+// ("EST5EDT,M3.2.0,M11.1.0"; without rules, the United States' current
+// ones, as PostgreSQL's posixrules give) as a location: a TZif file of one
+// transition whose footer is the string, which Go's time package follows.
+func posixRules(s string) *time.Location {
+	if !posixTZ.MatchString(s) {
+		return nil
+	}
+	std := s
+	if i := strings.IndexAny(s[1:], "+-0123456789"); i >= 0 {
+		std = s[:i+1]
+	}
+	std = strings.Trim(std, "<>")
+	var b []byte
+	u32 := func(v uint32) { b = binary.BigEndian.AppendUint32(b, v) }
+	header := func() {
+		b = append(b, "TZif2"...)
+		b = append(b, make([]byte, 15)...)
+		for _, n := range []uint32{0, 0, 0, 1, 1, uint32(len(std) + 1)} { // isut, isstd, leap, time, type, char
+			u32(n)
+		}
+	}
+	var first int64 = -1 << 40 // one transition, long before any date
+	header()
+	u32(1 << 31) // v1 data: 4-byte time, the earliest
+	b = append(b, 0)
+	u32(0)
+	b = append(b, 0, 0)
+	b = append(b, std...)
+	b = append(b, 0)
+	header()
+	b = binary.BigEndian.AppendUint64(b, uint64(first))
+	b = append(b, 0)
+	u32(0)
+	b = append(b, 0, 0)
+	b = append(b, std...)
+	b = append(b, 0)
+	b = append(b, '\n')
+	b = append(b, s...)
+	b = append(b, '\n')
+	loc, err := time.LoadLocationFromTZData(s, b)
+	if err != nil {
+		return nil
+	}
+	return loc
 }
 
 // HoursZone is the zone SET TIME ZONE gives for a number of hours east of
 // Greenwich: PostgreSQL names it as the POSIX zone "<+05:30>-05:30".
-func HoursZone(h float64) *Zone {
-	secs := int64(math.Round(h * 3600))
+func HoursZone(h float64) *Zone { return OffsetZone(int64(math.Round(h * 3600))) }
+
+// OffsetZone is the zone of a fixed offset (seconds east) as SET TIME
+// ZONE names one.
+func OffsetZone(secs int64) *Zone {
 	abbr := FormatOffset(nil, secs)
 	return &Zone{Name: "<" + string(abbr) + ">" + string(FormatOffset(nil, -secs)), off: secs, abbr: string(abbr)}
 }
