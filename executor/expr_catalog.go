@@ -2,6 +2,7 @@ package executor
 
 import (
 	"fmt"
+	"slices"
 	"regexp"
 	"strconv"
 	"strings"
@@ -37,7 +38,8 @@ import (
 //	name_lookup qualified_name_lookup  an object named by a computed text
 //	                 (Args[0]): its value in Names; the qualified form reads
 //	                 the text as a possibly qualified, quoted name, as
-//	                 regclassin does. A name Names lacks is error Args[1]
+//	                 regclassin does (Args[3]: the current database, which
+//	                 may qualify it). A name Names lacks is error Args[1]
 //	                 (a SQLSTATE): "<Args[2]> \"name\" does not exist".
 //	row              ROW(a, b, …): a record of the arguments
 //	record_field     (record).field: Args[0] the record, Args[1] the
@@ -113,17 +115,17 @@ func newLookup(e *plan.Expr) (node, error) {
 
 // newNameLookup compiles name_lookup and qualified_name_lookup.
 func newNameLookup(e *plan.Expr) (node, error) {
-	if len(e.Args) != 3 || e.Args[1].Kind != plan.Const || e.Args[2].Kind != plan.Const {
-		return nil, sqlerr.Errorf(sqlerr.Internal, "executor: %s takes a name, a SQLSTATE and an object kind", e.Op)
+	qualified := e.Op == "qualified_name_lookup"
+	if len(e.Args) != 3+btoi(qualified) || slices.ContainsFunc(e.Args[1:], func(a *plan.Expr) bool { return a.Kind != plan.Const }) {
+		return nil, sqlerr.Errorf(sqlerr.Internal, "executor: %s takes a name, a SQLSTATE, an object kind (and the database)", e.Op)
 	}
 	code, kind := e.Args[1].Value.S, e.Args[2].Value.S
-	qualified := e.Op == "qualified_name_lookup"
 	return newRowFunc(e, true, true, func(ds []plan.Datum) (plan.Datum, error) {
 		key := ds[0].S
 		if qualified {
-			parts := pgcat.SplitQualified(key)
-			if len(parts) > 2 {
-				return plan.Datum{}, sqlerr.Errorf("42602", "improper relation name (too many dotted names): %s", ds[0].S)
+			parts, err := pgcat.RelationNameParts(key, e.Args[3].Value.S)
+			if err != nil {
+				return plan.Datum{}, err
 			}
 			key = strings.Join(parts, ".")
 		}
@@ -517,4 +519,11 @@ func newArrayCast(arg *plan.Expr, to catalog.Type) (node, error) {
 		s, err := pgtype.NormalizeArray(to, []byte(pgtype.FormatArray(catalog.ArrayOf(catalog.Text), elems)))
 		return plan.Datum{S: s}, err
 	})
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -154,13 +154,13 @@ func (b *binder) regConst(e *plan.Expr, t catalog.Type) *plan.Expr {
 	var o catalog.OID
 	switch t.Kind {
 	case catalog.RegClass:
-		parts := pgcat.SplitQualified(s)
+		parts, err := pgcat.RelationNameParts(s, b.info().Database)
+		if err != nil {
+			fail(err)
+		}
 		schema, name := "", parts[len(parts)-1]
 		if len(parts) == 2 {
 			schema = parts[0]
-		}
-		if len(parts) > 2 {
-			failf("42602", "improper relation name (too many dotted names): %s", s)
 		}
 		tab, sys, ok := b.lookup(schema, name)
 		switch {
@@ -735,7 +735,7 @@ func (b *binder) cast(e *plan.Expr, t catalog.Type) *plan.Expr {
 	case t.IsReg() && e.Kind == plan.Const && (e.Type.Kind == catalog.Unknown || e.Type.IsString()):
 		return b.regConst(e, t)
 	case t.Kind == catalog.RegClass && e.Type.IsString():
-		return nameLookup(t, e, true, b.relationsByName(), sqlerr.UndefinedTable, "relation")
+		return nameLookup(t, e, true, b.info().Database, b.relationsByName(), sqlerr.UndefinedTable, "relation")
 	case t.IsReg() && (e.Type.IsString() || e.Type.Kind == catalog.Unknown):
 		failf(sqlerr.FeatureNotSupported, "casting a computed %s to %s is not supported; only literals are resolved", e.Type, t)
 	case e.Type.IsReg() && t.IsString():
@@ -746,15 +746,19 @@ func (b *binder) cast(e *plan.Expr, t catalog.Type) *plan.Expr {
 
 // nameLookup finds the object named by the computed text e in names when
 // the statement runs (the executor's name_lookup; qualified reads e as a
-// possibly qualified, quoted name). A name names lacks is error code,
+// possibly qualified, quoted name, which database db may qualify). A name
+// names lacks is error code,
 // "<kind> "name" does not exist".
-func nameLookup(t catalog.Type, e *plan.Expr, qualified bool, names map[string]plan.Datum, code, kind string) *plan.Expr {
+func nameLookup(t catalog.Type, e *plan.Expr, qualified bool, db string, names map[string]plan.Datum, code, kind string) *plan.Expr {
 	op := "name_lookup"
 	if qualified {
 		op = "qualified_name_lookup"
 	}
 	call := plan.CallOf(op, t, coerce(e, catalog.TypeText), plan.ConstOf(catalog.TypeText, plan.Datum{S: code}),
 		plan.ConstOf(catalog.TypeText, plan.Datum{S: kind}))
+	if qualified {
+		call.Args = append(call.Args, plan.ConstOf(catalog.TypeText, plan.Datum{S: db}))
+	}
 	call.Names = names
 	return call
 }

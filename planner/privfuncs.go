@@ -131,11 +131,11 @@ func (b *binder) privilegeFunc(name string, args []*plan.Expr) *plan.Expr {
 		}
 		switch kind {
 		case catalog.KindTable:
-			return nameLookup(catalog.TypeBool, obj, true, names, sqlerr.UndefinedTable, "relation")
+			return nameLookup(catalog.TypeBool, obj, true, b.info().Database, names, sqlerr.UndefinedTable, "relation")
 		case catalog.KindNamespace:
-			return nameLookup(catalog.TypeBool, obj, false, names, sqlerr.UndefinedSchema, "schema")
+			return nameLookup(catalog.TypeBool, obj, false, "", names, sqlerr.UndefinedSchema, "schema")
 		}
-		return nameLookup(catalog.TypeBool, obj, false, names, "3D000", "database")
+		return nameLookup(catalog.TypeBool, obj, false, "", names, "3D000", "database")
 	}
 	if obj.Type.IsString() || obj.Type.Kind == catalog.Unknown {
 		s := constString(obj, "object name")

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/cirrusdb/cirrus/catalog"
+	"github.com/cirrusdb/cirrus/internal/sqlerr"
 )
 
 // DatabaseOwnerRole is PostgreSQL's pg_database_owner, the role that owns
@@ -269,6 +270,22 @@ func SplitQualified(s string) []string {
 		}
 	}
 	return append(parts, cur.String())
+}
+
+// RelationNameParts splits a relation name given as text into its schema
+// (when qualified) and name as PostgreSQL does: a third, leading part must
+// be the current database db (0A000 otherwise), more parts are 42601, as in PostgreSQL.
+func RelationNameParts(s, db string) ([]string, error) {
+	parts := SplitQualified(s)
+	switch {
+	case len(parts) > 3:
+		return nil, sqlerr.Errorf("42601", "improper relation name (too many dotted names): %s", s)
+	case len(parts) == 3 && parts[0] != db:
+		return nil, sqlerr.Errorf(sqlerr.FeatureNotSupported, "cross-database references are not implemented: %s", s)
+	case len(parts) == 3:
+		return parts[1:], nil
+	}
+	return parts, nil
 }
 
 // QuoteIdent is PostgreSQL's quote_ident: the identifier as is when it
