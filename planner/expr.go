@@ -810,12 +810,26 @@ func promote(a, b catalog.Type) catalog.Type {
 	return catalog.Type{Kind: b.Kind}
 }
 
+// numericLiteral is an untyped literal compared with a numeric, typed as
+// PostgreSQL resolves it: plain numeric, whatever the other side's typmod
+// ('1.499' is not rounded to a numeric(10,2) column's scale, 'NaN' stays
+// NaN).
+func numericLiteral(e *plan.Expr) *plan.Expr {
+	c := *e
+	c.Type = unconstrainedNumeric(e)
+	return &c
+}
+
 // comparisonType is the type both sides of a comparison are cast to.
 func comparisonType(l, r *plan.Expr) catalog.Type {
 	lt, rt := l.Type, r.Type
 	switch {
 	case lt.Kind == catalog.Unknown && rt.Kind == catalog.Unknown:
 		return catalog.TypeText
+	case lt.Kind == catalog.Unknown && rt.Kind == catalog.Numeric && l.Kind == plan.Const && !l.Value.Null:
+		return comparisonType(numericLiteral(l), r)
+	case rt.Kind == catalog.Unknown && lt.Kind == catalog.Numeric && r.Kind == plan.Const && !r.Value.Null:
+		return comparisonType(l, numericLiteral(r))
 	case lt.Kind == catalog.Unknown:
 		return withoutLength(rt)
 	case rt.Kind == catalog.Unknown:
