@@ -30,6 +30,8 @@ import (
 //	array_length array_upper array_lower cardinality
 //	array_subscript  array[int] (1-based; int2vector and oidvector 0-based)
 //	array_cat        array || array
+//	array_position   array_position(array, elem): the first element not
+//	                 distinct from elem (by its text form), 1-based
 //	any:<op> all:<op>  x <op> ANY/ALL (array)
 //	array_elem array_wrap  array_agg's parts: an element's text, the braces
 //	array_make       ARRAY[a, b, …]
@@ -221,6 +223,24 @@ func compileCatalogFunc(e *plan.Expr) (n node, ok bool, err error) {
 				return plan.Datum{Null: true}, nil
 			}
 			return pgtype.ParseText(e.Type, []byte(elems[i].S))
+		})
+	case e.Op == "array_position":
+		at, et := e.Args[0].Type, e.Args[1].Type
+		n, err = newRowFunc(e, false, true, func(ds []plan.Datum) (plan.Datum, error) {
+			if ds[0].Null {
+				return plan.Datum{Null: true}, nil
+			}
+			elems, err := pgtype.ParseArray(at, ds[0].S)
+			if err != nil {
+				return plan.Datum{}, err
+			}
+			want := string(pgtype.AppendDatumText(nil, et, ds[1]))
+			for i, el := range elems {
+				if el.Null == ds[1].Null && (el.Null || el.S == want) {
+					return plan.Datum{I: int64(i + 1)}, nil
+				}
+			}
+			return plan.Datum{Null: true}, nil
 		})
 	case e.Op == "array_cat":
 		at := e.Type

@@ -197,6 +197,18 @@ func (ip *initPlans) node(n plan.Node) (plan.Node, error) {
 		return &c, nil
 	case *plan.InitRows:
 		return ip.rows(n)
+	case *plan.LateralJoin:
+		l, err := ip.node(n.Left)
+		if err != nil {
+			return nil, err
+		}
+		args, err := ip.exprs(n.Args)
+		if err != nil {
+			return nil, err
+		}
+		c := *n
+		c.Left, c.Args, c.Runner = l, args, ip.lateralRunner(n)
+		return &c, nil
 	case *plan.ProjectSet:
 		in, err := ip.node(n.Input)
 		if err != nil {
@@ -364,6 +376,29 @@ func (ip *initPlans) subPlanRunner(e *plan.Expr) subPlanRun {
 		return d, err
 	}
 }
+
+// lateralRunner returns how a LateralJoin's Sub runs for one row: as a
+// SubPlan's, it is built afresh with its Params set to the row's values.
+func (ip *initPlans) lateralRunner(n *plan.LateralJoin) lateralRun {
+	ctx, env := ip.ctx, ip.env
+	return func(vals []plan.Datum) (Operator, error) {
+		for i, p := range n.Params {
+			p.Value = vals[i]
+		}
+		sub, err := substituteSubqueries(ctx, n.Sub, env)
+		if err != nil {
+			return nil, err
+		}
+		op, err := build(ctx, sub, env)
+		if err != nil {
+			return nil, err
+		}
+		return &guardOp{op}, nil
+	}
+}
+
+// lateralRun opens a LateralJoin's Sub for one row's parameter values.
+type lateralRun func(vals []plan.Datum) (Operator, error)
 
 // subPlanRun runs a SubPlan for one row's parameter values.
 type subPlanRun func(vals []plan.Datum) (plan.Datum, error)

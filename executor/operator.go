@@ -199,6 +199,12 @@ func build(ctx context.Context, n plan.Node, env *Env) (Operator, error) {
 		return openLeaf(ctx, n, env.OpenRemote, "remote")
 	case *plan.SystemScan:
 		return openLeaf(ctx, n, env.OpenSystem, "system relation")
+	case *plan.LateralJoin:
+		in, err := build(ctx, n.Left, env)
+		if err != nil {
+			return nil, err
+		}
+		return closeOnErr(newLateralJoin(in, n))(in)
 	case *plan.ProjectSet:
 		in, err := build(ctx, n.Input, env)
 		if err != nil {

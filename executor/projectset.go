@@ -11,45 +11,38 @@ import (
 	"github.com/cirrusdb/cirrus/vec"
 )
 
-// projectSetOp runs a plan.ProjectSet: for each input row it evaluates the
-// set-returning functions' arguments, computes their rows and emits the
-// input row once per row of the longest (setRows), a row at a time into
-// batches of at most vec.BatchSize rows. Catalog queries, which use it,
-// read few rows.
-type projectSetOp struct {
+// perRowOp joins each row of its input with rows computed for that row:
+// a set-returning function's (plan.ProjectSet) or a lateral subquery's
+// (plan.LateralJoin). rowsFor gives the rows for input row i of the
+// current batch; with outer, a row that gets none is kept once with
+// NULLs. Output is built a row at a time into batches of at most
+// vec.BatchSize rows: catalog queries, which use it, read few rows.
+type perRowOp struct {
 	in    Operator
-	n     *plan.ProjectSet
-	args  [][]node // per function, compiled over the input's columns
 	types []catalog.Type
-	out   *vec.Batch
+	nin   int // the input's columns
+	outer bool
+	// start prepares a new input batch; rowsFor computes row i's rows.
+	start   func(b *vec.Batch) error
+	rowsFor func(ctx context.Context, i int) ([][]plan.Datum, error)
+	out     *vec.Batch
 
-	batch *vec.Batch       // the input batch being expanded
-	argv  [][]*vec.Vector  // its arguments' values, per function
-	row   int              // the next row of batch to expand
-	rows  [][][]plan.Datum // the current row's function rows, per function
-	next  int              // the next of those rows to emit
-	count int              // how many there are (the longest function's)
+	batch *vec.Batch     // the input batch being expanded
+	row   int            // the next row of batch to expand
+	rows  [][]plan.Datum // the current row's rows
+	next  int            // the next of those to emit
 	done  bool
 }
 
-func newProjectSet(in Operator, n *plan.ProjectSet) (Operator, error) {
-	o := &projectSetOp{in: in, n: n, types: n.Types()}
-	for _, f := range n.Funcs {
-		args, err := compileAll(f.Args)
-		if err != nil {
-			return nil, err
-		}
-		o.args = append(o.args, args)
+func (o *perRowOp) Next(ctx context.Context) (*vec.Batch, error) {
+	if o.out == nil {
+		o.out = vec.NewBatch(o.types, vec.BatchSize)
 	}
-	o.out = vec.NewBatch(o.types, vec.BatchSize)
-	return o, nil
-}
-
-func (o *projectSetOp) Next(ctx context.Context) (*vec.Batch, error) {
 	o.out.Reset()
 	for o.out.N < vec.BatchSize {
-		if o.next < o.count {
-			o.emit()
+		if o.next < len(o.rows) {
+			o.emit(o.rows[o.next])
+			o.next++
 			continue
 		}
 		if o.batch == nil || o.row >= o.batch.N {
@@ -64,13 +57,20 @@ func (o *projectSetOp) Next(ctx context.Context) (*vec.Batch, error) {
 				o.done = true
 				break
 			}
-			if err := o.evalArgs(b); err != nil {
+			o.batch, o.row = b, 0
+			if err := o.start(b); err != nil {
 				return nil, err
 			}
 			continue
 		}
-		if err := o.expand(); err != nil {
+		rows, err := o.rowsFor(ctx, o.row)
+		if err != nil {
 			return nil, err
+		}
+		o.row++
+		o.rows, o.next = rows, 0
+		if len(rows) == 0 && o.outer {
+			o.emit(nil)
 		}
 	}
 	if o.out.N == 0 {
@@ -79,88 +79,126 @@ func (o *projectSetOp) Next(ctx context.Context) (*vec.Batch, error) {
 	return o.out, nil
 }
 
-// evalArgs takes the next input batch and evaluates every function's
-// arguments over it.
-func (o *projectSetOp) evalArgs(b *vec.Batch) error {
-	o.batch, o.row = b, 0
-	o.argv = o.argv[:0]
-	for _, args := range o.args {
-		vs := make([]*vec.Vector, len(args))
-		if err := evalArgs(args, vs, b); err != nil {
-			return err
-		}
-		o.argv = append(o.argv, vs)
-	}
-	return nil
-}
-
-// expand computes the function rows of the input row o.row.
-func (o *projectSetOp) expand() error {
-	i := o.row
-	o.row++
-	o.rows, o.next, o.count = o.rows[:0], 0, 0
-	for k, f := range o.n.Funcs {
-		ds := make([]plan.Datum, len(o.argv[k]))
-		for j, v := range o.argv[k] {
-			ds[j] = datumOf(v, i)
-		}
-		rows, err := setRows(f, ds)
-		if err != nil {
-			return err
-		}
-		o.rows = append(o.rows, rows)
-		o.count = max(o.count, len(rows))
-	}
-	if o.count == 0 && o.n.Outer {
-		o.count = 1
-		o.rows = o.rows[:0] // every function gives NULLs
-		for range o.n.Funcs {
-			o.rows = append(o.rows, nil)
-		}
-	}
-	return nil
-}
-
-// emit appends the input row with its function row o.next.
-func (o *projectSetOp) emit() {
-	i, r := o.row-1, o.next
-	o.next++
-	c := 0
-	for _, v := range o.batch.Cols {
+// emit appends the current input row followed by r (nil: NULLs).
+func (o *perRowOp) emit(r []plan.Datum) {
+	i := o.row - 1
+	for c, v := range o.batch.Cols {
 		appendDatum(o.out.Cols[c], datumOf(v, i))
-		c++
 	}
-	for k, f := range o.n.Funcs {
-		for j := range f.ColTypes {
-			d := plan.Datum{Null: true}
-			if r < len(o.rows[k]) {
-				d = o.rows[k][r][j]
-			}
-			appendDatum(o.out.Cols[c], d)
-			c++
-		}
-	}
-	if o.n.Ordinality {
-		d := plan.Datum{I: int64(r + 1)}
-		if len(o.rows) > 0 && o.count == 1 && o.n.Outer && allEmpty(o.rows) {
-			d = plan.Datum{Null: true}
+	for c := o.nin; c < len(o.types); c++ {
+		d := plan.Datum{Null: true}
+		if r != nil {
+			d = r[c-o.nin]
 		}
 		appendDatum(o.out.Cols[c], d)
 	}
 	o.out.N++
 }
 
-func allEmpty(rows [][][]plan.Datum) bool {
-	for _, r := range rows {
-		if len(r) > 0 {
-			return false
+func (o *perRowOp) Close()                { o.in.Close() }
+func (o *perRowOp) Types() []catalog.Type { return o.types }
+
+// newProjectSet runs a plan.ProjectSet: for each input row its functions'
+// arguments are evaluated, their rows computed (setRows) and zipped, the
+// shorter ones padded with NULLs, then numbered with Ordinality.
+func newProjectSet(in Operator, n *plan.ProjectSet) (Operator, error) {
+	var args [][]node // per function, compiled over the input's columns
+	for _, f := range n.Funcs {
+		a, err := compileAll(f.Args)
+		if err != nil {
+			return nil, err
 		}
+		args = append(args, a)
 	}
-	return true
+	var argv [][]*vec.Vector // per function, over the current batch
+	o := &perRowOp{in: in, types: n.Types(), nin: len(n.Input.Types()), outer: n.Outer}
+	o.start = func(b *vec.Batch) error {
+		argv = argv[:0]
+		for _, a := range args {
+			vs := make([]*vec.Vector, len(a))
+			if err := evalArgs(a, vs, b); err != nil {
+				return err
+			}
+			argv = append(argv, vs)
+		}
+		return nil
+	}
+	o.rowsFor = func(_ context.Context, i int) ([][]plan.Datum, error) {
+		var each [][][]plan.Datum
+		count := 0
+		for k, f := range n.Funcs {
+			ds := make([]plan.Datum, len(argv[k]))
+			for j, v := range argv[k] {
+				ds[j] = datumOf(v, i)
+			}
+			rows, err := setRows(f, ds)
+			if err != nil {
+				return nil, err
+			}
+			each = append(each, rows)
+			count = max(count, len(rows))
+		}
+		out := make([][]plan.Datum, count)
+		for r := range out {
+			for k, f := range n.Funcs {
+				if r < len(each[k]) {
+					out[r] = append(out[r], each[k][r]...)
+					continue
+				}
+				for range f.ColTypes {
+					out[r] = append(out[r], plan.Datum{Null: true})
+				}
+			}
+			if n.Ordinality {
+				out[r] = append(out[r], plan.Datum{I: int64(r + 1)})
+			}
+		}
+		return out, nil
+	}
+	return o, nil
 }
 
-func (o *projectSetOp) Close()                { o.in.Close() }
-func (o *projectSetOp) Types() []catalog.Type { return o.types }
+// newLateralJoin runs a plan.LateralJoin: for each input row its Sub runs
+// with the row's values of Args (the init-plan pass set the Runner).
+func newLateralJoin(in Operator, n *plan.LateralJoin) (Operator, error) {
+	run, ok := n.Runner.(lateralRun)
+	if !ok {
+		return nil, sqlerr.New(sqlerr.Internal, "executor: a lateral join outside the coordinator")
+	}
+	args, err := compileAll(n.Args)
+	if err != nil {
+		return nil, err
+	}
+	vs := make([]*vec.Vector, len(args))
+	o := &perRowOp{in: in, types: n.Types(), nin: len(n.Left.Types()), outer: n.Outer}
+	o.start = func(b *vec.Batch) error { return evalArgs(args, vs, b) }
+	o.rowsFor = func(ctx context.Context, i int) ([][]plan.Datum, error) {
+		vals := make([]plan.Datum, len(vs))
+		for j, v := range vs {
+			vals[j] = datumOf(v, i)
+		}
+		op, err := run(vals)
+		if err != nil {
+			return nil, err
+		}
+		defer op.Close()
+		var rows [][]plan.Datum
+		for {
+			b, err := op.Next(ctx)
+			if err != nil || b == nil {
+				return rows, err
+			}
+			for r := 0; r < b.N; r++ {
+				row := make([]plan.Datum, len(b.Cols))
+				for c, v := range b.Cols {
+					row[c] = datumOf(v, r)
+				}
+				rows = append(rows, row)
+			}
+		}
+	}
+	return o, nil
+}
 
 // setRows returns the rows of set-returning function f for argument
 // values args. The functions are strict: a NULL argument gives no rows.

@@ -181,6 +181,11 @@ func (b *binder) distribute(n plan.Node) plan.Node {
 		ps := *n
 		ps.Input = b.distribute(n.Input)
 		return &ps
+	case *plan.LateralJoin:
+		// So does a lateral join (its Sub was distributed when bound).
+		lj := *n
+		lj.Left = b.distribute(n.Left)
+		return &lj
 	case *plan.Append:
 		a := &plan.Append{}
 		for _, c := range n.Inputs {

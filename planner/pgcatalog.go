@@ -408,6 +408,7 @@ var catalogFuncs = map[string]bool{
 	"pg_indexes_size": true, "pg_encoding_to_char": true, "current_schema": true, "current_schemas": true,
 	"current_database": true, "current_setting": true, "version": true, "array_to_string": true,
 	"array_length": true, "array_upper": true, "array_lower": true, "cardinality": true, "quote_ident": true,
+	"array_position": true,
 	"pg_backend_pid": true, "pg_relation_is_publishable": true, "pg_get_statisticsobjdef_columns": true,
 	"pg_get_function_result": true, "pg_get_function_arguments": true, "pg_get_function_identity_arguments": true,
 	"pg_is_in_recovery": true, "pg_get_partkeydef": true, "pg_encoding_max_length": true, "pg_get_ruledef": true,
@@ -626,6 +627,14 @@ func (b *binder) catalogFunc(name string, args []*plan.Expr) *plan.Expr {
 	case "cardinality":
 		argc(1, 1)
 		return plan.CallOf(name, catalog.TypeInt4, b.arrayArg(name, args[0]))
+	case "array_position":
+		argc(2, 2)
+		arr := b.arrayArg(name, args[0])
+		et := arr.Type.ElemType()
+		if t := args[1].Type; t.Kind != catalog.Unknown && t != et && !(t.IsString() && et.IsString()) {
+			failf(sqlerr.UndefinedFunction, "function array_position(%s, %s) does not exist", arr.Type, t)
+		}
+		return plan.CallOf(name, catalog.TypeInt4, arr, coerce(args[1], et))
 	case "pg_relation_is_publishable":
 		argc(1, 1)
 		m := map[int64]plan.Datum{}

@@ -29,8 +29,26 @@ type rangeEntry struct {
 	nullable bool           // on the nullable side of an outer join
 	// lateral, for set-returning functions over earlier FROM items, is
 	// the ProjectSet of sub's plan with its arguments over those items'
-	// ids: buildJoin runs it over the join that produces them.
-	lateral *plan.ProjectSet
+	// ids; lateralSub, for a LATERAL subquery over them, the LateralJoin
+	// running sub's plan with its Args over those ids. buildLateral puts
+	// either over the join that produces them.
+	lateral    *plan.ProjectSet
+	lateralSub *plan.LateralJoin
+}
+
+// lateralArgs returns the expressions over earlier FROM items a lateral
+// range reads.
+func (r *rangeEntry) lateralArgs() []*plan.Expr {
+	var out []*plan.Expr
+	if r.lateral != nil {
+		for _, f := range r.lateral.Funcs {
+			out = append(out, f.Args...)
+		}
+	}
+	if r.lateralSub != nil {
+		out = append(out, r.lateralSub.Args...)
+	}
+	return out
 }
 
 // joinNode is the FROM clause's join tree: a leaf (rng >= 0) or a join.
@@ -348,12 +366,8 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 	}
 	b.collectJoinIDs(qb.from, used)
 	for _, r := range qb.ranges {
-		if r.lateral != nil {
-			for _, f := range r.lateral.Funcs {
-				for _, a := range f.Args {
-					collect(a)
-				}
-			}
+		for _, a := range r.lateralArgs() {
+			collect(a)
 		}
 	}
 	var countOn func(jn *joinNode)
@@ -524,7 +538,7 @@ func projectSet(node plan.Node, layout []int, srf *srfContext) (plan.Node, []int
 
 // isLateral reports whether FROM item jn is a lateral range.
 func isLateral(qb *queryBlock, jn *joinNode) bool {
-	return jn.rng >= 0 && qb.ranges[jn.rng].lateral != nil
+	return jn.rng >= 0 && (qb.ranges[jn.rng].lateral != nil || qb.ranges[jn.rng].lateralSub != nil)
 }
 
 // project adds a projection unless it would pass its input through as is.
@@ -700,19 +714,29 @@ func (b *binder) fromItem(qb *queryBlock, n *pg_query.Node, s *scope) *joinNode 
 		return b.functionRange(qb, f.RangeFunction, s)
 	case *pg_query.Node_RangeSubselect:
 		rs := f.RangeSubselect
-		if rs.Lateral {
-			failf(sqlerr.FeatureNotSupported, "LATERAL is not supported yet")
-		}
-		sub := b.child().query(rs.Subquery.GetSelectStmt(), s.outer)
 		if rs.Alias == nil {
 			failf(sqlerr.SyntaxError, "subquery in FROM must have an alias")
+		}
+		var sub *Query
+		var lateral *plan.LateralJoin
+		if rs.Lateral {
+			// Its references to earlier FROM items are parameters, set
+			// per row of the join of those items (buildLateral).
+			q, params, args := b.paramQuery(rs.Subquery.GetSelectStmt(), &scope{cols: s.cols, outer: s.outer})
+			sub = q
+			if len(params) > 0 {
+				lateral = &plan.LateralJoin{Sub: q.Plan, Params: params, Args: args}
+			}
+		}
+		if lateral == nil {
+			sub = b.child().query(rs.Subquery.GetSelectStmt(), s.outer)
 		}
 		if len(rs.Alias.Colnames) > len(sub.Columns) {
 			failf(sqlerr.InvalidColumnReference, "table %q has %d columns available but %d columns specified", rs.Alias.Aliasname, len(sub.Columns), len(rs.Alias.Colnames))
 		}
 		alias := rs.Alias.Aliasname
 		b.checkAlias(qb, alias)
-		r := b.addRange(qb, &rangeEntry{alias: alias, sub: sub}, len(sub.Columns))
+		r := b.addRange(qb, &rangeEntry{alias: alias, sub: sub, lateralSub: lateral}, len(sub.Columns))
 		for i, c := range sub.Columns {
 			name := c.Name
 			if i < len(rs.Alias.Colnames) {
@@ -986,26 +1010,39 @@ func (b *binder) buildLateral(qb *queryBlock, jn *joinNode, pushed [][]*plan.Exp
 	default:
 		failf(sqlerr.FeatureNotSupported, "a lateral function must be on the right of an inner or left join")
 	}
-	ps := *r.lateral
-	ps.Input, ps.Outer = ln, jn.kind == plan.LeftJoin
-	ps.Funcs = make([]*plan.SetFunc, len(r.lateral.Funcs))
-	for i, f := range r.lateral.Funcs {
-		rf := *f
-		rf.Args = make([]*plan.Expr, len(f.Args))
-		for k, a := range f.Args {
-			if !subset(rangesOf(qb, a), lr) {
-				failf(sqlerr.InvalidColumnReference, "invalid reference to FROM-clause entry in a function in FROM")
-			}
-			rf.Args[k] = remap(a, ll)
+	for _, a := range r.lateralArgs() {
+		if !subset(rangesOf(qb, a), lr) {
+			failf(sqlerr.FeatureNotSupported, "a LATERAL item may only refer to the FROM items of its join's left side here")
 		}
-		ps.Funcs[i] = &rf
+	}
+	var n plan.Node
+	if r.lateralSub != nil {
+		lj := *r.lateralSub
+		lj.Left, lj.Outer = ln, jn.kind == plan.LeftJoin
+		lj.Args = make([]*plan.Expr, len(r.lateralSub.Args))
+		for i, a := range r.lateralSub.Args {
+			lj.Args[i] = remap(a, ll)
+		}
+		n = &lj
+	} else {
+		ps := *r.lateral
+		ps.Input, ps.Outer = ln, jn.kind == plan.LeftJoin
+		ps.Funcs = make([]*plan.SetFunc, len(r.lateral.Funcs))
+		for i, f := range r.lateral.Funcs {
+			rf := *f
+			rf.Args = make([]*plan.Expr, len(f.Args))
+			for k, a := range f.Args {
+				rf.Args[k] = remap(a, ll)
+			}
+			ps.Funcs[i] = &rf
+		}
+		n = &ps
 	}
 	layout := append(append([]int(nil), ll...), r.ids...)
 	all := map[int]bool{jn.right.rng: true}
 	for k := range lr {
 		all[k] = true
 	}
-	var n plan.Node = &ps
 	if len(conds) > 0 {
 		n = &plan.Filter{Input: n, Pred: remap(andAll(conds), layout)}
 	}

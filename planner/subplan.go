@@ -84,30 +84,38 @@ func mentionsColumn(n *pg_query.Node) bool {
 // subPlan binds a correlated scalar subquery as a plan.SubPlan over the
 // columns of the enclosing block (scope s).
 func (b *binder) subPlan(sel *pg_query.SelectStmt, s *scope) *plan.Expr {
+	q, params, args := b.paramQuery(sel, s)
+	if len(q.Columns) != 1 {
+		failf(sqlerr.SyntaxError, "subquery must return only one column")
+	}
+	return &plan.Expr{Kind: plan.SubPlan, Type: q.Columns[0].Type, Sub: q.Plan, Params: params, Args: args}
+}
+
+// paramQuery binds a query over the columns of scope s as parameters
+// (plan.Param), as PostgreSQL binds a SubPlan's or a lateral subquery's
+// references to the enclosing rows, and distributes it. It returns the
+// parameters the query reads, numbered from 0, and for each the
+// expression over s's columns whose value it takes.
+func (b *binder) paramQuery(sel *pg_query.SelectStmt, s *scope) (q *Query, params, args []*plan.Expr) {
 	// Every column of the enclosing block stands for a parameter; those
-	// the subquery reads become the SubPlan's arguments.
+	// the subquery reads become the arguments.
 	ps := &scope{outer: paramOuter(s.outer)}
-	var params []*plan.Expr
-	var values []*plan.Expr
+	var all, values []*plan.Expr
 	for _, c := range s.cols {
 		if c.hidden {
 			continue
 		}
-		p := &plan.Expr{Kind: plan.Param, Type: c.typ, Col: len(params)}
+		p := &plan.Expr{Kind: plan.Param, Type: c.typ, Col: len(all)}
 		v := c.expr
 		if v == nil {
 			v = plan.Col(c.id, c.typ)
 		}
-		params, values = append(params, p), append(values, v)
+		all, values = append(all, p), append(values, v)
 		pc := c
 		pc.expr = p
 		ps.cols = append(ps.cols, pc)
 	}
-	q := b.child().query(sel, ps)
-	if len(q.Columns) != 1 {
-		failf(sqlerr.SyntaxError, "subquery must return only one column")
-	}
-	q = b.child().top(q)
+	q = b.child().top(b.child().query(sel, ps))
 	// Keep the parameters the subquery reads, numbered anew.
 	used := map[*plan.Expr]bool{}
 	var walk func(n plan.Node)
@@ -140,15 +148,14 @@ func (b *binder) subPlan(sel *pg_query.SelectStmt, s *scope) *plan.Expr {
 		}
 	}
 	walk(q.Plan)
-	sp := &plan.Expr{Kind: plan.SubPlan, Type: q.Columns[0].Type, Sub: q.Plan}
-	for i, p := range params {
+	for i, p := range all {
 		if used[p] {
-			p.Col = len(sp.Params)
-			sp.Params = append(sp.Params, p)
-			sp.Args = append(sp.Args, values[i])
+			p.Col = len(params)
+			params = append(params, p)
+			args = append(args, values[i])
 		}
 	}
-	return sp
+	return q, params, args
 }
 
 // paramOuter is the scope of blocks further out, which a SubPlan may not

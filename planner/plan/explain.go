@@ -56,6 +56,12 @@ func describe(n Node) string {
 		return fmt.Sprintf("Values rows=%d", len(n.Rows))
 	case *SystemScan:
 		return "SystemScan " + n.Relation
+	case *LateralJoin:
+		out := "LateralJoin" + exprList(n.Args)
+		if n.Outer {
+			out += " outer"
+		}
+		return out
 	case *ProjectSet:
 		var fs []string
 		for _, f := range n.Funcs {

@@ -246,6 +246,24 @@ type ProjectSet struct {
 	Scan bool `json:"scan,omitempty"`
 }
 
+// LateralJoin joins each row of Left with the rows of Sub, a LATERAL
+// subquery over Left's columns: for each row the executor sets Params
+// (the plan.Param expressions inside Sub) to the values of Args over the
+// row, runs Sub afresh and emits the row followed by each row of Sub;
+// with Outer (LEFT JOIN LATERAL … ON true) a row for which Sub returns
+// nothing is kept once, with NULLs. As a SubPlan it runs on the
+// coordinator, once per row, and is never shipped: the lateral
+// subqueries of catalog queries run over few rows.
+type LateralJoin struct {
+	Left   Node    `json:"-"`
+	Sub    Node    `json:"-"`
+	Params []*Expr `json:"-"`
+	Args   []*Expr `json:"args"`
+	Outer  bool    `json:"outer,omitempty"`
+	// Runner is the executor's: how it runs Sub for one row.
+	Runner any `json:"-"`
+}
+
 // SetFunc is one set-returning function call of a ProjectSet, its rows of
 // types ColTypes.
 type SetFunc struct {
@@ -515,6 +533,9 @@ func (n *ExchangeSource) Types() []catalog.Type {
 	return n.ColTypes
 }
 func (n *SystemScan) Types() []catalog.Type { return n.ColTypes }
+func (n *LateralJoin) Types() []catalog.Type {
+	return append(append([]catalog.Type(nil), n.Left.Types()...), n.Sub.Types()...)
+}
 func (n *ProjectSet) Types() []catalog.Type {
 	ts := append([]catalog.Type(nil), n.Input.Types()...)
 	for _, f := range n.Funcs {
@@ -563,6 +584,8 @@ func Children(n Node) []Node {
 		return []Node{n.Input}
 	case *ProjectSet:
 		return []Node{n.Input}
+	case *LateralJoin:
+		return []Node{n.Left, n.Sub}
 	}
 	return nil
 }
@@ -618,6 +641,8 @@ func VisitExprs(n Node, f func(*Expr)) {
 		for _, f := range n.Funcs {
 			visit(f.Args...)
 		}
+	case *LateralJoin:
+		visit(n.Args...)
 	case *Filter:
 		visit(n.Pred)
 	case *Project:
