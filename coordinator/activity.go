@@ -337,13 +337,19 @@ func activityRow(a *peerpb.Session, visible bool) []plan.Datum {
 // the statement of, or terminates, session pid on whichever coordinator
 // serves it, and reports whether there was one (with PostgreSQL's WARNING
 // when not). Permissions are PostgreSQL's (signalLocal); their errors are
-// 42501, with PostgreSQL 15's messages.
-func (s *session) signalBackend(ctx context.Context, pid int64, terminate bool, notice func(*sqlerr.Error) error) (bool, error) {
+// 42501, with PostgreSQL 15's messages. A termination with a timeout (in
+// milliseconds; negative: 22003, as in PostgreSQL) waits that long for the
+// session to end, and is false with a WARNING if it did not.
+func (s *session) signalBackend(ctx context.Context, pid int64, terminate bool, timeout int64, notice func(*sqlerr.Error) error) (bool, error) {
+	if timeout < 0 {
+		return false, sqlerr.New(sqlerr.NumericValueOutOfRange, `"timeout" must not be negative`)
+	}
 	res := peerpb.SignalResponse_NO_SUCH_PROCESS
 	var detail string
 	if pid > 0 && pid <= math.MaxInt32 {
 		var err error
-		if res, err = s.c.signal(ctx, uint32(pid), terminate, s.currentRole()); err != nil {
+		req := &peerpb.SignalRequest{Pid: uint32(pid), Terminate: terminate, Role: uint32(s.currentRole()), WaitMs: timeout}
+		if res, err = s.c.signal(ctx, req); err != nil {
 			// The coordinator holding the pid's number did not answer.
 			res, detail = peerpb.SignalResponse_NO_SUCH_PROCESS, err.Error()
 		}
@@ -351,6 +357,13 @@ func (s *session) signalBackend(ctx context.Context, pid int64, terminate bool, 
 	switch res {
 	case peerpb.SignalResponse_SIGNALED:
 		return true, nil
+	case peerpb.SignalResponse_STILL_RUNNING:
+		unit := "milliseconds"
+		if timeout == 1 {
+			unit = "millisecond"
+		}
+		notice(sqlerr.Errorf(sqlerr.Warning, "backend with PID %d did not terminate within %d %s", pid, timeout, unit))
+		return false, nil
 	case peerpb.SignalResponse_NOT_SUPERUSER:
 		if terminate {
 			return false, sqlerr.New(sqlerr.InsufficientPrivilege, "must be a superuser to terminate superuser process")
@@ -442,14 +455,19 @@ func (s *session) evalSessionFuncs(ctx context.Context, n plan.Node, w pgwire.Re
 		if e.Kind != plan.Call || !planner.SessionFuncs[e.Op] || err != nil {
 			return
 		}
-		var pid plan.Datum
-		if pid, err = constValue(e.Args[0]); err != nil {
-			return
+		// Both functions are strict: a NULL argument makes the result NULL.
+		args := make([]plan.Datum, 2) // pid, pg_terminate_backend's timeout (default 0)
+		null := false
+		for i, a := range e.Args {
+			if args[i], err = constValue(a); err != nil {
+				return
+			}
+			null = null || args[i].Null
 		}
 		res := plan.Datum{Null: true}
-		if !pid.Null {
+		if !null {
 			var ok bool
-			if ok, err = s.signalBackend(ctx, pid.I, e.Op == "pg_terminate_backend", w.Notice); err != nil {
+			if ok, err = s.signalBackend(ctx, args[0].I, e.Op == "pg_terminate_backend", args[1].I, w.Notice); err != nil {
 				return
 			}
 			res = plan.Datum{B: ok}

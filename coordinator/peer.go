@@ -292,16 +292,16 @@ func (c *Coordinator) clusterSessions(ctx context.Context) []*peerpb.Session {
 }
 
 // signal cancels the statement of, or terminates, session pid on
-// whichever coordinator serves it, for role.
-func (c *Coordinator) signal(ctx context.Context, pid uint32, terminate bool, role catalog.OID) (peerpb.SignalResponse_Result, error) {
-	if pgwire.ServerOfPID(pid) == c.number {
-		return c.signalLocal(pid, terminate, role), nil
+// whichever coordinator serves it, for role (see signalLocal).
+func (c *Coordinator) signal(ctx context.Context, req *peerpb.SignalRequest) (peerpb.SignalResponse_Result, error) {
+	if pgwire.ServerOfPID(req.Pid) == c.number {
+		return c.signalLocal(ctx, req), nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, signalTimeout)
+	ctx, cancel := context.WithTimeout(ctx, signalTimeout+time.Duration(req.WaitMs)*time.Millisecond)
 	defer cancel()
 	var res peerpb.SignalResponse_Result
-	err := c.callCoordinatorOf(ctx, pid, func(pc peerpb.PeerClient) error {
-		r, err := pc.Signal(ctx, &peerpb.SignalRequest{Pid: pid, Terminate: terminate, Role: uint32(role)})
+	err := c.callCoordinatorOf(ctx, req.Pid, func(pc peerpb.PeerClient) error {
+		r, err := pc.Signal(ctx, req)
 		res = r.GetResult()
 		return err
 	})
@@ -311,12 +311,15 @@ func (c *Coordinator) signal(ctx context.Context, pid uint32, terminate bool, ro
 	return res, err
 }
 
-// signalLocal cancels the statement of, or terminates, session pid of this
-// coordinator if role may, by PostgreSQL's rules: only a superuser may
-// signal a superuser's session, and otherwise role needs the privileges
-// of the session's role or of pg_signal_backend.
-func (c *Coordinator) signalLocal(pid uint32, terminate bool, role catalog.OID) peerpb.SignalResponse_Result {
-	o := c.sessions.get(pid)
+// signalLocal cancels the statement of, or terminates, session req.Pid of
+// this coordinator if req.Role may, by PostgreSQL's rules: only a
+// superuser may signal a superuser's session, and otherwise the role needs
+// the privileges of the session's role or of pg_signal_backend. A
+// termination with req.WaitMs waits that long (or until ctx ends) for the
+// session to end.
+func (c *Coordinator) signalLocal(ctx context.Context, req *peerpb.SignalRequest) peerpb.SignalResponse_Result {
+	role := catalog.OID(req.Role)
+	o := c.sessions.get(req.Pid)
 	if o == nil || o.params.Control == nil {
 		return peerpb.SignalResponse_NO_SUCH_PROCESS
 	}
@@ -330,10 +333,25 @@ func (c *Coordinator) signalLocal(pid uint32, terminate bool, role catalog.OID) 
 			return peerpb.SignalResponse_NO_PERMISSION
 		}
 	}
-	if terminate {
-		o.params.Control.Terminate()
-	} else {
+	if !req.Terminate {
 		o.params.Control.CancelStatement()
+		return peerpb.SignalResponse_SIGNALED
+	}
+	o.params.Control.Terminate()
+	if req.WaitMs > 0 {
+		timer := time.NewTimer(time.Duration(req.WaitMs) * time.Millisecond)
+		defer timer.Stop()
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for c.sessions.get(req.Pid) == o {
+			select {
+			case <-tick.C:
+			case <-timer.C:
+				return peerpb.SignalResponse_STILL_RUNNING
+			case <-ctx.Done():
+				return peerpb.SignalResponse_STILL_RUNNING
+			}
+		}
 	}
 	return peerpb.SignalResponse_SIGNALED
 }
@@ -355,7 +373,7 @@ func (p *peerService) Sessions(ctx context.Context, _ *peerpb.SessionsRequest) (
 }
 
 func (p *peerService) Signal(ctx context.Context, req *peerpb.SignalRequest) (*peerpb.SignalResponse, error) {
-	return &peerpb.SignalResponse{Result: p.c.signalLocal(req.Pid, req.Terminate, catalog.OID(req.Role))}, nil
+	return &peerpb.SignalResponse{Result: p.c.signalLocal(ctx, req)}, nil
 }
 
 func (p *peerService) Cancel(ctx context.Context, req *peerpb.CancelRequest) (*peerpb.CancelResponse, error) {

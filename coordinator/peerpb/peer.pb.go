@@ -38,6 +38,8 @@ const (
 	// The caller has neither the privileges of the session's role nor
 	// those of pg_signal_backend.
 	SignalResponse_NO_PERMISSION SignalResponse_Result = 3
+	// Terminated, but the session had not ended after wait_ms.
+	SignalResponse_STILL_RUNNING SignalResponse_Result = 4
 )
 
 // Enum value maps for SignalResponse_Result.
@@ -47,12 +49,14 @@ var (
 		1: "NO_SUCH_PROCESS",
 		2: "NOT_SUPERUSER",
 		3: "NO_PERMISSION",
+		4: "STILL_RUNNING",
 	}
 	SignalResponse_Result_value = map[string]int32{
 		"SIGNALED":        0,
 		"NO_SUCH_PROCESS": 1,
 		"NOT_SUPERUSER":   2,
 		"NO_PERMISSION":   3,
+		"STILL_RUNNING":   4,
 	}
 )
 
@@ -342,7 +346,10 @@ type SignalRequest struct {
 	Terminate bool `protobuf:"varint,2,opt,name=terminate,proto3" json:"terminate,omitempty"`
 	// The role calling pg_cancel_backend or pg_terminate_backend (its
 	// current_user).
-	Role          uint32 `protobuf:"varint,3,opt,name=role,proto3" json:"role,omitempty"`
+	Role uint32 `protobuf:"varint,3,opt,name=role,proto3" json:"role,omitempty"`
+	// For terminate: how long to wait for the session to end (0: not at all),
+	// pg_terminate_backend's timeout.
+	WaitMs        int64 `protobuf:"varint,4,opt,name=wait_ms,json=waitMs,proto3" json:"wait_ms,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -394,6 +401,13 @@ func (x *SignalRequest) GetTerminate() bool {
 func (x *SignalRequest) GetRole() uint32 {
 	if x != nil {
 		return x.Role
+	}
+	return 0
+}
+
+func (x *SignalRequest) GetWaitMs() int64 {
+	if x != nil {
+		return x.WaitMs
 	}
 	return 0
 }
@@ -570,18 +584,20 @@ const file_peer_proto_rawDesc = "" +
 	"\x06_query\"\x11\n" +
 	"\x0fSessionsRequest\"S\n" +
 	"\x10SessionsResponse\x12?\n" +
-	"\bsessions\x18\x01 \x03(\v2#.cirrus.coordinator.peer.v1.SessionR\bsessions\"S\n" +
+	"\bsessions\x18\x01 \x03(\v2#.cirrus.coordinator.peer.v1.SessionR\bsessions\"l\n" +
 	"\rSignalRequest\x12\x10\n" +
 	"\x03pid\x18\x01 \x01(\rR\x03pid\x12\x1c\n" +
 	"\tterminate\x18\x02 \x01(\bR\tterminate\x12\x12\n" +
-	"\x04role\x18\x03 \x01(\rR\x04role\"\xae\x01\n" +
+	"\x04role\x18\x03 \x01(\rR\x04role\x12\x17\n" +
+	"\await_ms\x18\x04 \x01(\x03R\x06waitMs\"\xc1\x01\n" +
 	"\x0eSignalResponse\x12I\n" +
-	"\x06result\x18\x01 \x01(\x0e21.cirrus.coordinator.peer.v1.SignalResponse.ResultR\x06result\"Q\n" +
+	"\x06result\x18\x01 \x01(\x0e21.cirrus.coordinator.peer.v1.SignalResponse.ResultR\x06result\"d\n" +
 	"\x06Result\x12\f\n" +
 	"\bSIGNALED\x10\x00\x12\x13\n" +
 	"\x0fNO_SUCH_PROCESS\x10\x01\x12\x11\n" +
 	"\rNOT_SUPERUSER\x10\x02\x12\x11\n" +
-	"\rNO_PERMISSION\x10\x03\"9\n" +
+	"\rNO_PERMISSION\x10\x03\x12\x11\n" +
+	"\rSTILL_RUNNING\x10\x04\"9\n" +
 	"\rCancelRequest\x12\x10\n" +
 	"\x03pid\x18\x01 \x01(\rR\x03pid\x12\x16\n" +
 	"\x06secret\x18\x02 \x01(\rR\x06secret\",\n" +

@@ -419,7 +419,11 @@ func TestClusterSignalLikePostgres(t *testing.T) {
 		do("carol", carol, "pg_cancel_backend", alicePID)
 		do("alice", alice2, "pg_cancel_backend", alicePID)
 		do("superuser", root2, "pg_cancel_backend", alicePID)
-		do("carol", carol, "pg_terminate_backend", alicePID)
+		do("bob", bob, "pg_terminate_backend", fmt.Sprintf("%d, 100", missing))
+		do("bob", bob, "pg_terminate_backend", "0, -1")
+		do("bob", bob, "pg_terminate_backend", "NULL, -1")
+		do("bob", bob, "pg_terminate_backend", "0, NULL")
+		out = append(out, "carol pg_terminate_backend(alice's pid, 5000): "+carol.outcome(fmt.Sprintf("SELECT pg_terminate_backend(%d, 5000)", alicePID)))
 		out = append(out, "alice after termination: "+alice.outcome("SELECT true"))
 		return out
 	}
