@@ -659,6 +659,10 @@ type winAgg struct {
 	ob   *ownedBatch
 	view vec.Batch
 	cols []vec.Vector
+	// reads lists the input columns the aggregate reads, with their
+	// physical types: the only columns of view that add sets.
+	reads []int
+	phys  []phys
 }
 
 func (w *windowOp) newWinAgg(call *plan.AggCall) (*winAgg, error) {
@@ -673,7 +677,16 @@ func (w *windowOp) newWinAgg(call *plan.AggCall) (*winAgg, error) {
 	wa.view.Cols = make([]*vec.Vector, len(w.store))
 	for i := range wa.cols {
 		wa.view.Cols[i] = &wa.cols[i]
+		wa.cols[i].Type = w.inTypes[i]
 	}
+	seen := map[int]bool{}
+	forRefsIn(call.Arg, func(c int) {
+		if !seen[c] && c < len(w.store) {
+			seen[c] = true
+			wa.reads = append(wa.reads, c)
+			wa.phys = append(wa.phys, physOf(w.inTypes[c]))
+		}
+	})
 	return wa, nil
 }
 
@@ -697,11 +710,10 @@ func (wa *winAgg) add(store []*vec.Vector, from, to int) error {
 	if from >= to {
 		return nil
 	}
-	for i, v := range store {
-		c := &wa.cols[i]
-		c.Type = v.Type
-		c.I64, c.F64, c.Bool, c.Offsets, c.Data, c.Nulls = nil, nil, nil, nil, nil, nil
-		switch physOf(v.Type) {
+	for k, i := range wa.reads {
+		v, c := store[i], &wa.cols[i]
+		c.Nulls = nil
+		switch wa.phys[k] {
 		case pI64:
 			c.I64 = v.I64[from:to]
 		case pF64:
@@ -737,6 +749,9 @@ func (w *windowOp) aggregate(f *plan.WindowFunc) (*vec.Vector, error) {
 		return nil, err
 	}
 	if out, ok, err := w.fastAggregate(f, wa); ok {
+		return out, err
+	}
+	if out, ok, err := w.runningMinMax(f, wa); ok {
 		return out, err
 	}
 	out := vec.NewVector(f.Type, w.rows)
@@ -911,4 +926,73 @@ func absInt(x int) int {
 		return -x
 	}
 	return x
+}
+
+// forRefsIn calls f with the input column of every column reference in e.
+func forRefsIn(e *plan.Expr, f func(int)) {
+	if e == nil {
+		return
+	}
+	if e.Kind == plan.ColumnRef {
+		f(e.Col)
+	}
+	for _, a := range e.Args {
+		forRefsIn(a, f)
+	}
+}
+
+// runningMinMax computes min and max over integers, fixed-scale numerics,
+// dates, timestamps and floats for frames that start at the partition's
+// start (their tails only move forward): one typed pass keeping the
+// running extreme. ok is false otherwise.
+func (w *windowOp) runningMinMax(f *plan.WindowFunc, wa *winAgg) (out *vec.Vector, ok bool, err error) {
+	s := wa.s
+	if (s.fn != fMin && s.fn != fMax) || f.Frame.Start.Kind != plan.UnboundedPreceding || f.Frame.Exclude != plan.ExcludeNoOthers ||
+		f.Agg.Arg.Kind != plan.ColumnRef || (s.p != pI64 && s.p != pF64) {
+		return nil, false, nil
+	}
+	v := w.store[f.Agg.Arg.Col]
+	isMax := s.fn == fMax
+	out = vec.NewVector(f.Type, w.rows)
+	fr := w.newFrame(f.Frame)
+	const chunk = vec.BatchSize
+	wa.a.setGroups(chunk, false)
+	g := 0
+	for p := 0; p+1 < len(w.parts); p++ {
+		ps, pe := int(w.parts[p]), int(w.parts[p+1])
+		fr.start(ps, pe)
+		curT, has := ps, false
+		var xi int64
+		var xf float64
+		for r := ps; r < pe; r++ {
+			_, t := fr.bounds(r)
+			for ; curT < t; curT++ {
+				if v.IsNull(curT) {
+					continue
+				}
+				if s.p == pI64 {
+					if y := v.I64[curT]; !has || (y > xi) == isMax && y != xi {
+						xi = y
+					}
+				} else if y := v.F64[curT]; !has || (floatCmp(y, xf) > 0) == isMax && floatCmp(y, xf) != 0 {
+					xf = y
+				}
+				has = true
+			}
+			s.has[g] = has
+			if s.p == pI64 {
+				s.i64[g] = xi
+			} else {
+				s.f64[g] = xf
+			}
+			if g++; g == chunk || (r == pe-1 && p+2 == len(w.parts)) {
+				if _, err := wa.a.emit(s, wa.ob, 0, 0, g); err != nil {
+					return nil, true, err
+				}
+				appendVec(out, &wa.ob.bufs[0].Vector, 0, g)
+				g = 0
+			}
+		}
+	}
+	return out, true, nil
 }
