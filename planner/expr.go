@@ -357,10 +357,14 @@ func (b *binder) bindPair(l, r *pg_query.Node, s *scope) (*plan.Expr, *plan.Expr
 
 // operandParamType is the type a parameter takes from the other operand of
 // an operator: that operand's type, except that PostgreSQL's operators over
-// varchar are text's (varchar = $1 is texteq), so such a parameter is text.
+// varchar are text's (varchar = $1 is texteq), so such a parameter is text,
+// and numeric's take plain numeric (numeric(10,2) = $1 does not round $1).
 func operandParamType(t catalog.Type) catalog.Type {
-	if t.Kind == catalog.Varchar {
+	switch t.Kind {
+	case catalog.Varchar:
 		return catalog.TypeText
+	case catalog.Numeric:
+		return catalog.TypeNumericDynamic
 	}
 	return t
 }
@@ -820,6 +824,25 @@ func numericLiteral(e *plan.Expr) *plan.Expr {
 	return &c
 }
 
+// narrowNumericConst returns e, a plain numeric constant (a parameter
+// compared with a numeric takes that type) compared with other, as the
+// scaled int64 of a literal when it fits one and other is a scaled int64
+// too, so that the comparison stays on the int64 kernels.
+func narrowNumericConst(e, other *plan.Expr) *plan.Expr {
+	if e.Kind != plan.Const || e.Value.Null || e.Type != catalog.TypeNumericDynamic || !other.Type.IsInt64Backed() {
+		return e
+	}
+	t := literalNumericType(e.Value.S)
+	if t.IsDynamicNumeric() {
+		return e
+	}
+	i, err := pgtype.ParseNumeric([]byte(e.Value.S), 0, t.Scale)
+	if err != nil {
+		return e
+	}
+	return plan.ConstOf(t, plan.Datum{I: i})
+}
+
 // comparisonType is the type both sides of a comparison are cast to.
 func comparisonType(l, r *plan.Expr) catalog.Type {
 	lt, rt := l.Type, r.Type
@@ -875,6 +898,7 @@ func binaryOp(op string, l, r *plan.Expr) *plan.Expr {
 		if e := dateVsTimestamp(op, l, r); e != nil {
 			return e
 		}
+		l, r = narrowNumericConst(l, r), narrowNumericConst(r, l)
 		t := comparisonType(l, r)
 		return plan.CallOf(op, catalog.TypeBool, coerce(l, t), coerce(r, t))
 	case "+", "-", "*", "/", "%":

@@ -66,6 +66,11 @@ func TestPgxNumericDifferential(t *testing.T) {
 		{"SELECT sum(u), avg(u) FROM bignum WHERE k <> 2", nil},
 		{"SELECT u, count(*) FROM bignum GROUP BY u ORDER BY u", nil},
 		{"SELECT k, w * 2, w / 3, h + 1, -u FROM bignum ORDER BY k", nil},
+		// A parameter compared with numeric(p,s) is plain numeric: not
+		// rounded to the column's scale.
+		{"SELECT count(*) FROM bignum WHERE w = $1 OR w > $2", []any{num("-0.00009"), num("99.99994")}},
+		{"SELECT count(*) FROM bignum WHERE w = $1 OR h < $2", []any{"-0.00009", "-100000000000000000000000000000"}},
+		{"SELECT $1::numeric(5,2) = $2, $3 < 1.5::numeric(2,1)", []any{num("1.5"), num("1.499"), num("1.4999")}},
 	}
 	comparePgxModes(t, dsns, queries)
 	// Every mode ran each of the five good INSERTs twice.
