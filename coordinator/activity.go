@@ -138,22 +138,31 @@ func (t *sessionTable) add(s *session) {
 func (t *sessionTable) addLimited(s *session, limit int32) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if limit >= 0 {
-		n := int32(0)
-		for _, o := range t.m {
-			if o.authUser == s.authUser {
-				n++
-			}
-		}
-		if n >= limit {
-			return false
-		}
+	if limit >= 0 && t.countRoleLocked(s.authUser) >= int(limit) {
+		return false
 	}
 	if t.m == nil {
 		t.m = map[uint32]*session{}
 	}
 	t.m[s.params.PID] = s
 	return true
+}
+
+// countRole returns the number of sessions of role (logged in as it).
+func (t *sessionTable) countRole(role catalog.OID) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.countRoleLocked(role)
+}
+
+func (t *sessionTable) countRoleLocked(role catalog.OID) int {
+	n := 0
+	for _, o := range t.m {
+		if o.authUser == role {
+			n++
+		}
+	}
+	return n
 }
 
 func (t *sessionTable) remove(s *session) {

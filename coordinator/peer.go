@@ -32,7 +32,8 @@ import (
 // coordinator's sessions, pg_cancel_backend and pg_terminate_backend reach
 // the coordinator whose number is in the process id's high bits, and a
 // CancelRequest naming another coordinator's process id (a client behind a
-// load balancer) is forwarded to it, which checks the key. Other
+// load balancer) is forwarded to it, which checks the key; a role's
+// CONNECTION LIMIT counts its sessions on every coordinator. Other
 // statements never talk to another coordinator.
 //
 // Every call carries a token derived from the cluster secret in metad
@@ -259,18 +260,25 @@ func (c *Coordinator) ForwardCancel(pid, secret uint32) {
 
 // clusterSessions returns the sessions of every coordinator, ordered by
 // process id: this one's, and those of the others that answer within
-// viewTimeout (the others are left out, and logged).
+// viewTimeout (otherSessions).
 func (c *Coordinator) clusterSessions(ctx context.Context) []*peerpb.Session {
-	out := c.localSessions()
+	out := append(c.localSessions(), c.otherSessions(ctx)...)
+	sortSessions(out)
+	return out
+}
+
+// otherSessions returns the sessions of the other coordinators that answer
+// within viewTimeout (the others are left out, and logged).
+func (c *Coordinator) otherSessions(ctx context.Context) []*peerpb.Session {
 	if c.cfg.NodeID == "" {
-		return out // not registered: a coordinator on its own
+		return nil // not registered: a coordinator on its own
 	}
 	ctx, cancel := context.WithTimeout(ctx, viewTimeout)
 	defer cancel()
 	others, err := c.otherCoordinators(ctx)
 	if err != nil {
 		c.cfg.Logf("coordinator: listing the other coordinators' sessions: %v", err)
-		return out
+		return nil
 	}
 	res, errs := askAll(ctx, others, viewTimeout, func(n metad.NodeInfo, ctx context.Context) ([]*peerpb.Session, error) {
 		pc, err := c.peer(n.PeerAddr)
@@ -280,6 +288,7 @@ func (c *Coordinator) clusterSessions(ctx context.Context) []*peerpb.Session {
 		r, err := pc.Sessions(ctx, &peerpb.SessionsRequest{})
 		return r.GetSessions(), err
 	})
+	var out []*peerpb.Session
 	for i, ss := range res {
 		if errs[i] != nil {
 			c.cfg.Logf("coordinator: %s (%s) did not list its sessions: %v", others[i].ID, others[i].PeerAddr, errs[i])
@@ -287,7 +296,6 @@ func (c *Coordinator) clusterSessions(ctx context.Context) []*peerpb.Session {
 		}
 		out = append(out, ss...)
 	}
-	sortSessions(out)
 	return out
 }
 

@@ -14,7 +14,7 @@ import (
 // Connect implements pgwire.Backend: the startup user must be a role that
 // may log in (authentication, when configured, has already checked its
 // password) and, unless a superuser, within its CONNECTION LIMIT, counted
-// on this coordinator.
+// over every coordinator (those that answer in time: otherSessions).
 func (c *Coordinator) Connect(ctx context.Context, p pgwire.StartupParams) (pgwire.Session, error) {
 	cat, _ := c.Catalog()
 	r, ok := cat.Role(p.User)
@@ -33,8 +33,21 @@ func (c *Coordinator) Connect(ctx context.Context, p pgwire.StartupParams) (pgwi
 	if r.Super {
 		limit = -1
 	}
+	tooMany := sqlerr.Errorf(sqlerr.TooManyConnections, "too many connections for role %q", p.User)
 	if !c.sessions.addLimited(s, limit) {
-		return nil, sqlerr.Errorf(sqlerr.TooManyConnections, "too many connections for role %q", p.User)
+		return nil, tooMany
+	}
+	if limit >= 0 {
+		n := c.sessions.countRole(r.OID)
+		for _, o := range c.otherSessions(ctx) {
+			if catalog.OID(o.UserOid) == r.OID {
+				n++
+			}
+		}
+		if n > int(limit) {
+			c.sessions.remove(s)
+			return nil, tooMany
+		}
 	}
 	return s, nil
 }
