@@ -338,8 +338,17 @@ func appendPadded(dst []byte, v int64, width int, fm bool) []byte {
 	return append(dst, s...)
 }
 
-// appendTimestampFormat is to_char(timestamp, fmt).
-func appendTimestampFormat(dst []byte, ts int64, toks []fmtTok) []byte {
+// tzFields are a timestamptz's zone fields for to_char: the offset
+// (seconds east) and abbreviation at the instant.
+type tzFields struct {
+	off  int64
+	abbr string
+}
+
+// appendTimestampFormat is to_char(timestamp, fmt); tz is nil for a
+// timestamp without time zone (TZ prints nothing and OF +00), else ts is
+// the wall-clock time of a timestamptz in the session zone.
+func appendTimestampFormat(dst []byte, ts int64, toks []fmtTok, tz *tzFields) []byte {
 	days := floorDiv(ts, usecPerDay)
 	rem := ts - days*usecPerDay
 	y, m, d := civilFromDays(days)
@@ -371,8 +380,30 @@ func appendTimestampFormat(dst []byte, ts int64, toks []fmtTok) []byte {
 		case "SSSS", "SSSSS":
 			dst = appendPadded(dst, rem/1_000_000, 1, fm)
 		case "TZ", "tz":
+			if tz != nil {
+				if t.field == "tz" {
+					dst = append(dst, strings.ToLower(tz.abbr)...)
+				} else {
+					dst = append(dst, strings.ToUpper(tz.abbr)...)
+				}
+			}
 		case "OF":
-			dst = append(dst, "+00"...)
+			if tz == nil {
+				dst = append(dst, "+00"...)
+				break
+			}
+			off := tz.off
+			if off < 0 {
+				dst = append(dst, '-')
+				off = -off
+			} else {
+				dst = append(dst, '+')
+			}
+			dst = appendPadded(dst, off/3600, 2, fm)
+			if off%3600 != 0 {
+				dst = append(dst, ':')
+				dst = appendPadded(dst, off/60%60, 2, false)
+			}
 		case "FF1", "FF2", "FF3", "FF4", "FF5", "FF6":
 			k := int(t.field[2] - '0')
 			dst = appendPadded(dst, us/pow10[6-k], k, false)
@@ -643,6 +674,7 @@ type toCharNode struct {
 	nodeMeta
 	x, f node
 	xt   catalog.Type
+	zone *pgtype.Zone // a timestamptz's: the session zone
 	dt   []fmtTok // constant timestamp format
 	nf   *numFormat
 	calc decCalc
@@ -665,8 +697,11 @@ func newToChar(e *plan.Expr) (node, error) {
 		return nil, err
 	}
 	n := &toCharNode{nodeMeta: metaOf(catalog.TypeText, false, x, f), x: x, f: f, xt: xe.Type}
+	if n.xt.Kind == catalog.TimestampTZ {
+		n.zone = pgtype.DateTimeFor(e.DT).TimeZone()
+	}
 	if c := asConst(f); c != nil && !c.d.Null {
-		if n.xt.Kind == catalog.Timestamp {
+		if n.xt.IsTimestamp() {
 			n.dt = parseDateFormat(c.d.S)
 		} else {
 			if n.nf, err = parseNumFormat(c.d.S); err != nil {
@@ -697,12 +732,18 @@ func (n *toCharNode) eval(b *vec.Batch) (*vec.Vector, error) {
 			continue
 		}
 		fs := fv.Data[fv.Offsets[i]:fv.Offsets[i+1]]
-		if n.xt.Kind == catalog.Timestamp {
+		if n.xt.IsTimestamp() {
 			toks := n.dt
 			if toks == nil {
 				toks = parseDateFormat(string(fs))
 			}
-			o.Data = appendTimestampFormat(o.Data, xv.I64[i], toks)
+			if n.zone != nil {
+				x := xv.I64[i]
+				off, abbr := n.zone.Offset(x)
+				o.Data = appendTimestampFormat(o.Data, x+off*1_000_000, toks, &tzFields{off: off, abbr: abbr})
+			} else {
+				o.Data = appendTimestampFormat(o.Data, xv.I64[i], toks, nil)
+			}
 		} else {
 			nf := n.nf
 			if nf == nil {

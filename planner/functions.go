@@ -233,10 +233,7 @@ func (b *binder) builtinFunc(name string, args []*plan.Expr, nodes []*pg_query.N
 		switch {
 		case x.Type.Kind == catalog.Date:
 			return plan.CallOf("to_char", catalog.TypeText, coerce(x, catalog.TypeTimestamp), f)
-		case x.Type.Kind == catalog.TimestampTZ:
-			// Formatted as the session's wall clock.
-			return plan.CallOf("to_char", catalog.TypeText, coerce(x, catalog.TypeTimestamp), f)
-		case x.Type.Kind == catalog.Timestamp, x.Type.IsNumeric():
+		case x.Type.IsTimestamp(), x.Type.IsNumeric():
 			return plan.CallOf("to_char", catalog.TypeText, x, f)
 		}
 		noFunc()
