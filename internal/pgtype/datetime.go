@@ -299,6 +299,7 @@ const (
 	dtOK dtErr = iota
 	dtSyntax
 	dtField    // date/time field value out of range
+	dtFieldMD  // the same, for a month or day no month has (with a hint)
 	dtRange    // date/timestamp out of range
 	dtSpecial  // infinity, -infinity
 	dtTZDisp   // time zone displacement out of range
@@ -400,6 +401,9 @@ func parseDateTime(s []byte, order DateOrder) (parsedDT, dtErr) {
 	case ny >= 1 && i < len(s) && (s[i] == '-' || s[i] == '/' || s[i] == '.'):
 		sep := s[i]
 		f2, n2 := digitsAt(s, i+1)
+		if n2 < 1 && i+1 < len(s) && isAlpha(s[i+1]) {
+			return parseTextual(s) // 08-Jan-1999
+		}
 		if n2 < 1 || (ny >= 3 && n2 > 2) {
 			return p, dtSyntax
 		}
@@ -435,15 +439,12 @@ func parseDateTime(s []byte, order DateOrder) (parsedDT, dtErr) {
 			}
 		}
 	default:
-		return p, dtSyntax
+		return parseTextual(s)
 	}
 	if ny > maxYearDigit {
 		return p, dtRange
 	}
 	fieldErr := false
-	if m < 1 || m > 12 || d < 1 {
-		fieldErr = true
-	}
 	// time of day
 	var hh int64 = -1
 	if i < len(s) && (s[i] == 'T' || s[i] == 't' || s[i] == ' ') {
@@ -452,60 +453,13 @@ func parseDateTime(s []byte, order DateOrder) (parsedDT, dtErr) {
 			j++
 		}
 		if j < len(s) && s[j] >= '0' && s[j] <= '9' {
-			var mi, ss, frac int64
-			var n int
-			hh, n = digitsAt(s, j)
-			switch {
-			case (n == 4 || n == 6) && (j+n == len(s) || s[j+n] != ':'): // hhmm[ss]
-				if n == 6 {
-					hh, mi, ss = hh/10000, hh/100%100, hh%100
-				} else {
-					hh, mi = hh/100, hh%100
-				}
-				j += n
-			case n < 1 || n > 2 || j+n >= len(s) || s[j+n] != ':':
-				return p, dtSyntax
-			default:
-				j += n + 1
-				mi, n = digitsAt(s, j)
-				if n < 1 || n > 2 {
-					return p, dtSyntax
-				}
-				j += n
-				if j < len(s) && s[j] == ':' {
-					ss, n = digitsAt(s, j+1)
-					if n < 1 || n > 2 {
-						return p, dtSyntax
-					}
-					j += 1 + n
-				}
+			var bad bool
+			var e dtErr
+			p.us, hh, i, bad, e = readClock(s, j)
+			if e != dtOK {
+				return p, e
 			}
-			if j < len(s) && s[j] == '.' {
-				fs := j
-				j++
-				k := 0
-				for j < len(s) && s[j] >= '0' && s[j] <= '9' {
-					if k < 6 {
-						frac = frac*10 + int64(s[j]-'0')
-					}
-					k++
-					j++
-				}
-				if k > 6 {
-					// PostgreSQL: rint(strtod(fraction) * 1e6)
-					f, _ := strconv.ParseFloat(unsafe.String(&s[fs], j-fs), 64)
-					frac = int64(math.RoundToEven(f * 1e6))
-				} else {
-					for ; k < 6; k++ {
-						frac *= 10
-					}
-				}
-			}
-			if hh > 24 || mi > 59 || ss > 60 || (hh == 24 && (mi != 0 || ss != 0 || frac != 0)) {
-				fieldErr = true
-			}
-			p.us = ((hh*60+mi)*60+ss)*usPerSec + frac
-			i = j
+			fieldErr = fieldErr || bad
 		} else if j >= len(s) || (s[j] != '+' && s[j] != '-' && !isAlpha(s[j])) {
 			return p, dtSyntax
 		} else {
@@ -554,31 +508,52 @@ func parseDateTime(s []byte, order DateOrder) (parsedDT, dtErr) {
 			case eqFold(w, "pm"):
 				ampm = 2
 			default:
-				if p.zk != zoneNone {
-					return p, dtSyntax
-				}
-				lw := strings.ToLower(string(w))
-				if off, ok := zoneAbbrevs[lw]; ok {
-					p.zk, p.off = zoneOffset, int64(off)
-				} else if name, ok := zoneAbbrevZones[lw]; ok {
-					p.zk, p.zone = zoneNamed, MustZone(name)
-				} else if canon, ok := zoneName(string(w)); ok {
-					z, err := LoadZone(canon)
-					if err != nil {
-						return p, dtSyntax
-					}
-					p.zk, p.zone = zoneNamed, z
-				} else if strings.IndexByte(lw, '/') >= 0 {
-					p.badZone = lw
-					return p, dtZoneName
-				} else {
-					return p, dtSyntax
+				if e := p.zoneWord(w); e != dtOK {
+					return p, e
 				}
 			}
 			i = j
 		default:
 			return p, dtSyntax
 		}
+	}
+	return p.finish(y, m, d, hh, bc, ampm, fieldErr)
+}
+
+// zoneWord reads a word of a datetime literal as its time zone: an
+// abbreviation (CET, PST), an IANA zone name (any letter case), or
+// 22023 for a name with a slash that is no zone, a syntax error for other
+// words.
+func (p *parsedDT) zoneWord(w []byte) dtErr {
+	if p.zk != zoneNone {
+		return dtSyntax
+	}
+	lw := strings.ToLower(string(w))
+	if off, ok := zoneAbbrevs[lw]; ok {
+		p.zk, p.off = zoneOffset, int64(off)
+	} else if name, ok := zoneAbbrevZones[lw]; ok {
+		p.zk, p.zone = zoneNamed, MustZone(name)
+	} else if canon, ok := zoneName(string(w)); ok {
+		z, err := LoadZone(canon)
+		if err != nil {
+			return dtSyntax
+		}
+		p.zk, p.zone = zoneNamed, z
+	} else if strings.IndexByte(lw, '/') >= 0 {
+		p.badZone = lw
+		return dtZoneName
+	} else {
+		return dtSyntax
+	}
+	return dtOK
+}
+
+// finish applies AM/PM (1, 2) and the era to the fields read and checks
+// them: p.days is the date.
+func (p parsedDT) finish(y, m, d, hh int64, bc bool, ampm int, fieldErr bool) (parsedDT, dtErr) {
+	if m < 1 || m > 12 || d < 1 || d > 31 {
+		// No month has it: perhaps the fields are in another order.
+		return p, dtFieldMD
 	}
 	if ampm != 0 {
 		if hh < 0 || hh > 12 {
@@ -605,6 +580,180 @@ func parseDateTime(s []byte, order DateOrder) (parsedDT, dtErr) {
 	}
 	p.days = daysFromCivil(y, m, d)
 	return p, dtOK
+}
+
+// readWord reads a word at s[i:] (letters, then letters, digits, '/' and
+// '_'; a zone name like Etc/GMT+2 keeps its signed number) and returns
+// the index after it.
+func readWord(s []byte, i int) int {
+	j := i
+	for j < len(s) && (isAlpha(s[j]) || s[j] == '/' || s[j] == '_' || s[j] == '.' || (j > i && s[j] >= '0' && s[j] <= '9')) {
+		j++
+	}
+	if j < len(s) && (s[j] == '+' || s[j] == '-') && strings.IndexByte(string(s[i:j]), '/') >= 0 {
+		for j++; j < len(s) && s[j] >= '0' && s[j] <= '9'; j++ {
+		}
+	}
+	return j
+}
+
+var monthWords = map[string]int64{
+	"jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
+	"may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9,
+	"september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
+}
+
+var dayWords = map[string]bool{
+	"sun": true, "sunday": true, "mon": true, "monday": true, "tue": true, "tues": true, "tuesday": true,
+	"wed": true, "wednesday": true, "thu": true, "thur": true, "thurs": true, "thursday": true,
+	"fri": true, "friday": true, "sat": true, "saturday": true,
+}
+
+// parseTextual parses a literal whose date has a month name, as the
+// Postgres DateStyle prints one ("Wed Jan 31 13:45:00.25 2024 CET") and
+// people write them ("January 8, 1999", "8-Jan-1999", "1999 Jan 8"): a
+// day of the week is ignored, a number of three or more digits (or one
+// after the day) is the year, another the day; a time, a zone, BC/AD and
+// AM/PM may come anywhere after the month.
+func parseTextual(s []byte) (parsedDT, dtErr) {
+	var p parsedDT
+	var y, m, d int64
+	ny := 0
+	haveD := false
+	hh := int64(-1)
+	bc, ampm, fieldErr, timeSeen := false, 0, false, false
+	for i := 0; i < len(s); {
+		switch c := s[i]; {
+		case c == ' ' || c == ',':
+			i++
+		case (c == '-' || c == '/') && !timeSeen:
+			i++
+		case c == '+' || c == '-':
+			off, n, e := parseOffset(s[i:])
+			if e != dtOK {
+				return p, e
+			}
+			if p.zk != zoneNone {
+				return p, dtSyntax
+			}
+			p.zk, p.off = zoneOffset, off
+			i += n
+		case c >= '0' && c <= '9':
+			v, n := digitsAt(s, i)
+			if i+n < len(s) && s[i+n] == ':' {
+				if timeSeen {
+					return p, dtSyntax
+				}
+				var bad bool
+				var e dtErr
+				if p.us, hh, i, bad, e = readClock(s, i); e != dtOK {
+					return p, e
+				}
+				fieldErr, timeSeen = fieldErr || bad, true
+				continue
+			}
+			switch {
+			case n >= 3 || haveD:
+				if ny != 0 {
+					return p, dtSyntax
+				}
+				y, ny = v, n
+			default:
+				d, haveD = v, true
+			}
+			i += n
+		case isAlpha(c):
+			j := readWord(s, i)
+			w := s[i:j]
+			lw := strings.ToLower(string(w))
+			switch {
+			case monthWords[lw] != 0 && m == 0:
+				m = monthWords[lw]
+			case dayWords[lw]:
+			case lw == "bc":
+				bc = true
+			case lw == "ad":
+			case lw == "am" || lw == "a.m.":
+				ampm = 1
+			case lw == "pm" || lw == "p.m.":
+				ampm = 2
+			default:
+				if e := p.zoneWord(w); e != dtOK {
+					return p, e
+				}
+			}
+			i = j
+		default:
+			return p, dtSyntax
+		}
+	}
+	if m == 0 || !haveD || ny == 0 {
+		return p, dtSyntax
+	}
+	if ny > maxYearDigit {
+		return p, dtRange
+	}
+	if ny == 2 {
+		y = twoDigitYear(y)
+	}
+	return p.finish(y, m, d, hh, bc, ampm, fieldErr)
+}
+
+// readClock reads a time of day at s[j:]: HH:MM[:SS[.ffffff]] or hhmm[ss]
+// (fractions round to µs). It returns the time in µs, the hour as
+// written, the index after it, and whether a field is out of range.
+func readClock(s []byte, j int) (us, hh int64, next int, fieldErr bool, e dtErr) {
+	var mi, ss, frac int64
+	var n int
+	hh, n = digitsAt(s, j)
+	switch {
+	case (n == 4 || n == 6) && (j+n == len(s) || s[j+n] != ':'): // hhmm[ss]
+		if n == 6 {
+			hh, mi, ss = hh/10000, hh/100%100, hh%100
+		} else {
+			hh, mi = hh/100, hh%100
+		}
+		j += n
+	case n < 1 || n > 2 || j+n >= len(s) || s[j+n] != ':':
+		return 0, 0, 0, false, dtSyntax
+	default:
+		j += n + 1
+		mi, n = digitsAt(s, j)
+		if n < 1 || n > 2 {
+			return 0, 0, 0, false, dtSyntax
+		}
+		j += n
+		if j < len(s) && s[j] == ':' {
+			ss, n = digitsAt(s, j+1)
+			if n < 1 || n > 2 {
+				return 0, 0, 0, false, dtSyntax
+			}
+			j += 1 + n
+		}
+	}
+	if j < len(s) && s[j] == '.' {
+		fs := j
+		j++
+		k := 0
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			if k < 6 {
+				frac = frac*10 + int64(s[j]-'0')
+			}
+			k++
+			j++
+		}
+		if k > 6 {
+			// PostgreSQL: rint(strtod(fraction) * 1e6)
+			f, _ := strconv.ParseFloat(unsafe.String(&s[fs], j-fs), 64)
+			frac = int64(math.RoundToEven(f * 1e6))
+		} else {
+			for ; k < 6; k++ {
+				frac *= 10
+			}
+		}
+	}
+	fieldErr = hh > 24 || mi > 59 || ss > 60 || (hh == 24 && (mi != 0 || ss != 0 || frac != 0))
+	return ((hh*60+mi)*60+ss)*usPerSec + frac, hh, j, fieldErr, dtOK
 }
 
 // parseOffset reads a numeric time zone at the start of s as PostgreSQL's
@@ -648,6 +797,9 @@ func dtError(e dtErr, typ string, s []byte, p parsedDT) error {
 	switch e {
 	case dtField:
 		return sqlerr.Errorf(sqlerr.DatetimeFieldOverflow, "date/time field value out of range: \"%s\"", s)
+	case dtFieldMD:
+		return sqlerr.Errorf(sqlerr.DatetimeFieldOverflow, "date/time field value out of range: \"%s\"", s).
+			WithHint("Perhaps you need a different \"datestyle\" setting.")
 	case dtRange:
 		if typ == "date" {
 			return sqlerr.Errorf(sqlerr.DatetimeFieldOverflow, "date out of range: \"%s\"", s)
