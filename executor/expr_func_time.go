@@ -675,7 +675,7 @@ type toCharNode struct {
 	x, f node
 	xt   catalog.Type
 	zone *pgtype.Zone // a timestamptz's: the session zone
-	dt   []fmtTok // constant timestamp format
+	dt   []fmtTok     // constant timestamp format
 	nf   *numFormat
 	calc decCalc
 	buf  []byte

@@ -478,39 +478,15 @@ func parseDateTime(s []byte, order DateOrder) (parsedDT, dtErr) {
 		}
 		switch c := s[i]; {
 		case c == '+' || c == '-':
-			off, n, e := parseOffset(s[i:])
+			n, e := p.offsetAt(s[i:])
 			if e != dtOK {
 				return p, e
 			}
-			if p.zk != zoneNone {
-				return p, dtSyntax
-			}
-			p.zk, p.off = zoneOffset, off
 			i += n
 		case isAlpha(c):
-			j := i
-			for j < len(s) && (isAlpha(s[j]) || s[j] == '/' || s[j] == '_' || (j > i && s[j] >= '0' && s[j] <= '9')) {
-				j++
-			}
-			w := s[i:j]
-			if j < len(s) && (s[j] == '+' || s[j] == '-') && strings.IndexByte(string(w), '/') >= 0 {
-				// Etc/GMT+2: a zone name with a sign in it.
-				for j++; j < len(s) && s[j] >= '0' && s[j] <= '9'; j++ {
-				}
-				w = s[i:j]
-			}
-			switch {
-			case eqFold(w, "bc"):
-				bc = true
-			case eqFold(w, "ad"):
-			case eqFold(w, "am"), eqFold(w, "a.m."):
-				ampm = 1
-			case eqFold(w, "pm"):
-				ampm = 2
-			default:
-				if e := p.zoneWord(w); e != dtOK {
-					return p, e
-				}
+			j := readWord(s, i)
+			if e := p.word(s[i:j], &bc, &ampm); e != dtOK {
+				return p, e
 			}
 			i = j
 		default:
@@ -518,6 +494,37 @@ func parseDateTime(s []byte, order DateOrder) (parsedDT, dtErr) {
 		}
 	}
 	return p.finish(y, m, d, hh, bc, ampm, fieldErr)
+}
+
+// offsetAt reads a numeric time zone at the start of s (the literal's
+// only zone) and returns the bytes read.
+func (p *parsedDT) offsetAt(s []byte) (int, dtErr) {
+	off, n, e := parseOffset(s)
+	if e != dtOK {
+		return 0, e
+	}
+	if p.zk != zoneNone {
+		return 0, dtSyntax
+	}
+	p.zk, p.off = zoneOffset, off
+	return n, dtOK
+}
+
+// word reads a word after the date: BC/AD, AM/PM (ampm 1, 2) or the
+// time zone.
+func (p *parsedDT) word(w []byte, bc *bool, ampm *int) dtErr {
+	switch lw := strings.ToLower(string(w)); lw {
+	case "bc":
+		*bc = true
+	case "ad":
+	case "am", "a.m.":
+		*ampm = 1
+	case "pm", "p.m.":
+		*ampm = 2
+	default:
+		return p.zoneWord(w)
+	}
+	return dtOK
 }
 
 // zoneWord reads a word of a datetime literal as its time zone: an
@@ -629,14 +636,10 @@ func parseTextual(s []byte) (parsedDT, dtErr) {
 		case (c == '-' || c == '/') && !timeSeen:
 			i++
 		case c == '+' || c == '-':
-			off, n, e := parseOffset(s[i:])
+			n, e := p.offsetAt(s[i:])
 			if e != dtOK {
 				return p, e
 			}
-			if p.zk != zoneNone {
-				return p, dtSyntax
-			}
-			p.zk, p.off = zoneOffset, off
 			i += n
 		case c >= '0' && c <= '9':
 			v, n := digitsAt(s, i)
@@ -670,15 +673,8 @@ func parseTextual(s []byte) (parsedDT, dtErr) {
 			case monthWords[lw] != 0 && m == 0:
 				m = monthWords[lw]
 			case dayWords[lw]:
-			case lw == "bc":
-				bc = true
-			case lw == "ad":
-			case lw == "am" || lw == "a.m.":
-				ampm = 1
-			case lw == "pm" || lw == "p.m.":
-				ampm = 2
 			default:
-				if e := p.zoneWord(w); e != dtOK {
+				if e := p.word(w, &bc, &ampm); e != dtOK {
 					return p, e
 				}
 			}
