@@ -454,7 +454,7 @@ func (b *binder) aexpr(a *pg_query.A_Expr, s *scope) *plan.Expr {
 		}
 		var out *plan.Expr
 		for _, it := range items {
-			r := b.expr(it, s, l.Type)
+			r := b.expr(it, s, operandParamType(l.Type))
 			e := binaryOp(cmp, l, r)
 			if out == nil {
 				out = e
@@ -466,8 +466,8 @@ func (b *binder) aexpr(a *pg_query.A_Expr, s *scope) *plan.Expr {
 	case pg_query.A_Expr_Kind_AEXPR_BETWEEN, pg_query.A_Expr_Kind_AEXPR_NOT_BETWEEN:
 		x := b.expr(a.Lexpr, s, catalog.TypeUnknown)
 		bounds := a.Rexpr.GetList().GetItems()
-		lo := b.expr(bounds[0], s, x.Type)
-		hi := b.expr(bounds[1], s, x.Type)
+		lo := b.expr(bounds[0], s, operandParamType(x.Type))
+		hi := b.expr(bounds[1], s, operandParamType(x.Type))
 		e := plan.CallOf("and", catalog.TypeBool, binaryOp(">=", x, lo), binaryOp("<=", x, hi))
 		if a.Kind == pg_query.A_Expr_Kind_AEXPR_NOT_BETWEEN {
 			e = plan.CallOf("not", catalog.TypeBool, e)
