@@ -2,9 +2,13 @@ package coordinator
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/cirrusdb/cirrus/catalog"
 	"github.com/cirrusdb/cirrus/catalog/pgcat"
+	"github.com/cirrusdb/cirrus/executor"
+	"github.com/cirrusdb/cirrus/internal/pgtype"
 	"github.com/cirrusdb/cirrus/planner"
 	"github.com/cirrusdb/cirrus/planner/plan"
 )
@@ -19,6 +23,7 @@ import (
 var informationSchemaOIDs = map[string]catalog.OID{
 	"schemata": 13382, "tables": 13425, "columns": 13295, "key_column_usage": 13329,
 	"table_constraints": 13411, "views": 13483, "table_privileges": 13416, "routine_privileges": 13353,
+	"routines": 13377, "parameters": 13334,
 }
 
 // infoSchemaRelation declares a view of information_schema.
@@ -46,6 +51,8 @@ var informationSchemaRelations = []*systemRelation{
 	infoSchemaRelation("views", infoViewsRows),
 	infoSchemaRelation("table_privileges", tablePrivilegesRows),
 	infoSchemaRelation("routine_privileges", routinePrivilegesRows),
+	infoSchemaRelation("routines", routinesRows),
+	infoSchemaRelation("parameters", parametersRows),
 }
 
 func yesNo(b bool) string {
@@ -299,6 +306,124 @@ func routinePrivilegesRows(cs *catalogState) []map[string]any {
 			return map[string]any{"specific_catalog": db, "specific_schema": planner.SystemSchema, "specific_name": fmt.Sprintf("%s_%d", p.Name, p.OID),
 				"routine_catalog": db, "routine_schema": planner.SystemSchema, "routine_name": p.Name}
 		})...)
+	}
+	return out
+}
+
+// routineType is information_schema's data_type of a function's result
+// or argument type o (PostgreSQL's CASE: ARRAY for an array type, else
+// format_type; every type Cirrus knows is in pg_catalog), and the type's
+// name; ok is false for a type Cirrus does not know.
+func routineType(o catalog.OID) (dataType, name string, ok bool) {
+	if pt, ok := pgcat.PseudoTypes[o]; ok {
+		return pt[1], pt[0], true
+	}
+	t, ok := pgcat.TypeByOID(o)
+	if !ok {
+		return "", "", false
+	}
+	if t.Elem != 0 && t.Len == -1 {
+		return "ARRAY", t.Name, true
+	}
+	return executor.FormatType(o, -1, true), t.Name, true
+}
+
+// languageNames are pg_language's names of the languages of pg_proc.
+var languageNames = map[catalog.OID]string{pgcat.InternalLanguage: "internal", 13: "c", pgcat.SQLLanguage: "sql"}
+
+// routinesRows lists the built-in functions as PostgreSQL 15's
+// information_schema.routines shows them: a function a role may execute
+// (every built-in one), its body visible to members of its owner.
+func routinesRows(cs *catalogState) []map[string]any {
+	var out []map[string]any
+	db := cs.s.database()
+	owner := cs.cat.HasPrivsOfRole(cs.s.currentRole(), catalog.BootstrapSuperuser)
+	for _, p := range pgcat.Procs {
+		lang := languageNames[p.Lang]
+		row := map[string]any{
+			"specific_catalog": db, "specific_schema": planner.SystemSchema, "specific_name": fmt.Sprintf("%s_%d", p.Name, p.OID),
+			"routine_catalog": db, "routine_schema": planner.SystemSchema, "routine_name": p.Name,
+			"routine_body": "EXTERNAL", "external_language": strings.ToUpper(lang), "parameter_style": "GENERAL",
+			"is_deterministic": yesNo(p.Volatile == "i"), "sql_data_access": "MODIFIES", "schema_level_routine": "YES",
+			"max_dynamic_result_sets": 0, "security_type": "INVOKER", "as_locator": "NO", "is_udt_dependent": "NO",
+		}
+		if lang == "sql" {
+			row["routine_body"] = "SQL"
+		}
+		if lang == "c" {
+			row["external_name"] = p.Src
+		}
+		if owner {
+			row["routine_definition"] = p.Src
+		}
+		if p.Kind != "p" {
+			row["dtd_identifier"] = "0"
+			row["is_null_call"] = yesNo(p.Strict)
+			row["data_type"] = "USER-DEFINED"
+			if dt, name, ok := routineType(p.Ret); ok {
+				row["data_type"], row["type_udt_catalog"], row["type_udt_schema"], row["type_udt_name"] = dt, db, planner.SystemSchema, name
+			}
+		}
+		switch p.Kind {
+		case "f":
+			row["routine_type"] = "FUNCTION"
+		case "p":
+			row["routine_type"] = "PROCEDURE"
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// parametersRows lists the built-in functions' arguments (OUT ones
+// included) as PostgreSQL 15's information_schema.parameters does: one
+// row per argument whose type pg_type has, with its mode and name.
+func parametersRows(cs *catalogState) []map[string]any {
+	var out []map[string]any
+	db := cs.s.database()
+	modes := map[string]string{"i": "IN", "o": "OUT", "b": "INOUT", "v": "IN", "t": "OUT"}
+	for _, p := range pgcat.Procs {
+		types := strings.Fields(p.Args)
+		if p.AllArgs != "" {
+			types = arrayElems(p.AllArgs)
+		}
+		ms, names := arrayElems(p.Modes), arrayElems(p.ArgNames)
+		for i, ts := range types {
+			o, err := strconv.ParseUint(ts, 10, 32)
+			if err != nil {
+				continue
+			}
+			dt, name, ok := routineType(catalog.OID(o))
+			if !ok {
+				continue
+			}
+			row := map[string]any{
+				"specific_catalog": db, "specific_schema": planner.SystemSchema, "specific_name": fmt.Sprintf("%s_%d", p.Name, p.OID),
+				"ordinal_position": i + 1, "parameter_mode": "IN", "is_result": "NO", "as_locator": "NO", "data_type": dt,
+				"udt_catalog": db, "udt_schema": planner.SystemSchema, "udt_name": name, "dtd_identifier": strconv.Itoa(i + 1),
+			}
+			if i < len(ms) {
+				row["parameter_mode"] = modes[ms[i]]
+			}
+			if i < len(names) && names[i] != "" {
+				row["parameter_name"] = names[i]
+			}
+			out = append(out, row)
+		}
+	}
+	return out
+}
+
+// arrayElems splits a catalog array's text ({a,b}) into its elements,
+// nil for none.
+func arrayElems(s string) []string {
+	elems, err := pgtype.ParseArray(catalog.ArrayOf(catalog.Text), s)
+	if err != nil || s == "" {
+		return nil
+	}
+	out := make([]string, len(elems))
+	for i, e := range elems {
+		out[i] = e.S
 	}
 	return out
 }

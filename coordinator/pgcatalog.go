@@ -253,7 +253,9 @@ func classRows(cs *catalogState) []map[string]any {
 		if r.Schema == planner.InformationSchema {
 			ns = pgcat.InformationSchemaNamespace
 		}
-		out = append(out, classRow(r.OID, r.Name, ns, kind, len(r.Columns), false))
+		row := classRow(r.OID, r.Name, ns, kind, len(r.Columns), false)
+		row["reltype"] = pgcat.SystemRowTypes[r.SchemaName()+"."+r.Name][0]
+		out = append(out, row)
 	}
 	for _, x := range cs.tables() {
 		t := x.t
@@ -262,7 +264,7 @@ func classRows(cs *catalogState) []map[string]any {
 			kind = "v"
 		}
 		row := classRow(t.OID, t.Name, t.Namespace, kind, len(t.Columns), len(t.PrimaryKey) > 0)
-		row["relowner"], row["relacl"] = t.Owner(), aclArray(cs.cat, t.ACL)
+		row["relowner"], row["relacl"], row["reltype"] = t.Owner(), aclArray(cs.cat, t.ACL), planner.RowTypeOID(t)
 		out = append(out, row)
 		if len(t.PrimaryKey) > 0 {
 			ix := classRow(planner.PrimaryKeyIndexOID(t), planner.PrimaryKeyName(t), t.Namespace, "i", len(t.PrimaryKey), false)
@@ -380,12 +382,50 @@ func typeRows(cs *catalogState) []map[string]any {
 			"typispreferred": t.Preferred, "typisdefined": true, "typdelim": ",", "typelem": t.Elem, "typarray": t.Array,
 			"typalign": t.Align, "typstorage": t.Storage, "typtypmod": -1, "typcollation": t.Collation,
 		}
-		for i, col := range []string{"typinput", "typoutput", "typreceive", "typsend", "typmodin", "typmodout", "typanalyze", "typsubscript"} {
-			row[col] = t.Procs[i].OID
-		}
+		setTypeProcs(row, t.Procs)
 		out = append(out, row)
 	}
+	// Every relation has a row type (a composite) and an array type of it.
+	for _, r := range allSystemRelations() {
+		if rt, ok := pgcat.SystemRowTypes[r.SchemaName()+"."+r.Name]; ok {
+			ns := catalog.PgCatalogNamespace
+			if r.Schema == planner.InformationSchema {
+				ns = pgcat.InformationSchemaNamespace
+			}
+			out = append(out, rowTypeRows(r.Name, ns, r.OID, rt[0], rt[1], catalog.BootstrapSuperuser)...)
+		}
+	}
+	for _, x := range cs.tables() {
+		t := x.t
+		out = append(out, rowTypeRows(t.Name, t.Namespace, t.OID, planner.RowTypeOID(t), planner.RowArrayTypeOID(t), t.Owner())...)
+	}
 	return out
+}
+
+// setTypeProcs sets a pg_type row's typinput … typsubscript.
+func setTypeProcs(row map[string]any, procs [8]pgcat.ProcRef) {
+	for i, col := range []string{"typinput", "typoutput", "typreceive", "typsend", "typmodin", "typmodout", "typanalyze", "typsubscript"} {
+		row[col] = procs[i].OID
+	}
+}
+
+// rowTypeRows are the pg_type rows of relation rel's row type (OID oid,
+// named as the relation) and of its array type (arr, "_" and the name),
+// as CREATE TABLE and initdb make them.
+func rowTypeRows(name string, ns, rel, oid, arr, owner catalog.OID) []map[string]any {
+	row := map[string]any{
+		"oid": oid, "typname": name, "typnamespace": ns, "typowner": owner, "typlen": -1, "typtype": "c",
+		"typcategory": "C", "typisdefined": true, "typdelim": ",", "typrelid": rel, "typarray": arr,
+		"typalign": "d", "typstorage": "x", "typtypmod": -1,
+	}
+	setTypeProcs(row, pgcat.RowTypeProcs)
+	array := map[string]any{
+		"oid": arr, "typname": pgtype.TruncateName("_" + name), "typnamespace": ns, "typowner": owner, "typlen": -1,
+		"typtype": "b", "typcategory": "A", "typisdefined": true, "typdelim": ",", "typelem": oid,
+		"typalign": "d", "typstorage": "x", "typtypmod": -1,
+	}
+	setTypeProcs(array, pgcat.ArrayTypeProcs)
+	return []map[string]any{row, array}
 }
 
 func amRows(*catalogState) []map[string]any {

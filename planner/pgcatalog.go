@@ -56,6 +56,14 @@ func PrimaryKeyIndexOID(t *catalog.Table) catalog.OID { return t.OID | 0x8000000
 // (pg_constraint).
 func PrimaryKeyConstraintOID(t *catalog.Table) catalog.OID { return t.OID | 0xC0000000 }
 
+// RowTypeOID is the OID of table t's row type (pg_class.reltype; a
+// composite pg_type row), and RowArrayTypeOID that of its array type:
+// the table's OID with other high bits set.
+func RowTypeOID(t *catalog.Table) catalog.OID { return t.OID | 0x40000000 }
+
+// RowArrayTypeOID is the OID of the array type of table t's row type.
+func RowArrayTypeOID(t *catalog.Table) catalog.OID { return t.OID | 0x20000000 }
+
 // PrimaryKeyName is the name PostgreSQL gives a table's primary key
 // constraint and index.
 func PrimaryKeyName(t *catalog.Table) string { return pgtype.TruncateName(t.Name + "_pkey") }

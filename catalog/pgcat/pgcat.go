@@ -115,7 +115,29 @@ func init() {
 	for _, am := range AMs {
 		procNames[am.Handler.OID] = am.Handler.Name
 	}
+	for _, p := range RowTypeProcs {
+		if p.OID != 0 {
+			procNames[p.OID] = p.Name
+		}
+	}
 }
+
+// PseudoTypes are the pseudo-types the built-in functions take or return
+// (pg_type rows of typtype 'p', which Types does not hold): their names
+// and format_type's spelling of them.
+var PseudoTypes = map[catalog.OID][2]string{
+	2249: {"record", "record"}, 2275: {"cstring", "cstring"}, 2276: {"any", `"any"`}, 2283: {"anyelement", "anyelement"},
+	2776: {"anynonarray", "anynonarray"}, 5077: {"anycompatible", "anycompatible"}, 5078: {"anycompatiblearray", "anycompatiblearray"},
+}
+
+// RowTypeProcs are the typinput … typsubscript functions of a relation's
+// row type (a composite type: record_in, record_out, record_recv,
+// record_send); its array type has the arrays' (ArrayTypeProcs).
+var RowTypeProcs = [8]ProcRef{{2290, "record_in"}, {2291, "record_out"}, {2402, "record_recv"}, {2403, "record_send"}, {0, "-"}, {0, "-"}, {0, "-"}, {0, "-"}}
+
+// ArrayTypeProcs are the typinput … typsubscript functions of an array
+// type.
+var ArrayTypeProcs = [8]ProcRef{{750, "array_in"}, {751, "array_out"}, {2400, "array_recv"}, {2401, "array_send"}, {0, "-"}, {0, "-"}, {3816, "array_typanalyze"}, {6179, "array_subscript_handler"}}
 
 // TypeByOID returns the built-in type with OID o.
 func TypeByOID(o catalog.OID) (*Type, bool) {
