@@ -362,6 +362,9 @@ type frame struct {
 	key        sortKeyRT // RANGE offsets: the ORDER BY key
 	keyP       phys
 	desc       bool
+	// keyMicros converts the key to the offset's unit: microseconds per
+	// day for a date key (its offsets are intervals), else 1.
+	keyMicros int64
 }
 
 func (w *windowOp) newFrame(f plan.Frame) *frame {
@@ -371,6 +374,10 @@ func (w *windowOp) newFrame(f plan.Frame) *frame {
 		fr.key = w.keyOf(o.Expr.Col, o.Desc, o.NullsFirst)
 		fr.keyP = physOf(w.inTypes[o.Expr.Col])
 		fr.desc = o.Desc
+		fr.keyMicros = 1
+		if w.inTypes[o.Expr.Col].Kind == catalog.Date {
+			fr.keyMicros = 86_400_000_000
+		}
 	}
 	return fr
 }
@@ -529,6 +536,11 @@ func (fr *frame) inRange(val, base int, off plan.Datum, sub, less bool) bool {
 		return x >= sum
 	}
 	x, b, o := v.I64[val], v.I64[base], off.I
+	if fr.keyMicros != 1 {
+		// Dates compare as timestamps at midnight (in the range of
+		// timestamps, so the products fit).
+		x, b = x*fr.keyMicros, b*fr.keyMicros
+	}
 	if sub {
 		o = -o
 	}

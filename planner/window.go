@@ -375,10 +375,16 @@ func (b *binder) frameOffset(call *winCall, mode plan.FrameMode, n *pg_query.Nod
 		case kt.Kind == catalog.Float4 || kt.Kind == catalog.Float8:
 			ok = ok || e.Type.IsNumeric()
 			kt = catalog.TypeFloat8
-		default:
-			if e.Type.Kind == catalog.Interval && (kt.Kind == catalog.Date || kt.Kind == catalog.Timestamp) {
-				failf(sqlerr.FeatureNotSupported, "RANGE with an interval offset is not supported yet")
+		case (kt.Kind == catalog.Date || kt.Kind == catalog.Timestamp) && (e.Type.Kind == catalog.Interval || e.Type.Kind == catalog.Unknown):
+			if e.Type.Kind == catalog.Unknown && e.Kind == plan.Const && !e.Value.Null {
+				iv, err := parseInterval(e.Value.S, 0)
+				if err != nil {
+					fail(err)
+				}
+				e = plan.ConstOf(catalog.TypeInterval, iv.datum())
 			}
+			return intervalOffset(e, what)
+		default:
 			ok = false
 		}
 		if !ok {
@@ -401,6 +407,31 @@ func (b *binder) frameOffset(call *winCall, mode plan.FrameMode, n *pg_query.Nod
 	}
 	return e.Value
 }
+
+// intervalOffset is a RANGE offset over dates or timestamps: an interval
+// constant as microseconds. Intervals with months (whose length depends
+// on the date) are not supported.
+func intervalOffset(e *plan.Expr, what string) plan.Datum {
+	if e.Kind != plan.Const {
+		failf(sqlerr.FeatureNotSupported, "frame offsets must be constants")
+	}
+	if e.Value.Null {
+		failf(sqlerr.NullValueNotAllowed, "frame %s offset must not be null", what)
+	}
+	iv := intervalOf(e)
+	if iv.months*30*microsPerDay/microsPerDay/30 != iv.months || iv.days*microsPerDay/microsPerDay != iv.days {
+		failf(sqlerr.FeatureNotSupported, "this interval is too large for a frame offset")
+	}
+	if iv.months*30*microsPerDay+iv.days*microsPerDay+iv.micros < 0 {
+		failf(sqlerr.InvalidPrecedingOrFollowingSize, "invalid preceding or following size in window function")
+	}
+	if iv.months != 0 {
+		failf(sqlerr.FeatureNotSupported, "RANGE offsets with months or years are not supported yet")
+	}
+	return plan.Datum{I: iv.days*microsPerDay + iv.micros}
+}
+
+const microsPerDay = 86_400_000_000
 
 // scaleOfType is a numeric type's scale (0 for an unconstrained one).
 func scaleOfType(t catalog.Type) int32 {

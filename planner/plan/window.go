@@ -72,8 +72,8 @@ const (
 
 // FrameBound is a frame's start or end. Offset is a constant: a row or
 // group count in I for ROWS and GROUPS; for RANGE a distance in the ORDER
-// BY key's representation (I for int64-backed keys, scaled like the key;
-// F for floats).
+// BY key's representation (I for int64-backed keys, scaled like the key,
+// and microseconds for dates and timestamps; F for floats).
 type FrameBound struct {
 	Kind   BoundKind `json:"kind"`
 	Offset Datum     `json:"offset,omitempty"`
