@@ -49,6 +49,9 @@ type session struct {
 	reported  map[string]string
 	// rows counts the rows the running statement returned (metrics).
 	rows int64
+	// split is the parse tree of the one statement of the last simple
+	// query, until its Prepare takes it.
+	split *planner.Parsed
 }
 
 func newSession(c *Coordinator, p pgwire.StartupParams, user catalog.OID) *session {
@@ -121,7 +124,35 @@ type change struct {
 	staged  bool  // its current state has been staged in metad's transaction
 }
 
-func (s *session) Split(sql string) ([]string, error) { return planner.Split(sql) }
+// Split implements pgwire.Session. A query of one statement keeps its
+// parse tree for the Prepare that follows (see parse).
+func (s *session) Split(sql string) ([]string, error) {
+	ps, err := planner.Parse(sql)
+	if err != nil {
+		return nil, err
+	}
+	s.split = nil
+	if len(ps) == 1 && strings.HasPrefix(sql, ps[0].SQL) {
+		// Its tree's locations are offsets in its own text too.
+		s.split = &ps[0]
+	}
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.SQL
+	}
+	return out, nil
+}
+
+// parse parses a statement to prepare: a simple query's one statement was
+// parsed by Split already.
+func (s *session) parse(sql string) ([]planner.Parsed, error) {
+	if p := s.split; p != nil && p.SQL == sql {
+		s.split = nil
+		return []planner.Parsed{*p}, nil
+	}
+	s.split = nil
+	return planner.Parse(sql)
+}
 
 func (s *session) TxStatus() byte {
 	switch {
@@ -211,7 +242,7 @@ func (s *session) recoverInternal(err *error) {
 
 func (s *session) Prepare(ctx context.Context, sql string, paramOIDs []uint32) (_ pgwire.Statement, err error) {
 	defer s.recoverInternal(&err)
-	ps, err := planner.Parse(sql)
+	ps, err := s.parse(sql)
 	if err != nil {
 		return nil, err
 	}

@@ -40,19 +40,6 @@ func Parse(sql string) ([]Parsed, error) {
 	return out, nil
 }
 
-// Split returns the text of each statement in sql.
-func Split(sql string) ([]string, error) {
-	ps, err := Parse(sql)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]string, len(ps))
-	for i, p := range ps {
-		out[i] = p.SQL
-	}
-	return out, nil
-}
-
 func syntaxError(err error) error {
 	var pe *pgparser.Error
 	if errors.As(err, &pe) {

@@ -15,13 +15,14 @@
 # root), holding the TPC-H tables of `cirrus tpch ddl` (no rows: the
 # queries read only the catalog). Work directory: $BENCH_DIR (default
 # ./data/bench-describe; deleted first). Query mode: $BENCH_MODE (pgbench
-# -M, default simple, as psql sends them).
+# -M, default simple, as psql sends them). Binary: $BENCH_CIRRUS_BIN (default
+# ./bin/cirrus), e.g. an older build to compare with.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-10}
 BENCH=${BENCH_DIR:-./data/bench-describe}
 MODE=${BENCH_MODE:-simple}
-CIRRUS=./bin/cirrus
+CIRRUS=${BENCH_CIRRUS_BIN:-./bin/cirrus}
 PGBIN=${CIRRUS_PG_BINDIR:-/usr/lib/postgresql/15/bin}
 SCRIPT=$PWD/scripts/bench-describe.sql
 
