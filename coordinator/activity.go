@@ -20,7 +20,6 @@ import (
 	"github.com/cirrusdb/cirrus/internal/sqlerr"
 	"github.com/cirrusdb/cirrus/planner"
 	"github.com/cirrusdb/cirrus/planner/plan"
-	"github.com/cirrusdb/cirrus/vec"
 )
 
 // Session states, as pg_stat_activity.state shows them.
@@ -468,7 +467,7 @@ func (s *session) evalSessionFuncs(ctx context.Context, n plan.Node, w pgwire.Re
 		args := make([]plan.Datum, 2) // pid, pg_terminate_backend's timeout (default 0)
 		null := false
 		for i, a := range e.Args {
-			if args[i], err = constValue(a); err != nil {
+			if args[i], err = s.constValue(ctx, a); err != nil {
 				return
 			}
 			null = null || args[i].Null
@@ -498,34 +497,36 @@ func (s *session) evalSessionFuncs(ctx context.Context, n plan.Node, w pgwire.Re
 	return err
 }
 
-// constValue evaluates an expression that reads no column.
-func constValue(e *plan.Expr) (plan.Datum, error) {
-	ev, err := executor.Compile(e)
-	if err != nil {
-		return plan.Datum{}, err
-	}
-	if reads(e) {
+// constValue evaluates an expression that reads no column of the plan's
+// rows; it may hold scalar subqueries, which run as in any plan (a
+// one-row VALUES here).
+func (s *session) constValue(ctx context.Context, e *plan.Expr) (plan.Datum, error) {
+	if readsColumn(e) {
 		return plan.Datum{}, sqlerr.Unsupported("%s with an argument that depends on rows is not supported", "pg_cancel_backend and pg_terminate_backend")
 	}
-	v, err := ev.Eval(&vec.Batch{N: 1})
+	op, err := executor.Build(ctx, &plan.Values{ColTypes: []catalog.Type{e.Type}, Rows: [][]*plan.Expr{{e}}}, s.env())
 	if err != nil {
 		return plan.Datum{}, err
 	}
-	if v.IsNull(0) {
-		return plan.Datum{Null: true}, nil
+	defer op.Close()
+	b, err := op.Next(ctx)
+	if err != nil {
+		return plan.Datum{}, err
 	}
-	return plan.Datum{I: v.I64[0]}, nil
+	if b == nil || b.N != 1 {
+		return plan.Datum{}, sqlerr.New(sqlerr.Internal, "coordinator: a one-row VALUES gave no row")
+	}
+	if v := b.Cols[0]; !v.IsNull(0) {
+		return plan.Datum{I: v.I64[0]}, nil
+	}
+	return plan.Datum{Null: true}, nil
 }
 
-// reads reports whether e reads an input column or a subquery.
-func reads(e *plan.Expr) bool {
-	if e.Kind == plan.ColumnRef || e.Sub != nil {
+// readsColumn reports whether e reads a column of its plan's rows (a
+// scalar subquery's plan is its own).
+func readsColumn(e *plan.Expr) bool {
+	if e.Kind == plan.ColumnRef {
 		return true
 	}
-	for _, a := range e.Args {
-		if reads(a) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(e.Args, readsColumn)
 }

@@ -416,6 +416,9 @@ func TestClusterSignalLikePostgres(t *testing.T) {
 			do("bob", bob, f, "NULL")
 		}
 		do("bob", bob, "pg_cancel_backend", "pg_backend_pid()")
+		do("bob", bob, "pg_cancel_backend", "(SELECT pid FROM pg_stat_activity WHERE application_name = 'alice2')")
+		do("bob", bob, "pg_cancel_backend", "(SELECT pid FROM pg_stat_activity)")
+		do("bob", bob, "pg_cancel_backend", "(SELECT pid FROM pg_stat_activity WHERE false)")
 		do("carol", carol, "pg_cancel_backend", alicePID)
 		do("alice", alice2, "pg_cancel_backend", alicePID)
 		do("superuser", root2, "pg_cancel_backend", alicePID)
