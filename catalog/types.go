@@ -133,6 +133,9 @@ func (t Type) ElemType() Type {
 	case OidVector:
 		return TypeOid
 	}
+	if t.Elem == Numeric {
+		return TypeNumericDynamic // numeric[] elements keep their own scales
+	}
 	return Type{Kind: t.Elem}
 }
 

@@ -72,6 +72,7 @@ func TestPgxNumericDifferential(t *testing.T) {
 		{"SELECT count(*) FROM bignum WHERE w = $1 OR h < $2", []any{"-0.00009", "-100000000000000000000000000000"}},
 		{"SELECT $1::numeric(5,2) = $2, $3 < 1.5::numeric(2,1)", []any{num("1.5"), num("1.499"), num("1.4999")}},
 		{"SELECT count(*) FROM bignum WHERE w BETWEEN $1 AND $2 OR w IN ($3, $4)", []any{"99.99991", "99.99992", num("-0.00009"), "0.00011"}},
+		{"SELECT count(*) FROM bignum WHERE w = ANY ($1) OR u = ANY ($1)", []any{[]pgtype.Numeric{num("-0.00009"), num("0.00011"), nan}}},
 	}
 	comparePgxModes(t, dsns, queries)
 	// Every mode ran each of the five good INSERTs twice.
