@@ -25,6 +25,8 @@ type portalRows struct {
 	rows  cursorRows // as a NO SCROLL cursor's
 	start time.Time  // of the first Execute (the statement's latency)
 	total int64
+	// counted is set once the statement is counted as finished.
+	counted bool
 }
 
 var _ pgwire.Suspender = (*statement)(nil)
@@ -129,24 +131,31 @@ func (p *portalRows) Fetch(ctx context.Context, max int64, w pgwire.ResultWriter
 	p.total += n
 	if err != nil {
 		err = statementErr(ctx, err)
-		p.Close()
-		s.c.metrics.finish(p.start, p.total, err, ctx)
+		p.finish(err, ctx)
 		return n, false, s.fail(err)
 	}
 	if n == count && max > 0 {
 		return n, false, nil
 	}
-	p.Close()
-	s.c.metrics.finish(p.start, p.total, nil, ctx)
+	p.finish(nil, ctx)
 	return n, true, nil
 }
 
-// Close implements pgwire.Rows: the operators and the participants'
-// streams end. It may be called more than once.
-func (p *portalRows) Close() {
+// finish closes the portal and counts its statement as finished (ok when
+// err is nil), once.
+func (p *portalRows) finish(err error, ctx context.Context) {
 	p.rows.close()
 	delete(p.s.portals, p)
+	if !p.counted {
+		p.counted = true
+		p.s.c.metrics.finish(p.start, p.total, err, ctx)
+	}
 }
+
+// Close implements pgwire.Rows: the operators and the participants'
+// streams end; a statement closed before its last row counts as
+// finished. It may be called more than once.
+func (p *portalRows) Close() { p.finish(nil, context.Background()) }
 
 // closePortals closes the session's paused portals (the end of their
 // transaction).
