@@ -13,6 +13,7 @@ const python = "/usr/bin/python3"
 var psycopg2Sections = []section{
 	{name: "simple"},
 	{name: "params"},
+	{name: "array_params"},
 	{name: "executemany"},
 	{name: "named_cursor"},
 	{name: "copy_from"},

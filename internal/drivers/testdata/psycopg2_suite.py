@@ -71,6 +71,16 @@ def params():
     q("select %s::timestamp + interval '1 day', %s::date", ("2024-02-28 10:00:00", "2024-02-28"))
 
 
+def array_params():
+    # psycopg2 sends a list as ARRAY[...] (an empty one as '{}'), read back
+    # as a Python list from the array's text.
+    q("select n_name from nation where n_nationkey = any(%s) order by 1", ([1, 2, 3, 24],))
+    q("select %s::text[], %s::int8[], %s::float8[]", (["a", None, "b c", 'q"'], [1, -2 ** 40], [0.5, -2.0]))
+    q("select array_length(%s::int4[], 1), cardinality(%s::text[])", ([], ["x", "y"]))
+    q("select unnest(%s::int4[]) as u order by 1", ([3, 1, 2],))
+    q("select array[n_nationkey, n_regionkey] from nation where n_nationkey < 3 order by 1")
+
+
 def executemany():
     with conn.cursor() as cur:
         cur.execute("create table py2_many (id integer not null, name varchar(20), price numeric(10,2), day date)")
@@ -233,6 +243,7 @@ def transactions():
 main({
     "simple": simple,
     "params": params,
+    "array_params": array_params,
     "executemany": executemany,
     "named_cursor": named_cursor,
     "copy_from": copy_from,
