@@ -161,10 +161,19 @@ func (b *binder) expr(n *pg_query.Node, s *scope, hint catalog.Type) *plan.Expr 
 		return e
 	case *pg_query.Node_NullTest:
 		arg := b.expr(x.NullTest.Arg, s, catalog.TypeUnknown)
+		op := "isnotnull"
 		if x.NullTest.Nulltesttype == pg_query.NullTestType_IS_NULL {
-			return plan.CallOf("isnull", catalog.TypeBool, arg)
+			op = "isnull"
 		}
-		return plan.CallOf("isnotnull", catalog.TypeBool, arg)
+		if arg.Kind == plan.Call && arg.Op == "row" && len(arg.Args) > 0 {
+			// A row is NULL when every field is, NOT NULL when none is.
+			e := plan.CallOf(op, catalog.TypeBool, arg.Args[0])
+			for _, f := range arg.Args[1:] {
+				e = plan.CallOf("and", catalog.TypeBool, e, plan.CallOf(op, catalog.TypeBool, f))
+			}
+			return e
+		}
+		return plan.CallOf(op, catalog.TypeBool, arg)
 	case *pg_query.Node_BooleanTest:
 		return b.booleanTest(x.BooleanTest, s)
 	case *pg_query.Node_FuncCall:
@@ -192,6 +201,19 @@ func (b *binder) expr(n *pg_query.Node, s *scope, hint catalog.Type) *plan.Expr 
 		return b.collate(x.CollateClause, s, hint)
 	case *pg_query.Node_AArrayExpr:
 		return b.arrayConstructor(x.AArrayExpr, s, hint)
+	case *pg_query.Node_RowExpr:
+		// ROW(a, b, …): a record of fields f1, f2, … (untyped literals
+		// as text).
+		var args []*plan.Expr
+		var names []string
+		for i, a := range x.RowExpr.Args {
+			e := b.expr(a, s, catalog.TypeUnknown)
+			if e.Type.Kind == catalog.Unknown {
+				e = coerce(e, catalog.TypeText)
+			}
+			args, names = append(args, e), append(names, "f"+itoa(i+1))
+		}
+		return b.record(args, names)
 	case *pg_query.Node_AIndirection:
 		e := b.expr(x.AIndirection.Arg, s, catalog.TypeUnknown)
 		for _, ind := range x.AIndirection.Indirection {

@@ -137,17 +137,19 @@ func (b *binder) setFunctionCall(name string, fc *pg_query.FuncCall, s *scope) *
 	if fields == nil {
 		return plan.Col(ids[0], f.ColTypes[0])
 	}
-	return b.record(ids, f.ColTypes, fields)
+	var cols []*plan.Expr
+	for i, id := range ids {
+		cols = append(cols, plan.Col(id, f.ColTypes[i]))
+	}
+	return b.record(cols, fields)
 }
 
-// record returns the record of columns ids, remembering its field names
+// record returns the record of values args, remembering its field names
 // for field selection.
-func (b *binder) record(ids []int, types []catalog.Type, names []string) *plan.Expr {
-	var args []*plan.Expr
+func (b *binder) record(args []*plan.Expr, names []string) *plan.Expr {
 	var fields []OutputColumn
-	for i, id := range ids {
-		args = append(args, plan.Col(id, types[i]))
-		fields = append(fields, OutputColumn{Name: names[i], Type: types[i]})
+	for i, a := range args {
+		fields = append(fields, OutputColumn{Name: names[i], Type: a.Type})
 	}
 	e := plan.CallOf("row", catalog.TypeRecord, args...)
 	b.noteFields(e, fields)

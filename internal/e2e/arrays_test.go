@@ -12,10 +12,10 @@ import (
 // int8[], text[], varchar[], float8[], oid[], with NULL elements and
 // empty) and reg* parameters through pgx in all five query-exec modes,
 // which send them in binary (with the types from Describe) or as text,
-// and reads arrays and reg* values back in the formats pgx asks for
-// (binary arrays; reg* OIDs in binary, names in text), against Cirrus and
-// PostgreSQL 15: descriptions, every value's bytes, tags and SQLSTATEs
-// must be identical.
+// and reads arrays, reg* values and records back in the formats pgx asks
+// for (binary arrays and records; reg* OIDs in binary, names in text),
+// against Cirrus and PostgreSQL 15: descriptions, every value's bytes,
+// tags and SQLSTATEs must be identical.
 func TestPgxArrayAndRegDifferential(t *testing.T) {
 	pg := pgtest.Shared(t)
 	c := startCluster(t, "")
@@ -55,6 +55,9 @@ func TestPgxArrayAndRegDifferential(t *testing.T) {
 		{"SELECT relname::text FROM pg_class WHERE oid = $1::regclass", []any{"pg_namespace"}},
 		{"SELECT $1::regclass", []any{"no_such_table"}},
 		{"SELECT $1::oid, $2::oid[]", []any{uint32(1259), []uint32{1259, 2615}}},
+		{"SELECT ROW(1, 'a b'::text, NULL::int8, 2.50), information_schema._pg_expandarray(ARRAY[5, 6]) ORDER BY 2", nil},
+		{"SELECT (information_schema._pg_expandarray($1::int2[])).n, unnest($2::text[]) WITH ORDINALITY", []any{[]int16{4, 2}, []string{"p"}}},
+		{"SELECT u.x, u.i FROM unnest($1::text[]) WITH ORDINALITY AS u(x, i) ORDER BY 2 DESC", []any{[]string{"p", "q"}}},
 	}
 	comparePgxModes(t, dsns, queries)
 }
