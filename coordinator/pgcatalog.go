@@ -183,6 +183,7 @@ var catalogRelations = []*systemRelation{
 	catalogRelation("pg_statio_user_tables", planner.SystemView, statioUserTablesRows),
 	perSession(catalogRelation("pg_settings", planner.SystemView, settingsRows)),
 	catalogRelation("pg_description", planner.SystemCatalog, descriptionRows),
+	catalogRelation("pg_aggregate", planner.SystemCatalog, aggregateRows),
 	// Relations of objects Cirrus does not have: always empty.
 	catalogRelation("pg_attrdef", planner.SystemCatalog, nil),
 	catalogRelation("pg_inherits", planner.SystemCatalog, nil),
@@ -230,6 +231,28 @@ func namespaceRows(cs *catalogState) []map[string]any {
 	var out []map[string]any
 	for _, ns := range pgcat.Namespaces(cs.cat) {
 		out = append(out, map[string]any{"oid": ns.OID, "nspname": ns.Name, "nspowner": ns.Owner(), "nspacl": aclArray(cs.cat, ns.ACL)})
+	}
+	return out
+}
+
+func aggregateRows(*catalogState) []map[string]any {
+	var out []map[string]any
+	for _, a := range pgcat.Aggregates {
+		row := map[string]any{
+			"aggfnoid": a.Fn, "aggkind": a.Kind, "aggnumdirectargs": 0, "aggtransfn": a.TransFn.OID, "aggfinalfn": a.FinalFn.OID,
+			"aggcombinefn": a.CombineFn.OID, "aggserialfn": a.SerialFn.OID, "aggdeserialfn": a.DeserialFn.OID,
+			"aggmtransfn": a.MTransFn.OID, "aggminvtransfn": a.MInvTransFn.OID, "aggmfinalfn": a.MFinalFn.OID,
+			"aggfinalextra": a.FinalExtra, "aggmfinalextra": a.MFinalExtra, "aggfinalmodify": a.FinalModify,
+			"aggmfinalmodify": a.MFinalModify, "aggsortop": a.SortOp, "aggtranstype": a.TransType, "aggtransspace": a.TransSpace,
+			"aggmtranstype": a.MTransType, "aggmtransspace": a.MTransSpace,
+		}
+		if a.InitVal != "" {
+			row["agginitval"] = a.InitVal
+		}
+		if a.MInitVal != "" {
+			row["aggminitval"] = a.MInitVal
+		}
+		out = append(out, row)
 	}
 	return out
 }

@@ -269,7 +269,12 @@ func (b *binder) regName(e *plan.Expr) *plan.Expr {
 		}
 		delete(m, 0)
 	case catalog.RegProc:
+		// regprocout qualifies a name regprocin would not find uniquely
+		// (an overloaded function's, PostgreSQL's overloads counted).
 		for o, n := range pgcat.ProcNames() {
+			if pgcat.Overloaded(n) {
+				n = SystemSchema + "." + n
+			}
 			m[int64(o)] = plan.Datum{S: n}
 		}
 	case catalog.RegRole:

@@ -120,6 +120,13 @@ func init() {
 			procNames[p.OID] = p.Name
 		}
 	}
+	for _, a := range Aggregates {
+		for _, p := range []ProcRef{a.TransFn, a.FinalFn, a.CombineFn, a.SerialFn, a.DeserialFn, a.MTransFn, a.MInvTransFn, a.MFinalFn} {
+			if p.OID != 0 {
+				procNames[p.OID] = p.Name
+			}
+		}
+	}
 }
 
 // PseudoTypes are the pseudo-types the built-in functions take or return
@@ -157,6 +164,10 @@ func ProcName(o catalog.OID) (string, bool) {
 	n, ok := procNames[o]
 	return n, ok
 }
+
+// Overloaded reports whether PostgreSQL 15 has more than one built-in
+// function named name (its regproc output is then qualified).
+func Overloaded(name string) bool { return overloaded[name] }
 
 // ProcNames returns every built-in function's OID with its name.
 func ProcNames() map[catalog.OID]string { return procNames }
@@ -213,7 +224,7 @@ var Collations = []Collation{
 // PostgreSQL. Views created by initdb have the OIDs of a PostgreSQL 15.18
 // initdb.
 var RelationOIDs = map[string]catalog.OID{
-	"pg_am": 2601, "pg_attrdef": 2604, "pg_available_extensions": 12081, "pg_conversion": 2607, "pg_default_acl": 826,
+	"pg_am": 2601, "pg_aggregate": 2600, "pg_attrdef": 2604, "pg_available_extensions": 12081, "pg_conversion": 2607, "pg_default_acl": 826,
 	"pg_foreign_data_wrapper": 2328, "pg_policies": 12018, "pg_sequences": 12048, "pg_attribute": 1249, "pg_auth_members": 1261, "pg_authid": 1260,
 	"pg_cast": 2605, "pg_class": 1259, "pg_collation": 3456, "pg_constraint": 2606, "pg_database": 1262,
 	"pg_depend": 2608, "pg_description": 2609, "pg_enum": 3501, "pg_event_trigger": 3466, "pg_extension": 3079,
@@ -335,6 +346,20 @@ func ProcByName(name string) (catalog.OID, bool) {
 		}
 	}
 	return 0, false
+}
+
+// Aggregate is a row of pg_aggregate (aggregates_gen.go); Fn is the
+// aggregate's pg_proc OID, the other functions regprocs.
+type Aggregate struct {
+	Fn                                          catalog.OID
+	Kind                                        string
+	TransFn, FinalFn, CombineFn, SerialFn       ProcRef
+	DeserialFn, MTransFn, MInvTransFn, MFinalFn ProcRef
+	FinalExtra, MFinalExtra                     bool
+	FinalModify, MFinalModify                   string
+	SortOp, TransType, MTransType               catalog.OID
+	TransSpace, MTransSpace                     int
+	InitVal, MInitVal                           string
 }
 
 // Description is a row of pg_description: the comment on an object (a

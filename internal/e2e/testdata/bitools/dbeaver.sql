@@ -159,7 +159,6 @@ SELECT pet.*, d.description FROM pg_catalog.pg_event_trigger pet
 LEFT OUTER JOIN pg_catalog.pg_description d ON pet."oid" = d.objoid
 
 -- dbeaver: database, installed extensions (PostgreDatabase.ExtensionCache)
--- pending catalogx: unnest() in a select list (set-returning function)
 SELECT 
  e.oid,
  cfg.tbls,
@@ -310,7 +309,6 @@ ORDER BY p.proname
 
 -- dbeaver: schema, aggregates (PostgreSchema.AggregateCache)
 -- rows
--- pending bitools: pg_aggregate is missing; it needs PostgreSQL's rows (transition functions, types) for the 41 aggregates pg_proc lists
 SELECT p.oid AS proc_oid,p.proname AS proc_name,a.*
 FROM pg_catalog.pg_aggregate a,pg_catalog.pg_proc p
 WHERE p.oid=a.aggfnoid AND p.pronamespace=:public_oid
@@ -363,7 +361,6 @@ SELECT i.*,c.relnamespace FROM pg_catalog.pg_inherits i,pg_catalog.pg_class c WH
 SELECT i.*,c.relnamespace FROM pg_catalog.pg_inherits i,pg_catalog.pg_class c WHERE i.inhparent=:lineitem_oid AND c.oid=i.inhrelid
 
 -- dbeaver: schema, extensions in the schema (PostgreSchema.ExtensionCache)
--- pending catalogx: unnest() in a select list (set-returning function)
 SELECT 
  e.oid,
  cfg.tbls,
