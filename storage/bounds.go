@@ -85,8 +85,7 @@ func (m *FileMeta) RowGroupBounds(rg int, cols []catalog.Column, ci int) Bounds 
 			}
 			b.MinI, b.MaxI = int64(s.Min()), int64(s.Max())
 			if kind == pkDate {
-				b.MinI -= pgEpochDays
-				b.MaxI -= pgEpochDays
+				b.MinI, b.MaxI = fromUnixDays(s.Min()), fromUnixDays(s.Max())
 			}
 			b.HasMinMax = true
 		case bk == 'i' && (kind == pkInt64 || kind == pkTimestamp):
@@ -96,8 +95,7 @@ func (m *FileMeta) RowGroupBounds(rg int, cols []catalog.Column, ci int) Bounds 
 			}
 			b.MinI, b.MaxI = s.Min(), s.Max()
 			if kind == pkTimestamp {
-				b.MinI -= pgEpochMicros
-				b.MaxI -= pgEpochMicros
+				b.MinI, b.MaxI = fromUnixMicros(b.MinI), fromUnixMicros(b.MaxI)
 			}
 			b.HasMinMax = true
 		case bk == 's':

@@ -391,14 +391,17 @@ func (w *FileWriter) writeColumn(i int, cw file.ColumnChunkWriter, v *vec.Vector
 	case pkInt32, pkDate:
 		src := v.I64[off : off+n]
 		lo, hi, ok := st.addInt64(src, nulls)
-		delta := int64(0)
+		conv := func(x int64) int32 { return int32(x) }
 		if w.kinds[i] == pkDate {
-			delta = pgEpochDays
+			// ±infinity keep their values; finite dates shift.
+			conv = toUnixDays
+			lo, hi, ok = finiteRange(src, nulls, math.MinInt32, math.MaxInt32)
+			lo, hi = lo+pgEpochDays, hi+pgEpochDays
 		}
-		if ok && (lo+delta < math.MinInt32 || hi+delta > math.MaxInt32) {
+		if ok && (lo < math.MinInt32 || hi > math.MaxInt32) {
 			return fmt.Errorf("value out of range for %s", w.cols[i].Type)
 		}
-		w.i32 = compactConvert(w.i32, src, nulls, func(x int64) int32 { return int32(x + delta) })
+		w.i32 = compactConvert(w.i32, src, nulls, conv)
 		_, err = cw.(*file.Int32ColumnChunkWriter).WriteBatch(w.i32, defs, nil)
 	case pkInt64:
 		src := v.I64[off : off+n]
@@ -411,11 +414,14 @@ func (w *FileWriter) writeColumn(i int, cw file.ColumnChunkWriter, v *vec.Vector
 		_, err = cw.(*file.Int64ColumnChunkWriter).WriteBatch(vals, defs, nil)
 	case pkTimestamp:
 		src := v.I64[off : off+n]
-		_, hi, ok := st.addInt64(src, nulls)
-		if ok && hi > math.MaxInt64-pgEpochMicros {
-			return fmt.Errorf("value out of range for %s", w.cols[i].Type)
+		if _, hi, ok := st.addInt64(src, nulls); ok && hi >= math.MaxInt64-pgEpochMicros {
+			// ±infinity keep their values; finite timestamps shift (and
+			// must not land on +infinity's).
+			if _, hi, ok = finiteRange(src, nulls, math.MinInt64, math.MaxInt64); ok && hi >= math.MaxInt64-pgEpochMicros {
+				return fmt.Errorf("value out of range for %s", w.cols[i].Type)
+			}
 		}
-		w.i64 = compactConvert(w.i64, src, nulls, func(x int64) int64 { return x + pgEpochMicros })
+		w.i64 = compactConvert(w.i64, src, nulls, toUnixMicros)
 		_, err = cw.(*file.Int64ColumnChunkWriter).WriteBatch(w.i64, defs, nil)
 	case pkFloat32:
 		src := v.F64[off : off+n]
@@ -480,6 +486,52 @@ func compact[T any](dst, src []T, nulls []bool) []T {
 
 // compactConvert returns conv of the non-NULL values of src (all values
 // when nulls is nil), reusing dst.
+// finiteRange returns the least and greatest values of src that are not
+// NULL and neither -inf nor +inf; ok is false when there are none.
+func finiteRange(src []int64, nulls []bool, ninf, pinf int64) (lo, hi int64, ok bool) {
+	lo, hi = math.MaxInt64, math.MinInt64
+	for j, x := range src {
+		if (nulls == nil || !nulls[j]) && x != ninf && x != pinf {
+			lo, hi, ok = min(lo, x), max(hi, x), true
+		}
+	}
+	return lo, hi, ok
+}
+
+// toUnixDays converts a date (days since 2000-01-01) to Parquet's DATE
+// (since 1970-01-01); ±infinity (the extreme int32s) stay as they are.
+// fromUnixDays is the inverse.
+func toUnixDays(x int64) int32 {
+	if x == math.MaxInt32 || x == math.MinInt32 {
+		return int32(x)
+	}
+	return int32(x + pgEpochDays)
+}
+
+func fromUnixDays(x int32) int64 {
+	if x == math.MaxInt32 || x == math.MinInt32 {
+		return int64(x)
+	}
+	return int64(x) - pgEpochDays
+}
+
+// toUnixMicros converts a timestamp (µs since 2000-01-01) to Parquet's
+// TIMESTAMP(MICROS) (since 1970-01-01); ±infinity (the extreme int64s)
+// stay as they are. fromUnixMicros is the inverse.
+func toUnixMicros(x int64) int64 {
+	if x == math.MaxInt64 || x == math.MinInt64 {
+		return x
+	}
+	return x + pgEpochMicros
+}
+
+func fromUnixMicros(x int64) int64 {
+	if x == math.MaxInt64 || x == math.MinInt64 {
+		return x
+	}
+	return x - pgEpochMicros
+}
+
 func compactConvert[S, D any](dst []D, src []S, nulls []bool, conv func(S) D) []D {
 	dst = dst[:0]
 	if nulls == nil {
@@ -835,14 +887,16 @@ func (c *scanCol) read(n int) error {
 		c.i32 = grow(c.i32, n)
 		total, read, err = c.i32r.ReadBatch(int64(n), c.i32, defs, nil)
 		vals := grow(v.I64, n)
-		delta := int64(0)
-		if c.kind == pkDate {
-			delta = pgEpochDays
-		}
 		src := c.i32[:read]
 		dst := vals[:read]
-		for j, x := range src {
-			dst[j] = int64(x) - delta
+		if c.kind == pkDate {
+			for j, x := range src {
+				dst[j] = fromUnixDays(x)
+			}
+		} else {
+			for j, x := range src {
+				dst[j] = int64(x)
+			}
 		}
 		v.I64 = vals
 		v.Nulls = spreadValues(c, vals, defs, read, n)
@@ -852,7 +906,7 @@ func (c *scanCol) read(n int) error {
 		if c.kind == pkTimestamp {
 			dst := vals[:read]
 			for j := range dst {
-				dst[j] -= pgEpochMicros
+				dst[j] = fromUnixMicros(dst[j])
 			}
 		}
 		v.I64 = vals

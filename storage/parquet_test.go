@@ -328,10 +328,10 @@ func TestParquetExtremes(t *testing.T) {
 	}
 	// 4713-01-01 BC .. 5874897-12-31 are PostgreSQL's date limits; keep to
 	// dates whose Unix-epoch day number fits INT32.
-	for _, x := range []int64{-2451545, 2_000_000, 0, -1} {
+	for _, x := range []int64{-2451545, 2_000_000, math.MaxInt32, math.MinInt32} { // ±infinity last
 		b.Cols[6].AppendInt64(x)
 	}
-	for _, x := range []int64{-211813488000000000, math.MaxInt64 - pgEpochMicros, 0, -1} {
+	for _, x := range []int64{-211813488000000000, math.MaxInt64 - pgEpochMicros - 1, math.MaxInt64, math.MinInt64} {
 		b.Cols[7].AppendInt64(x)
 	}
 	for _, x := range []string{"", "\x00\xff", "日本語", strings.Repeat("x", 100000)} {

@@ -261,6 +261,12 @@ func appendPadded(b []byte, x, width int) []byte {
 
 // formatDate formats days since 2000-01-01 as PostgreSQL's date_out (ISO).
 func formatDate(days int64) string {
+	switch days {
+	case math.MaxInt32:
+		return "infinity"
+	case math.MinInt32:
+		return "-infinity"
+	}
 	b, bc := appendYMD(nil, pgEpoch.AddDate(0, 0, int(days)))
 	if bc {
 		b = append(b, " BC"...)
@@ -269,8 +275,15 @@ func formatDate(days int64) string {
 }
 
 // formatTimestamp formats µs since 2000-01-01 as PostgreSQL's timestamp_out
-// (ISO): fractional seconds without trailing zeros.
+// (ISO): fractional seconds without trailing zeros; the extreme int64s are
+// ±infinity.
 func formatTimestamp(us int64) string {
+	switch us {
+	case math.MaxInt64:
+		return "infinity"
+	case math.MinInt64:
+		return "-infinity"
+	}
 	days := us / 86400e6
 	rem := us % 86400e6
 	if rem < 0 {

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/cirrusdb/cirrus/internal/pgtest"
 )
@@ -102,4 +104,92 @@ func TestPgxTimestampTZDifferential(t *testing.T) {
 		)
 	}
 	comparePgxModes(t, dsns, queries)
+}
+
+// TestCopyTimestampTZDifferential loads timestamptz, timestamp and date
+// columns with COPY FROM in text, CSV and binary (the binary rows as
+// PostgreSQL itself writes them) under one session zone and DateStyle, and
+// copies them out in every format under others, against PostgreSQL 15:
+// the data, tags and errors must be identical.
+func TestCopyTimestampTZDifferential(t *testing.T) {
+	pg := pgtest.Shared(t)
+	c := startCluster(t, "")
+	db := fmt.Sprintf("copytstz_%d", diffDBs.Add(1))
+	pg.CreateDB(t, db)
+	ctx := context.Background()
+	text := "1\t2024-01-02 03:04:05+02\t2024-01-02 03:04:05\t2024-01-02\n" +
+		"2\t2024-03-10 02:30\t2024-03-10 02:30\t03/10/2024\n" +
+		"3\t\\N\t\\N\t\\N\n" +
+		"4\t0044-03-15 12:00 BC\t0044-03-15 12:00 BC\t0044-03-15 BC\n" +
+		"5\tJanuary 8, 1999 4:05 PM Europe/Berlin\t1999-01-08 16:05\tJan 8 1999\n" +
+		"6\tinfinity\t-infinity\tinfinity\n"
+	csv := "7,\"2024-11-03 01:30:00.5 EDT\",2024-11-03 01:30:00.5,2024-11-03\n8,2024-11-03 01:30,,\n"
+	outs := make([][]string, 2)
+	var binaryRows []byte
+	for i, d := range []string{pg.DSN(db), dsn(c)} { // PostgreSQL first: it writes the binary rows
+		conn, err := pgconn.Connect(ctx, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		code := func(err error) string {
+			if err == nil {
+				return "ok"
+			}
+			return sqlstate(err)
+		}
+		exec := func(sql string) string {
+			_, err := conn.Exec(ctx, sql).ReadAll()
+			return code(err)
+		}
+		copyIn := func(data []byte, sql string) string {
+			tag, err := conn.CopyFrom(ctx, bytes.NewReader(data), sql)
+			return sql + ": " + tag.String() + " " + code(err)
+		}
+		out := &outs[i]
+		for _, sql := range []string{
+			"SET TIME ZONE 'America/New_York'", "SET DateStyle = 'ISO, MDY'",
+			"CREATE TABLE ctz (k integer, t timestamptz, ts timestamp, d date)",
+			"CREATE TABLE ctz2 (k integer, t timestamptz, ts timestamp, d date)",
+		} {
+			*out = append(*out, sql+": "+exec(sql))
+		}
+		*out = append(*out,
+			copyIn([]byte(text), "COPY ctz FROM STDIN"),
+			copyIn([]byte(csv), "COPY ctz FROM STDIN (FORMAT csv)"),
+			copyIn([]byte("9\t2024-01-01 12:00+16\t\\N\t\\N\n"), "COPY ctz FROM STDIN"),
+			copyIn([]byte("9\t2024-02-30 12:00\t\\N\t\\N\n"), "COPY ctz FROM STDIN"),
+		)
+		if i == 0 {
+			r := runCopyTo(ctx, conn, "COPY (SELECT * FROM ctz ORDER BY k) TO STDOUT (FORMAT binary)")
+			binaryRows = r.data
+		}
+		*out = append(*out, copyIn(binaryRows, "COPY ctz2 FROM STDIN (FORMAT binary)"))
+		for _, setting := range []string{"SET TIME ZONE 'Asia/Kolkata'", "SET DateStyle = 'SQL, DMY'", "SET TIME ZONE 'Australia/Lord_Howe'"} {
+			*out = append(*out, setting+": "+exec(setting))
+			for _, format := range []string{"text", "csv", "binary"} {
+				for _, tab := range []string{"ctz", "ctz2"} {
+					sql := "COPY (SELECT * FROM " + tab + " ORDER BY k) TO STDOUT (FORMAT " + format + ")"
+					r := runCopyTo(ctx, conn, sql)
+					*out = append(*out, fmt.Sprintf("%s: %s %s %q", sql, r.tag, r.code, r.data))
+				}
+			}
+		}
+	}
+	if len(binaryRows) == 0 {
+		t.Fatal("PostgreSQL wrote no binary rows")
+	}
+	want, got := outs[0], outs[1]
+	for i := range max(len(want), len(got)) {
+		var w, g string
+		if i < len(want) {
+			w = want[i]
+		}
+		if i < len(got) {
+			g = got[i]
+		}
+		if w != g {
+			t.Errorf("step %d:\ncirrus:   %s\npostgres: %s", i, g, w)
+		}
+	}
 }
