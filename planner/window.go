@@ -211,9 +211,17 @@ func (b *binder) windowBuiltin(call *winCall, name string, fc *pg_query.FuncCall
 	if fc.AggFilter != nil {
 		failf(sqlerr.FeatureNotSupported, "FILTER is not implemented for non-aggregate window functions")
 	}
+	// Parameters take the types of the functions' signatures.
 	var args []*plan.Expr
-	for _, a := range fc.Args {
-		args = append(args, b.expr(a, s, catalog.TypeUnknown))
+	for i, a := range fc.Args {
+		hint := catalog.TypeUnknown
+		switch {
+		case i == 0 && name == "ntile", i == 1 && (name == "lag" || name == "lead" || name == "nth_value"):
+			hint = catalog.TypeInt4
+		case i == 2:
+			hint = args[0].Type
+		}
+		args = append(args, b.expr(a, s, hint))
 	}
 	noSuch := func() {
 		ts := ""
@@ -353,7 +361,18 @@ func (b *binder) windowFrame(call *winCall, spec *pg_query.WindowDef) {
 // for ROWS and GROUPS, or for RANGE a distance in the type of the single
 // ORDER BY key (integers, numerics, floats).
 func (b *binder) frameOffset(call *winCall, mode plan.FrameMode, n *pg_query.Node, what string) plan.Datum {
-	e := b.expr(n, &scope{}, catalog.TypeUnknown)
+	hint := catalog.TypeInt8
+	if mode == plan.RangeFrame && len(call.order) == 1 {
+		hint = call.order[0].Expr.Type
+		if hint.Kind == catalog.Date || hint.Kind == catalog.Timestamp {
+			hint = catalog.TypeInterval
+		}
+	}
+	e := b.expr(n, &scope{}, hint)
+	if _, isParam := n.Node.(*pg_query.Node_ParamRef); isParam && b.ctx.Params != nil && b.ctx.Params.Values == nil {
+		// Preparing: the parameter is typed; its value is checked at Bind.
+		return plan.Datum{}
+	}
 	if mode != plan.RangeFrame {
 		if e.Type.Kind != catalog.Unknown && !e.Type.IsInteger() {
 			failf(sqlerr.DatatypeMismatch, "argument of %s must be type bigint, not type %s", map[plan.FrameMode]string{plan.RowsFrame: "ROWS", plan.GroupsFrame: "GROUPS"}[mode], e.Type)

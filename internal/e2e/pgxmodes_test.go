@@ -132,6 +132,7 @@ func TestPgxModesDifferential(t *testing.T) {
 		{"SELECT k FROM alltypes WHERE b = $1 AND t <> $2 ORDER BY k", []any{true, "plain"}},
 		{"SELECT k, n / 3 AS third, n18 * n18 AS sq FROM alltypes ORDER BY k", nil},
 		{"SELECT sum(i8), avg(n), min(dt), max(ts), count(t) FROM alltypes", nil},
+		{"SELECT k, sum(k) OVER (ORDER BY k ROWS BETWEEN $1 PRECEDING AND CURRENT ROW), lag(t, $2, $3) OVER (ORDER BY k), ntile($2) OVER (ORDER BY k), count(*) OVER (ORDER BY i8 RANGE BETWEEN $4 PRECEDING AND CURRENT ROW) FROM alltypes ORDER BY k", []any{int64(1), int32(2), "none", int64(100)}},
 		{"SELECT $1::int2, $2::int4, $3::int8, $4::float4, $5::float8, $6::bool", []any{int16(-7), int32(1 << 30), int64(-1 << 60), float32(1.25), 1e-300, false}},
 		{"SELECT $1::int2, $2::int4, $3::int8, $4::float4, $5::float8, $6::bool", []any{nil, nil, nil, nil, nil, nil}},
 		{"SELECT $1::text, $2::varchar(5), $3::char(3), $4::varchar, $5::bpchar", []any{"a\tb", "abc", "x", "é\\", "yz"}},
