@@ -41,6 +41,9 @@ var (
 // compileFunc compiles the calls of this file; ok is false for other ops.
 func compileFunc(e *plan.Expr) (n node, ok bool, err error) {
 	switch e.Op {
+	case "scale", "min_scale", "trim_scale":
+		n, err = newScaleFunc(e)
+		return n, true, err
 	case "round", "trunc", "ceil", "floor", "sign", "sqrt", "exp", "ln", "log10", "power", "log", "div":
 		if isFloat(e.Type) {
 			n, err = newFloatFunc(e)

@@ -1,11 +1,13 @@
 package executor
 
 import (
+	"bytes"
 	"math"
 	"math/big"
 	"strconv"
 
 	"github.com/cirrusdb/cirrus/catalog"
+	"github.com/cirrusdb/cirrus/internal/pgtype"
 	"github.com/cirrusdb/cirrus/internal/sqlerr"
 	"github.com/cirrusdb/cirrus/planner/plan"
 	"github.com/cirrusdb/cirrus/vec"
@@ -739,4 +741,40 @@ func appendRoundDec(dst, x []byte, k int64, mode string) []byte {
 		}
 	}
 	return appendScaledDigits(dst, neg, kept, int32(rs))
+}
+
+// newScaleFunc compiles scale(x) (the display scale), min_scale(x) (the
+// fraction digits x needs) and trim_scale(x) (x with those digits): NULL
+// for NaN and the infinities, which trim_scale returns as they are.
+func newScaleFunc(e *plan.Expr) (node, error) {
+	if len(e.Args) != 1 || e.Args[0].Type.Kind != catalog.Numeric {
+		return nil, sqlerr.Errorf(sqlerr.Internal, "executor: %s takes one numeric", e.Op)
+	}
+	xt := e.Args[0].Type
+	var buf []byte
+	return newRowFunc(e, true, false, func(ds []plan.Datum) (plan.Datum, error) {
+		x := []byte(ds[0].S)
+		if !isDynamic(xt) {
+			buf = pgtype.AppendNumeric(buf[:0], ds[0].I, xt.Scale)
+			x = buf
+		}
+		if specialOf(x) != spFinite {
+			if e.Op == "trim_scale" {
+				return plan.Datum{S: string(x)}, nil
+			}
+			return plan.Datum{Null: true}, nil
+		}
+		_, _, fp := decParts(x) // fp without trailing zeros
+		switch e.Op {
+		case "scale":
+			scale := 0
+			if i := bytes.IndexByte(x, '.'); i >= 0 {
+				scale = len(x) - i - 1
+			}
+			return plan.Datum{I: int64(scale)}, nil
+		case "min_scale":
+			return plan.Datum{I: int64(len(fp))}, nil
+		}
+		return plan.Datum{S: string(canonDecimal(x))}, nil
+	})
 }

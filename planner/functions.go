@@ -22,6 +22,7 @@ import (
 var scalarFuncs = map[string]bool{
 	"extract": true, "date_part": true, "lower": true, "upper": true, "length": true, "char_length": true,
 	"character_length": true, "substr": true, "substring": true, "abs": true, "coalesce": true,
+	"scale": true, "min_scale": true, "trim_scale": true,
 	"round": true, "trunc": true, "ceil": true, "ceiling": true, "floor": true, "sign": true, "sqrt": true,
 	"exp": true, "ln": true, "log": true, "log10": true, "power": true, "pow": true, "mod": true, "div": true,
 	"pi": true, "btrim": true, "ltrim": true, "rtrim": true, "strpos": true, "position": true,
@@ -81,6 +82,17 @@ func (b *binder) builtinFunc(name string, args []*plan.Expr, nodes []*pg_query.N
 			t = roundType(xt, k.Value.I, false)
 		}
 		return plan.CallOf(name, t, x, k)
+	case "scale", "min_scale", "trim_scale":
+		argc(1, 1)
+		x := numericArg(args[0])
+		if x == nil {
+			noFunc()
+		}
+		t := catalog.TypeInt4
+		if name == "trim_scale" {
+			t = catalog.TypeNumericDynamic
+		}
+		return plan.CallOf(name, t, x)
 	case "ceil", "ceiling", "floor", "sign":
 		argc(1, 1)
 		op := name
@@ -363,6 +375,8 @@ func paramHint(name string, i int, args []*plan.Expr) catalog.Type {
 		return catalog.TypeNumericDynamic
 	case "ceil", "ceiling", "floor", "sign", "sqrt", "exp", "ln", "log10":
 		return catalog.TypeFloat8
+	case "scale", "min_scale", "trim_scale":
+		return catalog.TypeNumericDynamic
 	case "log":
 		if len(args) == 2 {
 			return catalog.TypeNumericDynamic
