@@ -308,7 +308,9 @@ func classRow(oid catalog.OID, name string, ns catalog.OID, kind string, natts i
 	case "r":
 		row["relam"], row["relfilenode"], row["relreplident"] = pgcat.HeapAM, oid, "d"
 	case "i":
-		row["relam"], row["relfilenode"] = pgcat.BtreeAM, oid
+		// A primary key's index is built when its (empty) table is
+		// created: one metapage and no tuples, until a VACUUM.
+		row["relam"], row["relfilenode"], row["relpages"], row["reltuples"] = pgcat.BtreeAM, oid, 1, 0.0
 	case "v":
 		row["relhasrules"], row["relminmxid"] = true, 0
 	}

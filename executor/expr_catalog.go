@@ -29,6 +29,8 @@ import (
 //	array_to_string  array_to_string(array, sep [, null string])
 //	array_length array_upper array_lower cardinality
 //	array_subscript  array[int] (1-based; int2vector and oidvector 0-based)
+//	bitand bitor bitxor shl shr  integer & | # << >> (shifts wrap within
+//	                 the type's width, as C's shifts of the type do)
 //	array_cat        array || array
 //	array_position   array_position(array, elem): the first element not
 //	                 distinct from elem (by its text form), 1-based
@@ -223,6 +225,26 @@ func compileCatalogFunc(e *plan.Expr) (n node, ok bool, err error) {
 				return plan.Datum{Null: true}, nil
 			}
 			return pgtype.ParseText(e.Type, []byte(elems[i].S))
+		})
+	case e.Op == "bitand" || e.Op == "bitor" || e.Op == "bitxor" || e.Op == "shl" || e.Op == "shr":
+		bits := uint(8 * e.Type.Size())
+		n, err = newRowFunc(e, true, false, func(ds []plan.Datum) (plan.Datum, error) {
+			a, b := ds[0].I, ds[1].I
+			var v int64
+			switch e.Op {
+			case "bitand":
+				v = a & b
+			case "bitor":
+				v = a | b
+			case "bitxor":
+				v = a ^ b
+			case "shl":
+				v = a << (uint(b) % bits)
+			case "shr":
+				v = a >> (uint(b) % bits)
+			}
+			// Back to the type's width, sign-extended.
+			return plan.Datum{I: v << (64 - bits) >> (64 - bits)}, nil
 		})
 	case e.Op == "array_position":
 		at, et := e.Args[0].Type, e.Args[1].Type

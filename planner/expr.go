@@ -927,6 +927,8 @@ func binaryOp(op string, l, r *plan.Expr) *plan.Expr {
 		return arithmetic(op, l, r)
 	case "~", "~*", "!~", "!~*":
 		return regexOp(op, l, r)
+	case "&", "|", "#", "<<", ">>":
+		return bitwiseOp(op, l, r)
 	case "||":
 		if l.Type.IsArray() || r.Type.IsArray() {
 			t := l.Type
@@ -951,6 +953,30 @@ func binaryOp(op string, l, r *plan.Expr) *plan.Expr {
 	}
 	failf(sqlerr.UndefinedFunction, "operator does not exist: %s %s %s", l.Type, op, r.Type)
 	return nil
+}
+
+// bitwiseOp binds the integer operators & | # (and, or, xor) over the
+// wider operand type, and << >> (shifts by an integer count) of the left
+// operand's type, as PostgreSQL's int2/int4/int8 operators do.
+func bitwiseOp(op string, l, r *plan.Expr) *plan.Expr {
+	if l.Type.Kind == catalog.Unknown {
+		l = coerce(l, catalog.TypeInt4)
+	}
+	if r.Type.Kind == catalog.Unknown {
+		r = coerce(r, catalog.TypeInt4)
+	}
+	if !l.Type.IsInteger() || !r.Type.IsInteger() {
+		failf(sqlerr.UndefinedFunction, "operator does not exist: %s %s %s", l.Type, op, r.Type)
+	}
+	name := map[string]string{"&": "bitand", "|": "bitor", "#": "bitxor", "<<": "shl", ">>": "shr"}[op]
+	if op == "<<" || op == ">>" {
+		return plan.CallOf(name, l.Type, l, coerce(r, catalog.TypeInt4))
+	}
+	t := l.Type
+	if r.Type.Size() > t.Size() {
+		t = r.Type
+	}
+	return plan.CallOf(name, t, coerce(l, t), coerce(r, t))
 }
 
 func toText(e *plan.Expr) *plan.Expr {

@@ -396,6 +396,28 @@ func (b *binder) oidArg(e *plan.Expr, as catalog.Type) *plan.Expr {
 	return nil
 }
 
+// indexColumnDef is pg_get_indexdef(index, column, pretty) for a column
+// computed per row (pgjdbc's getIndexInfo): the definition for column 0,
+// else the name of the index's key column at that position, looked up by
+// index OID and position together (defs holds the definitions).
+func (b *binder) indexColumnDef(index, column *plan.Expr, defs map[catalog.OID]string) *plan.Expr {
+	m := map[int64]plan.Datum{}
+	for o, d := range defs {
+		m[int64(o)<<16] = plan.Datum{S: d}
+	}
+	for _, ns := range b.ctx.Catalog.Namespaces() {
+		for _, t := range b.ctx.Catalog.Tables(ns.OID) {
+			for k, c := range t.PrimaryKey {
+				m[int64(PrimaryKeyIndexOID(t))<<16|int64(k+1)] = plan.Datum{S: pgcat.QuoteIdent(t.Columns[c].Name)}
+			}
+		}
+	}
+	key := plan.CallOf("+", catalog.TypeInt8,
+		plan.CallOf("*", catalog.TypeInt8, plan.CastOf(index, catalog.TypeInt8), plan.ConstOf(catalog.TypeInt8, plan.Datum{I: 1 << 16})),
+		plan.CastOf(column, catalog.TypeInt8))
+	return plan.LookupOf(catalog.TypeText, key, m, nil)
+}
+
 func boolMap(set map[catalog.OID]bool) map[int64]plan.Datum {
 	m := make(map[int64]plan.Datum, len(set))
 	for o, v := range set {
@@ -498,6 +520,9 @@ func (b *binder) catalogFunc(name string, args []*plan.Expr) *plan.Expr {
 		key := args[0]
 		if name == "pg_get_viewdef" && (key.Type.Kind == catalog.Unknown || key.Type.IsString()) && key.Kind == plan.Const {
 			key = b.regConst(key, regclass)
+		}
+		if name == "pg_get_indexdef" && len(args) == 3 && !(args[1].Kind == plan.Const && args[1].Value.I == 0) {
+			return b.indexColumnDef(b.oidArg(key, catalog.TypeOid), coerce(args[1], catalog.TypeInt4), defs)
 		}
 		return plan.LookupOf(catalog.TypeText, b.oidArg(key, catalog.TypeOid), textMap(defs), nil)
 	case "obj_description":

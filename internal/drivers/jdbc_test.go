@@ -29,6 +29,7 @@ var jdbcSections = []section{
 	{name: "metadata"},
 	{name: "getcolumns"},
 	{name: "getprimarykeys"},
+	{name: "getindexinfo"},
 	{name: "gettypeinfo"},
 	{name: "resultsetmeta"},
 }

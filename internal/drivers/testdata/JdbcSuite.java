@@ -102,6 +102,7 @@ public class JdbcSuite {
             case "metadata": metadata(); break;
             case "getcolumns": getColumns(); break;
             case "getprimarykeys": getPrimaryKeys(); break;
+            case "getindexinfo": getIndexInfo(); break;
             case "gettypeinfo": getTypeInfo(); break;
             case "resultsetmeta": resultSetMeta(); break;
             default: throw new IllegalArgumentException("no section " + name);
@@ -526,6 +527,20 @@ public class JdbcSuite {
     private static void getPrimaryKeys() throws SQLException {
         print(conn.getMetaData().getPrimaryKeys(null, "public", "drivers_pk"), "TABLE_NAME", "COLUMN_NAME", "KEY_SEQ",
                 "PK_NAME");
+    }
+
+    /**
+     * getIndexInfo prints DatabaseMetaData.getIndexInfo of two tables with
+     * primary keys (its query expands pg_index.indkey with
+     * information_schema._pg_expandarray and names each key column with
+     * pg_get_indexdef(index, column, false)).
+     */
+    private static void getIndexInfo() throws SQLException {
+        for (String table : new String[] {"drivers_pk", "orders"}) {
+            print(conn.getMetaData().getIndexInfo(null, "public", table, false, false), "TABLE_NAME", "NON_UNIQUE",
+                    "INDEX_NAME", "TYPE", "ORDINAL_POSITION", "COLUMN_NAME", "ASC_OR_DESC", "CARDINALITY", "PAGES",
+                    "FILTER_CONDITION");
+        }
     }
 
     /** getColumns prints DatabaseMetaData.getColumns for three tables. */
