@@ -369,7 +369,7 @@ func (st *statement) ParamTypes() []catalog.Type { return st.params }
 func (st *statement) RegIn(t catalog.Type, s string) (int64, error) {
 	return planner.RegIn(st.s.bindContext(&planner.Params{}), t, s)
 }
-func (st *statement) Columns() []pgwire.Column   { return st.cols }
+func (st *statement) Columns() []pgwire.Column { return st.cols }
 
 // Execute runs the statement under the session's statement_timeout,
 // showing it in cirrus_stat_activity and counting it in the metrics.
