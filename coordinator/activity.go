@@ -442,12 +442,16 @@ var pgStatActivity = &systemRelation{
 	},
 }
 
-// evalSessionFuncs evaluates the calls of planner.SessionFuncs in a plan
-// (pg_cancel_backend, pg_terminate_backend) and puts their results in
-// their place, before the plan runs. Their arguments must not read
-// columns (they may be parameters): 0A000 otherwise.
+// evalSessionFuncs readies the calls of planner.SessionFuncs in a plan
+// (pg_cancel_backend, pg_terminate_backend) before it runs. A call whose
+// arguments read no column (parameters and scalar subqueries may) is
+// evaluated now and replaced by its result; one whose arguments depend on
+// rows (pg_terminate_backend(pid) FROM pg_stat_activity WHERE …) is
+// evaluated row by row as the plan runs on the coordinator (plan.Expr.Fn),
+// and refused (0A000) in a fragment shipped to participants.
 func (s *session) evalSessionFuncs(ctx context.Context, n plan.Node, w pgwire.ResultWriter) error {
 	var err error
+	remote := 0 // Remote fragments around the node visited
 	var visitExpr func(e *plan.Expr)
 	var visitNode func(n plan.Node)
 	visitExpr = func(e *plan.Expr) {
@@ -463,8 +467,25 @@ func (s *session) evalSessionFuncs(ctx context.Context, n plan.Node, w pgwire.Re
 		if e.Kind != plan.Call || !planner.SessionFuncs[e.Op] || err != nil {
 			return
 		}
-		// Both functions are strict: a NULL argument makes the result NULL.
-		args := make([]plan.Datum, 2) // pid, pg_terminate_backend's timeout (default 0)
+		terminate := e.Op == "pg_terminate_backend"
+		// Both functions are strict: a NULL argument makes the result
+		// NULL. args: the pid, pg_terminate_backend's timeout (default 0).
+		signal := func(args []plan.Datum) (plan.Datum, error) {
+			var timeout int64
+			if len(args) == 2 {
+				timeout = args[1].I
+			}
+			ok, err := s.signalBackend(ctx, args[0].I, terminate, timeout, w.Notice)
+			return plan.Datum{B: ok}, err
+		}
+		if slices.ContainsFunc(e.Args, readsColumn) {
+			if remote > 0 {
+				err = sqlerr.Unsupported("%s with an argument that depends on rows of a table is not supported", e.Op)
+			}
+			e.Fn = signal
+			return
+		}
+		args := make([]plan.Datum, len(e.Args))
 		null := false
 		for i, a := range e.Args {
 			if args[i], err = s.constValue(ctx, a); err != nil {
@@ -474,17 +495,18 @@ func (s *session) evalSessionFuncs(ctx context.Context, n plan.Node, w pgwire.Re
 		}
 		res := plan.Datum{Null: true}
 		if !null {
-			var ok bool
-			if ok, err = s.signalBackend(ctx, args[0].I, e.Op == "pg_terminate_backend", args[1].I, w.Notice); err != nil {
+			if res, err = signal(args); err != nil {
 				return
 			}
-			res = plan.Datum{B: ok}
 		}
 		*e = *plan.ConstOf(e.Type, res)
 	}
 	visitNode = func(n plan.Node) {
 		plan.VisitExprs(n, visitExpr)
-		if r, ok := n.(*plan.Remote); ok {
+		r, isRemote := n.(*plan.Remote)
+		if isRemote {
+			remote++
+			defer func() { remote-- }()
 			for _, sh := range r.Shuffles {
 				visitNode(sh.Input)
 			}
@@ -501,9 +523,6 @@ func (s *session) evalSessionFuncs(ctx context.Context, n plan.Node, w pgwire.Re
 // rows; it may hold scalar subqueries, which run as in any plan (a
 // one-row VALUES here).
 func (s *session) constValue(ctx context.Context, e *plan.Expr) (plan.Datum, error) {
-	if readsColumn(e) {
-		return plan.Datum{}, sqlerr.Unsupported("%s with an argument that depends on rows is not supported", "pg_cancel_backend and pg_terminate_backend")
-	}
 	op, err := executor.Build(ctx, &plan.Values{ColTypes: []catalog.Type{e.Type}, Rows: [][]*plan.Expr{{e}}}, s.env())
 	if err != nil {
 		return plan.Datum{}, err

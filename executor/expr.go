@@ -162,6 +162,9 @@ func compileAll(es []*plan.Expr) ([]node, error) {
 }
 
 func compileCall(e *plan.Expr) (node, error) {
+	if e.Fn != nil {
+		return newRowFunc(e, true, true, e.Fn)
+	}
 	nargs := func(lo, hi int) error {
 		if len(e.Args) < lo || len(e.Args) > hi {
 			return sqlerr.Errorf(sqlerr.UndefinedFunction, "executor: %s takes %d..%d arguments, got %d", e.Op, lo, hi, len(e.Args))

@@ -396,6 +396,9 @@ func TestClusterSignalLikePostgres(t *testing.T) {
 		// What pg_stat_activity shows of alice's session: to a role
 		// without her privileges, only who she is.
 		exec1(t, alice.Conn, `SELECT 1`)
+		// PostgreSQL reports idle a moment before its wait on the client
+		// (wait_event ClientRead) begins.
+		time.Sleep(100 * time.Millisecond)
 		activity := fmt.Sprintf(`SELECT datname = current_database(), usesysid = (SELECT oid FROM pg_roles WHERE rolname = 'alice'), usename, application_name,
 			client_addr IS NOT NULL, client_port IS NOT NULL, backend_start IS NOT NULL, xact_start, query_start IS NOT NULL, state_change IS NOT NULL,
 			wait_event_type, wait_event, state, backend_xid, backend_xmin, query_id, query, backend_type, leader_pid
@@ -426,7 +429,19 @@ func TestClusterSignalLikePostgres(t *testing.T) {
 		do("bob", bob, "pg_terminate_backend", "0, -1")
 		do("bob", bob, "pg_terminate_backend", "NULL, -1")
 		do("bob", bob, "pg_terminate_backend", "0, NULL")
-		out = append(out, "carol pg_terminate_backend(alice's pid, 5000): "+carol.outcome(fmt.Sprintf("SELECT pg_terminate_backend(%d, 5000)", alicePID)))
+		// Over the rows of pg_stat_activity, as PostgreSQL users write it.
+		for _, q := range []struct {
+			who string
+			nc  *noticeConn
+			sql string
+		}{
+			{"bob", bob, `SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'alice2'`},
+			{"superuser", root2, `SELECT bool_and(pg_cancel_backend(pid)) FROM pg_stat_activity WHERE application_name IN ('alice', 'alice2')`},
+			{"bob", bob, fmt.Sprintf(`SELECT pg_cancel_backend(pid * 0 + %d) FROM pg_stat_activity WHERE application_name = 'alice'`, missing)},
+			{"carol", carol, `SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE application_name = 'alice'`},
+		} {
+			out = append(out, fmt.Sprintf("%s %s: %s", q.who, q.sql, q.nc.outcome(q.sql)))
+		}
 		out = append(out, "alice after termination: "+alice.outcome("SELECT true"))
 		return out
 	}

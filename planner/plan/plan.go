@@ -103,6 +103,12 @@ type Expr struct {
 	// executor's: how it runs Sub for one row.
 	Params []*Expr `json:"-"`
 	Runner any     `json:"-"`
+	// Fn, when set, computes a call a row at a time in place of its Op
+	// (strict: NULL when an argument is NULL): the coordinator's session
+	// functions whose arguments depend on rows (pg_cancel_backend(pid) FROM
+	// pg_stat_activity). Never shipped: the coordinator sets it only
+	// outside Remote fragments.
+	Fn func(args []Datum) (Datum, error) `json:"-"`
 	// DT are the session settings the value depends on: set on casts and
 	// calls over timestamp with time zone and on casts between datetime
 	// types and text (PostgreSQL's STABLE ones), and on untyped literals,
