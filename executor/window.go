@@ -766,6 +766,9 @@ func (w *windowOp) aggregate(f *plan.WindowFunc) (*vec.Vector, error) {
 	if out, ok, err := w.runningMinMax(f, wa); ok {
 		return out, err
 	}
+	if out, ok, err := w.runningFloatSum(f, wa); ok {
+		return out, err
+	}
 	out := vec.NewVector(f.Type, w.rows)
 	fr := w.newFrame(f.Frame)
 	var segs []int
@@ -837,25 +840,11 @@ func (w *windowOp) fastAggregate(f *plan.WindowFunc, wa *winAgg) (out *vec.Vecto
 	default:
 		return nil, false, nil
 	}
-	out = vec.NewVector(f.Type, w.rows)
 	fr := w.newFrame(f.Frame)
-	// Frames are computed into the aggregate's state in chunks of up to
-	// BatchSize rows (one group per row), then emitted at once.
-	const chunk = vec.BatchSize
-	wa.a.setGroups(chunk, false)
+	// Frames are computed into the aggregate's state, one group per row,
+	// and emitted BatchSize rows at a time.
+	sl := newSlots(wa, f.Type, w.rows)
 	var hi, lo, cnt int64 // the state of rows [curH, curT)
-	g := 0
-	flush := func() error {
-		if g == 0 {
-			return nil
-		}
-		if _, err := wa.a.emit(s, wa.ob, 0, 0, g); err != nil {
-			return err
-		}
-		appendVec(out, &wa.ob.bufs[0].Vector, 0, g)
-		g = 0
-		return nil
-	}
 	add := func(from, to int, sign int64) {
 		if vals == nil {
 			if nulls == nil {
@@ -914,6 +903,7 @@ func (w *windowOp) fastAggregate(f *plan.WindowFunc, wa *winAgg) (out *vec.Vecto
 				add(t, curT, -1)
 				curT = t
 			}
+			g := sl.g
 			switch s.fn {
 			case fCountStar, fCount:
 				s.cnt[g] = cnt
@@ -923,14 +913,12 @@ func (w *windowOp) fastAggregate(f *plan.WindowFunc, wa *winAgg) (out *vec.Vecto
 			default:
 				s.hi[g], s.i64[g], s.has[g] = hi, lo, cnt > 0
 			}
-			if g++; g == chunk {
-				if err := flush(); err != nil {
-					return nil, true, err
-				}
+			if err := sl.filled(); err != nil {
+				return nil, true, err
 			}
 		}
 	}
-	return out, true, flush()
+	return sl.out, true, sl.flush()
 }
 
 func absInt(x int) int {
@@ -965,11 +953,8 @@ func (w *windowOp) runningMinMax(f *plan.WindowFunc, wa *winAgg) (out *vec.Vecto
 	}
 	v := w.store[f.Agg.Arg.Col]
 	isMax := s.fn == fMax
-	out = vec.NewVector(f.Type, w.rows)
 	fr := w.newFrame(f.Frame)
-	const chunk = vec.BatchSize
-	wa.a.setGroups(chunk, false)
-	g := 0
+	sl := newSlots(wa, f.Type, w.rows)
 	for p := 0; p+1 < len(w.parts); p++ {
 		ps, pe := int(w.parts[p]), int(w.parts[p+1])
 		fr.start(ps, pe)
@@ -991,20 +976,89 @@ func (w *windowOp) runningMinMax(f *plan.WindowFunc, wa *winAgg) (out *vec.Vecto
 				}
 				has = true
 			}
-			s.has[g] = has
+			s.has[sl.g] = has
 			if s.p == pI64 {
-				s.i64[g] = xi
+				s.i64[sl.g] = xi
 			} else {
-				s.f64[g] = xf
+				s.f64[sl.g] = xf
 			}
-			if g++; g == chunk || (r == pe-1 && p+2 == len(w.parts)) {
-				if _, err := wa.a.emit(s, wa.ob, 0, 0, g); err != nil {
-					return nil, true, err
-				}
-				appendVec(out, &wa.ob.bufs[0].Vector, 0, g)
-				g = 0
+			if err := sl.filled(); err != nil {
+				return nil, true, err
 			}
 		}
 	}
-	return out, true, nil
+	return sl.out, true, sl.flush()
+}
+
+// runningFloatSum computes sum and avg over floats for frames that start
+// at the partition's start, adding each row once in order, as
+// PostgreSQL's float8pl and float8_accum do (floats have no inverse
+// transition: a frame whose head moves is summed again from its head).
+func (w *windowOp) runningFloatSum(f *plan.WindowFunc, wa *winAgg) (out *vec.Vector, ok bool, err error) {
+	s := wa.s
+	if (s.fn != fSum && s.fn != fAvg) || s.p != pF64 || f.Frame.Start.Kind != plan.UnboundedPreceding ||
+		f.Frame.Exclude != plan.ExcludeNoOthers || f.Agg.Arg.Kind != plan.ColumnRef {
+		return nil, false, nil
+	}
+	v := w.store[f.Agg.Arg.Col]
+	fr := w.newFrame(f.Frame)
+	sl := newSlots(wa, f.Type, w.rows)
+	for p := 0; p+1 < len(w.parts); p++ {
+		ps, pe := int(w.parts[p]), int(w.parts[p+1])
+		fr.start(ps, pe)
+		curT := ps
+		var sum float64
+		var cnt int64
+		for r := ps; r < pe; r++ {
+			_, t := fr.bounds(r)
+			for ; curT < t; curT++ {
+				if !v.IsNull(curT) {
+					sum += v.F64[curT]
+					cnt++
+				}
+			}
+			s.f64[sl.g], s.has[sl.g] = sum, cnt > 0
+			if s.fn == fAvg {
+				s.cnt[sl.g] = cnt
+			}
+			if err := sl.filled(); err != nil {
+				return nil, true, err
+			}
+		}
+	}
+	return sl.out, true, sl.flush()
+}
+
+// slots fills a window aggregate's state one group slot per row, BatchSize
+// rows at a time, and appends the emitted values to out.
+type slots struct {
+	wa  *winAgg
+	out *vec.Vector
+	g   int
+}
+
+func newSlots(wa *winAgg, t catalog.Type, rows int) *slots {
+	wa.a.setGroups(vec.BatchSize, false)
+	return &slots{wa: wa, out: vec.NewVector(t, rows)}
+}
+
+// filled records that slot g holds the next row's state.
+func (c *slots) filled() error {
+	if c.g++; c.g == vec.BatchSize {
+		return c.flush()
+	}
+	return nil
+}
+
+// flush emits the filled slots.
+func (c *slots) flush() error {
+	if c.g == 0 {
+		return nil
+	}
+	if _, err := c.wa.a.emit(c.wa.s, c.wa.ob, 0, 0, c.g); err != nil {
+		return err
+	}
+	appendVec(c.out, &c.wa.ob.bufs[0].Vector, 0, c.g)
+	c.g = 0
+	return nil
 }
