@@ -184,6 +184,7 @@ var catalogRelations = []*systemRelation{
 	perSession(catalogRelation("pg_settings", planner.SystemView, settingsRows)),
 	catalogRelation("pg_description", planner.SystemCatalog, descriptionRows),
 	catalogRelation("pg_aggregate", planner.SystemCatalog, aggregateRows),
+	catalogRelation("pg_depend", planner.SystemCatalog, dependRows),
 	// Relations of objects Cirrus does not have: always empty.
 	catalogRelation("pg_attrdef", planner.SystemCatalog, nil),
 	catalogRelation("pg_inherits", planner.SystemCatalog, nil),
@@ -203,7 +204,6 @@ var catalogRelations = []*systemRelation{
 	catalogRelation("pg_event_trigger", planner.SystemCatalog, nil),
 	catalogRelation("pg_enum", planner.SystemCatalog, nil),
 	catalogRelation("pg_range", planner.SystemCatalog, nil),
-	catalogRelation("pg_depend", planner.SystemCatalog, nil),
 	catalogRelation("pg_cast", planner.SystemCatalog, nil),
 	catalogRelation("pg_matviews", planner.SystemView, nil),
 	catalogRelation("pg_sequences", planner.SystemView, nil),
@@ -231,6 +231,33 @@ func namespaceRows(cs *catalogState) []map[string]any {
 	var out []map[string]any
 	for _, ns := range pgcat.Namespaces(cs.cat) {
 		out = append(out, map[string]any{"oid": ns.OID, "nspname": ns.Name, "nspowner": ns.Owner(), "nspacl": aclArray(cs.cat, ns.ACL)})
+	}
+	return out
+}
+
+// dependRows are the dependencies among user objects PostgreSQL records:
+// a table or view on its schema (normal), its row type on it (internal),
+// a primary key constraint on its columns (auto) and its index on the
+// constraint (internal). Cirrus keeps no view rules, so a view's
+// dependencies on the tables it reads are not among them.
+func dependRows(cs *catalogState) []map[string]any {
+	const pgType, pgClass, pgNamespace, pgConstraint = catalog.OID(1247), catalog.OID(1259), catalog.OID(2615), catalog.OID(2606)
+	var out []map[string]any
+	dep := func(class, obj catalog.OID, refClass, ref catalog.OID, refSub int, typ string) {
+		out = append(out, map[string]any{"classid": class, "objid": obj, "objsubid": 0, "refclassid": refClass,
+			"refobjid": ref, "refobjsubid": refSub, "deptype": typ})
+	}
+	for _, x := range cs.tables() {
+		t := x.t
+		dep(pgType, planner.RowTypeOID(t), pgClass, t.OID, 0, "i")
+		dep(pgClass, t.OID, pgNamespace, x.ns.OID, 0, "n")
+		if len(t.PrimaryKey) > 0 {
+			con := planner.PrimaryKeyConstraintOID(t)
+			dep(pgClass, planner.PrimaryKeyIndexOID(t), pgConstraint, con, 0, "i")
+			for _, k := range t.PrimaryKey {
+				dep(pgConstraint, con, pgClass, t.OID, k+1, "a")
+			}
+		}
 	}
 	return out
 }
