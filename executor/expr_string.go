@@ -658,6 +658,7 @@ type extractNode struct {
 	// zone is the session's, for a timestamptz: fields are those of its
 	// wall clock there (epoch is the instant's; timezone* the offset).
 	zone *pgtype.Zone
+	iv   bool // the source is an interval (held as text)
 	out  vecBuf
 }
 
@@ -668,7 +669,7 @@ func newExtract(e *plan.Expr) (node, error) {
 	}
 	src := e.Args[1]
 	switch src.Type.Kind {
-	case catalog.Date, catalog.Timestamp, catalog.TimestampTZ:
+	case catalog.Date, catalog.Timestamp, catalog.TimestampTZ, catalog.Interval:
 	default:
 		return nil, sqlerr.Unsupported("extract from %s is not supported", src.Type)
 	}
@@ -686,7 +687,7 @@ func newExtract(e *plan.Expr) (node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &extractNode{nodeMeta: metaOf(e.Type, false, s), field: field, src: s, ts: src.Type.IsTimestamp()}
+	n := &extractNode{nodeMeta: metaOf(e.Type, false, s), field: field, src: s, ts: src.Type.IsTimestamp(), iv: src.Type.Kind == catalog.Interval}
 	if src.Type.Kind == catalog.TimestampTZ {
 		n.zone = pgtype.DateTimeFor(e.DT).TimeZone()
 	}
@@ -771,6 +772,76 @@ func (n *extractNode) value(x int64) int64 {
 	return 0
 }
 
+// evalInterval extracts the field of each interval of v.
+func (n *extractNode) evalInterval(v *vec.Vector, rows int) (*vec.Vector, error) {
+	float := isFloat(n.typ)
+	var rf []float64
+	var ri []int64
+	if float {
+		rf = n.out.f64(rows)
+	} else {
+		ri = n.out.i64(rows)
+	}
+	s := scaleOf(n.typ)
+	for i := range rows {
+		x := int64(0)
+		if !v.IsNull(i) {
+			m, d, t := pgtype.ParseIntervalFields(v.Data[v.Offsets[i]:v.Offsets[i+1]])
+			x = intervalPart(n.field, m, d, t)
+		}
+		if float {
+			rf[i] = float64(x) / 1e6
+		} else {
+			ri[i], _ = rescale(x, 6, s)
+		}
+	}
+	n.out.zeroNullSlots()
+	return &n.out.Vector, nil
+}
+
+// intervalPart is a field of the interval (months, days, µs) in
+// millionths, as PostgreSQL's interval2tm splits it (C's truncating
+// division: -27 hours is -27 hours and 0 days). The epoch counts a year as
+// 365.25 days and a month as 30.
+func intervalPart(field string, months, days, t int64) int64 {
+	const us = 1_000_000
+	year, mon := months/12, months%12
+	hour := t / 3_600_000_000
+	rest := t - hour*3_600_000_000
+	min := rest / 60_000_000
+	rest -= min * 60_000_000 // seconds and fraction, in µs
+	switch field {
+	case "microseconds":
+		return rest * us
+	case "milliseconds":
+		return rest * 1000
+	case "second":
+		return rest
+	case "minute":
+		return min * us
+	case "hour":
+		return hour * us
+	case "day":
+		return days * us
+	case "month":
+		return mon * us
+	case "quarter":
+		return (mon/3 + 1) * us
+	case "year":
+		return year * us
+	case "decade":
+		return year / 10 * us
+	case "century":
+		return year / 100 * us
+	case "millennium":
+		return year / 1000 * us
+	case "epoch":
+		secs := (1461*year + 120*mon + 4*days) * (86400 / 4)
+		return secs*us + t
+	}
+	return 0
+}
+
 // valueTZ is value for a timestamptz: the field of the session zone's wall
 // clock, the epoch of the instant, or the zone's offset (seconds east;
 // its hours and minutes truncated toward zero).
@@ -798,8 +869,11 @@ func (n *extractNode) eval(b *vec.Batch) (*vec.Vector, error) {
 		return nil, err
 	}
 	rows := b.N
-	in := v.I64[:rows]
 	n.out.copyNulls(v.Nulls, rows)
+	if n.iv {
+		return n.evalInterval(v, rows)
+	}
+	in := v.I64[:rows]
 	value := n.value
 	if n.zone != nil {
 		value = n.valueTZ

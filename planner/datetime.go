@@ -306,6 +306,29 @@ func intervalArithmetic(op string, l, r *plan.Expr) *plan.Expr {
 	return nil
 }
 
+// extractInterval binds EXTRACT(field FROM interval) (numeric; seconds
+// and the epoch with 6 decimals, milliseconds with 3) and date_part
+// (float8), as PostgreSQL 15's interval_part_common.
+func extractInterval(name, field string, x *plan.Expr) *plan.Expr {
+	scale := int32(0)
+	switch field {
+	case "microseconds", "minute", "hour", "day", "month", "quarter", "year", "decade", "century", "millennium":
+	case "second", "epoch":
+		scale = 6
+	case "milliseconds":
+		scale = 3
+	case "dow", "isodow", "doy", "week", "isoyear", "timezone", "timezone_hour", "timezone_minute":
+		failf(sqlerr.FeatureNotSupported, "unit %q not supported for type interval", field)
+	default:
+		failf(sqlerr.InvalidParameterValue, "unit %q not recognized for type interval", field)
+	}
+	fc := plan.ConstOf(catalog.TypeText, plan.Datum{S: field})
+	if name == "date_part" {
+		return plan.CallOf("extract", catalog.TypeFloat8, fc, x)
+	}
+	return plan.CallOf("extract", catalog.NumericType(0, scale), fc, x)
+}
+
 // timestampDifference binds timestamp − timestamp and timestamptz −
 // timestamptz (a date or untyped literal converts to the other side's
 // type): an interval of days and microseconds, as PostgreSQL's
@@ -377,6 +400,9 @@ func (b *binder) extract(args []*plan.Expr, name string) *plan.Expr {
 	}
 	field := strings.ToLower(f.Value.S)
 	x := args[1]
+	if x.Type.Kind == catalog.Interval {
+		return extractInterval(name, field, x)
+	}
 	if x.Type.Kind == catalog.Unknown {
 		x = coerce(x, catalog.TypeTimestamp)
 	}
