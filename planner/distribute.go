@@ -51,13 +51,13 @@ func (b *binder) distribute(n plan.Node) plan.Node {
 	switch n := n.(type) {
 	case *plan.Filter:
 		in := b.distribute(n.Input)
-		if r, ok := in.(*plan.Remote); ok && !plan.HasSubPlan(n.Pred) {
+		if r, ok := in.(*plan.Remote); ok && !onCoordinator(n.Pred) {
 			return &plan.Remote{Fragment: &plan.Filter{Input: r.Fragment, Pred: n.Pred}, Shuffles: r.Shuffles}
 		}
 		return &plan.Filter{Input: in, Pred: n.Pred}
 	case *plan.Project:
 		in := b.distribute(n.Input)
-		if r, ok := in.(*plan.Remote); ok && !plan.HasSubPlan(n.Exprs...) {
+		if r, ok := in.(*plan.Remote); ok && !onCoordinator(n.Exprs...) {
 			return &plan.Remote{Fragment: &plan.Project{Input: r.Fragment, Exprs: n.Exprs}, Shuffles: r.Shuffles}
 		}
 		return &plan.Project{Input: in, Exprs: n.Exprs}

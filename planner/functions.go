@@ -315,6 +315,19 @@ func (b *binder) builtinFunc(name string, args []*plan.Expr, nodes []*pg_query.N
 // their arguments must not depend on rows.
 var SessionFuncs = map[string]bool{"pg_cancel_backend": true, "pg_terminate_backend": true}
 
+// onCoordinator reports whether expressions must run on the coordinator,
+// so that a filter or projection of them stays above its Remote input:
+// they hold a SubPlan, or a call of SessionFuncs (which the coordinator
+// evaluates row by row when its arguments depend on rows).
+func onCoordinator(es ...*plan.Expr) bool {
+	for _, e := range es {
+		if e != nil && (e.Kind == plan.SubPlan || e.Kind == plan.Call && SessionFuncs[e.Op] || onCoordinator(e.Args...)) {
+			return true
+		}
+	}
+	return false
+}
+
 // intArgOf coerces an integer (or untyped) argument to t; fail otherwise.
 func intArgOf(e *plan.Expr, t catalog.Type, fail func()) *plan.Expr {
 	if !e.Type.IsInteger() && e.Type.Kind != catalog.Unknown {

@@ -888,7 +888,7 @@ func (b *binder) buildFrom(qb *queryBlock, jn *joinNode, where []*plan.Expr, use
 	where = factorOr(qb, where)
 	for _, c := range where {
 		rs := rangesOf(qb, c)
-		if len(rs) == 1 && !plan.HasSubPlan(c) { // a SubPlan runs on the coordinator
+		if len(rs) == 1 && !onCoordinator(c) { // a SubPlan or pg_cancel_backend runs on the coordinator
 			for r := range rs {
 				if !qb.ranges[r].nullable && qb.ranges[r].table != nil {
 					pushed[r] = append(pushed[r], c)

@@ -365,6 +365,9 @@ func TestClusterSignalLikePostgres(t *testing.T) {
 		`CREATE ROLE bob LOGIN PASSWORD 'pw'`,
 		`CREATE ROLE carol LOGIN PASSWORD 'pw'`,
 		`GRANT alice TO carol`,
+		`CREATE TABLE nums (n int)`,
+		`INSERT INTO nums VALUES (1), (2)`,
+		`GRANT SELECT ON nums TO bob`,
 	}
 	// A pid no backend has: on Cirrus, of a coordinator number no
 	// coordinator holds; far above Linux's pid_max for PostgreSQL.
@@ -438,6 +441,10 @@ func TestClusterSignalLikePostgres(t *testing.T) {
 			{"bob", bob, `SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'alice2'`},
 			{"superuser", root2, `SELECT bool_and(pg_cancel_backend(pid)) FROM pg_stat_activity WHERE application_name IN ('alice', 'alice2')`},
 			{"bob", bob, fmt.Sprintf(`SELECT pg_cancel_backend(pid * 0 + %d) FROM pg_stat_activity WHERE application_name = 'alice'`, missing)},
+			// Over a table's rows (on Cirrus the projection and filter stay
+			// on the coordinator).
+			{"bob", bob, fmt.Sprintf(`SELECT pg_cancel_backend(n * 0 + %d) FROM nums`, missing)},
+			{"bob", bob, fmt.Sprintf(`SELECT n FROM nums WHERE pg_cancel_backend(n * 0 + %d)`, missing)},
 			{"carol", carol, `SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE application_name = 'alice'`},
 		} {
 			out = append(out, fmt.Sprintf("%s %s: %s", q.who, q.sql, q.nc.outcome(q.sql)))
