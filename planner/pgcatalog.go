@@ -173,7 +173,12 @@ func (b *binder) regConst(e *plan.Expr, t catalog.Type) *plan.Expr {
 		tab, sys, ok := b.lookup(schema, name)
 		switch {
 		case !ok:
-			failf(sqlerr.UndefinedTable, "relation %q does not exist", s)
+			// A primary key's index is a relation too.
+			d, ok := b.relationsByName()[strings.Join(parts, ".")]
+			if !ok {
+				failf(sqlerr.UndefinedTable, "relation %q does not exist", s)
+			}
+			o = catalog.OID(d.I)
 		case sys != nil:
 			o = sys.OID
 		default:
