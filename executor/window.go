@@ -28,7 +28,7 @@ import (
 // rows to the running state; a frame whose head moves is recomputed,
 // except sum, count and avg over integers and fixed-scale numerics, which
 // subtract the rows that left (exact, as PostgreSQL's inverse transition
-// functions are).
+// functions are); their EXCLUDE is taken out through prefix sums.
 type windowOp struct {
 	in      Operator
 	n       *plan.Window
@@ -110,7 +110,7 @@ func (w *windowOp) Next(ctx context.Context) (*vec.Batch, error) {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			r, err := w.compute(f)
+			r, err := w.compute(ctx, f)
 			if err != nil {
 				return nil, err
 			}
@@ -193,7 +193,7 @@ func starts(dst []int32, brk []bool) []int32 {
 }
 
 // compute returns function f's value for every row.
-func (w *windowOp) compute(f *plan.WindowFunc) (*vec.Vector, error) {
+func (w *windowOp) compute(ctx context.Context, f *plan.WindowFunc) (*vec.Vector, error) {
 	n := w.rows
 	switch f.Func {
 	case "row_number", "rank", "dense_rank":
@@ -232,7 +232,7 @@ func (w *windowOp) compute(f *plan.WindowFunc) (*vec.Vector, error) {
 	case "first_value", "last_value", "nth_value":
 		return w.frameValue(f)
 	case "agg":
-		return w.aggregate(f)
+		return w.aggregate(ctx, f)
 	}
 	return nil, sqlerr.Errorf(sqlerr.Internal, "executor: unknown window function %s", f.Func)
 }
@@ -755,7 +755,7 @@ func (wa *winAgg) value() (*vec.Vector, error) {
 }
 
 // aggregate computes an aggregate over each row's frame.
-func (w *windowOp) aggregate(f *plan.WindowFunc) (*vec.Vector, error) {
+func (w *windowOp) aggregate(ctx context.Context, f *plan.WindowFunc) (*vec.Vector, error) {
 	wa, err := w.newWinAgg(f.Agg)
 	if err != nil {
 		return nil, err
@@ -779,6 +779,12 @@ func (w *windowOp) aggregate(f *plan.WindowFunc) (*vec.Vector, error) {
 		curH, curT := -1, -1
 		var last *vec.Vector
 		for r := ps; r < pe; r++ {
+			if r%1024 == 0 {
+				// Frames recomputed row by row can take long: stay cancellable.
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+			}
 			h, t := fr.bounds(r)
 			changed := true
 			switch {
@@ -818,7 +824,7 @@ func (w *windowOp) aggregate(f *plan.WindowFunc) (*vec.Vector, error) {
 // aggregates and for frames with an exclusion.
 func (w *windowOp) fastAggregate(f *plan.WindowFunc, wa *winAgg) (out *vec.Vector, ok bool, err error) {
 	s := wa.s
-	if f.Frame.Exclude != plan.ExcludeNoOthers || s.sagg != nil || s.dsum != nil {
+	if s.sagg != nil || s.dsum != nil {
 		return nil, false, nil
 	}
 	if f.Agg.Arg != nil && f.Agg.Arg.Kind != plan.ColumnRef {
@@ -875,6 +881,10 @@ func (w *windowOp) fastAggregate(f *plan.WindowFunc, wa *winAgg) (out *vec.Vecto
 			cnt += sign
 		}
 	}
+	var ex *excluded
+	if f.Frame.Exclude != plan.ExcludeNoOthers {
+		ex = newExcluded(vals, nulls, w.rows)
+	}
 	for p := 0; p+1 < len(w.parts); p++ {
 		ps, pe := int(w.parts[p]), int(w.parts[p+1])
 		fr.start(ps, pe)
@@ -903,15 +913,19 @@ func (w *windowOp) fastAggregate(f *plan.WindowFunc, wa *winAgg) (out *vec.Vecto
 				add(t, curT, -1)
 				curT = t
 			}
+			rh, rl, rc := hi, lo, cnt
+			if ex != nil {
+				rh, rl, rc = ex.apply(fr, r, h, t, rh, rl, rc)
+			}
 			g := sl.g
 			switch s.fn {
 			case fCountStar, fCount:
-				s.cnt[g] = cnt
+				s.cnt[g] = rc
 			case fAvg:
-				s.cnt[g] = cnt
-				s.hi[g], s.i64[g], s.has[g] = hi, lo, cnt > 0
+				s.cnt[g] = rc
+				s.hi[g], s.i64[g], s.has[g] = rh, rl, rc > 0
 			default:
-				s.hi[g], s.i64[g], s.has[g] = hi, lo, cnt > 0
+				s.hi[g], s.i64[g], s.has[g] = rh, rl, rc > 0
 			}
 			if err := sl.filled(); err != nil {
 				return nil, true, err
@@ -1061,4 +1075,60 @@ func (c *slots) flush() error {
 	appendVec(c.out, &c.wa.ob.bufs[0].Vector, 0, c.g)
 	c.g = 0
 	return nil
+}
+
+// excluded takes a frame's excluded rows out of a count or 128-bit sum
+// through prefix sums over all rows (in O(1) per row however many peers
+// the current row has).
+type excluded struct {
+	hi, lo, cnt []int64 // sums and counts of rows [0, i)
+}
+
+func newExcluded(vals []int64, nulls []bool, n int) *excluded {
+	e := &excluded{hi: make([]int64, n+1), lo: make([]int64, n+1), cnt: make([]int64, n+1)}
+	for i := range n {
+		e.hi[i+1], e.lo[i+1], e.cnt[i+1] = e.hi[i], e.lo[i], e.cnt[i]
+		if nulls != nil && nulls[i] {
+			continue
+		}
+		e.cnt[i+1]++
+		if vals != nil {
+			l, c := bits.Add64(uint64(e.lo[i]), uint64(vals[i]), 0)
+			e.lo[i+1], e.hi[i+1] = int64(l), e.hi[i]+vals[i]>>63+int64(c)
+		}
+	}
+	return e
+}
+
+// apply returns the state (hi:lo, cnt) of frame [h, t) less row r's
+// exclusion.
+func (e *excluded) apply(fr *frame, r, h, t int, hi, lo, cnt int64) (int64, int64, int64) {
+	sub := func(a, b int, sign int64) {
+		a, b = max(a, h), min(b, t)
+		if a >= b {
+			return
+		}
+		dl, bw := bits.Sub64(uint64(e.lo[b]), uint64(e.lo[a]), 0)
+		dh := e.hi[b] - e.hi[a] - int64(bw)
+		if sign < 0 {
+			l, bw := bits.Sub64(uint64(lo), dl, 0)
+			lo, hi = int64(l), hi-dh-int64(bw)
+		} else {
+			l, c := bits.Add64(uint64(lo), dl, 0)
+			lo, hi = int64(l), hi+dh+int64(c)
+		}
+		cnt += sign * (e.cnt[b] - e.cnt[a])
+	}
+	switch fr.f.Exclude {
+	case plan.ExcludeCurrentRow:
+		sub(r, r+1, -1)
+	case plan.ExcludeGroup:
+		xs, xe := fr.peerRange(r)
+		sub(xs, xe, -1)
+	case plan.ExcludeTies:
+		xs, xe := fr.peerRange(r)
+		sub(xs, xe, -1)
+		sub(r, r+1, 1)
+	}
+	return hi, lo, cnt
 }
