@@ -70,6 +70,9 @@ func compileFunc(e *plan.Expr) (n node, ok bool, err error) {
 	case "timestamp_mi":
 		n, err = newTimestampDiff(e)
 		return n, true, err
+	case "to_timestamp":
+		n, err = newToTimestamp(e)
+		return n, true, err
 	case "clock_timestamp":
 		c := &clockNode{nodeMeta: nodeMeta{typ: e.Type, volatile: true}}
 		c.out.init(e.Type)

@@ -2,7 +2,9 @@ package executor
 
 import (
 	"cmp"
+	"math"
 	"math/big"
+	"strconv"
 	"time"
 
 	"github.com/cirrusdb/cirrus/catalog"
@@ -173,3 +175,70 @@ func canonInterval(s []byte) []byte {
 	x := new(big.Int).Mul(big.NewInt(m*30+d), big.NewInt(usecPerDay))
 	return x.Add(x, big.NewInt(us)).Append(nil, 10)
 }
+
+// ---- to_timestamp(double precision) ----
+
+// toTimestampNode is to_timestamp(seconds since 1970-01-01 UTC), as
+// PostgreSQL's float8_timestamptz: ±Infinity are ±infinity, NaN and values
+// outside the timestamp range are 22008, the rest round to µs.
+type toTimestampNode struct {
+	nodeMeta
+	x   node
+	out vecBuf
+}
+
+func newToTimestamp(e *plan.Expr) (node, error) {
+	x, err := compile(plan.CastOf(e.Args[0], catalog.TypeFloat8))
+	if err != nil {
+		return nil, err
+	}
+	n := &toTimestampNode{x: x}
+	n.nodeMeta = metaOf(e.Type, true, x)
+	n.out.init(e.Type)
+	return n, nil
+}
+
+// The seconds since 1970 of PostgreSQL's first timestamp (4714-11-24 BC)
+// and of the end of its range (294277-01-01).
+const (
+	minUnixSeconds = -210866803200.0
+	endUnixSeconds = 9224318016000.0
+)
+
+func (n *toTimestampNode) eval(b *vec.Batch) (*vec.Vector, error) {
+	v, err := n.x.eval(b)
+	if err != nil {
+		return nil, err
+	}
+	rows := b.N
+	n.out.copyNulls(v.Nulls, rows)
+	r := n.out.i64(rows)
+	for i := range r {
+		r[i] = 0
+		if v.IsNull(i) {
+			continue
+		}
+		f := v.F64[i]
+		switch {
+		case math.IsNaN(f):
+			return nil, sqlerr.New(sqlerr.DatetimeFieldOverflow, "timestamp cannot be NaN")
+		case math.IsInf(f, 1):
+			r[i] = pgtype.TimestampPosInfinity
+		case math.IsInf(f, -1):
+			r[i] = pgtype.TimestampNegInfinity
+		case f < minUnixSeconds || f >= endUnixSeconds:
+			return nil, sqlerr.Errorf(sqlerr.DatetimeFieldOverflow, "timestamp out of range: \"%s\"", strconv.FormatFloat(f, 'g', 6, 64))
+		default:
+			us := int64(math.RoundToEven((f - unixEpoch2000Seconds) * 1e6))
+			if us < minTimestamp || us >= endTimestamp {
+				return nil, sqlerr.Errorf(sqlerr.DatetimeFieldOverflow, "timestamp out of range: \"%s\"", strconv.FormatFloat(f, 'g', 6, 64))
+			}
+			r[i] = us
+		}
+	}
+	n.out.zeroNullSlots()
+	return &n.out.Vector, nil
+}
+
+// unixEpoch2000Seconds is 2000-01-01 in seconds since 1970-01-01.
+const unixEpoch2000Seconds = 946684800.0

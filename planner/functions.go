@@ -30,7 +30,7 @@ var scalarFuncs = map[string]bool{
 	"repeat": true, "lpad": true, "rpad": true, "reverse": true, "initcap": true, "md5": true,
 	"split_part": true, "starts_with": true, "to_char": true, "to_date": true, "make_date": true,
 	"date_trunc": true, "now": true, "transaction_timestamp": true, "statement_timestamp": true,
-	"localtimestamp": true, "clock_timestamp": true, "timezone": true, "pg_cancel_backend": true, "pg_terminate_backend": true,
+	"localtimestamp": true, "clock_timestamp": true, "timezone": true, "to_timestamp": true, "pg_cancel_backend": true, "pg_terminate_backend": true,
 	"format": true,
 }
 
@@ -285,6 +285,13 @@ func (b *binder) builtinFunc(name string, args []*plan.Expr, nodes []*pg_query.N
 	case "localtimestamp":
 		argc(0, 0)
 		return b.clock(catalog.TypeTimestamp, false)
+	case "to_timestamp":
+		// to_timestamp(double precision): seconds since 1970-01-01 UTC.
+		argc(1, 1)
+		if !numberOrUnknown(args[0]) {
+			noFunc()
+		}
+		return plan.CallOf(name, catalog.TypeTimestampTZ, coerce(args[0], catalog.TypeFloat8))
 	case "clock_timestamp":
 		argc(0, 0)
 		return plan.CallOf(name, catalog.TypeTimestampTZ)

@@ -17,6 +17,10 @@
 package plan
 
 import (
+	"encoding/json"
+	"math"
+	"strconv"
+
 	"github.com/cirrusdb/cirrus/catalog"
 	"github.com/cirrusdb/cirrus/storage"
 )
@@ -677,4 +681,39 @@ func VisitExprs(n Node, f func(*Expr)) {
 			}
 		}
 	}
+}
+
+// MarshalJSON encodes d for a plan that travels. JSON has no NaN or
+// infinities, so a non-finite F is sent as its text in "fs".
+func (d Datum) MarshalJSON() ([]byte, error) {
+	type plain Datum
+	if !math.IsNaN(d.F) && !math.IsInf(d.F, 0) {
+		return json.Marshal(plain(d))
+	}
+	return json.Marshal(struct {
+		plain
+		F  float64 `json:"f,omitempty"`
+		FS string  `json:"fs"`
+	}{plain: plain(d), FS: strconv.FormatFloat(d.F, 'g', -1, 64)})
+}
+
+// UnmarshalJSON decodes what MarshalJSON encodes.
+func (d *Datum) UnmarshalJSON(b []byte) error {
+	type plain Datum
+	var x struct {
+		plain
+		FS string `json:"fs"`
+	}
+	if err := json.Unmarshal(b, &x); err != nil {
+		return err
+	}
+	*d = Datum(x.plain)
+	if x.FS != "" {
+		f, err := strconv.ParseFloat(x.FS, 64)
+		if err != nil {
+			return err
+		}
+		d.F = f
+	}
+	return nil
 }
