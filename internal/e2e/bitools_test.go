@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -138,6 +139,7 @@ func TestBIToolsReplay(t *testing.T) {
 		exec1(t, pgConn, s)
 		exec1(t, conn, s)
 	}
+	waitLiveTuples(t, pgConn, conn)
 
 	host, port, _ := strings.Cut(c.PGAddrs[0], ":")
 	cirrus := psqlReplayer(t, psql, []string{"-h", host, "-p", port, "-U", "cirrus", db}, conn)
@@ -172,6 +174,33 @@ func TestBIToolsReplay(t *testing.T) {
 				t.Log(p)
 			}
 		})
+	}
+}
+
+// waitLiveTuples waits until PostgreSQL's pg_stat_user_tables counts the
+// rows the setup inserted, as Cirrus's does at once. A PostgreSQL backend
+// publishes its table statistics at most once a second (or after idling),
+// so Metabase's estimated_row_count would otherwise compare a count with
+// 0 depending on timing: force the loading backend's next flush and poll.
+func waitLiveTuples(t *testing.T, pgConn, conn *pgx.Conn) {
+	t.Helper()
+	ctx := context.Background()
+	const q = `select coalesce(sum(n_live_tup), 0)::int8 from pg_stat_user_tables`
+	var want, got int64
+	if err := conn.QueryRow(ctx, q).Scan(&want); err != nil {
+		t.Fatal(err)
+	}
+	exec1(t, pgConn, `select pg_stat_force_next_flush()`)
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if err := pgConn.QueryRow(ctx, q).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("PostgreSQL's pg_stat_user_tables counts %d live rows after 20 s, Cirrus's %d", got, want)
+		}
 	}
 }
 
