@@ -40,6 +40,9 @@ type activity struct {
 	backendStart time.Time
 	xactStart    time.Time // zero outside a transaction
 	queryStart   time.Time // zero before the first statement
+	// msgStart is when the latest Query, Parse, Bind or Execute message
+	// arrived: the start of the statements it runs, as in PostgreSQL.
+	msgStart time.Time
 	stateChange  time.Time
 	// inBlock is set while the session is in a transaction block (its
 	// ReadyForQuery status 'T' or 'E').
@@ -71,14 +74,42 @@ func (a *activity) fragmentEnded(addr string) {
 	a.mu.Unlock()
 }
 
-// begin marks the start of a statement; inBlock tells whether it runs in
-// a transaction block.
-func (a *activity) begin(query string, inBlock bool, now time.Time) {
+// messageReceived records a Query, Parse, Bind or Execute message that
+// arrived at at. As in PostgreSQL, the statements it runs started then
+// (statement_timestamp(), query_start), and so did the transaction if none
+// was open (now(), xact_start): a transaction starts at the message that
+// opens it and runs until endTransaction, so the statements of one Query
+// message, or of a pipeline up to Sync, share its start.
+func (a *activity) messageReceived(at time.Time) {
 	a.mu.Lock()
-	a.inBlock = inBlock
-	a.state, a.query, a.queryStart, a.stateChange = stateActive, query, now, now
+	a.msgStart = at
 	if a.xactStart.IsZero() {
-		a.xactStart = now
+		a.xactStart = at
+	}
+	a.mu.Unlock()
+}
+
+// endTransaction marks the end of the session's transaction (COMMIT,
+// ROLLBACK, the end of an implicit block): the next statement, even of the
+// same message, starts another one, at that message's start.
+func (a *activity) endTransaction() {
+	a.mu.Lock()
+	a.xactStart = time.Time{}
+	a.mu.Unlock()
+}
+
+// begin marks the start of a statement, run by the latest message (see
+// messageReceived); inBlock tells whether it runs in a transaction block.
+func (a *activity) begin(query string, inBlock bool) {
+	now := time.Now()
+	a.mu.Lock()
+	if a.msgStart.IsZero() {
+		a.msgStart = now
+	}
+	a.inBlock = inBlock
+	a.state, a.query, a.queryStart, a.stateChange = stateActive, query, a.msgStart, now
+	if a.xactStart.IsZero() {
+		a.xactStart = a.msgStart
 	}
 	a.mu.Unlock()
 }
@@ -105,7 +136,8 @@ func (a *activity) transactionStart() time.Time {
 }
 
 // end marks the end of a statement; txStatus is the session's
-// ReadyForQuery status after it, app its application_name.
+// ReadyForQuery status after it, app its application_name. The
+// transaction goes on until endTransaction.
 func (a *activity) end(txStatus byte, app string, now time.Time) {
 	a.mu.Lock()
 	a.app = app
@@ -116,7 +148,7 @@ func (a *activity) end(txStatus byte, app string, now time.Time) {
 	case 'E':
 		a.state = stateIdleInTxnFail
 	default:
-		a.state, a.xactStart = stateIdle, time.Time{}
+		a.state = stateIdle
 	}
 	a.stateChange = now
 	a.mu.Unlock()

@@ -43,7 +43,7 @@ func (st *statement) Start(ctx context.Context, params []plan.Datum, w pgwire.Re
 		return nil, errAborted()
 	}
 	p := &portalRows{s: s, st: st, start: time.Now()}
-	s.act.begin(st.sql, s.explicit, p.start)
+	s.act.begin(st.sql, s.explicit)
 	s.c.metrics.started.Inc()
 	ctx, stop := s.statementContext(ctx)
 	defer func() {
@@ -112,8 +112,7 @@ func (p *portalRows) Fetch(ctx context.Context, max int64, w pgwire.ResultWriter
 		// then undid (the end of the transaction drops the portal).
 		return 0, false, sqlerr.New(sqlerr.ObjectNotInPrerequisiteState, "portal cannot be run: an error closed it")
 	}
-	now := time.Now()
-	s.act.begin(p.st.sql, s.explicit, now)
+	s.act.begin(p.st.sql, s.explicit)
 	s.rows = 0
 	ctx, stop := s.statementContext(ctx)
 	defer func() {

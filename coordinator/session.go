@@ -376,7 +376,7 @@ func (st *statement) Columns() []pgwire.Column { return st.cols }
 func (st *statement) Execute(ctx context.Context, params []plan.Datum, w pgwire.ResultWriter) (tag string, err error) {
 	s := st.s
 	start := time.Now()
-	s.act.begin(st.sql, s.explicit, start)
+	s.act.begin(st.sql, s.explicit)
 	s.c.metrics.started.Inc()
 	s.rows = 0
 	ctx, stop := s.statementContext(ctx)
@@ -512,7 +512,11 @@ func (s *session) execute(ctx context.Context, st planner.Statement, w pgwire.Re
 // changes. It is committed here, or discarded when the block failed.
 func (s *session) EndBlock(ctx context.Context, failed bool, w pgwire.ResultWriter) (err error) {
 	defer s.recoverInternal(&err)
-	if s.explicit || s.txn == nil {
+	if s.explicit {
+		return nil
+	}
+	s.act.endTransaction()
+	if s.txn == nil {
 		return nil
 	}
 	t := s.txn
@@ -542,6 +546,9 @@ func (s *session) commitCounted(ctx context.Context, t *txn, w pgwire.ResultWrit
 	return nil
 }
 
+// MessageReceived implements pgwire.MessageClock.
+func (s *session) MessageReceived(at time.Time) { s.act.messageReceived(at) }
+
 // ProtocolError implements pgwire.ErrorObserver: an error pgwire raises
 // itself (a bad Bind, say) aborts the transaction like any other.
 func (s *session) ProtocolError(e *sqlerr.Error) { s.fail(e) }
@@ -570,6 +577,7 @@ func (s *session) txnControl(ctx context.Context, st *planner.Txn, w pgwire.Resu
 	case planner.TxnSavepoint, planner.TxnRelease, planner.TxnRollbackTo:
 		return s.savepoint(st)
 	case planner.TxnCommit:
+		defer s.act.endTransaction()
 		if !s.explicit {
 			// COMMIT ends an implicit block early, with its changes.
 			w.Notice(sqlerr.New(sqlerr.NoActiveSQLTransaction, "there is no transaction in progress").Warning())
@@ -596,6 +604,7 @@ func (s *session) txnControl(ctx context.Context, st *planner.Txn, w pgwire.Resu
 		s.gucEnd(true)
 		return "COMMIT", nil
 	default:
+		defer s.act.endTransaction()
 		if !s.explicit {
 			w.Notice(sqlerr.New(sqlerr.NoActiveSQLTransaction, "there is no transaction in progress").Warning())
 		}

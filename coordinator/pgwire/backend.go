@@ -166,6 +166,15 @@ type BlockEnder interface {
 	EndBlock(ctx context.Context, failed bool, w ResultWriter) error
 }
 
+// MessageClock is implemented by a Session that keeps PostgreSQL's
+// statement and transaction start times: pgwire calls MessageReceived when
+// a Query, Parse, Bind or Execute message arrives (each sets
+// statement_timestamp() in PostgreSQL, and the first one after a
+// transaction ended starts the next: now()).
+type MessageClock interface {
+	MessageReceived(at time.Time)
+}
+
 // Deallocator may be implemented by a Statement that can be DEALLOCATE:
 // Deallocates reports whether it is (ok), and which prepared statement it
 // closes, or all of them. Prepared statements are pgwire's, so once such a

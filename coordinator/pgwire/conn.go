@@ -673,6 +673,9 @@ func (c *conn) loop() {
 		if c.ignoreTillSync && typ != 'S' && typ != 'X' {
 			continue
 		}
+		if mc, ok := c.sess.(MessageClock); ok && strings.IndexByte("QPBE", typ) >= 0 {
+			mc.MessageReceived(time.Now())
+		}
 		switch typ {
 		case 'Q':
 			r := &msgReader{b: body}
