@@ -117,7 +117,7 @@ func xactStartPattern(t *testing.T, ctx context.Context, dsn string, steps []any
 			}
 			br := conn.SendBatch(ctx, b)
 			for _, sql := range step {
-				if !strings.HasSuffix(sql, " t") && !strings.Contains(sql, " t ") {
+				if !strings.Contains(sql+" ", " t ") {
 					if _, err := br.Exec(); err != nil {
 						t.Fatalf("%s: %v", sql, err)
 					}
