@@ -43,6 +43,9 @@ type activity struct {
 	// msgStart is when the latest Query, Parse, Bind or Execute message
 	// arrived: the start of the statements it runs, as in PostgreSQL.
 	msgStart time.Time
+	// aborted is set while an error has ended the transaction of a
+	// transaction block that awaits its ROLLBACK (see abortTransaction).
+	aborted bool
 	stateChange  time.Time
 	// inBlock is set while the session is in a transaction block (its
 	// ReadyForQuery status 'T' or 'E').
@@ -83,7 +86,7 @@ func (a *activity) fragmentEnded(addr string) {
 func (a *activity) messageReceived(at time.Time) {
 	a.mu.Lock()
 	a.msgStart = at
-	if a.xactStart.IsZero() {
+	if a.xactStart.IsZero() && !a.aborted {
 		a.xactStart = at
 	}
 	a.mu.Unlock()
@@ -94,7 +97,17 @@ func (a *activity) messageReceived(at time.Time) {
 // same message, starts another one, at that message's start.
 func (a *activity) endTransaction() {
 	a.mu.Lock()
-	a.xactStart = time.Time{}
+	a.xactStart, a.aborted = time.Time{}, false
+	a.mu.Unlock()
+}
+
+// abortTransaction marks the transaction of a block ended by an error
+// outside any savepoint: as in PostgreSQL, it has no start any more
+// (xact_start is null) while the block awaits ROLLBACK, and no message
+// starts another until then.
+func (a *activity) abortTransaction() {
+	a.mu.Lock()
+	a.xactStart, a.aborted = time.Time{}, true
 	a.mu.Unlock()
 }
 
@@ -108,7 +121,7 @@ func (a *activity) begin(query string, inBlock bool) {
 	}
 	a.inBlock = inBlock
 	a.state, a.query, a.queryStart, a.stateChange = stateActive, query, a.msgStart, now
-	if a.xactStart.IsZero() {
+	if a.xactStart.IsZero() && !a.aborted {
 		a.xactStart = a.msgStart
 	}
 	a.mu.Unlock()

@@ -449,11 +449,15 @@ func (st *statement) bind(params []plan.Datum) (planner.Statement, error) {
 }
 
 // fail records an error: inside an explicit transaction the transaction is
-// now aborted; outside, the implicit transaction is discarded.
+// now aborted (it ends, for cirrus_stat_activity, unless a savepoint keeps
+// it); outside, the implicit transaction is discarded.
 func (s *session) fail(err error) error {
 	if s.explicit {
 		s.failed = true
 		s.closePortals()
+		if s.txn == nil || len(s.txn.savepoints) == 0 {
+			s.act.abortTransaction()
+		}
 	} else {
 		s.endCursors(context.Background(), false)
 		s.txn = nil

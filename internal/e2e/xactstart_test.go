@@ -151,3 +151,59 @@ func xactStartPattern(t *testing.T, ctx context.Context, dsn string, steps []any
 	}
 	return out.String()
 }
+
+// TestAbortedTransactionStartDifferential checks what another session sees
+// of a transaction block an error aborted: in PostgreSQL 15 the
+// transaction has ended (xact_start is null) until ROLLBACK, unless the
+// error only aborted a subtransaction (a savepoint), after which ROLLBACK
+// TO goes on with the same transaction and its now().
+func TestAbortedTransactionStartDifferential(t *testing.T) {
+	pg := pgtest.Shared(t)
+	c := startCluster(t, "")
+	db := fmt.Sprintf("xactabort_%d", diffDBs.Add(1))
+	pg.CreateDB(t, db)
+	ctx := context.Background()
+	run := func(dsn string) []string {
+		a, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.Close(ctx)
+		b, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close(ctx)
+		var out []string
+		seen := func(step string) {
+			var null bool
+			if err := b.QueryRow(ctx, "select xact_start is null from pg_stat_activity where pid = $1", a.PgConn().PID()).Scan(&null); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprintf("after %s: xact_start null %v", step, null))
+		}
+		var before, after time.Time
+		for _, step := range []string{"begin", "select 1/0", "rollback", "begin", "savepoint s", "select now()", "select 1/0", "rollback to s", "select now()", "commit"} {
+			var err error
+			switch step {
+			case "select now()":
+				if before.IsZero() {
+					err = a.QueryRow(ctx, step).Scan(&before)
+				} else {
+					err = a.QueryRow(ctx, step).Scan(&after)
+				}
+			default:
+				_, err = a.Exec(ctx, step)
+			}
+			if err != nil && step != "select 1/0" {
+				t.Fatalf("%s: %v", step, err)
+			}
+			seen(step)
+		}
+		return append(out, fmt.Sprintf("now() the same after ROLLBACK TO: %v", before.Equal(after)))
+	}
+	want, got := run(pg.DSN(db)), run(dsn(c))
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nPostgreSQL:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
