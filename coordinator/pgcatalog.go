@@ -185,6 +185,7 @@ var catalogRelations = []*systemRelation{
 	catalogRelation("pg_description", planner.SystemCatalog, descriptionRows),
 	catalogRelation("pg_aggregate", planner.SystemCatalog, aggregateRows),
 	catalogRelation("pg_depend", planner.SystemCatalog, dependRows),
+	catalogRelation("pg_rewrite", planner.SystemCatalog, rewriteRows),
 	// Relations of objects Cirrus does not have: always empty.
 	catalogRelation("pg_attrdef", planner.SystemCatalog, nil),
 	catalogRelation("pg_inherits", planner.SystemCatalog, nil),
@@ -199,7 +200,6 @@ var catalogRelations = []*systemRelation{
 	catalogRelation("pg_foreign_server", planner.SystemCatalog, nil),
 	catalogRelation("pg_partitioned_table", planner.SystemCatalog, nil),
 	catalogRelation("pg_trigger", planner.SystemCatalog, nil),
-	catalogRelation("pg_rewrite", planner.SystemCatalog, nil),
 	catalogRelation("pg_sequence", planner.SystemCatalog, nil),
 	catalogRelation("pg_event_trigger", planner.SystemCatalog, nil),
 	catalogRelation("pg_enum", planner.SystemCatalog, nil),
@@ -238,10 +238,10 @@ func namespaceRows(cs *catalogState) []map[string]any {
 // dependRows are the dependencies among user objects PostgreSQL records:
 // a table or view on its schema (normal), its row type on it (internal),
 // a primary key constraint on its columns (auto) and its index on the
-// constraint (internal). Cirrus keeps no view rules, so a view's
-// dependencies on the tables it reads are not among them.
+// constraint (internal), a view's _RETURN rule on the view (internal and
+// normal) and on the columns it reads (normal).
 func dependRows(cs *catalogState) []map[string]any {
-	const pgType, pgClass, pgNamespace, pgConstraint = catalog.OID(1247), catalog.OID(1259), catalog.OID(2615), catalog.OID(2606)
+	const pgType, pgClass, pgNamespace, pgConstraint, pgRewrite = catalog.OID(1247), catalog.OID(1259), catalog.OID(2615), catalog.OID(2606), catalog.OID(2618)
 	var out []map[string]any
 	dep := func(class, obj catalog.OID, refClass, ref catalog.OID, refSub int, typ string) {
 		out = append(out, map[string]any{"classid": class, "objid": obj, "objsubid": 0, "refclassid": refClass,
@@ -257,6 +257,47 @@ func dependRows(cs *catalogState) []map[string]any {
 			for _, k := range t.PrimaryKey {
 				dep(pgConstraint, con, pgClass, t.OID, k+1, "a")
 			}
+		}
+		if t.IsView() {
+			rule := planner.ViewRuleOID(t)
+			dep(pgRewrite, rule, pgClass, t.OID, 0, "i")
+			dep(pgRewrite, rule, pgClass, t.OID, 0, "n")
+			for _, r := range cs.viewReferences(t) {
+				dep(pgRewrite, rule, pgClass, r.Table, int(r.Attnum), "n")
+			}
+		}
+	}
+	return out
+}
+
+// viewReferences are the user tables' and views' columns (or, where it
+// reads none of their columns, the relations) view t's query reads, on
+// which PostgreSQL records its rule's dependencies. A view whose query no
+// longer binds reads nothing.
+func (cs *catalogState) viewReferences(t *catalog.Table) []planner.Reference {
+	ctx := &planner.Context{Catalog: cs.cat, SearchPath: cs.s.searchPath(), Params: &planner.Params{}, System: systemLookup}
+	refs, err := planner.ViewReferences(ctx, t)
+	if err != nil {
+		return nil
+	}
+	// Catalog relations are pinned: PostgreSQL records no dependencies
+	// on them.
+	return slices.DeleteFunc(refs, func(r planner.Reference) bool {
+		_, user := cs.cat.TableByOID(r.Table)
+		return !user
+	})
+}
+
+// rewriteRows are the rules of pg_rewrite: each view's _RETURN rule, an
+// unconditional INSTEAD rule on SELECT. Its action, PostgreSQL's parse
+// tree of the view's query in the server's internal node format, Cirrus
+// does not have: ev_action is NULL (pg_get_viewdef gives the query).
+func rewriteRows(cs *catalogState) []map[string]any {
+	var out []map[string]any
+	for _, x := range cs.tables() {
+		if x.t.IsView() {
+			out = append(out, map[string]any{"oid": planner.ViewRuleOID(x.t), "rulename": "_RETURN", "ev_class": x.t.OID,
+				"ev_type": "1", "ev_enabled": "O", "is_instead": true, "ev_qual": "<>"})
 		}
 	}
 	return out

@@ -276,6 +276,7 @@ func (b *binder) columnRef(cr *pg_query.ColumnRef, s *scope) *plan.Expr {
 		failf(sqlerr.SyntaxError, "improper qualified name (too many dotted names): %s", strings.Join(parts, "."))
 	}
 	c := s.resolve(rel, name)
+	b.reference(c.tableOID, c.attnum)
 	if c.expr != nil {
 		return c.expr
 	}

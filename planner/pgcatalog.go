@@ -64,6 +64,9 @@ func RowTypeOID(t *catalog.Table) catalog.OID { return t.OID | 0x40000000 }
 // RowArrayTypeOID is the OID of the array type of table t's row type.
 func RowArrayTypeOID(t *catalog.Table) catalog.OID { return t.OID | 0x20000000 }
 
+// ViewRuleOID is the OID of view t's _RETURN rule (pg_rewrite).
+func ViewRuleOID(t *catalog.Table) catalog.OID { return t.OID | 0x10000000 }
+
 // PrimaryKeyName is the name PostgreSQL gives a table's primary key
 // constraint and index.
 func PrimaryKeyName(t *catalog.Table) string { return pgtype.TruncateName(t.Name + "_pkey") }
@@ -688,8 +691,9 @@ func (b *binder) catalogFunc(name string, args []*plan.Expr) *plan.Expr {
 		}
 		return plan.LookupOf(catalog.TypeBool, b.oidArg(args[0], regclass), m, nil)
 	case "pg_get_statisticsobjdef_columns", "pg_get_partkeydef", "pg_get_ruledef", "pg_get_triggerdef":
-		// No extended statistics objects, partitioned tables, rules or
-		// triggers (pg_rewrite and pg_trigger are empty).
+		// No extended statistics objects, partitioned tables, rules but
+		// views' _RETURN rules (whose definitions pg_get_viewdef gives)
+		// or triggers (pg_trigger is empty).
 		argc(1, 2)
 		return plan.NullOf(catalog.TypeText)
 	case "pg_get_function_result", "pg_get_function_arguments", "pg_get_function_identity_arguments":

@@ -196,6 +196,10 @@ type binder struct {
 	// the table privileges the statement needs (privileges.go).
 	role  catalog.OID
 	perms *[]access
+	// refs, when set, collects the relations and columns the statement's
+	// own query references (views.go's ViewReferences; a view used in it
+	// counts, not what the view reads).
+	refs map[Reference]bool
 	// targetPriv is what the FROM entry of a DELETE's or UPDATE's own
 	// target needs: SELECT when the statement reads its columns.
 	targetPriv catalog.Privileges
@@ -203,7 +207,7 @@ type binder struct {
 
 // child returns a binder for a nested query block.
 func (b *binder) child() *binder {
-	return &binder{ctx: b.ctx, ids: b.ids, ctes: b.ctes, role: b.role, perms: b.perms, fields: b.fields}
+	return &binder{ctx: b.ctx, ids: b.ids, ctes: b.ctes, role: b.role, perms: b.perms, fields: b.fields, refs: b.refs}
 }
 
 func (b *binder) statement(n *pg_query.Node) Statement {

@@ -178,6 +178,7 @@ func (b *binder) query(sel *pg_query.SelectStmt, outer *scope) *Query {
 					continue
 				}
 				found = true
+				b.reference(c.tableOID, c.attnum)
 				if c.expr != nil {
 					targets = append(targets, c.expr)
 				} else {
@@ -699,6 +700,7 @@ func (b *binder) fromItem(qb *queryBlock, n *pg_query.Node, s *scope) *joinNode 
 		alias, colAliases := rangeAliases(f.RangeVar, t.Name, len(visible))
 		b.checkAlias(qb, alias)
 		r := b.addRange(qb, &rangeEntry{alias: alias, table: t}, len(t.Columns))
+		b.reference(t.OID, 0)
 		for k, i := range visible {
 			c := t.Columns[i]
 			name := c.Name
@@ -1430,6 +1432,8 @@ func (b *binder) usingJoin(j *pg_query.JoinExpr, jn *joinNode, s *scope, first, 
 		seen[name] = true
 		li, ri := find(lcols, name, "left"), find(rcols, name, "right")
 		lc, rc := s.cols[li], s.cols[ri]
+		b.reference(lc.tableOID, lc.attnum)
+		b.reference(rc.tableOID, rc.attnum)
 		l, r := plan.Col(lc.id, lc.typ), plan.Col(rc.id, rc.typ)
 		if lc.expr != nil {
 			l = lc.expr

@@ -1,10 +1,14 @@
 package planner
 
 import (
+	"cmp"
+	"slices"
+
 	pg_query "github.com/pganalyze/pg_query_go/v5"
 
 	"github.com/cirrusdb/cirrus/catalog"
 	"github.com/cirrusdb/cirrus/internal/sqlerr"
+	"github.com/cirrusdb/cirrus/planner/plan"
 )
 
 // Views are stored as their SELECT's text (deparsed by the PostgreSQL
@@ -87,6 +91,7 @@ func (b *binder) viewRange(qb *queryBlock, rv *pg_query.RangeVar, t *catalog.Tab
 	if len(sub.Columns) < len(t.Columns) {
 		failf(sqlerr.UndefinedColumn, "view %q no longer matches its definition", t.Name)
 	}
+	b.reference(t.OID, 0)
 	alias, colAliases := rangeAliases(rv, t.Name, len(t.Columns))
 	b.checkAlias(qb, alias)
 	r := b.addRange(qb, &rangeEntry{alias: alias, sub: sub}, len(sub.Columns))
@@ -100,4 +105,60 @@ func (b *binder) viewRange(qb *queryBlock, rv *pg_query.RangeVar, t *catalog.Tab
 		s.cols = append(s.cols, scopeCol{id: r.ids[i], rel: alias, name: name, typ: typ, tableOID: t.OID, attnum: int16(i + 1)})
 	}
 	return &joinNode{rng: len(qb.ranges) - 1}
+}
+
+// Reference is a relation (Attnum 0) or a column a view's query reads,
+// as PostgreSQL records it in pg_depend for the view's rule.
+type Reference struct {
+	Table  catalog.OID
+	Attnum int16
+}
+
+// reference notes that the query reads column attnum of relation table
+// (the whole relation when 0; nothing when table is 0, a column of no
+// relation).
+func (b *binder) reference(table catalog.OID, attnum int16) {
+	if b.refs != nil && table != 0 {
+		b.refs[Reference{table, attnum}] = true
+	}
+}
+
+// ViewReferences binds view t's query in ctx and returns the relations
+// and columns it reads directly, ordered, as PostgreSQL's
+// recordDependencyOnExpr does for the view's _RETURN rule: the columns of
+// the tables and views in its FROM lists, and a relation as a whole only
+// where none of its columns is read (SELECT count(*) FROM t); system
+// columns are left out. The views it
+// reads count, not the relations those read.
+func ViewReferences(ctx *Context, t *catalog.Table) (refs []Reference, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			be, ok := r.(bindError)
+			if !ok {
+				panic(r)
+			}
+			refs, err = nil, be.err
+		}
+	}()
+	tree, err := pg_query.Parse(t.ViewQuery)
+	if err != nil || len(tree.Stmts) != 1 || tree.Stmts[0].Stmt.GetSelectStmt() == nil {
+		return nil, sqlerr.Errorf(sqlerr.Internal, "planner: view %q has an unreadable query", t.Name)
+	}
+	b := &binder{ctx: ctx, ids: new(int), perms: new([]access), fields: map[*plan.Expr][]OutputColumn{}, refs: map[Reference]bool{}}
+	b.query(tree.Stmts[0].Stmt.GetSelectStmt(), nil)
+	columns := map[catalog.OID]bool{}
+	for r := range b.refs {
+		if r.Attnum > 0 {
+			columns[r.Table] = true
+		}
+	}
+	for r := range b.refs {
+		if r.Attnum > 0 || r.Attnum == 0 && !columns[r.Table] {
+			refs = append(refs, r)
+		}
+	}
+	slices.SortFunc(refs, func(a, b Reference) int {
+		return cmp.Or(cmp.Compare(a.Table, b.Table), cmp.Compare(a.Attnum, b.Attnum))
+	})
+	return refs, nil
 }

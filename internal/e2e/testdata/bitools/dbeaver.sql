@@ -416,7 +416,6 @@ select * from pg_catalog.pg_policies where schemaname='public' and tablename='li
 
 -- dbeaver: table, dependencies (PostgreDependency.readDependencies)
 -- rows
--- pending bitools: Cirrus keeps no view rules (pg_rewrite), so the view revenue's dependency on lineitem is missing from pg_depend
 SELECT DISTINCT dep.deptype, dep.classid, dep.objid, cl.relkind, attr.attname,pg_get_expr(ad.adbin, ad.adrelid) adefval,
     CASE WHEN cl.relkind IS NOT NULL THEN cl.relkind::text || COALESCE(dep.objsubid::text, '')::text
         WHEN tg.oid IS NOT NULL THEN 'T'::text
