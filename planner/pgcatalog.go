@@ -75,11 +75,22 @@ func PrimaryKeyName(t *catalog.Table) string { return pgtype.TruncateName(t.Name
 // is qualified by its schema nsName unless bare (the pretty form's
 // spelling of a table the search path finds).
 func IndexDef(t *catalog.Table, nsName string, bare bool) string {
-	table := pgcat.QuoteIdent(t.Name)
-	if !bare {
-		table = pgcat.QuoteIdent(nsName) + "." + table
+	return fmt.Sprintf("CREATE UNIQUE INDEX %s ON %s USING btree (%s)", pgcat.QuoteIdent(PrimaryKeyName(t)), relationName(t, nsName, bare), pkColumns(t))
+}
+
+// ViewRuleDef is pg_get_ruledef of view t's _RETURN rule, naming the view
+// as IndexDef names a table; its query is pg_get_viewdef's.
+func ViewRuleDef(t *catalog.Table, nsName string, bare bool) string {
+	return fmt.Sprintf("CREATE RULE \"_RETURN\" AS\n    ON SELECT TO %s DO INSTEAD  %s;", relationName(t, nsName, bare), t.ViewQuery)
+}
+
+// relationName is t's name, quoted, qualified with its schema's unless
+// bare.
+func relationName(t *catalog.Table, nsName string, bare bool) string {
+	if bare {
+		return pgcat.QuoteIdent(t.Name)
 	}
-	return fmt.Sprintf("CREATE UNIQUE INDEX %s ON %s USING btree (%s)", pgcat.QuoteIdent(PrimaryKeyName(t)), table, pkColumns(t))
+	return pgcat.QuoteIdent(nsName) + "." + pgcat.QuoteIdent(t.Name)
 }
 
 // ConstraintDef is pg_get_constraintdef of table t's primary key.
@@ -506,18 +517,25 @@ func (b *binder) catalogFunc(name string, args []*plan.Expr) *plan.Expr {
 			failf(sqlerr.UndefinedFunction, "function pg_get_expr(%s) does not exist", argTypes(args))
 		}
 		return plan.CastOf(coerce(args[0], catalog.Type{Kind: catalog.PgNodeTree}), catalog.TypeText)
-	case "pg_get_indexdef", "pg_get_constraintdef", "pg_get_viewdef":
+	case "pg_get_indexdef", "pg_get_constraintdef", "pg_get_viewdef", "pg_get_ruledef":
 		argc(1, 3)
 		defs := map[catalog.OID]string{}
 		vis := b.visibleRelations()
-		// pg_get_indexdef names the table with its schema unless asked
-		// for the pretty form, which leaves out a visible table's.
+		// pg_get_indexdef and pg_get_ruledef name the table with its
+		// schema unless asked for the pretty form, which leaves out a
+		// visible table's.
 		pretty := len(args) == 3 && args[2].Kind == plan.Const && args[2].Value.B
+		if name == "pg_get_ruledef" {
+			argc(1, 2)
+			pretty = len(args) == 2 && args[1].Kind == plan.Const && args[1].Value.B
+		}
 		for _, ns := range b.ctx.Catalog.Namespaces() {
 			for _, t := range b.ctx.Catalog.Tables(ns.OID) {
 				switch {
 				case name == "pg_get_viewdef" && t.IsView():
 					defs[t.OID] = " " + t.ViewQuery + ";"
+				case name == "pg_get_ruledef" && t.IsView():
+					defs[ViewRuleOID(t)] = ViewRuleDef(t, ns.Name, pretty && vis[t.OID])
 				case name == "pg_get_indexdef" && len(t.PrimaryKey) > 0:
 					defs[PrimaryKeyIndexOID(t)] = IndexDef(t, ns.Name, pretty && vis[t.OID])
 				case name == "pg_get_constraintdef" && len(t.PrimaryKey) > 0:
@@ -690,10 +708,9 @@ func (b *binder) catalogFunc(name string, args []*plan.Expr) *plan.Expr {
 			}
 		}
 		return plan.LookupOf(catalog.TypeBool, b.oidArg(args[0], regclass), m, nil)
-	case "pg_get_statisticsobjdef_columns", "pg_get_partkeydef", "pg_get_ruledef", "pg_get_triggerdef":
-		// No extended statistics objects, partitioned tables, rules but
-		// views' _RETURN rules (whose definitions pg_get_viewdef gives)
-		// or triggers (pg_trigger is empty).
+	case "pg_get_statisticsobjdef_columns", "pg_get_partkeydef", "pg_get_triggerdef":
+		// No extended statistics objects, partitioned tables or triggers
+		// (pg_trigger is empty).
 		argc(1, 2)
 		return plan.NullOf(catalog.TypeText)
 	case "pg_get_function_result", "pg_get_function_arguments", "pg_get_function_identity_arguments":
