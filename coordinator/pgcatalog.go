@@ -273,9 +273,12 @@ func dependRows(cs *catalogState) []map[string]any {
 // viewReferences are the user tables' and views' columns (or, where it
 // reads none of their columns, the relations) view t's query reads, on
 // which PostgreSQL records its rule's dependencies. A view whose query no
-// longer binds reads nothing.
+// longer binds reads nothing. The query binds with the default search
+// path as the view's owner has it, so that the rows, cached per catalog
+// snapshot, are the same for every session.
 func (cs *catalogState) viewReferences(t *catalog.Table) []planner.Reference {
-	ctx := &planner.Context{Catalog: cs.cat, SearchPath: cs.s.searchPath(), Params: &planner.Params{}, System: systemLookup}
+	path := []string{cs.cat.RoleName(t.Owner()), "public"}
+	ctx := &planner.Context{Catalog: cs.cat, SearchPath: path, Params: &planner.Params{}, System: systemLookup}
 	refs, err := planner.ViewReferences(ctx, t)
 	if err != nil {
 		return nil
