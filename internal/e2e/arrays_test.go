@@ -1,11 +1,7 @@
 package e2e
 
 import (
-	"context"
-	"fmt"
 	"testing"
-
-	"github.com/cirrusdb/cirrus/internal/pgtest"
 )
 
 // TestPgxArrayAndRegDifferential binds array parameters (int2[], int4[],
@@ -17,23 +13,9 @@ import (
 // against Cirrus and PostgreSQL 15: descriptions, every value's bytes,
 // tags and SQLSTATEs must be identical.
 func TestPgxArrayAndRegDifferential(t *testing.T) {
-	pg := pgtest.Shared(t)
-	c := startCluster(t, "")
-	db := fmt.Sprintf("pgxarrays_%d", diffDBs.Add(1))
-	pg.CreateDB(t, db)
-	ctx := context.Background()
-	dsns := []string{dsn(c), pg.DSN(db)}
-	for _, d := range dsns {
-		conn := connectMode(t, d, pgxModes[0])
-		for _, sql := range []string{
-			"CREATE TABLE arr (k integer PRIMARY KEY, s text, b bigint)",
-			"INSERT INTO arr VALUES (1, 'one', 10), (2, 'two', 20), (3, NULL, 30), (4, 'four', NULL)",
-		} {
-			if _, err := conn.Exec(ctx, sql); err != nil {
-				t.Fatalf("%s: %v", sql, err)
-			}
-		}
-	}
+	dsns := pgxTargets(t, "pgxarrays",
+		"CREATE TABLE arr (k integer PRIMARY KEY, s text, b bigint)",
+		"INSERT INTO arr VALUES (1, 'one', 10), (2, 'two', 20), (3, NULL, 30), (4, 'four', NULL)")
 	str := func(s string) *string { return &s }
 	queries := []pgxQuery{
 		{"SELECT k FROM arr WHERE k = ANY($1) ORDER BY k", []any{[]int32{1, 3, 24}}},

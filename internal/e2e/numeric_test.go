@@ -20,22 +20,8 @@ import (
 // column's scale, overflow), read back in pgx's formats (binary numeric:
 // base-10000 digits, weight, sign, dscale), aggregated and compared.
 func TestPgxNumericDifferential(t *testing.T) {
-	pg := pgtest.Shared(t)
-	c := startCluster(t, "")
-	db := fmt.Sprintf("pgxnumeric_%d", diffDBs.Add(1))
-	pg.CreateDB(t, db)
+	dsns := pgxTargets(t, "pgxnumeric", "CREATE TABLE bignum (k integer, w numeric(30,4), u numeric, h numeric(120,100))")
 	ctx := context.Background()
-	dsns := []string{dsn(c), pg.DSN(db)}
-	for _, d := range dsns {
-		conn, err := pgx.Connect(ctx, d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := conn.Exec(ctx, "CREATE TABLE bignum (k integer, w numeric(30,4), u numeric, h numeric(120,100))"); err != nil {
-			t.Fatal(err)
-		}
-		conn.Close(ctx)
-	}
 	num := func(s string) pgtype.Numeric {
 		var n pgtype.Numeric
 		if err := n.Scan(s); err != nil {

@@ -95,24 +95,7 @@ func sqlstate(err error) string {
 // in as pgx encodes them for each mode (binary or text, with or without
 // declared types).
 func TestPgxModesDifferential(t *testing.T) {
-	pg := pgtest.Shared(t)
-	c := startCluster(t, "")
-	db := fmt.Sprintf("pgxmodes_%d", diffDBs.Add(1))
-	pg.CreateDB(t, db)
-	ctx := context.Background()
-	dsns := []string{dsn(c), pg.DSN(db)}
-	for _, d := range dsns {
-		conn, err := pgx.Connect(ctx, d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, sql := range []string{allTypesDDL, allTypesRows} {
-			if _, err := conn.Exec(ctx, sql); err != nil {
-				t.Fatalf("%s: %v", sql, err)
-			}
-		}
-		conn.Close(ctx)
-	}
+	dsns := pgxTargets(t, "pgxmodes", allTypesDDL, allTypesRows)
 	date := func(s string) time.Time { return parseTime(t, "2006-01-02", s) }
 	ts := func(s string) time.Time { return parseTime(t, "2006-01-02 15:04:05.999999", s) }
 	num := func(s string) pgtype.Numeric {
@@ -174,6 +157,32 @@ func TestPgxModesDifferential(t *testing.T) {
 type pgxQuery struct {
 	sql  string
 	args []any
+}
+
+// pgxTargets starts a Cirrus cluster and a database named after prefix on
+// the shared PostgreSQL 15, runs the setup statements on both, and returns
+// their DSNs in the order comparePgxModes takes them (Cirrus, PostgreSQL).
+func pgxTargets(t *testing.T, prefix string, setup ...string) []string {
+	t.Helper()
+	pg := pgtest.Shared(t)
+	c := startCluster(t, "")
+	db := fmt.Sprintf("%s_%d", prefix, diffDBs.Add(1))
+	pg.CreateDB(t, db)
+	ctx := context.Background()
+	dsns := []string{dsn(c), pg.DSN(db)}
+	for _, d := range dsns {
+		conn, err := pgx.Connect(ctx, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sql := range setup {
+			if _, err := conn.Exec(ctx, sql); err != nil {
+				t.Fatalf("%s: %v", sql, err)
+			}
+		}
+		conn.Close(ctx)
+	}
+	return dsns
 }
 
 // comparePgxModes runs queries in every pgx query-exec mode on Cirrus

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/cirrusdb/cirrus/internal/pgtest"
@@ -62,31 +61,13 @@ func tzInstants() []time.Time {
 // instants around DST transitions and spread over two and a half
 // centuries, and the reading of local times the zones skip or repeat.
 func TestPgxTimestampTZDifferential(t *testing.T) {
-	pg := pgtest.Shared(t)
-	c := startCluster(t, "")
-	db := fmt.Sprintf("pgxtstz_%d", diffDBs.Add(1))
-	pg.CreateDB(t, db)
-	ctx := context.Background()
-	dsns := []string{dsn(c), pg.DSN(db)}
 	var rows []string
 	for i, at := range tzInstants() {
 		rows = append(rows, fmt.Sprintf("(%d, '%s+00', '%s')", i, at.Format("2006-01-02 15:04:05.999999"), at.Format("2006-01-02 15:04:05.999999")))
 	}
-	for _, d := range dsns {
-		conn, err := pgx.Connect(ctx, d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, sql := range []string{
-			"CREATE TABLE tzi (k integer, t timestamptz, ts timestamp)",
-			"INSERT INTO tzi VALUES " + strings.Join(rows, ", "),
-		} {
-			if _, err := conn.Exec(ctx, sql); err != nil {
-				t.Fatal(err)
-			}
-		}
-		conn.Close(ctx)
-	}
+	dsns := pgxTargets(t, "pgxtstz",
+		"CREATE TABLE tzi (k integer, t timestamptz, ts timestamp)",
+		"INSERT INTO tzi VALUES "+strings.Join(rows, ", "))
 	instant := time.Date(2024, 3, 10, 7, 30, 0, 123456000, time.UTC)
 	var queries []pgxQuery
 	for _, z := range tzZones {
