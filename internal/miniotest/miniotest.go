@@ -45,6 +45,7 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
+	"github.com/cirrusdb/cirrus/internal/proctest"
 	"github.com/cirrusdb/cirrus/storage/s3"
 )
 
@@ -179,12 +180,11 @@ func New(dir string) (*Server, error) {
 var errPortInUse = errors.New("miniotest: port in use")
 
 func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := proctest.FreePort()
 	if err != nil {
 		return 0, fmt.Errorf("miniotest: finding a free port: %w", err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return port, nil
 }
 
 // start runs the server on s.port and waits until it is ready.

@@ -9,6 +9,7 @@ package proctest
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -162,13 +163,14 @@ func WaitListening(t testing.TB, p *Proc, addr string, deadline time.Time) {
 }
 
 // FreeAddrs returns n distinct loopback addresses with ports that were free
-// a moment ago (all held open together, then released).
+// a moment ago (all held open together, then released), chosen as
+// FreePort chooses them.
 func FreeAddrs(t testing.TB, n int) []string {
 	t.Helper()
 	var ls []net.Listener
 	var out []string
-	for i := 0; i < n; i++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+	for len(out) < n {
+		l, err := freeListener()
 		if err != nil {
 			t.Fatalf("free port: %v", err)
 		}
@@ -179,6 +181,53 @@ func FreeAddrs(t testing.TB, n int) []string {
 		l.Close()
 	}
 	return out
+}
+
+// FreePort returns a loopback port that was free a moment ago. It lies
+// below the kernel's ephemeral range, where the kernel never puts the
+// local end of a connection: a server restarted on the same port (tests
+// stop and start roles, etcd and MinIO on fixed addresses) cannot find it
+// taken in between by some client connection, as a port the kernel chose
+// (":0") can.
+func FreePort() (int, error) {
+	l, err := freeListener()
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// freeListener listens on a random loopback port outside the ephemeral
+// range, or on one the kernel chooses when there is no room there.
+func freeListener() (net.Listener, error) {
+	lo, hi := listenPortRange()
+	for tries := 0; hi > lo && tries < 1000; tries++ {
+		if l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", lo+rand.IntN(hi-lo))); err == nil {
+			return l, nil
+		}
+	}
+	return net.Listen("tcp", "127.0.0.1:0")
+}
+
+// listenPortRange is a range of ports outside the kernel's ephemeral range
+// (/proc/sys/net/ipv4/ip_local_port_range; 32768–60999 by default).
+func listenPortRange() (lo, hi int) {
+	var first, last int
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err == nil {
+		_, err = fmt.Sscan(string(b), &first, &last)
+	}
+	switch {
+	case err != nil:
+		return 20000, 32768
+	case first >= 12000:
+		return 10000, first
+	case last <= 55000:
+		return last + 1, 65536
+	default: // no room outside it: let the kernel choose
+		return 0, 0
+	}
 }
 
 // ModuleRoot returns the repository root: the nearest directory above the
