@@ -45,8 +45,8 @@ type activity struct {
 	msgStart time.Time
 	// aborted is set while an error has ended the transaction of a
 	// transaction block that awaits its ROLLBACK (see abortTransaction).
-	aborted bool
-	stateChange  time.Time
+	aborted     bool
+	stateChange time.Time
 	// inBlock is set while the session is in a transaction block (its
 	// ReadyForQuery status 'T' or 'E').
 	inBlock bool
